@@ -1,0 +1,71 @@
+"""LHPN: planning and reporting for the Vietnam Women's Union."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from lhpn.config import load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(_instance_path()), instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if overrides:
+        app.config.update(overrides)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def _instance_path() -> Path:
+    import os
+
+    return Path(os.environ.get("LHPN_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def register_extensions(app: Flask) -> None:
+    from lhpn import models  # noqa: F401  (every model registered before migrations run)
+    from lhpn.extensions import babel, csrf, db, login_manager, migrate
+    from lhpn.web import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_security(app: Flask) -> None:
+    from lhpn.web import init_request_context
+
+    init_request_context(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lhpn.accounts.views import bp as accounts_bp
+    from lhpn.api import bp as api_bp
+    from lhpn.audit.views import bp as audit_bp
+    from lhpn.home import bp as home_bp
+    from lhpn.tenants.views import bp as tenants_bp
+    from lhpn.units.import_views import bp as imports_bp
+    from lhpn.units.views import bp as units_bp
+    from lhpn.accounts.admin_views import bp as users_bp
+
+    for bp in (home_bp, accounts_bp, units_bp, imports_bp, users_bp, audit_bp, tenants_bp,
+               api_bp):
+        app.register_blueprint(bp)
+
+
+def register_errors(app: Flask) -> None:
+    from lhpn.web import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from lhpn.cli import init_cli
+
+    init_cli(app)

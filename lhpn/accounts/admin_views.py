@@ -1,0 +1,163 @@
+"""The province admin's user management pages."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from lhpn import authz
+from lhpn.access import load_unit
+from lhpn.accounts import services
+from lhpn.accounts.forms import AssignRoleForm, ResetPasswordForm, UserForm
+from lhpn.accounts.models import ROLES
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+from lhpn.labels import level_label, role_label
+from lhpn.units.models import Unit
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+PAGE_SIZE = 50
+
+
+def _require_admin() -> None:
+    """The users pages are for those who manage some unit."""
+    if not authz.reaches_any(current_user, "manage"):
+        raise authz.Forbidden("manage")
+
+
+def _load_user(user_id: int):
+    user = services.get_user(current_user.tenant_id, user_id)
+    services.require_manage_user(current_user, user)
+    return user
+
+
+def _managed_unit_choices(limit_level: bool = False) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.level)
+        .where(authz.reachable(current_user, "manage"), ~Unit.closed)
+        .order_by(Unit.path)
+        .limit(5000)
+    ).all()
+    return [(r.id, f"{r.name} ({level_label(r.level)})") for r in rows]
+
+
+@bp.route("/")
+@login_required
+def index():
+    _require_admin()
+    q = (request.args.get("q") or "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = services.managed_users(current_user, q or None)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    users = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("users/index.html", users=users, q=q, page=page, pages=pages,
+                           total=total)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_admin()
+    form = UserForm()
+    form.unit_id.choices = _managed_unit_choices()
+    if form.validate_on_submit():
+        try:
+            unit = load_unit(form.unit_id.data, "manage")
+            user = services.create_user(
+                current_user, tenant_id=current_user.tenant_id, username=form.username.data,
+                password=form.password.data, full_name=form.full_name.data, unit=unit,
+            )
+            user.must_change_password = True
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("users/new.html", form=form), 422
+        db.session.commit()
+        flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
+        return redirect(url_for("users.detail", user_id=user.id))
+    return render_template("users/new.html", form=form)
+
+
+@bp.route("/<int:user_id>")
+@login_required
+def detail(user_id: int):
+    user = _load_user(user_id)
+    role_form = AssignRoleForm()
+    role_form.role.choices = [(r, role_label(r)) for r in ROLES]
+    role_form.unit_id.choices = _managed_unit_choices()
+    return render_template("users/detail.html", user=user, role_form=role_form,
+                           reset_form=ResetPasswordForm())
+
+
+def _done(user_id: int, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("users.detail", user_id=user_id))
+
+
+def _failed(user_id: int, exc: DomainError):
+    db.session.rollback()
+    flash(exc.message, "error")
+    return redirect(url_for("users.detail", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/lock", methods=["POST"])
+@login_required
+def lock(user_id: int):
+    user = _load_user(user_id)
+    try:
+        services.set_locked(current_user, user, True)
+    except DomainError as exc:
+        return _failed(user_id, exc)
+    return _done(user_id, _("Đã khóa tài khoản; mọi phiên đăng nhập của tài khoản đã kết thúc."))
+
+
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+@login_required
+def unlock(user_id: int):
+    user = _load_user(user_id)
+    services.set_locked(current_user, user, False)
+    return _done(user_id, _("Đã mở khóa tài khoản."))
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+@login_required
+def reset_password(user_id: int):
+    user = _load_user(user_id)
+    form = ResetPasswordForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Hãy nhập mật khẩu mới."))
+        services.reset_password(current_user, user, form.password.data)
+    except DomainError as exc:
+        return _failed(user_id, exc)
+    return _done(user_id, _("Đã đặt lại mật khẩu; người dùng phải đổi mật khẩu khi đăng nhập."))
+
+
+@bp.route("/<int:user_id>/roles", methods=["POST"])
+@login_required
+def assign(user_id: int):
+    user = _load_user(user_id)
+    form = AssignRoleForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Hãy chọn vai trò và đơn vị."))
+        unit = load_unit(form.unit_id.data, "manage")
+        services.assign_role(current_user, user, form.role.data, unit)
+    except DomainError as exc:
+        return _failed(user_id, exc)
+    return _done(user_id, _("Đã phân vai trò."))
+
+
+@bp.route("/<int:user_id>/roles/<int:assignment_id>/delete", methods=["POST"])
+@login_required
+def revoke(user_id: int, assignment_id: int):
+    user = _load_user(user_id)
+    assignment = services.get_assignment(user, assignment_id)
+    authz.require(current_user, "manage", assignment.unit)
+    try:
+        services.revoke_role(current_user, assignment)
+    except DomainError as exc:
+        return _failed(user_id, exc)
+    return _done(user_id, _("Đã thu hồi vai trò."))

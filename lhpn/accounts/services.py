@@ -1,0 +1,293 @@
+"""Accounts: users, role assignments, log-in, server-side sessions and API tokens.
+
+Operations flush; the caller commits once.
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from lhpn import authz
+from lhpn.authz.engine import forget_principal
+from lhpn.accounts.models import ROLES, ApiToken, RoleAssignment, User, UserSession
+from lhpn.accounts.passwords import burn_time, hash_password, verify_password
+from lhpn.audit.services import record
+from lhpn.clock import utcnow
+from lhpn.errors import Conflict, DomainError, NotFound
+from lhpn.extensions import db
+from lhpn.labels import role_label
+from lhpn.text import nfc
+from lhpn.units.models import Unit
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+class LoginRefused(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+# ---- look-ups ---------------------------------------------------------------------------
+
+def get_user(tenant_id: int | None, user_id: object) -> User:
+    """Tenant-scoped getter: another tenant's user is not found."""
+    try:
+        key = int(user_id)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise NotFound(_("Không tìm thấy người dùng.")) from None
+    user = db.session.get(User, key)
+    if user is None or tenant_id is None or user.tenant_id != tenant_id:
+        raise NotFound(_("Không tìm thấy người dùng."))
+    return user
+
+
+def get_assignment(user: User, assignment_id: object) -> RoleAssignment:
+    for assignment in user.assignments:
+        if str(assignment.id) == str(assignment_id):
+            return assignment
+    raise NotFound(_("Không tìm thấy phân quyền."))
+
+
+def managed_users(actor: User, q: str | None = None):
+    """Users whose unit the actor may manage."""
+    stmt = select(User).where(
+        User.tenant_id == actor.tenant_id,
+        User.unit_id.in_(authz.reachable_unit_ids(actor, "manage")),
+    )
+    if q:
+        pattern = f"%{nfc(q)}%"
+        stmt = stmt.where(User.username.ilike(pattern) | User.full_name.ilike(pattern))
+    return stmt.order_by(User.username)
+
+
+def can_manage_user(actor: User, user: User) -> bool:
+    return user.unit is not None and authz.can(actor, "manage", user.unit)
+
+
+def require_manage_user(actor: User, user: User) -> None:
+    if not can_manage_user(actor, user):
+        raise authz.Forbidden("manage")
+
+
+# ---- passwords ----------------------------------------------------------------------------
+
+def check_password_rules(password: str | None, username: str = "") -> str:
+    password = password or ""
+    minimum = current_app.config["LHPN_PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise DomainError(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=minimum), "password")
+    if len(password) > 256:
+        raise DomainError(_("Mật khẩu quá dài."), "password")
+    if username and password.lower() == username.lower():
+        raise DomainError(_("Mật khẩu không được trùng tên đăng nhập."), "password")
+    return password
+
+
+def change_password(user: User, old: str, new: str) -> None:
+    if not verify_password(user.password_hash, old or ""):
+        raise DomainError(_("Mật khẩu hiện tại không đúng."), "old_password")
+    user.password_hash = hash_password(check_password_rules(new, user.username))
+    user.must_change_password = False
+    record("user.change_password", "user", user.id, actor=user, summary=user.username)
+
+
+def reset_password(actor: User, user: User, new: str) -> None:
+    user.password_hash = hash_password(check_password_rules(new, user.username))
+    user.must_change_password = True
+    end_all_sessions(user)
+    record("user.reset_password", "user", user.id, actor=actor, tenant_id=user.tenant_id,
+           summary=user.username)
+
+
+# ---- users and roles --------------------------------------------------------------------------
+
+def create_user(
+    actor: User | None,
+    *,
+    tenant_id: int | None,
+    username: str | None,
+    password: str | None,
+    full_name: str | None = "",
+    unit: Unit | None = None,
+    is_system_admin: bool = False,
+) -> User:
+    username = nfc(username).lower()
+    if not USERNAME_RE.match(username):
+        raise DomainError(
+            _("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang "
+              "hoặc gạch dưới."),
+            "username",
+        )
+    full_name = nfc(full_name)
+    if len(full_name) > 200:
+        raise DomainError(_("Họ tên dài quá 200 ký tự."), "full_name")
+    password = check_password_rules(password, username)
+    exists = db.session.scalar(
+        select(User.id).where(User.username == username).execution_options(all_tenants=True)
+    )
+    if exists is not None:
+        raise Conflict(_("Tên đăng nhập %(u)s đã có người dùng.", u=username), "username")
+    user = User(
+        tenant_id=tenant_id,
+        unit_id=unit.id if unit else None,
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        is_system_admin=is_system_admin,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", "user", user.id, actor=actor, tenant_id=tenant_id, summary=username)
+    return user
+
+
+def set_locked(actor: User | None, user: User, locked: bool) -> User:
+    if actor is not None and actor.id == user.id and locked:
+        raise DomainError(_("Bạn không thể tự khóa tài khoản của mình."))
+    if user.locked != locked:
+        user.locked = locked
+        user.failed_logins = 0
+        user.throttled_until = None
+        if locked:
+            end_all_sessions(user)
+        record("user.lock" if locked else "user.unlock", "user", user.id, actor=actor,
+               tenant_id=user.tenant_id, summary=user.username)
+    return user
+
+
+def assign_role(actor: User | None, user: User, role: str | None, unit: Unit) -> RoleAssignment:
+    if role not in ROLES:
+        raise DomainError(_("Vai trò không hợp lệ."), "role")
+    if unit.tenant_id != user.tenant_id:
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    if unit.closed:
+        raise DomainError(_("Không thể phân quyền tại đơn vị đã giải thể."), "unit_id")
+    for existing in user.assignments:
+        if existing.role == role and existing.unit_id == unit.id:
+            raise Conflict(_("Người dùng đã có vai trò này tại đơn vị này."), "role")
+    assignment = RoleAssignment(tenant_id=user.tenant_id, role=role, unit_id=unit.id, unit=unit)
+    user.assignments.append(assignment)
+    db.session.flush()
+    forget_principal(user)
+    record("role.assign", "user", user.id, actor=actor, tenant_id=user.tenant_id,
+           summary=f"{user.username}: {role_label(role)} @ {unit.name}",
+           role=role, unit_id=unit.id, assignment_id=assignment.id)
+    return assignment
+
+
+def revoke_role(actor: User | None, assignment: RoleAssignment) -> None:
+    user = assignment.user
+    if actor is not None and actor.id == user.id and assignment.role == "tenant_admin":
+        raise DomainError(_("Bạn không thể tự thu hồi quyền quản trị của mình."))
+    record("role.revoke", "user", user.id, actor=actor, tenant_id=user.tenant_id,
+           summary=f"{user.username}: {role_label(assignment.role)} @ {assignment.unit.name}",
+           role=assignment.role, unit_id=assignment.unit_id, assignment_id=assignment.id)
+    user.assignments.remove(assignment)
+    db.session.flush()
+    forget_principal(user)
+
+
+# ---- log-in -------------------------------------------------------------------------------
+
+def authenticate(username: str | None, password: str | None) -> User:
+    """The user for these credentials, or LoginRefused; failures are counted (commit them)."""
+    username = nfc(username).lower()
+    refused = LoginRefused(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    user = db.session.scalar(
+        select(User).where(User.username == username).execution_options(all_tenants=True)
+    )
+    if user is None:
+        burn_time(password or "")
+        raise refused
+    now = utcnow()
+    if user.throttled_until is not None and user.throttled_until > now:
+        minutes = int((user.throttled_until - now).total_seconds() // 60) + 1
+        raise LoginRefused(
+            _("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(n)d phút.", n=minutes)
+        )
+    if not verify_password(user.password_hash, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LHPN_LOGIN_MAX_FAILURES"]:
+            user.failed_logins = 0
+            user.throttled_until = now + timedelta(
+                minutes=current_app.config["LHPN_LOGIN_LOCK_MINUTES"]
+            )
+            record("auth.throttle", "user", user.id, tenant_id=user.tenant_id,
+                   summary=user.username)
+        raise refused
+    if user.locked:
+        raise LoginRefused(_("Tài khoản đã bị khóa. Hãy liên hệ quản trị viên."))
+    user.failed_logins = 0
+    user.throttled_until = None
+    return user
+
+
+def start_session(user: User, ip: str | None) -> str:
+    now = utcnow()
+    sid = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id=sid, user_id=user.id, created_at=now, last_seen_at=now, ip=ip))
+    record("auth.login", "user", user.id, actor=user, summary=user.username)
+    return sid
+
+
+def user_for_session(sid: str | None) -> User | None:
+    """The live session's user, touching it; None if ended, idle or too old."""
+    if not sid:
+        return None
+    row = db.session.get(UserSession, sid)
+    if row is None:
+        return None
+    cfg = current_app.config
+    now = utcnow()
+    idle = timedelta(minutes=cfg["LHPN_SESSION_IDLE_MINUTES"])
+    absolute = timedelta(minutes=cfg["LHPN_SESSION_ABSOLUTE_MINUTES"])
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        db.session.delete(row)
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or user.locked:
+        return None
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
+    return user
+
+
+def end_session(sid: str | None) -> None:
+    if sid:
+        db.session.execute(delete(UserSession).where(UserSession.id == sid))
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    hours = current_app.config["LHPN_TOKEN_HOURS"]
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(raw), created_at=now,
+                            expires_at=now + timedelta(hours=hours)))
+    record("auth.token", "user", user.id, actor=user, summary=user.username)
+    return raw
+
+
+def user_for_token(raw: str | None) -> User | None:
+    if not raw:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(raw)))
+    if token is None or token.expires_at < utcnow():
+        return None
+    user = db.session.get(User, token.user_id)
+    if user is None or user.locked:
+        return None
+    return user

@@ -1,0 +1,39 @@
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import distinct, func, select
+
+from lhpn import authz
+from lhpn.audit.models import AuditEntry
+from lhpn.audit.services import entries_for_tenant
+from lhpn.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@login_required
+def index():
+    # The audit log is the tenant's: only who manages its root unit may browse it.
+    root = _root()
+    authz.require(current_user, "manage", root)
+    action = request.args.get("action") or None
+    q = (request.args.get("q") or "").strip() or None
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = entries_for_tenant(current_user.tenant_id, action=action, q=q)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    entries = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    actions = db.session.scalars(
+        select(distinct(AuditEntry.action))
+        .where(AuditEntry.tenant_id == current_user.tenant_id)
+        .order_by(AuditEntry.action)
+    ).all()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("audit/index.html", entries=entries, actions=actions, action=action,
+                           q=q or "", page=page, pages=pages, total=total)
+
+
+def _root():
+    from lhpn.units.services import root_of
+
+    return root_of(current_user.tenant_id)

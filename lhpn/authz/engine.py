@@ -1,0 +1,162 @@
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import casbin
+from sqlalchemy import ColumnElement, false, or_, select
+
+from lhpn.units.models import Unit
+
+ACTIONS = ("view", "plan", "submit", "approve", "manage")
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+
+
+class Forbidden(Exception):
+    """The user may not do this (shown as 403)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    unit_id: int | None
+    parent_id: int | None
+    ancestors: tuple[int, ...]  # root first, the unit itself last
+
+
+SYSTEM = Target(None, None, ())
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What a user holds: (role, unit id) pairs; the system administrator holds the platform."""
+
+    holdings: frozenset[tuple[str, int | None]]
+
+
+def reaches(principal: Principal, role: str, scope: str, target: Target) -> bool:
+    if scope == "system":
+        return target is SYSTEM and (role, None) in principal.holdings
+    if target.unit_id is None:
+        return False
+    for held_role, unit_id in principal.holdings:
+        if held_role != role or unit_id is None:
+            continue
+        if unit_id == target.unit_id:
+            return True
+        if scope == "children" and target.parent_id == unit_id:
+            return True
+        if scope == "subtree" and unit_id in target.ancestors:
+            return True
+    return False
+
+
+class Engine:
+    """Casbin enforcer over the role→permission template; serialised (see DESIGN.md §3)."""
+
+    def __init__(self, policy_dir: Path = POLICY_DIR) -> None:
+        self._enforcer = casbin.Enforcer(
+            str(policy_dir / "model.conf"), str(policy_dir / "policy.csv")
+        )
+        self._enforcer.add_function("reaches", reaches)
+        self._lock = threading.Lock()
+        self.rules: list[tuple[str, str, str]] = [
+            (role, scope, act) for role, scope, act in self._enforcer.get_policy()
+        ]
+
+    def enforce(self, principal: Principal, target: Target, action: str) -> bool:
+        with self._lock:
+            return bool(self._enforcer.enforce(principal, target, action))
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = Engine()
+    return _engine
+
+
+def principal_of(user) -> Principal:
+    cached = getattr(user, "_lhpn_principal", None)
+    if cached is not None:
+        return cached
+    holdings: set[tuple[str, int | None]] = set()
+    if user is not None and getattr(user, "is_authenticated", False) and not user.locked:
+        if user.is_system_admin:
+            holdings.add(("system_admin", None))
+        holdings.update((a.role, a.unit_id) for a in user.assignments)
+    principal = Principal(frozenset(holdings))
+    if user is not None:
+        user._lhpn_principal = principal
+    return principal
+
+
+def forget_principal(user) -> None:
+    """Call after changing a user's assignments within the same request."""
+    if hasattr(user, "_lhpn_principal"):
+        del user._lhpn_principal
+
+
+def target_of(obj) -> Target:
+    if obj is SYSTEM or isinstance(obj, Target):
+        return obj
+    unit = obj if isinstance(obj, Unit) else obj.unit
+    return Target(unit.id, unit.parent_id, tuple(unit.ancestor_ids))
+
+
+def can(user, action: str, obj) -> bool:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    target = target_of(obj)
+    if target is not SYSTEM and getattr(obj, "tenant_id", user.tenant_id) != user.tenant_id:
+        return False
+    return engine().enforce(principal_of(user), target, action)
+
+
+def require(user, action: str, obj) -> None:
+    if not can(user, action, obj):
+        raise Forbidden(action)
+
+
+def roles_granting(action: str) -> dict[str, str]:
+    """role → scope for the policy lines that grant ``action``."""
+    return {role: scope for role, scope, act in engine().rules if act == action}
+
+
+def reachable(user, action: str) -> ColumnElement[bool]:
+    """A condition on Unit: the units ``user`` may do ``action`` on."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.locked:
+        return false()
+    scopes = roles_granting(action)
+    clauses = []
+    for assignment in user.assignments:
+        scope = scopes.get(assignment.role)
+        unit = assignment.unit
+        if scope is None or unit is None:
+            continue
+        if scope == "self":
+            clauses.append(Unit.id == unit.id)
+        elif scope == "children":
+            clauses.append(or_(Unit.id == unit.id, Unit.parent_id == unit.id))
+        elif scope == "subtree":
+            clauses.append(Unit.path.startswith(unit.path, autoescape=True))
+    if not clauses:
+        return false()
+    return (Unit.tenant_id == user.tenant_id) & or_(*clauses)
+
+
+def reachable_unit_ids(user, action: str):
+    """A SELECT of the ids of reachable units, for IN (...) filters of other tables."""
+    return select(Unit.id).where(reachable(user, action))
+
+
+def reaches_any(user, action: str) -> bool:
+    from lhpn.extensions import db
+
+    return db.session.scalar(select(Unit.id).where(reachable(user, action)).limit(1)) is not None

@@ -1,0 +1,97 @@
+"""Command-line set-up for the system administrator: tenants, first users, demo data."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+
+tenant_cli = AppGroup("tenant", help="Tenants (province-level unions).")
+user_cli = AppGroup("user", help="User accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _fail(exc: DomainError) -> None:
+    db.session.rollback()
+    click.echo(f"Lỗi: {exc.message}", err=True)
+    sys.exit(1)
+
+
+@tenant_cli.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--levels", default="province,commune,branch", show_default=True,
+              help="Ordered level names, from: province,district,commune,branch,group.")
+def tenant_create(code: str, name: str, levels: str) -> None:
+    """Create a tenant with its root unit (whose code is the tenant's code)."""
+    from lhpn.tenants.services import create_tenant
+
+    try:
+        tenant = create_tenant(None, code, name, levels.split(","))
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Đã tạo tỉnh {tenant.code}: {tenant.name} ({' → '.join(tenant.levels)})")
+
+
+@tenant_cli.command("list")
+def tenant_list() -> None:
+    from sqlalchemy import select
+
+    from lhpn.tenants.models import Tenant
+
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.code)):
+        click.echo(f"{tenant.code}\t{tenant.name}\t{tenant.levels_csv}")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--tenant", "tenant_code", help="Tenant code (none for the system admin).")
+@click.option("--role", type=click.Choice(["system_admin", "tenant_admin", "approver", "staff",
+                                           "viewer"]), required=True)
+@click.option("--unit", "unit_code", help="Unit code of the role; default: the root unit.")
+@click.option("--full-name", default="", help="Full name.")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input.")
+def user_create(username, tenant_code, role, unit_code, full_name, password_stdin) -> None:
+    """Create a user with one role (the first admin of a tenant, or a system admin)."""
+    from lhpn.accounts.services import assign_role, create_user
+    from lhpn.tenants.services import get_tenant_by_code
+    from lhpn.units.services import get_unit_by_code, root_of
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        if role == "system_admin":
+            if tenant_code:
+                raise DomainError("Quản trị hệ thống không thuộc tỉnh nào; bỏ --tenant.")
+            user = create_user(None, tenant_id=None, username=username, password=password,
+                               full_name=full_name, is_system_admin=True)
+        else:
+            if not tenant_code:
+                raise DomainError("Hãy chỉ rõ --tenant.")
+            tenant = get_tenant_by_code(tenant_code)
+            unit = get_unit_by_code(tenant.id, unit_code) if unit_code else root_of(tenant.id)
+            user = create_user(None, tenant_id=tenant.id, username=username, password=password,
+                               full_name=full_name, unit=unit)
+            assign_role(None, user, role, unit)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Đã tạo người dùng {user.username} ({role}).")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo tenants, units and users (idempotent)."""
+    from lhpn.demo import load_demo
+
+    for line in load_demo():
+        click.echo(line)
+
+
+def init_cli(app: Flask) -> None:
+    for group in (tenant_cli, user_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,50 @@
+"""Configuration from LHPN_* environment variables, with safe embedded defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"LHPN_{name}", default)
+
+
+def _secret_key(instance_path: Path) -> str:
+    """LHPN_SECRET_KEY, else a key kept in the instance folder (created on first run)."""
+    key = _env("SECRET_KEY")
+    if key:
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict:
+    default_db = f"sqlite:///{instance_path / 'lhpn.sqlite3'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_NAME": "lhpn_session",
+        "PERMANENT_SESSION_LIFETIME": int(_env("SESSION_ABSOLUTE_MINUTES", "720")) * 60,
+        "LHPN_SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", "30")),
+        "LHPN_SESSION_ABSOLUTE_MINUTES": int(_env("SESSION_ABSOLUTE_MINUTES", "720")),
+        "LHPN_TOKEN_HOURS": int(_env("TOKEN_HOURS", "12")),
+        "LHPN_LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
+        "LHPN_LOGIN_LOCK_MINUTES": int(_env("LOGIN_LOCK_MINUTES", "15")),
+        "LHPN_PASSWORD_MIN_LENGTH": int(_env("PASSWORD_MIN_LENGTH", "8")),
+        # Argon2id parameters; tests lower them (hashing cost is not what they test).
+        "LHPN_ARGON2_TIME_COST": int(_env("ARGON2_TIME_COST", "3")),
+        "LHPN_ARGON2_MEMORY_KIB": int(_env("ARGON2_MEMORY_KIB", "65536")),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LHPN_LOCALES": ["vi", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

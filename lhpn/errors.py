@@ -1,0 +1,23 @@
+"""Domain errors raised by services; views and the API turn them into responses."""
+
+
+class DomainError(Exception):
+    """Bad input or a broken rule: the message is for the user, in their language."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"

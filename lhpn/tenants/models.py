@@ -1,0 +1,28 @@
+from datetime import datetime
+
+from sqlalchemy import String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lhpn.extensions import db
+
+LEVELS = ("province", "district", "commune", "branch", "group")
+
+
+class Tenant(db.Model):
+    """A province-level union."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Ordered level names, e.g. "province,commune,branch".
+    levels_csv: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    @property
+    def levels(self) -> list[str]:
+        return self.levels_csv.split(",")
+
+    def level_rank(self, level: str) -> int:
+        return self.levels.index(level)

@@ -1,0 +1,43 @@
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lhpn.audit.services import record
+from lhpn.errors import Conflict, DomainError, NotFound
+from lhpn.extensions import db
+from lhpn.tenants.models import LEVELS, Tenant
+from lhpn.text import nfc
+from lhpn.units.services import create_root
+
+
+def get_tenant_by_code(code: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.code == nfc(code).upper()))
+    if tenant is None:
+        raise NotFound(_("Không có tỉnh mã %(code)s.", code=code))
+    return tenant
+
+
+def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
+    code = nfc(code).upper()
+    name = nfc(name)
+    if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum():
+        raise DomainError(_("Mã tỉnh chỉ gồm chữ cái không dấu, số, gạch ngang (tối đa 32 ký tự)."))
+    if not name:
+        raise DomainError(_("Tên tỉnh không được để trống."))
+    levels = [lv.strip() for lv in levels if lv.strip()]
+    unknown = [lv for lv in levels if lv not in LEVELS]
+    if unknown:
+        raise DomainError(_("Cấp không hợp lệ: %(levels)s. Các cấp: %(all)s.",
+                            levels=", ".join(unknown), all=", ".join(LEVELS)))
+    if len(levels) < 2 or levels[0] != "province" or len(set(levels)) != len(levels) or \
+            levels != sorted(levels, key=LEVELS.index):
+        raise DomainError(_("Các cấp phải bắt đầu bằng province, không trùng, theo thứ tự %(all)s.",
+                            all=" → ".join(LEVELS)))
+    if db.session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
+        raise Conflict(_("Đã có tỉnh mã %(code)s.", code=code))
+    tenant = Tenant(code=code, name=name, levels_csv=",".join(levels))
+    db.session.add(tenant)
+    db.session.flush()
+    create_root(tenant)
+    record("tenant.create", "tenant", tenant.id, actor=actor, tenant_id=tenant.id,
+           summary=f"{name} ({code})", levels=levels)
+    return tenant

@@ -1,0 +1,165 @@
+from collections import defaultdict
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lhpn import authz
+from lhpn.access import load_unit
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+from lhpn.labels import level_label
+from lhpn.units import services
+from lhpn.units.forms import MoveForm, RenameForm, UnitForm
+from lhpn.units.models import Unit
+
+bp = Blueprint("units", __name__, url_prefix="/units")
+
+# Levels shown open in the tree; deeper ones open on demand (a province has ~3,000 branches).
+OPEN_DEPTH = 1
+
+
+@bp.route("/")
+@login_required
+def tree():
+    reach = authz.reachable(current_user, "view")
+    q = (request.args.get("q") or "").strip()
+    counts = services.level_counts(reach)
+    levels = current_user.unit.tenant.levels if current_user.unit else list(counts)
+    if q:
+        matches = db.session.scalars(services.units_where(reach, q=q).limit(200)).all()
+        ancestor_ids = {i for u in matches for i in u.ancestor_ids}
+        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ancestor_ids))).all())
+        return render_template("units/search.html", q=q, matches=matches, names=names,
+                               counts=counts, levels=levels)
+    rows = db.session.execute(
+        select(Unit.id, Unit.parent_id, Unit.name, Unit.code, Unit.level, Unit.closed, Unit.depth)
+        .where(reach)
+        .order_by(Unit.depth, Unit.name)
+    ).all()
+    ids = {row.id for row in rows}
+    children = defaultdict(list)
+    roots = []
+    for row in rows:
+        if row.parent_id in ids:
+            children[row.parent_id].append(row)
+        else:
+            roots.append(row)
+    return render_template("units/tree.html", roots=roots, children=children, counts=counts,
+                           levels=levels, open_depth=OPEN_DEPTH)
+
+
+@bp.route("/<int:unit_id>")
+@login_required
+def detail(unit_id: int):
+    unit = load_unit(unit_id, "view")
+    reach = authz.reachable(current_user, "view")
+    kids = db.session.scalars(
+        select(Unit).where(Unit.parent_id == unit.id, reach).order_by(Unit.closed, Unit.name)
+    ).all()
+    ancestors = db.session.scalars(
+        select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1])).order_by(Unit.depth)
+    ).all()
+    return render_template("units/detail.html", unit=unit, children=kids, ancestors=ancestors,
+                           rename_form=RenameForm(name=unit.name))
+
+
+def _child_levels(unit: Unit) -> list[tuple[str, str]]:
+    levels = unit.tenant.levels
+    return [(lv, level_label(lv)) for lv in levels[levels.index(unit.level) + 1:]]
+
+
+@bp.route("/<int:unit_id>/new", methods=["GET", "POST"])
+@login_required
+def new(unit_id: int):
+    parent = load_unit(unit_id, "manage")
+    form = UnitForm()
+    form.level.choices = _child_levels(parent)
+    if not form.level.choices:
+        flash(_("Đơn vị cấp thấp nhất không có đơn vị trực thuộc."), "error")
+        return redirect(url_for("units.detail", unit_id=parent.id))
+    if form.validate_on_submit():
+        try:
+            unit = services.create_unit(current_user, parent, form.name.data, form.level.data,
+                                        form.code.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("units/new.html", form=form, parent=parent), 422
+        db.session.commit()
+        flash(_("Đã tạo đơn vị %(name)s.", name=unit.name), "success")
+        return redirect(url_for("units.detail", unit_id=unit.id))
+    return render_template("units/new.html", form=form, parent=parent)
+
+
+@bp.route("/<int:unit_id>/rename", methods=["POST"])
+@login_required
+def rename(unit_id: int):
+    unit = load_unit(unit_id, "manage")
+    form = RenameForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Tên đơn vị không được để trống."))
+        services.rename_unit(current_user, unit, form.name.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+    db.session.commit()
+    flash(_("Đã đổi tên đơn vị."), "success")
+    return redirect(url_for("units.detail", unit_id=unit_id))
+
+
+@bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
+@login_required
+def move(unit_id: int):
+    unit = load_unit(unit_id, "manage")
+    form = MoveForm()
+    tenant = unit.tenant
+    rank = tenant.level_rank(unit.level)
+    allowed_levels = tenant.levels[:rank]
+    candidates = db.session.execute(
+        select(Unit.id, Unit.name, Unit.level)
+        .where(authz.reachable(current_user, "manage"), Unit.level.in_(allowed_levels),
+               ~Unit.closed, Unit.id != unit.parent_id, ~Unit.path.startswith(unit.path))
+        .order_by(Unit.path)
+    ).all()
+    form.parent_id.choices = [(c.id, f"{c.name} ({level_label(c.level)})") for c in candidates]
+    if form.validate_on_submit():
+        try:
+            new_parent = load_unit(form.parent_id.data, "manage")
+            services.move_unit(current_user, unit, new_parent)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("units/move.html", form=form, unit=unit), 422
+        db.session.commit()
+        flash(_("Đã chuyển đơn vị."), "success")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+    return render_template("units/move.html", form=form, unit=unit)
+
+
+@bp.route("/<int:unit_id>/close", methods=["POST"])
+@login_required
+def close(unit_id: int):
+    return _toggle(unit_id, services.close_unit, _("Đã giải thể đơn vị."))
+
+
+@bp.route("/<int:unit_id>/reopen", methods=["POST"])
+@login_required
+def reopen(unit_id: int):
+    return _toggle(unit_id, services.reopen_unit, _("Đã mở lại đơn vị."))
+
+
+def _toggle(unit_id: int, operation, done: str):
+    unit = load_unit(unit_id, "manage")
+    try:
+        operation(current_user, unit)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("units.detail", unit_id=unit_id))

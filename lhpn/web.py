@@ -1,0 +1,135 @@
+"""Request plumbing shared by pages and the API: who is asking, for which tenant, in which
+language; security headers; error pages."""
+
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from lhpn import authz
+from lhpn.audit.services import client_ip
+from lhpn.errors import DomainError
+from lhpn.extensions import db, login_manager
+from lhpn.tenancy import set_current_tenant
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def select_locale() -> str:
+    """Vietnamese unless the user chose English (pages) or asked for it (API)."""
+    if not has_request_context():
+        return "vi"
+    if is_api_request():
+        header = request.headers.get("Accept-Language", "")
+        return "en" if header.lower().startswith("en") else "vi"
+    return "en" if session.get("lang") == "en" else "vi"
+
+
+@login_manager.request_loader
+def _load_user(req):
+    from lhpn.accounts.services import user_for_session, user_for_token
+
+    if req.path.startswith("/api/"):
+        header = req.headers.get("Authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        return user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    return user_for_session(session.get("sid"))
+
+
+def init_request_context(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    @app.before_request
+    def _who_is_asking() -> None:
+        client_ip.set(request.remote_addr)
+        set_current_tenant(None)
+        user = current_user._get_current_object()
+        if user.is_authenticated:
+            set_current_tenant(user.tenant_id)
+        g.user = user
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        if db.session.new or db.session.dirty or db.session.deleted:
+            # Session touches (last seen, expired sessions) are kept even on read-only pages.
+            db.session.commit()
+        return response
+
+    @app.teardown_request
+    def _forget(_exc) -> None:
+        set_current_tenant(None)
+        client_ip.set(None)
+
+    @app.template_filter("datetimefmt")
+    def _datetimefmt(value) -> str:
+        from flask_babel import format_datetime
+
+        return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+    @app.context_processor
+    def _template_helpers() -> dict:
+        from lhpn.labels import level_label, role_label
+
+        def can(action: str, obj) -> bool:
+            return authz.can(current_user, action, obj)
+
+        def manages_any() -> bool:
+            return authz.reaches_any(current_user, "manage")
+
+        return {"can": can, "manages_any": manages_any, "level_label": level_label,
+                "role_label": role_label, "SYSTEM": authz.SYSTEM}
+
+
+def error_response(status: int, code: str, message: str):
+    if is_api_request():
+        return jsonify({"error": {"code": code, "message": message}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_error_handlers(app: Flask) -> None:
+    @app.errorhandler(authz.Forbidden)
+    def _forbidden(_exc):
+        db.session.rollback()
+        return error_response(403, "forbidden", _("Bạn không có quyền thực hiện thao tác này."))
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        messages = {
+            400: ("bad_request", _("Yêu cầu không hợp lệ.")),
+            401: ("unauthorized", _("Bạn cần đăng nhập.")),
+            403: ("forbidden", _("Bạn không có quyền thực hiện thao tác này.")),
+            404: ("not_found", _("Không tìm thấy trang hoặc đối tượng.")),
+            405: ("method_not_allowed", _("Phương thức không được hỗ trợ.")),
+            413: ("too_large", _("Dữ liệu gửi lên quá lớn.")),
+            429: ("too_many_requests", _("Quá nhiều yêu cầu, hãy thử lại sau.")),
+        }
+        code, message = messages.get(exc.code or 500, ("error", _("Đã có lỗi xảy ra.")))
+        return error_response(exc.code or 500, code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error", exc_info=exc)
+        db.session.rollback()
+        return error_response(500, "server_error", _("Đã có lỗi xảy ra. Hãy thử lại sau."))
