@@ -1,0 +1,54 @@
+"""Builders that go through the real services, so test data obeys the domain rules."""
+
+from lhpn.accounts import services as accounts
+from lhpn.tenants.services import create_tenant
+from lhpn.units import services as units
+
+PASSWORD = "Mat-khau-2026"
+
+
+def tenant(code: str, name: str, levels: str):
+    return create_tenant(None, code, name, levels.split(","))
+
+
+def unit(parent, name: str, level: str, code: str | None = None):
+    return units.create_unit(None, parent, name, level, code)
+
+
+def user(tenant_obj, username: str, role: str | None, at_unit, home_unit=None):
+    u = accounts.create_user(None, tenant_id=tenant_obj.id, username=username,
+                             password=PASSWORD, full_name=username.title(),
+                             unit=home_unit or at_unit)
+    if role:
+        accounts.assign_role(None, u, role, at_unit)
+    return u
+
+
+def build_world():
+    """Legacy tenant TB: root › D1, D2 (districts) › C11, C12, C21 (communes) › B111 (branch).
+    Post-2025 tenant HY: root › HC1 (commune) › HB11 (branch). One user per role at D1, the
+    TB root and the HY root."""
+    from tests.conftest import World
+
+    w = World()
+    tb = tenant("TB", "Hội LHPN tỉnh Thái Bình", "province,district,commune,branch")
+    hy = tenant("HY", "Hội LHPN tỉnh Hưng Yên", "province,commune,branch")
+    w.tenants = {"TB": tb.id, "HY": hy.id}
+    tb_root = units.root_of(tb.id)
+    hy_root = units.root_of(hy.id)
+    d1 = unit(tb_root, "Hội LHPN huyện Hưng Hà", "district", "D1")
+    d2 = unit(tb_root, "Hội LHPN huyện Đông Hưng", "district", "D2")
+    c11 = unit(d1, "Hội LHPN xã Tân Lễ", "commune", "C11")
+    c12 = unit(d1, "Hội LHPN xã Canh Tân", "commune", "C12")
+    c21 = unit(d2, "Hội LHPN xã Đông Á", "commune", "C21")
+    b111 = unit(c11, "Chi hội thôn Tân Hòa", "branch", "B111")
+    hc1 = unit(hy_root, "Hội LHPN phường Phố Hiến", "commune", "HC1")
+    hb11 = unit(hc1, "Chi hội tổ dân phố 1", "branch", "HB11")
+    for obj in (tb_root, d1, d2, c11, c12, c21, b111, hy_root, hc1, hb11):
+        w.units[obj.code] = obj.id
+    for role in ("tenant_admin", "approver", "staff", "viewer"):
+        w.users[f"{role}.d1"] = user(tb, f"{role}.d1", role, d1).id
+        w.users[f"{role}.tb"] = user(tb, f"{role}.tb", role, tb_root).id
+        w.users[f"{role}.hy"] = user(hy, f"{role}.hy", role, hy_root).id
+    w.users["norole.d1"] = user(tb, "norole.d1", None, d1).id
+    return w
