@@ -2,6 +2,7 @@
 language; security headers; error pages."""
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -92,7 +93,7 @@ def init_request_context(app: Flask) -> None:
         def manages_any() -> bool:
             return authz.reaches_any(current_user, "manage")
 
-        return {"can": can, "manages_any": manages_any, "level_label": level_label,
+        return {"can": can, "manages_any": manages_any, "get_locale": get_locale, "level_label": level_label,
                 "role_label": role_label, "SYSTEM": authz.SYSTEM}
 
 

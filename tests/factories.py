@@ -51,4 +51,9 @@ def build_world():
         w.users[f"{role}.tb"] = user(tb, f"{role}.tb", role, tb_root).id
         w.users[f"{role}.hy"] = user(hy, f"{role}.hy", role, hy_root).id
     w.users["norole.d1"] = user(tb, "norole.d1", None, d1).id
+    # Plain members (a viewer role at their own unit): targets for the user-management checks.
+    for obj, tenant_obj in ((d1, tb), (c11, tb), (b111, tb), (tb_root, tb), (d2, tb),
+                            (hc1, hy)):
+        name = f"member.{obj.code.lower()}"
+        w.users[name] = user(tenant_obj, name, "viewer", obj).id
     return w

@@ -1,6 +1,6 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from lhpn import authz
 from lhpn.audit.models import AuditEntry
@@ -15,6 +15,8 @@ PAGE_SIZE = 50
 @login_required
 def index():
     # The audit log is the tenant's: only who manages its root unit may browse it.
+    if current_user.tenant_id is None:
+        raise authz.Forbidden("manage")
     root = _root()
     authz.require(current_user, "manage", root)
     action = request.args.get("action") or None
@@ -24,7 +26,7 @@ def index():
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     entries = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     actions = db.session.scalars(
-        select(distinct(AuditEntry.action))
+        select(AuditEntry.action).distinct()
         .where(AuditEntry.tenant_id == current_user.tenant_id)
         .order_by(AuditEntry.action)
     ).all()

@@ -1,0 +1,48 @@
+# LHPN: `make run` starts the app with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export LHPN_INSTANCE_PATH ?= $(CURDIR)/instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-only lint install install-dev i18n db demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+i18n: install
+	bash scripts/i18n.sh compile
+
+db: install i18n
+	$(BIN)/flask --app wsgi db upgrade
+
+demo: db
+	$(BIN)/flask --app wsgi demo load
+
+run: demo
+	@echo "LHPN: http://$(HOST):$(PORT)/  (demo logins above)"
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: install-dev i18n test-only
+
+test-only:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check lhpn tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts
