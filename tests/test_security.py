@@ -1,0 +1,166 @@
+"""Log-in, sessions, CSRF, headers and limits."""
+
+from datetime import timedelta
+
+import pytest
+
+from lhpn.accounts.models import User, UserSession
+from lhpn.extensions import db
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD
+
+
+def _cookie(client) -> str:
+    cookie = client.get_cookie("lhpn_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_password_is_hashed_with_argon2id(ctx, world):
+    user = db.session.get(User, world.users["staff.d1"])
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_login_logout_and_session_cookie_flags(client, world):
+    response = login(client, "staff.d1")
+    assert response.status_code == 302
+    set_cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
+    assert client.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_says_so_in_vietnamese(client, world):
+    response = login(client, "staff.d1", "sai-mat-khau")
+    assert response.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.get_data(as_text=True)
+    response = login(client, "nobody-here", "sai-mat-khau")
+    assert response.status_code == 401
+
+
+def test_copied_cookie_stops_working_after_logout(app, client, world):
+    login(client, "staff.d1")
+    stolen = _cookie(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    thief = app.test_client()
+    thief.set_cookie("lhpn_session", stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_new_session_on_every_login(app, client, world):
+    login(client, "staff.d1")
+    with app.app_context():
+        first = {s.id for s in db.session.scalars(db.select(UserSession))}
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login(client, "staff.d1")
+    with app.app_context():
+        second = {s.id for s in db.session.scalars(db.select(UserSession))}
+    assert len(first) == len(second) == 1 and first != second
+
+
+def test_locking_a_user_ends_their_sessions(app, client, world):
+    victim = app.test_client()
+    login(victim, "staff.d1")
+    assert victim.get("/").status_code == 200
+    login(client, "tenant_admin.tb")
+    response = client.post(f"/users/{world.users['staff.d1']}/lock",
+                           data={"csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 302
+    assert victim.get("/").status_code == 302
+    assert login(victim, "staff.d1").status_code == 401
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(UserSession).where(
+            UserSession.user_id == world.users["staff.d1"])) == 0
+
+
+@pytest.mark.parametrize("field", ["last_seen_at", "created_at"])
+def test_idle_and_absolute_timeouts(app, client, world, field):
+    login(client, "staff.d1")
+    with app.app_context():
+        row = db.session.scalars(db.select(UserSession)).one()
+        minutes = app.config["LHPN_SESSION_IDLE_MINUTES" if field == "last_seen_at"
+                             else "LHPN_SESSION_ABSOLUTE_MINUTES"]
+        setattr(row, field, getattr(row, field) - timedelta(minutes=minutes + 1))
+        if field == "created_at":
+            row.last_seen_at = row.created_at + timedelta(minutes=minutes)
+        db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_throttling_after_repeated_failures(app, client, world):
+    limit = app.config["LHPN_LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert login(client, "staff.d1", "sai").status_code == 401
+    response = login(client, "staff.d1")  # the right password, but too soon
+    assert response.status_code == 401
+    assert "thử lại sau" in response.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, world.users["staff.d1"])
+        user.throttled_until = user.throttled_until - timedelta(hours=1)
+        db.session.commit()
+    assert login(client, "staff.d1").status_code == 302
+
+
+def test_forms_need_a_csrf_token(client, world):
+    response = client.post("/login", data={"username": "staff.d1", "password": PASSWORD})
+    assert response.status_code == 400
+    login(client, "tenant_admin.tb")
+    response = client.post(f"/units/{world.units['D1']}/rename", data={"name": "Đổi"})
+    assert response.status_code == 400
+
+
+def test_security_headers_and_csp(client, world):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_request_size_limit(app, client, world):
+    login(client, "tenant_admin.tb")
+    big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
+    response = client.post(f"/units/{world.units['D1']}/rename",
+                           data={"name": big, "csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 413
+
+
+def test_open_redirect_after_login_is_refused(client, world):
+    token = csrf_token(client, "/login")
+    response = client.post("/login?next=//evil.example/x", data={
+        "username": "staff.d1", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_reset_password_forces_a_change(app, client, world):
+    login(client, "tenant_admin.tb")
+    client.post(f"/users/{world.users['staff.d1']}/password",
+                data={"password": "Mot-mat-khau-moi", "csrf_token": csrf_token(client, "/account")})
+    other = app.test_client()
+    response = login(other, "staff.d1", "Mot-mat-khau-moi")
+    assert response.headers["Location"].endswith("/account/password")
+    token = csrf_token(other, "/account/password")
+    response = other.post("/account/password", data={
+        "old_password": "Mot-mat-khau-moi", "new_password": "ngan", "confirm": "ngan",
+        "csrf_token": token})
+    assert response.status_code == 422 and "ít nhất" in response.get_data(as_text=True)
+    response = other.post("/account/password", data={
+        "old_password": "Mot-mat-khau-moi", "new_password": "Mat-khau-cua-toi",
+        "confirm": "Mat-khau-cua-toi", "csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert not db.session.get(User, world.users["staff.d1"]).must_change_password
+
+
+def test_secret_key_file_is_created_outside_the_repo(tmp_path, monkeypatch):
+    from lhpn.config import load_config
+
+    monkeypatch.delenv("LHPN_SECRET_KEY", raising=False)
+    first = load_config(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 32 and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert load_config(tmp_path)["SECRET_KEY"] == first
