@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from lhpn import authz
 from lhpn.authz.engine import forget_principal
@@ -18,7 +18,7 @@ from lhpn.accounts.models import ROLES, ApiToken, RoleAssignment, User, UserSess
 from lhpn.accounts.passwords import burn_time, hash_password, verify_password
 from lhpn.audit.services import record
 from lhpn.clock import utcnow
-from lhpn.errors import Conflict, DomainError, NotFound
+from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import role_label
 from lhpn.text import nfc
@@ -36,11 +36,8 @@ class LoginRefused(DomainError):
 
 def get_user(tenant_id: int | None, user_id: object) -> User:
     """Tenant-scoped getter: another tenant's user is not found."""
-    try:
-        key = int(user_id)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(_("Không tìm thấy người dùng.")) from None
-    user = db.session.get(User, key)
+    key = as_id(user_id)
+    user = db.session.get(User, key) if key is not None else None
     if user is None or tenant_id is None or user.tenant_id != tenant_id:
         raise NotFound(_("Không tìm thấy người dùng."))
     return user
@@ -60,8 +57,9 @@ def managed_users(actor: User, q: str | None = None):
         User.unit_id.in_(authz.reachable_unit_ids(actor, "manage")),
     )
     if q:
-        pattern = f"%{nfc(q)}%"
-        stmt = stmt.where(User.username.ilike(pattern) | User.full_name.ilike(pattern))
+        text = nfc(q).lower()
+        stmt = stmt.where(func.lower(User.username).contains(text, autoescape=True)
+                          | func.lower(User.full_name).contains(text, autoescape=True))
     return stmt.order_by(User.username)
 
 
@@ -127,6 +125,8 @@ def create_user(
     if len(full_name) > 200:
         raise DomainError(_("Họ tên dài quá 200 ký tự."), "full_name")
     password = check_password_rules(password, username)
+    if unit is not None and unit.closed:
+        raise DomainError(_("Không thể thêm người dùng vào đơn vị đã giải thể."), "unit_id")
     exists = db.session.scalar(
         select(User.id).where(User.username == username).execution_options(all_tenants=True)
     )
@@ -157,6 +157,18 @@ def set_locked(actor: User | None, user: User, locked: bool) -> User:
             end_all_sessions(user)
         record("user.lock" if locked else "user.unlock", "user", user.id, actor=actor,
                tenant_id=user.tenant_id, summary=user.username)
+    return user
+
+
+def set_full_name(actor: User | None, user: User, full_name: str | None) -> User:
+    full_name = nfc(full_name)
+    if len(full_name) > 200:
+        raise DomainError(_("Họ tên dài quá 200 ký tự."), "full_name")
+    if full_name != user.full_name:
+        old = user.full_name
+        user.full_name = full_name
+        record("user.rename", "user", user.id, actor=actor, tenant_id=user.tenant_id,
+               summary=f"{user.username}: {old} → {full_name}", old=old, new=full_name)
     return user
 
 
@@ -291,3 +303,9 @@ def user_for_token(raw: str | None) -> User | None:
     if user is None or user.locked:
         return None
     return user
+
+
+def revoke_token(raw: str | None) -> None:
+    """Log out of the API: the token stops working at once (only its hash is stored)."""
+    if raw:
+        db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(raw)))

@@ -1,3 +1,12 @@
+"""The JSON API, version 1: the same services and authorization as the pages, over bearer
+tokens. Every endpoint is described in ``openapi.py``; a test keeps the two in step.
+
+Answers come in a fixed order: 401 without a valid token; 404 for an object that is not
+the caller's tenant's (or does not exist); 403 without the right to it; only then is the
+body judged (400, 422), so a caller learns nothing from a body about an object they may
+not touch.
+"""
+
 from flask import Blueprint
 
 from lhpn.extensions import csrf
@@ -5,3 +14,6 @@ from lhpn.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API authenticates with bearer tokens only (never cookies), so it needs no CSRF token.
 csrf.exempt(bp)
+
+# The view modules register their routes on ``bp``; they need it defined first.
+from lhpn.api import auth, openapi, plumbing, units, users  # noqa: E402, F401

@@ -1,0 +1,51 @@
+"""Bearer tokens for API clients, and who the caller is."""
+
+from flask import Response, jsonify
+
+from lhpn.accounts import services
+from lhpn.accounts.models import User
+from lhpn.accounts.services import LoginRefused
+from lhpn.api import bp
+from lhpn.api.payload import json_object, text_field
+from lhpn.api.plumbing import bearer_token, caller, no_content, public
+from lhpn.api.users import user_detail
+from lhpn.extensions import db
+from lhpn.tenants.models import Tenant
+
+
+@bp.post("/auth/token")
+@public
+def issue_token() -> Response:
+    data = json_object(required=("username", "password"))
+    username, password = text_field(data, "username"), text_field(data, "password")
+    try:
+        user = services.authenticate(username, password)
+    except LoginRefused:
+        db.session.commit()  # keep the failure count: it is what throttles password guessing
+        raise
+    token = services.issue_token(user)
+    db.session.commit()
+    response = jsonify(token=token)
+    response.headers["Cache-Control"] = "no-store"  # a credential must not sit in a cache
+    return response
+
+
+@bp.post("/auth/logout")
+def revoke_token() -> Response:
+    services.revoke_token(bearer_token())
+    db.session.commit()
+    return no_content()
+
+
+@bp.get("/me")
+def me() -> Response:
+    user = caller()
+    return jsonify(user_detail(user) | {"tenant": _tenant_of(user)})
+
+
+def _tenant_of(user: User) -> dict | None:
+    """The caller's province union; None for the system administrator, who has none."""
+    tenant = db.session.get(Tenant, user.tenant_id) if user.tenant_id is not None else None
+    if tenant is None:
+        return None
+    return {"code": tenant.code, "name": tenant.name, "levels": tenant.levels}

@@ -1,0 +1,83 @@
+"""What every API call shares: bearer-token authentication, JSON errors that name the field
+at fault, and the id converter."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lhpn.accounts.models import User
+from lhpn.api import bp
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+
+# Ids are 32-bit integers on PostgreSQL. A larger number in a URL cannot name anything, so it
+# fails routing (404) instead of reaching the database as an out-of-range error.
+MAX_ID = 2**31 - 1
+ID = f"int(min=1, max={MAX_ID})"
+
+View = TypeVar("View", bound=Callable)
+
+
+def public(view: View) -> View:
+    """Mark an endpoint as answering without a token (log-in, the API description)."""
+    view.api_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(view, "api_public", False))
+
+
+def caller() -> User:
+    """The authenticated user of this request (the guard below has checked there is one)."""
+    return current_user._get_current_object()
+
+
+def bearer_token() -> str | None:
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def unauthorized() -> Response:
+    response = jsonify(error={"code": "unauthorized", "message": _("Bạn cần đăng nhập.")})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="lhpn"'
+    return response
+
+
+@bp.before_request
+def _require_token() -> Response | None:
+    # lhpn.web's request loader has already turned a valid bearer token into current_user;
+    # a missing, unknown, expired or revoked token, or a locked account, leaves it anonymous.
+    if is_public(request.endpoint) or current_user.is_authenticated:
+        return None
+    return unauthorized()
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> tuple[Response, int]:
+    # The application-wide handler says what went wrong; an API client also needs to know
+    # which field to point at.
+    db.session.rollback()
+    error = {"code": exc.code, "message": exc.message}
+    if exc.field:
+        error["field"] = exc.field
+    return jsonify(error=error), exc.status
+
+
+def created(body: dict, location: str | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = 201
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def no_content() -> Response:
+    return Response(status=204)

@@ -1,0 +1,78 @@
+"""The unit tree over the API: the same services and checks as lhpn/units/views.py."""
+
+from flask import Response, jsonify, url_for
+
+from lhpn import authz
+from lhpn.access import load_unit
+from lhpn.api import bp
+from lhpn.api.payload import (
+    flag_field,
+    id_field,
+    json_object,
+    page,
+    query_id,
+    query_text,
+    text_field,
+)
+from lhpn.api.plumbing import ID, caller, created
+from lhpn.extensions import db
+from lhpn.units import services
+from lhpn.units.models import Unit
+
+
+@bp.get("/units")
+def list_units() -> Response:
+    limit, offset = page()
+    parent_id, q = query_id("parent"), query_text("q")
+    # The list is filtered by the same rule as single reads, in SQL: no per-row checks.
+    stmt = services.units_where(authz.reachable(caller(), "view"), parent_id=parent_id, q=q)
+    units = db.session.scalars(stmt.limit(limit).offset(offset))
+    return jsonify(items=[unit.to_dict() for unit in units])
+
+
+@bp.get(f"/units/<{ID}:unit_id>")
+def get_unit(unit_id: int) -> Response:
+    return jsonify(load_unit(unit_id, "view").to_dict())
+
+
+@bp.post("/units")
+def create_unit() -> Response:
+    data = json_object(required=("name", "level", "parent_id"), optional=("code",))
+    name, level = text_field(data, "name"), text_field(data, "level")
+    code = text_field(data, "code", nullable=True)
+    parent = load_unit(id_field(data, "parent_id"), "manage")
+    unit = services.create_unit(caller(), parent, name, level, code)
+    db.session.commit()
+    return created(unit.to_dict(), url_for(".get_unit", unit_id=unit.id))
+
+
+@bp.patch(f"/units/<{ID}:unit_id>")
+def update_unit(unit_id: int) -> Response:
+    unit = load_unit(unit_id, "manage")
+    data = json_object(optional=("name", "closed"), nonempty=True)
+    name, closed = text_field(data, "name"), flag_field(data, "closed")
+    if name is not None:
+        services.rename_unit(caller(), unit, name)
+    if closed is not None:
+        _set_closed(unit, closed)
+    # One commit: a rename sent with a refused close is rolled back with it.
+    db.session.commit()
+    return jsonify(unit.to_dict())
+
+
+def _set_closed(unit: Unit, closed: bool) -> None:
+    if closed:
+        services.close_unit(caller(), unit)
+    else:
+        services.reopen_unit(caller(), unit)
+
+
+@bp.post(f"/units/<{ID}:unit_id>/move")
+def move_unit(unit_id: int) -> Response:
+    unit = load_unit(unit_id, "manage")
+    parent_id = id_field(json_object(required=("parent_id",)), "parent_id")
+    # Moving takes the subtree out of one place and into another: both must be the caller's.
+    new_parent = load_unit(parent_id, "manage")
+    services.move_unit(caller(), unit, new_parent)
+    db.session.commit()
+    return jsonify(unit.to_dict())
