@@ -21,3 +21,17 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+MAX_ID = 2**31 - 1
+
+
+def as_id(value: object) -> int | None:
+    """A database id from user input, or None (so an absurd id is "not found", never a 500)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        key = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return key if 1 <= key <= MAX_ID else None

@@ -1,7 +1,7 @@
 """Request plumbing shared by pages and the API: who is asking, for which tenant, in which
 language; security headers; error pages."""
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, abort, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,6 +48,15 @@ def _load_user(req):
 def init_request_context(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # No database stores U+0000 in text; refuse it before any form or service sees it.
+        if is_api_request():
+            return
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.before_request
     def _who_is_asking() -> None:

@@ -164,3 +164,43 @@ def test_secret_key_file_is_created_outside_the_repo(tmp_path, monkeypatch):
     first = load_config(tmp_path)["SECRET_KEY"]
     assert len(first) >= 32 and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert load_config(tmp_path)["SECRET_KEY"] == first
+
+
+@pytest.mark.parametrize("path", ["/units/99999999999999999999", "/users/4294967296",
+                                  "/units/0", "/users/-1"])
+def test_absurd_ids_are_not_found(client, world, path):
+    login(client, "tenant_admin.tb")
+    assert client.get(path).status_code == 404
+
+
+def test_nul_characters_are_refused_and_change_nothing(app, client, world):
+    login(client, "tenant_admin.tb")
+    response = client.post(f"/units/{world.units['D1']}/rename", data={
+        "name": "Tên\x00mới", "csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 400
+    assert "Yêu cầu không hợp lệ" in response.get_data(as_text=True)
+    with app.app_context():
+        from lhpn.units.models import Unit
+
+        assert db.session.get(Unit, world.units["D1"]).name == "Hội LHPN huyện Hưng Hà"
+
+
+def test_user_search_treats_wildcards_literally(client, world):
+    login(client, "tenant_admin.tb")
+    html = client.get("/users/?q=%25").get_data(as_text=True)
+    assert "Không có người dùng nào" in html
+    html = client.get("/users/?q=member.c11").get_data(as_text=True)
+    assert "member.c11" in html and "member.b111" not in html
+
+
+def test_no_new_user_at_a_closed_unit(ctx, world):
+    from lhpn.accounts.services import create_user
+    from lhpn.errors import DomainError
+    from lhpn.units.models import Unit
+    from lhpn.units.services import close_unit
+
+    unit = db.session.get(Unit, world.units["C12"])
+    close_unit(None, unit)
+    with pytest.raises(DomainError, match="đã giải thể"):
+        create_user(None, tenant_id=unit.tenant_id, username="new.person", password=PASSWORD,
+                    unit=unit)

@@ -1,6 +1,6 @@
 from contextvars import ContextVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lhpn.audit.models import AuditEntry
 from lhpn.extensions import db
@@ -40,5 +40,5 @@ def entries_for_tenant(tenant_id: int, *, action: str | None = None, q: str | No
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if q:
-        stmt = stmt.where(AuditEntry.summary.ilike(f"%{q}%"))
+        stmt = stmt.where(func.lower(AuditEntry.summary).contains(q.lower(), autoescape=True))
     return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())

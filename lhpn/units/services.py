@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, String, func, literal, select, update
 
 from lhpn.audit.services import record
-from lhpn.errors import Conflict, DomainError, NotFound
+from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import Tenant
@@ -19,11 +19,8 @@ MAX_CODE = 64
 
 def get_unit(tenant_id: int | None, unit_id: object) -> Unit:
     """The tenant-scoped getter: another tenant's id is simply not found."""
-    try:
-        key = int(unit_id)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(_("Không tìm thấy đơn vị.")) from None
-    unit = db.session.get(Unit, key)
+    key = as_id(unit_id)
+    unit = db.session.get(Unit, key) if key is not None else None
     if unit is None or tenant_id is None or unit.tenant_id != tenant_id:
         raise NotFound(_("Không tìm thấy đơn vị."))
     return unit
@@ -70,7 +67,8 @@ def _clean_code(tenant_id: int, code: str | None, *, exclude_id: int | None = No
 def _new_code(tenant: Tenant) -> str:
     while True:
         code = f"{tenant.code}-{secrets.token_hex(3).upper()}"
-        if db.session.scalar(select(Unit.id).where(Unit.code == code)) is None:
+        taken = select(Unit.id).where(Unit.tenant_id == tenant.id, Unit.code == code)
+        if db.session.scalar(taken) is None:
             return code
 
 
