@@ -2,9 +2,14 @@
 
 from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
+from lhpn.indicators.models import Indicator
+from lhpn.notifications.models import Notification
+from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
 from lhpn.tenants.models import Tenant
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
+from lhpn.workflow.models import WorkflowEvent
 
-__all__ = ["ApiToken", "AuditEntry", "ImportBatch", "RoleAssignment", "Tenant", "Unit", "User",
-           "UserSession"]
+__all__ = ["ApiToken", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
+           "PlanActivity", "PlanRequest", "PlanTarget", "RoleAssignment", "Tenant", "Unit", "User",
+           "UserSession", "WorkflowEvent"]

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound
 from lhpn.extensions import db
+from lhpn.indicators.services import seed_catalogue
 from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import nfc
 from lhpn.units.services import create_root
@@ -38,6 +39,7 @@ def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
     db.session.add(tenant)
     db.session.flush()
     create_root(tenant)
+    seed_catalogue(tenant.id)
     record("tenant.create", "tenant", tenant.id, actor=actor, tenant_id=tenant.id,
            summary=f"{name} ({code})", levels=levels)
     return tenant

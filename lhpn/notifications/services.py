@@ -1,0 +1,54 @@
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from lhpn import authz
+from lhpn.accounts.models import RoleAssignment, User
+from lhpn.clock import utcnow
+from lhpn.extensions import db
+from lhpn.notifications.models import Notification
+from lhpn.units.models import Unit
+
+
+def notify(users: Iterable[User], message: str, link: str = "") -> int:
+    now = utcnow()
+    count = 0
+    for user in {u.id: u for u in users if u.tenant_id is not None and not u.locked}.values():
+        db.session.add(Notification(tenant_id=user.tenant_id, user_id=user.id,
+                                    message=message[:500], link=link, created_at=now))
+        count += 1
+    db.session.flush()
+    return count
+
+
+def users_who_can(action: str, unit: Unit) -> list[User]:
+    """The users holding a role that may do ``action`` on ``unit`` (asked through authz).
+
+    Every scope reaches from the unit where the role is held downwards, so only roles held at
+    the unit or one of its ancestors can qualify."""
+    roles = list(authz.roles_granting(action))
+    candidates = db.session.scalars(
+        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.tenant_id == unit.tenant_id, RoleAssignment.role.in_(roles),
+               RoleAssignment.unit_id.in_(unit.ancestor_ids))
+        .distinct()
+    ).all()
+    return [user for user in candidates if authz.can(user, action, unit)]
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def for_user(user: User):
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))

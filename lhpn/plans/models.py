@@ -1,0 +1,157 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lhpn.accounts.models import User
+from lhpn.extensions import db
+from lhpn.indicators.models import Indicator
+from lhpn.tenancy import TenantScoped
+from lhpn.units.models import Unit
+
+STATUSES = ("draft", "submitted", "approved", "returned")
+TARGET_KINDS = ("count", "share", "rate")
+
+
+class Plan(TenantScoped, db.Model):
+    """A unit's plan (kế hoạch) for a year or a theme; sections are Markdown source."""
+
+    __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_unit_year", "unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int]
+    title: Mapped[str] = mapped_column(String(500))
+    number: Mapped[str] = mapped_column(String(60), default="")
+    place: Mapped[str] = mapped_column(String(120), default="")
+    plan_date: Mapped[date | None]
+    parent_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    basis: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    organisation: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    signer_title: Mapped[str] = mapped_column(String(80), default="CHỦ TỊCH")
+    signer_name: Mapped[str] = mapped_column(String(120), default="")
+    # Cascade: the levels asked for an implementing plan, and by when.
+    child_levels: Mapped[str] = mapped_column(String(100), default="")
+    child_deadline: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime | None]
+
+    # A stale write (someone changed the plan meanwhile) raises instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    parent_plan: Mapped["Plan | None"] = relationship(remote_side=[id])
+    targets: Mapped[list["PlanTarget"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanTarget.position",
+        lazy="selectin")
+    activities: Mapped[list["PlanActivity"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanActivity.position",
+        lazy="selectin")
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+    @property
+    def child_level_list(self) -> list[str]:
+        return [lv for lv in self.child_levels.split(",") if lv]
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [line.strip() for line in self.recipients.splitlines() if line.strip()]
+
+    @property
+    def editable(self) -> bool:
+        return self.status in ("draft", "returned")
+
+
+class PlanTarget(db.Model):
+    """A typed, measurable target (chỉ tiêu).
+
+    count: each unit of ``level`` reaches ≥ value of the indicator;
+    share: value % of the units of ``level`` reach ≥ threshold;
+    rate:  the indicator's rate reaches ≥ value % at each unit of ``level``.
+    """
+
+    __tablename__ = "plan_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    threshold: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+    indicator: Mapped[Indicator] = relationship(lazy="joined")
+
+    def to_dict(self) -> dict:
+        data = {"indicator": self.indicator.code, "level": self.level, "kind": self.kind,
+                "value": _number(self.value)}
+        if self.threshold is not None:
+            data["threshold"] = _number(self.threshold)
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+class PlanActivity(db.Model):
+    """An activity of the plan's content: what, when, who leads, who coordinates, budget."""
+
+    __tablename__ = "plan_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    # when: a month (1–12), a quarter (1–4) or a date range of the plan's year
+    when_kind: Mapped[str] = mapped_column(String(8), default="year")
+    when_number: Mapped[int | None]
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    lead: Mapped[str] = mapped_column(String(200), default="")
+    coordinators: Mapped[str] = mapped_column(String(300), default="")
+    budget_source: Mapped[str] = mapped_column(String(200), default="")
+
+    plan: Mapped[Plan] = relationship(back_populates="activities")
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "when": self.when_kind, "when_number": self.when_number,
+                "start_date": self.start_date.isoformat() if self.start_date else None,
+                "end_date": self.end_date.isoformat() if self.end_date else None,
+                "lead": self.lead, "coordinators": self.coordinators,
+                "budget_source": self.budget_source}
+
+
+class PlanRequest(TenantScoped, db.Model):
+    """An issued plan asks a unit below for its implementing plan by a deadline."""
+
+    __tablename__ = "plan_requests"
+    __table_args__ = (UniqueConstraint("parent_plan_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    deadline: Mapped[date]
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    parent_plan: Mapped[Plan] = relationship()
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)

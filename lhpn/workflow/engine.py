@@ -1,0 +1,82 @@
+"""One workflow engine for plans and reports: a table of allowed transitions; every transition
+writes a history row and an audit entry."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lhpn.audit.services import record
+from lhpn.clock import utcnow
+from lhpn.errors import Conflict, DomainError
+from lhpn.extensions import db
+from lhpn.text import nfc
+from lhpn.workflow.models import WorkflowEvent
+
+STATUS_LABELS = {
+    "draft": _l("Dự thảo"),
+    "submitted": _l("Đã gửi"),
+    "approved": _l("Đã duyệt"),
+    "returned": _l("Trả lại"),
+}
+ACTION_LABELS = {
+    "create": _l("Tạo"),
+    "submit": _l("Gửi duyệt"),
+    "approve": _l("Phê duyệt"),
+    "return": _l("Trả lại"),
+    "reopen": _l("Mở lại"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    needs_comment: bool = False
+
+
+class Workflow:
+    def __init__(self, object_type: str, transitions: dict[str, Transition]) -> None:
+        self.object_type = object_type
+        self.transitions = transitions
+
+    def allowed(self, status: str, action: str) -> bool:
+        transition = self.transitions.get(action)
+        return transition is not None and status in transition.sources
+
+    def apply(self, obj, action: str, actor, comment: str | None = None) -> WorkflowEvent:
+        """Move ``obj`` (with .status, .id, .tenant_id) along ``action``; flushes."""
+        transition = self.transitions[action]
+        if obj.status not in transition.sources:
+            raise Conflict(_("Không thể %(action)s khi đang ở trạng thái “%(status)s”.",
+                             action=str(ACTION_LABELS.get(action, action)).lower(),
+                             status=status_label(obj.status)), "status")
+        comment = nfc(comment)
+        if transition.needs_comment and not comment:
+            raise DomainError(_("Hãy ghi ý kiến khi trả lại hoặc mở lại."), "comment")
+        if len(comment) > 5000:
+            raise DomainError(_("Ý kiến dài quá 5.000 ký tự."), "comment")
+        event = WorkflowEvent(
+            tenant_id=obj.tenant_id, object_type=self.object_type, object_id=obj.id,
+            action=action, from_status=obj.status, to_status=transition.target,
+            actor_id=actor.id if actor else None, comment=comment, created_at=utcnow(),
+        )
+        obj.status = transition.target
+        db.session.add(event)
+        db.session.flush()
+        record(f"{self.object_type}.{action}", self.object_type, obj.id, actor=actor,
+               tenant_id=obj.tenant_id, summary=comment[:200], to=transition.target)
+        return event
+
+    def history(self, obj):
+        return db.session.scalars(
+            select(WorkflowEvent)
+            .where(WorkflowEvent.object_type == self.object_type,
+                   WorkflowEvent.object_id == obj.id)
+            .order_by(WorkflowEvent.created_at, WorkflowEvent.id)
+        ).all()
