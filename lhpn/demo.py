@@ -1,2 +1,204 @@
-def load_demo():
-    yield "TODO"
+"""Demo data: two tenants with their real communes, synthetic branches, one login per role.
+
+``flask --app wsgi demo load`` (run by ``make run``) prints the lines ``load_demo()`` yields.
+Everything goes through the services, so the demo obeys the domain rules and leaves audit
+entries. Running it again creates nothing new.
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from lhpn.accounts.models import User
+from lhpn.accounts.services import assign_role, create_user
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+from lhpn.labels import role_label
+from lhpn.tenants.models import Tenant
+from lhpn.tenants.services import create_tenant
+from lhpn.units.importers import import_communes
+from lhpn.units.models import Unit
+from lhpn.units.services import create_unit, root_of
+
+# Documented in the README and printed by `make run`; never use it outside a demo.
+DEMO_PASSWORD = "demo12345"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    code: str
+    name: str
+    levels: tuple[str, ...]
+    province_code: str                 # in the package that fits the levels
+    branches_per_commune: int
+    branch_districts: tuple[str, ...] | None = None  # admin codes; None: every commune
+
+
+TENANTS = (
+    DemoTenant("HY", "Hội LHPN tỉnh Hưng Yên", ("province", "commune", "branch"), "33", 3),
+    # Hưng Hà (339) and Đông Hưng (340) only: branches for 65 communes keep the load short.
+    DemoTenant("TB", "Hội LHPN tỉnh Thái Bình (trước 01/7/2025)",
+               ("province", "district", "commune", "branch"), "34", 2, ("339", "340")),
+)
+
+ROOT = "@root"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    tenant: str | None
+    role: str
+    unit_code: str | None  # ROOT, a unit code, or None for the system administrator
+
+
+# Unit codes derive from the administrative codes (see importers.unit_code): X11953 is
+# phường Phố Hiến, X12364 xã Tiên Lữ, H339 huyện Hưng Hà, X12592 xã Tân Lễ; "-01" is the
+# first demo branch of a commune.
+USERS = (
+    DemoUser("sysadmin", "Nguyễn Văn Quảng", None, "system_admin", None),
+    DemoUser("hy.admin", "Trần Minh Tuấn", "HY", "tenant_admin", ROOT),
+    DemoUser("hy.chutich", "Nguyễn Thị Thu Hà", "HY", "approver", ROOT),
+    DemoUser("hy.xem", "Lê Thị Hồng Nhung", "HY", "viewer", ROOT),
+    DemoUser("hy.phohien.chutich", "Phạm Thị Lan", "HY", "approver", "X11953"),
+    DemoUser("hy.phohien.canbo", "Vũ Thị Mai Anh", "HY", "staff", "X11953"),
+    DemoUser("hy.phohien.td1", "Bùi Thị Thanh Huyền", "HY", "staff", "X11953-01"),
+    DemoUser("hy.tienlu.chutich", "Đỗ Thị Hương", "HY", "approver", "X12364"),
+    DemoUser("hy.tienlu.canbo", "Hoàng Thị Ngọc Ánh", "HY", "staff", "X12364"),
+    DemoUser("tb.admin", "Đặng Văn Hải", "TB", "tenant_admin", ROOT),
+    DemoUser("tb.chutich", "Ngô Thị Bích Ngọc", "TB", "approver", ROOT),
+    DemoUser("tb.xem", "Trịnh Thị Kim Oanh", "TB", "viewer", ROOT),
+    DemoUser("tb.hungha.chutich", "Nguyễn Thị Phương", "TB", "approver", "H339"),
+    DemoUser("tb.hungha.canbo", "Trần Thị Hạnh", "TB", "staff", "H339"),
+    DemoUser("tb.tanle.chutich", "Lương Thị Hoa", "TB", "approver", "X12592"),
+    DemoUser("tb.tanle.canbo", "Mai Thị Thủy", "TB", "staff", "X12592"),
+    DemoUser("tb.tanle.chihoi", "Đinh Thị Nga", "TB", "staff", "X12592-01"),
+)
+
+VILLAGES = ("Đông", "Đoài", "Nam", "Bắc", "Thượng", "Trung", "Hạ", "Tiền", "Hậu", "Đình",
+            "Chợ", "Cầu", "Mới", "An Lạc", "Phú Mỹ", "Bình Minh", "Hòa Bình", "Tân Thành")
+
+
+def branch_names(commune: Unit, index: int, count: int) -> list[str]:
+    """Synthetic branch names: residential groups in a ward, villages elsewhere."""
+    if "phường" in commune.name.lower():
+        return [f"Chi hội tổ dân phố số {n}" for n in range(1, count + 1)]
+    return [f"Chi hội thôn {VILLAGES[(index * count + n) % len(VILLAGES)]}"
+            for n in range(count)]
+
+
+def _tenant(spec: DemoTenant) -> tuple[Tenant, bool]:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.code == spec.code))
+    if tenant is not None:
+        return tenant, False
+    return create_tenant(None, spec.code, spec.name, list(spec.levels)), True
+
+
+def _branches(spec: DemoTenant, tenant: Tenant) -> int:
+    communes_query = select(Unit).where(Unit.tenant_id == tenant.id, Unit.level == "commune",
+                                        ~Unit.closed, Unit.admin_code.is_not(None))
+    if spec.branch_districts is not None:
+        districts = select(Unit.id).where(Unit.tenant_id == tenant.id, Unit.level == "district",
+                                          Unit.admin_code.in_(spec.branch_districts))
+        communes_query = communes_query.where(Unit.parent_id.in_(districts))
+    communes = db.session.scalars(communes_query.order_by(Unit.admin_code)).all()
+    taken = set(db.session.scalars(select(Unit.code).where(Unit.tenant_id == tenant.id)))
+    created = 0
+    for index, commune in enumerate(communes):
+        names = branch_names(commune, index, spec.branches_per_commune)
+        for number, name in enumerate(names, start=1):
+            code = f"{commune.code}-{number:02d}"
+            if code in taken:
+                continue
+            create_unit(None, commune, name, "branch", code)
+            taken.add(code)
+            created += 1
+    return created
+
+
+def _unit_for(tenant: Tenant, code: str) -> Unit | None:
+    if code == ROOT:
+        return root_of(tenant.id)
+    return db.session.scalar(select(Unit).where(Unit.tenant_id == tenant.id, Unit.code == code))
+
+
+def _user(spec: DemoUser, tenants: dict[str, Tenant]) -> tuple[str, str]:
+    """Create the user and its role if missing; (what happened, unit name)."""
+    user = db.session.scalar(
+        select(User).where(User.username == spec.username).execution_options(all_tenants=True)
+    )
+    if spec.tenant is None:
+        if user is None:
+            create_user(None, tenant_id=None, username=spec.username, password=DEMO_PASSWORD,
+                        full_name=spec.full_name, is_system_admin=True)
+            return "created", "—"
+        return "kept", "—"
+    tenant = tenants[spec.tenant]
+    unit = _unit_for(tenant, spec.unit_code or ROOT)
+    if unit is None:
+        return "missing unit", spec.unit_code or ""
+    status = "kept"
+    if user is None:
+        user = create_user(None, tenant_id=tenant.id, username=spec.username,
+                           password=DEMO_PASSWORD, full_name=spec.full_name, unit=unit)
+        status = "created"
+    if user.tenant_id == tenant.id and not any(
+            a.role == spec.role and a.unit_id == unit.id for a in user.assignments):
+        assign_role(None, user, spec.role, unit)
+    return status, unit.name
+
+
+def _count(model) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(model).execution_options(all_tenants=True)
+    ) or 0
+
+
+def load_demo() -> Iterator[str]:
+    """Load the demo tenants, units and users; yields progress lines and the login table."""
+    started = time.perf_counter()
+    units_before, users_before = _count(Unit), _count(User)
+    tenants: dict[str, Tenant] = {}
+    for spec in TENANTS:
+        tenant, new = _tenant(spec)
+        tenants[spec.code] = tenant
+        yield f"{'Tạo' if new else 'Đã có'} tỉnh {tenant.code}: {tenant.name}"
+        try:
+            result = import_communes(None, root_of(tenant.id), spec.province_code)
+        except DomainError as exc:
+            db.session.rollback()
+            yield f"  Lỗi khi nhập xã, phường: {exc.message}"
+            continue
+        db.session.commit()
+        yield (f"  Đơn vị từ danh mục hành chính: tạo {result.created}, "
+               f"đã có {result.skipped}, lỗi {len(result.failed)}")
+        for message in result.failed:
+            yield f"    {message}"
+        created = _branches(spec, tenant)
+        db.session.commit()
+        yield f"  Chi hội (dữ liệu mẫu): tạo {created}"
+
+    rows = []
+    for spec in USERS:
+        if spec.tenant is not None and spec.tenant not in tenants:
+            continue
+        status, unit_name = _user(spec, tenants)
+        if status == "missing unit":
+            yield f"  Bỏ qua {spec.username}: không có đơn vị {unit_name}"
+            continue
+        rows.append((spec.username, role_label(spec.role), unit_name))
+    db.session.commit()
+
+    elapsed = time.perf_counter() - started
+    yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "
+           f"{_count(User) - users_before} người dùng ({elapsed:.1f} giây).")
+    yield ""
+    yield f"Tài khoản demo (mật khẩu chung: {DEMO_PASSWORD})"
+    width_user = max(len(r[0]) for r in rows) if rows else 10
+    width_role = max(len(r[1]) for r in rows) if rows else 10
+    yield f"  {'Tên đăng nhập':<{width_user}}  {'Vai trò':<{width_role}}  Đơn vị"
+    for username, role, unit_name in rows:
+        yield f"  {username:<{width_user}}  {role:<{width_role}}  {unit_name}"

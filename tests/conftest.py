@@ -8,7 +8,10 @@ suite on PostgreSQL.
 
 import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -17,6 +20,20 @@ from sqlalchemy import text
 from lhpn import create_app
 from lhpn.extensions import db
 from tests import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Build the .mo when missing or older than the .po (make test does it too), before any
+    page is rendered: Flask-Babel caches a locale's catalogue on first use."""
+    root = Path(__file__).resolve().parent.parent
+    for po in root.glob("lhpn/translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            pybabel = str(Path(sys.executable).with_name("pybabel"))
+            subprocess.run(["bash", str(root / "scripts" / "i18n.sh"), "compile"], check=True,
+                           env={**os.environ, "PYBABEL": pybabel})
+            break
 
 
 @pytest.fixture(scope="session")

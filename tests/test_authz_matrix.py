@@ -137,6 +137,7 @@ GLOBAL_PAGES = {
     ("GET", "/"): "everyone",
     ("GET", "/account"): "everyone",
     ("GET", "/account/password"): "everyone",
+    ("POST", "/account/password"): "everyone",
     ("GET", "/units/"): "everyone",
     ("GET", "/users/"): "admins",
     ("GET", "/users/new"): "admins",
@@ -146,8 +147,18 @@ GLOBAL_PAGES = {
 }
 
 
-# The unit import pages (all need manage on the tenant's root unit).
-IMPORT_PAGES: list[tuple[str, str]] = []
+# The unit import pages: for whoever manages some unit; communes only for the root's admin.
+IMPORT_GLOBAL = {
+    ("GET", "/units/import/"): "admins",
+    ("POST", "/units/import/upload"): "admins",
+    ("GET", "/units/import/template.csv"): "admins",
+    ("POST", "/units/import/communes"): "root_admin",
+}
+# An upload batch: its creator and the root's admin; another tenant's admin gets 404.
+IMPORT_BATCH = [("GET", "/units/import/batches/{batch}"),
+                ("POST", "/units/import/batches/{batch}/run")]
+IMPORT_PAGES = list(IMPORT_GLOBAL) + IMPORT_BATCH
+GLOBAL_PAGES.update(IMPORT_GLOBAL)
 
 
 def _global_expected(who: str, actor: str) -> str:
@@ -204,3 +215,29 @@ def test_every_route_is_in_the_matrix(app):
         if (method, _shape(rule.rule)) not in covered
     ]
     assert not missing, "routes missing from the authorization matrix: " + ", ".join(missing)
+
+
+BATCH_ACTORS = {"tenant_admin.d1": "allow", "tenant_admin.tb": "allow", "approver.tb": "403",
+                "staff.d1": "403", "viewer.tb": "403", "tenant_admin.hy": "404"}
+
+
+def test_import_batches(app, world):
+    creator = app.test_client()
+    login(creator, "tenant_admin.d1")
+    csv = "ma_don_vi_cap_tren;ten\nC12;Chi hội thôn Mới\n".encode("utf-8-sig")
+    response = creator.post("/units/import/upload", data={
+        "csrf_token": csrf_token(creator, "/units/import/"),
+        "file": (__import__("io").BytesIO(csv), "chi-hoi.csv")})
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    batch_path = response.headers["Location"]
+    assert creator.get(batch_path).status_code == 200
+    for actor, want in BATCH_ACTORS.items():
+        client = app.test_client()
+        login(client, actor)
+        token = csrf_token(client, "/account")
+        for method, template in IMPORT_BATCH:
+            path = batch_path + ("/run" if template.endswith("/run") else "")
+            # The run is asked for as JSON, so an allowed call does not redirect.
+            got = _verdict(client.open(path, method=method, data={"csrf_token": token},
+                                       headers={"Accept": "application/json"}))
+            assert got == want, (actor, method, path)

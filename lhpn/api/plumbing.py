@@ -10,12 +10,11 @@ from flask_login import current_user
 
 from lhpn.accounts.models import User
 from lhpn.api import bp
-from lhpn.errors import DomainError
+from lhpn.errors import MAX_ID, DomainError
 from lhpn.extensions import db
 
 # Ids are 32-bit integers on PostgreSQL. A larger number in a URL cannot name anything, so it
 # fails routing (404) instead of reaching the database as an out-of-range error.
-MAX_ID = 2**31 - 1
 ID = f"int(min=1, max={MAX_ID})"
 
 View = TypeVar("View", bound=Callable)

@@ -1,0 +1,252 @@
+"""Real-browser journeys: Chromium (Debian's build) driven by Playwright against a live server.
+
+The app is served for real on a free local port; data is committed and emptied after each test
+like the rest of the suite. Screenshots go to test-artifacts/ for a human to look at. Every
+journey also fails on a Content-Security-Policy violation or a JavaScript error.
+"""
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from lhpn.extensions import db
+from lhpn.tenancy import acting_for
+from lhpn.units.models import Unit
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+ADMIN = "tenant_admin.tb"
+DISTRICT = "Hội LHPN huyện Hưng Hà"
+NEW_UNIT = "Hội LHPN xã Thử Nghiệm"
+
+
+@pytest.fixture(scope="module")
+def playwright_api():
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        pytest.skip("Playwright is not installed (pip install -e '.[dev]')")
+    return sync_api
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_api):
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real socket; stopped before the tables are emptied."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+class Problems:
+    """What a page complained about: console errors and warnings (Chromium reports CSP
+    violations there: "Refused to load/apply/execute … Content Security Policy …"), uncaught
+    exceptions, and responses that failed."""
+
+    # Chromium asks for /favicon.ico on its own; the app has none yet (a 404, not a defect
+    # of the page under test).
+    IGNORED_PATHS = ("/favicon.ico",)
+
+    def __init__(self, page) -> None:
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("response", self._on_response)
+
+    def _ignored(self, url: str) -> bool:
+        return url.split("?")[0].endswith(self.IGNORED_PATHS)
+
+    def _on_console(self, message) -> None:
+        if self._ignored(message.location.get("url", "")):
+            return
+        if message.type in ("error", "warning") or "Content Security Policy" in message.text:
+            self.console.append(f"{message.type}: {message.text} ({message.location})")
+
+    def _on_response(self, response) -> None:
+        if response.status >= 400 and not self._ignored(response.url):
+            self.failed.append(f"{response.status} {response.url}")
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m]
+
+    def assert_none(self) -> None:
+        assert not self.csp_violations, self.csp_violations
+        assert not self.errors, self.errors
+        assert not self.console, self.console
+        assert not self.failed, self.failed
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """open_page(viewport) -> (page, problems); every page is checked for problems at the end."""
+    contexts = []
+
+    def _open(viewport=DESKTOP, **options):
+        context = browser.new_context(
+            viewport=viewport, base_url=live_server, locale="vi-VN", **options
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        return page, Problems(page)
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username: str, prefix: str) -> None:
+    page.goto("/login")
+    shot(page, f"{prefix}-login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
+    assert page.get_by_role("button", name="Đăng xuất").is_visible()
+
+
+def assert_fits_width(page) -> None:
+    """Nothing wider than the viewport: no sideways scrolling on a phone."""
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert overflow[0] <= overflow[1], f"page is {overflow[0]}px wide in a {overflow[1]}px viewport"
+
+
+def test_admin_adds_a_commune_under_a_district(open_page, world, app):
+    from playwright.sync_api import expect
+
+    page, problems = open_page()
+    log_in(page, ADMIN, "desktop")
+
+    page.goto("/units/")
+    expect(page.get_by_role("heading", name="Cây đơn vị")).to_be_visible()
+    shot(page, "desktop-tree")
+    page.locator(".tree").get_by_role("link", name=DISTRICT, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(DISTRICT)
+    shot(page, "desktop-unit")
+
+    page.get_by_role("link", name="Thêm đơn vị trực thuộc").click()
+    page.get_by_label("Tên đơn vị").fill(NEW_UNIT)
+    page.get_by_label("Cấp").select_option("commune")
+    shot(page, "desktop-unit-new")
+    page.get_by_role("button", name="Tạo đơn vị").click()
+
+    expect(page.locator(".flash-success")).to_have_text(f"Đã tạo đơn vị {NEW_UNIT}.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(NEW_UNIT)
+    expect(page.locator("dl.facts")).to_contain_text("Xã")
+    expect(page.locator(".crumbs")).to_contain_text(DISTRICT)
+    shot(page, "desktop-unit-created")
+
+    # In the tree: the district is collapsed; open it the way a user does (its disclosure
+    # triangle, not its link).
+    page.goto("/units/")
+    district = page.locator(".tree summary").filter(
+        has=page.get_by_role("link", name=DISTRICT, exact=True)
+    )
+    new_link = page.locator(".tree").get_by_role("link", name=NEW_UNIT)
+    expect(new_link).to_be_hidden()
+    district.click(position={"x": 4, "y": 10})
+    expect(new_link).to_be_visible()
+
+    # And by the diacritic-free search.
+    page.get_by_role("searchbox").fill("thu nghiem")
+    page.get_by_role("searchbox").press("Enter")
+    expect(page.locator(".results").get_by_role("link", name=NEW_UNIT)).to_be_visible()
+    expect(page.locator(".results li")).to_have_count(1)
+
+    with app.app_context(), acting_for(world.tenants["TB"]):
+        unit = db.session.scalars(select(Unit).where(Unit.name == NEW_UNIT)).one()
+        assert unit.parent_id == world.units["D1"]
+        assert unit.level == "commune"
+        assert unit.ancestor_ids == [world.units["TB"], world.units["D1"], unit.id]
+        assert not unit.closed
+
+    problems.assert_none()
+
+
+def test_admin_pages_fit_a_phone(open_page, world):
+    from playwright.sync_api import expect
+
+    page, problems = open_page(PHONE, is_mobile=True, has_touch=True)
+    log_in(page, ADMIN, "phone")
+    assert_fits_width(page)
+
+    page.goto("/units/")
+    expect(page.get_by_role("heading", name="Cây đơn vị")).to_be_visible()
+    assert_fits_width(page)
+    shot(page, "phone-tree")
+
+    page.goto(f"/units/{world.units['D1']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(DISTRICT)
+    assert_fits_width(page)
+    shot(page, "phone-unit")
+
+    page.goto("/users/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Người dùng")
+    expect(page.get_by_role("link", name="tenant_admin.d1")).to_be_visible()
+    assert_fits_width(page)
+    shot(page, "phone-users")
+
+    problems.assert_none()
+
+
+def test_desktop_users_page(open_page, world):
+    from playwright.sync_api import expect
+
+    page, problems = open_page()
+    log_in(page, ADMIN, "desktop")
+    page.goto("/users/")
+    expect(page.get_by_role("link", name="viewer.d1")).to_be_visible()
+    shot(page, "desktop-users")
+    problems.assert_none()
+
+
+def test_a_csp_violation_is_caught(open_page):
+    """The detector itself: an inline style is refused by the policy and reported."""
+    page, problems = open_page()
+    page.goto("/login")
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.evaluate(
+            "() => { const s = document.createElement('style');"
+            " s.textContent = 'body { background: red }'; document.head.appendChild(s); }"
+        )
+    assert problems.csp_violations, problems.console

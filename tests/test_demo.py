@@ -1,0 +1,81 @@
+from sqlalchemy import func, select
+
+from lhpn.accounts.models import User
+from lhpn.accounts.passwords import verify_password
+from lhpn.demo import DEMO_PASSWORD, USERS, load_demo
+from lhpn.extensions import db
+from lhpn.tenants.models import Tenant
+from lhpn.units.models import Unit
+from tests.conftest import login
+
+
+def _count(model, *where) -> int:
+    stmt = select(func.count()).select_from(model).execution_options(all_tenants=True)
+    return db.session.scalar(stmt.where(*where))
+
+
+def _levels(code: str) -> dict[str, int]:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+    rows = db.session.execute(
+        select(Unit.level, func.count()).where(Unit.tenant_id == tenant.id).group_by(Unit.level)
+    )
+    return dict(rows.all())
+
+
+def test_load_demo_twice_creates_everything_once(ctx):
+    lines = list(load_demo())
+    units, users = _count(Unit), _count(User)
+    assert _levels("HY") == {"province": 1, "commune": 104, "branch": 312}
+    assert _levels("TB") == {"province": 1, "district": 8, "commune": 242, "branch": 130}
+    assert users == len(USERS)
+    assert any("mật khẩu chung: demo12345" in line for line in lines)
+    table = "\n".join(lines[lines.index(next(x for x in lines if "mật khẩu chung" in x)):])
+    for spec in USERS:
+        assert spec.username in table
+
+    again = list(load_demo())
+    assert (_count(Unit), _count(User)) == (units, users)
+    assert any("thêm 0 đơn vị, 0 người dùng" in line for line in again)
+    assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
+
+
+def test_demo_users_and_roles(ctx):
+    list(load_demo())
+    for spec in USERS:
+        user = db.session.scalar(select(User).where(User.username == spec.username)
+                                 .execution_options(all_tenants=True))
+        assert verify_password(user.password_hash, DEMO_PASSWORD), spec.username
+        assert user.full_name == spec.full_name
+        if spec.tenant is None:
+            assert user.is_system_admin and user.tenant_id is None
+            continue
+        [assignment] = user.assignments
+        assert assignment.role == spec.role and user.unit_id == assignment.unit_id
+        unit = assignment.unit
+        if spec.unit_code == "@root":
+            assert unit.parent_id is None
+        else:
+            assert unit.code == spec.unit_code
+    pho_hien_branch = db.session.scalar(select(Unit).where(Unit.code == "X11953-01"))
+    assert pho_hien_branch.name == "Chi hội tổ dân phố số 1"
+    assert pho_hien_branch.parent.name == "Hội LHPN phường Phố Hiến"
+    tan_le = db.session.scalar(select(Unit).where(Unit.code == "X12592"))
+    assert (tan_le.name, tan_le.parent.code) == ("Hội LHPN xã Tân Lễ", "H339")
+
+
+def test_demo_logins_work(app, client):
+    with app.app_context():
+        list(load_demo())
+    for username in ("hy.admin", "tb.hungha.canbo", "sysadmin"):
+        response = login(client, username, DEMO_PASSWORD)
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200
+        client.post("/logout", data={"csrf_token": _token(client)})
+    login(client, "tb.admin", DEMO_PASSWORD)
+    assert client.get("/units/import/").status_code == 200
+
+
+def _token(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/")
