@@ -10,6 +10,7 @@ from lhpn.access import load_unit
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import level_label
+from lhpn.text import search_key
 from lhpn.units import services
 from lhpn.units.forms import MoveForm, RenameForm, UnitForm
 from lhpn.units.models import Unit
@@ -41,6 +42,8 @@ def tree():
     ids = {row.id for row in rows}
     children = defaultdict(list)
     roots = []
+    # Vietnamese order: "Đ" sorts with "D", not after "Z" as the database's byte order has it.
+    rows.sort(key=lambda row: (row.depth, search_key(row.name), row.name))
     for row in rows:
         if row.parent_id in ids:
             children[row.parent_id].append(row)
