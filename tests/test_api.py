@@ -1038,4 +1038,7 @@ def test_real_answers_match_the_documented_schemas(app, api, world, document):
             jsonschema.Draft202012Validator(schema | {"components": document["components"]}
                                             ).validate(response.get_json())
         seen.add((method, template))
-    assert seen == documented_operations(document), "every operation was tried"
+    # Plans and the indicator catalogue are tried the same way in tests/test_api_plans.py.
+    elsewhere = {op for op in documented_operations(document)
+                 if op[1].startswith(("/plans", "/indicators"))}
+    assert seen == documented_operations(document) - elsewhere, "every operation was tried"

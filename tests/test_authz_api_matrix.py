@@ -22,6 +22,7 @@ API_TARGETED = [
     ("POST", "/api/v1/users/{user}/roles", "manage", {"role": "no_such_role",
                                                        "unit_id": "{user_unit}"}),
     ("DELETE", "/api/v1/users/{user}/roles/{assignment}", "manage", None),
+    ("POST", "/api/v1/plans", "plan", {"unit_id": "{unit}", "year": 2026, "title": ""}),
 ]
 # Endpoints about no one unit: who may call them.
 API_GLOBAL = {
@@ -30,6 +31,10 @@ API_GLOBAL = {
     ("GET", "/api/v1/users"): "admins",
     ("POST", "/api/v1/users"): "admins",
     ("POST", "/api/v1/auth/logout"): "everyone",
+    # Lists filtered by reach (tests/test_authz_api_plan_matrix.py checks their contents).
+    ("GET", "/api/v1/plans"): "everyone",
+    ("GET", "/api/v1/plans/requests"): "everyone",
+    ("GET", "/api/v1/indicators"): "everyone",
 }
 API_COVERED = {(m, p) for m, p, *_ in API_TARGETED} | set(API_GLOBAL)
 

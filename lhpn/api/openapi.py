@@ -12,6 +12,9 @@ from lhpn.accounts.models import ROLES
 from lhpn.api import bp
 from lhpn.api.payload import DEFAULT_LIMIT, MAX_LIMIT
 from lhpn.api.plumbing import MAX_ID, public
+from lhpn.indicators.models import AGGREGATIONS, KINDS
+from lhpn.plans.models import STATUSES, TARGET_KINDS
+from lhpn.plans.services import CHILD_STATES, WHEN_KINDS
 from lhpn.tenants.models import LEVELS
 
 
@@ -57,6 +60,48 @@ USER_FIELDS = {
 }
 USER_REQUIRED = list(USER_FIELDS)
 ROLES_FIELD = {"roles": {"type": "array", "items": _schema("RoleAssignment")}}
+
+DATE = {"type": "string", "format": "date", "description": "yyyy-mm-dd"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date", "description": "yyyy-mm-dd"}
+TEXT = {"type": "string"}
+MARKDOWN = {"type": "string", "maxLength": 100_000,
+            "description": "Markdown: tiêu đề, danh sách đánh số và gạch đầu dòng, chữ đậm."}
+TEXT_LIST = {"type": "array", "items": TEXT}
+LEVEL_LIST = {"type": "array", "items": {"enum": list(LEVELS)}}
+# The fields a client writes; a plan in an answer carries them and the server's own.
+PLAN_WRITABLE = {
+    "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+    "title": {"type": "string", "minLength": 1, "maxLength": 500},
+    "number": {"type": "string", "maxLength": 60, "examples": ["68/KH-BTV"]},
+    "place": {"type": "string", "maxLength": 120},
+    "plan_date": NULLABLE_DATE,
+    "parent_plan_id": {**NULLABLE_ID, "description":
+                       "Kế hoạch đã ban hành của cấp trên mà kế hoạch này thực hiện."},
+    "basis": MARKDOWN,
+    "purpose": MARKDOWN,
+    "content": MARKDOWN,
+    "organisation": MARKDOWN,
+    "recipients": {**TEXT_LIST, "description": "Nơi nhận, mỗi mục một dòng."},
+    "signer_title": {"type": "string", "maxLength": 80, "default": "CHỦ TỊCH"},
+    "signer_name": {"type": "string", "maxLength": 120},
+    "child_levels": {**LEVEL_LIST, "description":
+                     "Các cấp dưới phải xây dựng kế hoạch thực hiện khi kế hoạch được ban hành."},
+    "child_deadline": {**NULLABLE_DATE, "description":
+                       "Hạn gửi kế hoạch của cấp dưới; bắt buộc khi có child_levels."},
+    "targets": {"type": "array", "items": _schema("Target")},
+    "activities": {"type": "array", "items": _schema("Activity")},
+}
+PLAN_FIELDS = {
+    "id": ID_SCHEMA,
+    "unit_id": ID_SCHEMA,
+    **PLAN_WRITABLE,
+    "status": {"enum": list(STATUSES)},
+    "version": {"type": "integer", "minimum": 1, "description":
+                "Gửi lại khi sửa; 409 nếu kế hoạch đã bị người khác thay đổi."},
+    "warnings": {"type": "array", "items": _schema("TargetWarning"), "description":
+                 "Chỉ tiêu thấp hơn yêu cầu của kế hoạch cấp trên."},
+}
+VERSION = {"type": "integer", "minimum": 1}
 
 
 def _schemas() -> dict:
@@ -121,6 +166,95 @@ def _schemas() -> dict:
                                    "unit_id": ID_SCHEMA}, ["id", "role", "unit_id"]),
         "NewRoleAssignment": _object({"role": {"enum": list(ROLES)}, "unit_id": ID_SCHEMA},
                                      ["role", "unit_id"]),
+        **_plan_schemas(),
+    }
+
+
+def _plan_schemas() -> dict:
+    return {
+        "Plan": _object(PLAN_FIELDS, list(PLAN_FIELDS)),
+        "PlanList": _list_of("Plan"),
+        "NewPlan": _object({"unit_id": ID_SCHEMA, **PLAN_WRITABLE},
+                           ["unit_id", "year", "title"]),
+        "PlanChanges": _object(
+            {"version": VERSION, **PLAN_WRITABLE}, ["version"], minProperties=2,
+            description="Các trường gửi thay cho trường hiện có (targets, activities: thay cả "
+                        "danh sách); chỉ khi kế hoạch là dự thảo hoặc bị trả lại."),
+        "PlanStep": _object({"version": {**VERSION, "description":
+                                         "Nếu gửi: 409 khi kế hoạch đã thay đổi."}}),
+        "PlanReturn": _object({"comment": {"type": "string", "minLength": 1,
+                                           "maxLength": 5000},
+                               "version": VERSION}, ["comment"]),
+        "Target": _object({
+            "indicator": {"type": "string", "description": "Mã chỉ tiêu trong danh mục của tỉnh.",
+                          "examples": ["GIAM_SAT"]},
+            "level": {"enum": list(LEVELS), "description": "Cấp áp dụng."},
+            "kind": {"enum": list(TARGET_KINDS), "description":
+                     "count: mỗi đơn vị đạt ≥ value; share: value % đơn vị đạt ≥ threshold; "
+                     "rate: tỷ lệ ≥ value %."},
+            "value": {"type": "number", "minimum": 0},
+            "threshold": {"type": ["number", "null"], "minimum": 0,
+                          "description": "Chỉ với share (mặc định 1)."},
+            "note": {"type": "string", "maxLength": 500},
+        }, ["indicator", "level", "kind", "value"]),
+        "TargetWarning": _object({
+            "indicator": {"type": "string"},
+            "level": {"enum": list(LEVELS)},
+            "kind": {"enum": list(TARGET_KINDS)},
+            "value": {"type": "number"},
+            "required": {"type": "number", "description": "Mức của kế hoạch cấp trên."},
+            "threshold": {"type": ["number", "null"]},
+            "required_threshold": {"type": ["number", "null"]},
+        }, ["indicator", "level", "kind", "value", "required"]),
+        "Activity": _object({
+            "title": {"type": "string", "minLength": 1, "maxLength": 500},
+            "when": {"enum": list(WHEN_KINDS), "default": "year"},
+            "when_number": {"type": ["integer", "null"], "description":
+                            "Tháng (1–12) hoặc quý (1–4)."},
+            "start_date": {**NULLABLE_DATE, "description": "Với when = range."},
+            "end_date": {**NULLABLE_DATE, "description": "Với when = range."},
+            "lead": {"type": "string", "maxLength": 200},
+            "coordinators": {"type": "string", "maxLength": 300},
+            "budget_source": {"type": "string", "maxLength": 200},
+        }, ["title"]),
+        "HistoryEvent": _object({
+            "action": {"type": "string", "examples": ["submit", "approve", "return"]},
+            "from": {"enum": list(STATUSES)},
+            "to": {"enum": list(STATUSES)},
+            "actor": {"type": ["string", "null"], "description": "Tên đăng nhập."},
+            "comment": {"type": "string"},
+            "at": {"type": "string", "format": "date-time"},
+        }, ["action", "from", "to", "actor", "comment", "at"]),
+        "HistoryList": _list_of("HistoryEvent"),
+        "CascadeRow": _object({
+            "unit_id": ID_SCHEMA,
+            "unit_name": {"type": "string"},
+            "state": {"enum": list(CHILD_STATES)},
+            "late": {"type": "boolean"},
+            "plan_id": NULLABLE_ID,
+            "deadline": DATE,
+        }, ["unit_id", "unit_name", "state", "late", "plan_id", "deadline"]),
+        "CascadeList": _list_of("CascadeRow"),
+        "PlanRequest": _object({
+            "parent_plan_id": ID_SCHEMA,
+            "parent_unit_id": ID_SCHEMA,
+            "parent_title": {"type": "string"},
+            "parent_number": {"type": "string"},
+            "unit_id": ID_SCHEMA,
+            "deadline": DATE,
+            "plan_id": {**NULLABLE_ID, "description": "Kế hoạch thực hiện, khi đã bắt đầu."},
+        }, ["parent_plan_id", "parent_unit_id", "parent_title", "parent_number", "unit_id",
+            "deadline", "plan_id"]),
+        "PlanRequestList": _list_of("PlanRequest"),
+        "Indicator": _object({
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"enum": list(KINDS)},
+            "aggregation": {"enum": list(AGGREGATIONS)},
+            "unit_label": {"type": "string"},
+            "active": {"type": "boolean"},
+        }, ["code", "name", "kind", "aggregation", "unit_label", "active"]),
+        "IndicatorList": _list_of("Indicator"),
     }
 
 
@@ -129,7 +263,8 @@ ERRORS = {
     "401": ("Unauthorized", "Thiếu token, token sai, hết hạn, đã thu hồi, hoặc tài khoản bị khóa."),
     "403": ("Forbidden", "Không có quyền với đối tượng này."),
     "404": ("NotFound", "Không có, hoặc thuộc tỉnh khác."),
-    "409": ("Conflict", "Trùng mã, tên đăng nhập hoặc vai trò."),
+    "409": ("Conflict", "Trùng mã, tên đăng nhập hoặc vai trò; kế hoạch đã bị người khác thay "
+                        "đổi (version cũ) hoặc không ở trạng thái cho phép thao tác."),
     "422": ("Invalid", "Dữ liệu sai kiểu, thiếu, hoặc vi phạm quy tắc nghiệp vụ."),
 }
 
@@ -152,12 +287,19 @@ def _parameters() -> dict:
                              "hoặc mã."},
         "parent": {"name": "parent", "in": "query", "schema": ID_SCHEMA,
                    "description": "Chỉ các đơn vị trực thuộc đơn vị này."},
+        "plan_id": path_id("plan_id", "Mã số kế hoạch."),
+        "request_unit_id": path_id("unit_id", "Mã số đơn vị được yêu cầu."),
+        "unit_filter": {"name": "unit_id", "in": "query", "schema": ID_SCHEMA,
+                        "description": "Chỉ kế hoạch của đơn vị này."},
+        "year": {"name": "year", "in": "query",
+                 "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}},
+        "status": {"name": "status", "in": "query", "schema": {"enum": list(STATUSES)}},
     }
 
 
 def _operation(summary: str, ok: tuple[str, dict | None], *, errors: str = "",
-               body: str | None = None, params: tuple[str, ...] = (),
-               public_op: bool = False) -> dict:
+               body: str | None = None, body_optional: bool = False,
+               params: tuple[str, ...] = (), public_op: bool = False) -> dict:
     """``ok`` is (status, schema or None); ``errors`` the error statuses, e.g. "403 404"."""
     status, schema = ok
     responses = {status: _json(schema, "Thành công.") if schema else {"description":
@@ -169,7 +311,7 @@ def _operation(summary: str, ok: tuple[str, dict | None], *, errors: str = "",
     if params:
         operation["parameters"] = [_ref("parameters", name) for name in params]
     if body:
-        operation["requestBody"] = {"required": True, "content": {
+        operation["requestBody"] = {"required": not body_optional, "content": {
             "application/json": {"schema": _schema(body)}}}
     if public_op:
         operation["security"] = []
@@ -229,10 +371,74 @@ def _paths() -> dict:
             "parameters": [_ref("parameters", "user_id"), _ref("parameters", "assignment_id")],
             "delete": _operation("Thu hồi vai trò.", ("204", None), errors="403 404 422"),
         },
+        **_plan_paths(),
+        "/indicators": {"get": _operation("Danh mục chỉ tiêu của tỉnh.",
+                                          ("200", _schema("IndicatorList")))},
         "/openapi.json": {"get": {
             "summary": "Tài liệu này.", "security": [],
             "responses": {"200": _json({"type": "object"}, "Tài liệu OpenAPI 3.1.")},
         }},
+    }
+
+
+def _plan_paths() -> dict:
+    plan = ("200", _schema("Plan"))
+    one = [_ref("parameters", "plan_id")]
+    start = _operation("Bắt đầu kế hoạch thực hiện, điền sẵn từ kế hoạch cấp trên (201); nếu "
+                       "đã bắt đầu, trả lại kế hoạch đó (200).", ("201", _schema("Plan")),
+                       errors="403 404 422")
+    start["responses"]["200"] = _json(_schema("Plan"), "Kế hoạch đã bắt đầu trước đó.")
+    return {
+        "/plans": {
+            "get": _operation("Các kế hoạch người gọi được xem, mới nhất trước.",
+                              ("200", _schema("PlanList")), errors="422",
+                              params=("unit_filter", "year", "status", "limit", "offset")),
+            "post": _operation("Tạo kế hoạch dự thảo (cần quyền lập kế hoạch của đơn vị).",
+                               ("201", _schema("Plan")), errors="400 403 404 422",
+                               body="NewPlan"),
+        },
+        "/plans/{plan_id}": {
+            "parameters": one,
+            "get": _operation("Một kế hoạch.", plan, errors="403 404"),
+            "patch": _operation("Sửa kế hoạch dự thảo hoặc bị trả lại.", plan,
+                                errors="400 403 404 409 422", body="PlanChanges"),
+        },
+        "/plans/{plan_id}/submit": {
+            "parameters": one,
+            "post": _operation("Gửi duyệt.", plan, errors="400 403 404 409 422",
+                               body="PlanStep", body_optional=True),
+        },
+        "/plans/{plan_id}/approve": {
+            "parameters": one,
+            "post": _operation("Phê duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực "
+                               "hiện. Không ai tự duyệt kế hoạch mình gửi (422).", plan,
+                               errors="400 403 404 409 422", body="PlanStep",
+                               body_optional=True),
+        },
+        "/plans/{plan_id}/return": {
+            "parameters": one,
+            "post": _operation("Trả lại kèm ý kiến.", plan, errors="400 403 404 409 422",
+                               body="PlanReturn"),
+        },
+        "/plans/{plan_id}/history": {
+            "parameters": one,
+            "get": _operation("Các bước đã qua: ai, khi nào, ý kiến.",
+                              ("200", _schema("HistoryList")), errors="403 404"),
+        },
+        "/plans/{plan_id}/cascade": {
+            "parameters": one,
+            "get": _operation("Tình hình xây dựng kế hoạch thực hiện của từng đơn vị cấp dưới.",
+                              ("200", _schema("CascadeList")), errors="403 404"),
+        },
+        "/plans/requests": {
+            "get": _operation("Yêu cầu xây dựng kế hoạch gửi tới các đơn vị người gọi lập kế "
+                              "hoạch.", ("200", _schema("PlanRequestList")), errors="422",
+                              params=("limit", "offset")),
+        },
+        "/plans/requests/{plan_id}/{unit_id}/start": {
+            "parameters": [_ref("parameters", "plan_id"), _ref("parameters", "request_unit_id")],
+            "post": start,
+        },
     }
 
 
