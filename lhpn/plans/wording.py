@@ -1,0 +1,127 @@
+"""The words of a plan's official document (Nghị định 30/2020/NĐ-CP), shared by the Word file
+(lhpn/plans/export.py) and the printable page (templates/plans/print.html) so the two never
+disagree. The document is Vietnamese whatever the interface language: it is the administrative
+text the unit signs, so none of it goes through gettext.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lhpn.plans.models import Plan, PlanActivity, PlanTarget
+
+SECTIONS = ("I. MỤC ĐÍCH, YÊU CẦU", "II. CHỈ TIÊU", "III. NỘI DUNG HOẠT ĐỘNG",
+            "IV. TỔ CHỨC THỰC HIỆN")
+ACTIVITY_COLUMNS = ("TT", "Nội dung", "Thời gian", "Chủ trì", "Phối hợp", "Kinh phí")
+MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+ISSUER = "BAN THƯỜNG VỤ"
+ON_BEHALF = "TM. BAN THƯỜNG VỤ"
+DOC_KIND = "KẾ HOẠCH"
+RECEIVED_BY = "Nơi nhận:"
+# The bodies a target applies to, as the union's documents name them.
+LEVEL_BODIES = {"province": "Hội LHPN cấp tỉnh", "district": "Hội LHPN cấp huyện",
+                "commune": "Hội LHPN cấp xã", "branch": "chi hội phụ nữ", "group": "tổ phụ nữ"}
+QUARTERS = ("I", "II", "III", "IV")
+NBSP = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Wording:
+    agency: tuple[str, str]         # the union (below the root: the parent), the issuer
+    number: str                     # "Số: 460/KH-BTV"
+    place_date: str                 # "Phú Yên, ngày 20 tháng 01 năm 2021"
+    targets: list[str]              # numbered sentences
+    activities: list[tuple[str, ...]]  # rows under ACTIVITY_COLUMNS
+    recipients: list[str]           # "- …;" lines, the last ending with "."
+    signature: tuple[str, str, str]  # on behalf of, the signer's title, the signer's name
+
+
+def wording(plan: Plan) -> Wording:
+    return Wording(
+        agency=agency_lines(plan), number=number_line(plan), place_date=place_date_line(plan),
+        targets=[f"{i}. {target_sentence(t, plan)}" for i, t in enumerate(plan.targets, 1)],
+        activities=[(str(i), a.title, activity_time(a), a.lead, a.coordinators, a.budget_source)
+                    for i, a in enumerate(plan.activities, 1)],
+        recipients=recipient_lines(plan),
+        signature=(ON_BEHALF, plan.signer_title.upper(), plan.signer_name),
+    )
+
+
+def agency_lines(plan: Plan) -> tuple[str, str]:
+    """The root's standing committee writes under the union's own name; a unit below names its
+    parent on the first line and itself on the second, as the decree's header does."""
+    unit = plan.unit
+    if unit.parent is None:
+        return unit.tenant.name.upper(), ISSUER
+    return unit.parent.name.upper(), f"{ISSUER} {unit.name.upper()}"
+
+
+def number_line(plan: Plan) -> str:
+    return f"Số: {plan.number}" if plan.number else f"Số:{NBSP * 6}/KH-BTV"
+
+
+def place_date_line(plan: Plan) -> str:
+    place = plan.place or "…"
+    day = plan.plan_date
+    if day is None:
+        gap = NBSP * 4
+        return f"{place}, ngày{gap}tháng{gap}năm {plan.year}"
+    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def target_sentence(target: PlanTarget, plan: Plan) -> str:
+    indicator = target.indicator
+    what = _lower_first(indicator.name)
+    label = f" {indicator.unit_label}" if indicator.unit_label not in ("", "%") else ""
+    body = LEVEL_BODIES.get(target.level, target.level)
+    own = target.level == plan.unit.level
+    if target.kind == "count":
+        who = plan.unit.name if own else f"Mỗi {body}"
+        text = f"{who} đạt ít nhất {_amount(target.value)}{label} ({what})"
+    elif target.kind == "share":
+        threshold = target.threshold if target.threshold is not None else Decimal(1)
+        text = (f"{_percent(target.value)}% {body} đạt ít nhất {_amount(threshold)}{label} "
+                f"({what})")
+    else:
+        where = plan.unit.name if own else f"mỗi {body}"
+        text = f"Phấn đấu từ {_percent(target.value)}% trở lên {what} tại {where}"
+    note = target.note.strip().rstrip(".;")
+    return f"{text}; {note}." if note else f"{text}."
+
+
+def activity_time(activity: PlanActivity) -> str:
+    number = activity.when_number
+    if activity.when_kind == "quarter" and number and 1 <= number <= 4:
+        return f"Quý {QUARTERS[number - 1]}"
+    if activity.when_kind == "month" and number:
+        return f"Tháng {number}"
+    start, end = activity.start_date, activity.end_date
+    if activity.when_kind == "range" and start and end:
+        if start == end:
+            return f"{end:%d/%m/%Y}"
+        if start.year == end.year:
+            return f"{start:%d/%m}–{end:%d/%m/%Y}"
+        return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    return "Cả năm"
+
+
+def recipient_lines(plan: Plan) -> list[str]:
+    names = [name.rstrip(".;,") for name in plan.recipient_list]
+    return [f"- {name}{'.' if i == len(names) - 1 else ';'}" for i, name in enumerate(names)]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _amount(value: Decimal) -> str:
+    """Counts the way the union writes them: 01, 02 … 10; decimals with a comma."""
+    if value == value.to_integral_value():
+        number = int(value)
+        return f"{number:02d}" if number < 10 else f"{number:,}".replace(",", ".")
+    return _percent(value)
+
+
+def _percent(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(int(value))
+    return f"{value.normalize():f}".replace(".", ",")
