@@ -6,7 +6,7 @@ export LHPN_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-only lint install install-dev i18n db demo clean
+.PHONY: run test test-only lint lint-only install install-dev i18n db demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,15 @@ run: demo
 	@echo "LHPN: http://$(HOST):$(PORT)/  (demo logins above)"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install-dev i18n test-only
+test: install-dev i18n lint-only test-only
 
 test-only:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install-dev
-	$(BIN)/ruff check lhpn tests
+lint: install-dev lint-only
+
+lint-only:
+	$(BIN)/ruff check lhpn tests bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -46,17 +46,21 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from lhpn.accounts.admin_views import bp as users_bp
     from lhpn.accounts.views import bp as accounts_bp
     from lhpn.api import bp as api_bp
     from lhpn.audit.views import bp as audit_bp
     from lhpn.home import bp as home_bp
+    from lhpn.indicators.views import bp as indicators_bp
+    from lhpn.notifications.views import bp as notifications_bp
+    from lhpn.plans.export_views import bp as plan_export_bp
+    from lhpn.plans.views import bp as plans_bp
     from lhpn.tenants.views import bp as tenants_bp
     from lhpn.units.import_views import bp as imports_bp
     from lhpn.units.views import bp as units_bp
-    from lhpn.accounts.admin_views import bp as users_bp
 
     for bp in (home_bp, accounts_bp, units_bp, imports_bp, users_bp, audit_bp, tenants_bp,
-               api_bp):
+               api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp):
         app.register_blueprint(bp)
 
 

@@ -5,6 +5,7 @@ from flask import Flask, abort, g, has_request_context, jsonify, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from lhpn import authz
@@ -102,7 +103,13 @@ def init_request_context(app: Flask) -> None:
         def manages_any() -> bool:
             return authz.reaches_any(current_user, "manage")
 
-        return {"can": can, "manages_any": manages_any, "get_locale": get_locale, "level_label": level_label,
+        def unread_notifications() -> int:
+            from lhpn.notifications.services import unread_count
+
+            return unread_count(current_user) if current_user.is_authenticated else 0
+
+        return {"can": can, "manages_any": manages_any, "get_locale": get_locale,
+                "level_label": level_label, "unread_notifications": unread_notifications,
                 "role_label": role_label, "SYSTEM": authz.SYSTEM}
 
 
@@ -122,6 +129,13 @@ def init_error_handlers(app: Flask) -> None:
     def _domain(exc: DomainError):
         db.session.rollback()
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc):
+        # Two writers raced on a versioned row (version_id_col): the later one changes nothing.
+        db.session.rollback()
+        return error_response(409, "conflict", _("Dữ liệu vừa được người khác thay đổi. Hãy "
+                                                 "tải lại trang rồi thử lại."))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

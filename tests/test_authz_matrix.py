@@ -147,6 +147,8 @@ GLOBAL_PAGES = {
 }
 
 
+
+
 # The unit import pages: for whoever manages some unit; communes only for the root's admin.
 IMPORT_GLOBAL = {
     ("GET", "/units/import/"): "admins",
@@ -200,10 +202,14 @@ def _shape(path: str) -> str:
 def test_every_route_is_in_the_matrix(app):
     """A new route must be added to this file's tables (or to the API matrix)."""
     from tests.test_authz_api_matrix import API_COVERED
+    from tests.test_authz_api_plan_matrix import PLAN_API_COVERED
+    from tests.test_authz_plan_matrix import PLAN_COVERED
 
     covered = {(m, _shape(p)) for m, p, *_ in UNIT_PAGES + USER_PAGES}
     covered |= {(m, _shape(p)) for m, p in GLOBAL_PAGES}
     covered |= {(m, _shape(p)) for m, p in API_COVERED}
+    covered |= {(m, _shape(p)) for m, p in PLAN_API_COVERED}
+    covered |= {(m, _shape(p)) for m, p in PLAN_COVERED}
     covered |= {(m, _shape(p)) for m, p in IMPORT_PAGES}
     public = {"/login", "/logout", "/lang/<code>", "/healthz", "/static/<path:filename>",
               "/api/v1/openapi.json", "/api/v1/auth/token"}

@@ -47,8 +47,10 @@ def test_role_at_a_named_unit(app, cli, world):
     ("args", "stdin", "message"),
     [
         (["tenant", "create", "TB", "Trùng mã"], None, "Đã có tỉnh mã TB"),
-        (["tenant", "create", "XX", "Tên", "--levels", "province,planet"], None, "Cấp không hợp lệ"),
-        (["tenant", "create", "XX", "Tên", "--levels", "commune,province"], None, "bắt đầu bằng province"),
+        (["tenant", "create", "XX", "Tên", "--levels", "province,planet"], None,
+         "Cấp không hợp lệ"),
+        (["tenant", "create", "XX", "Tên", "--levels", "commune,province"], None,
+         "bắt đầu bằng province"),
         (["tenant", "create", "X Y", "Tên"], None, "Mã tỉnh"),
         (["user", "create", "someone", "--tenant", "ZZ", "--role", "staff", "--password-stdin"],
          "Mat-khau-dai-1\n", "Không có tỉnh mã ZZ"),

@@ -67,7 +67,6 @@ def test_move_rewrites_the_subtree_and_moves_permissions(ctx, world):
     from lhpn.accounts.models import User
 
     admin_d1 = db.session.get(User, world.users["tenant_admin.d1"])
-    approver_d2 = db.session.get(User, world.users["approver.d1"])
     assert authz.can(admin_d1, "manage", _u(world, "B111"))
     services.move_unit(_admin(world), _u(world, "C11"), _u(world, "D2"))
     db.session.commit()

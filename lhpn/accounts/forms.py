@@ -16,7 +16,8 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),
-        validators=[DataRequired(REQUIRED), EqualTo("new_password", _l("Hai mật khẩu không khớp."))],
+        validators=[DataRequired(REQUIRED),
+                    EqualTo("new_password", _l("Hai mật khẩu không khớp."))],
     )
 
 

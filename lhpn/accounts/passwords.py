@@ -28,7 +28,8 @@ _DUMMY: dict[str, str] = {}
 
 
 def burn_time(password: str) -> None:
-    key = repr((current_app.config["LHPN_ARGON2_TIME_COST"], current_app.config["LHPN_ARGON2_MEMORY_KIB"]))
+    cfg = current_app.config
+    key = repr((cfg["LHPN_ARGON2_TIME_COST"], cfg["LHPN_ARGON2_MEMORY_KIB"]))
     if key not in _DUMMY:
         _DUMMY[key] = hash_password("lhpn-dummy-password")
     verify_password(_DUMMY[key], password)

@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from lhpn import authz
-from lhpn.authz.engine import forget_principal
 from lhpn.accounts.models import ROLES, ApiToken, RoleAssignment, User, UserSession
 from lhpn.accounts.passwords import burn_time, hash_password, verify_password
 from lhpn.audit.services import record
+from lhpn.authz.engine import forget_principal
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db

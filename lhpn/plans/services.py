@@ -169,8 +169,9 @@ def _target(unit: Unit, data: TargetInput, index: int) -> PlanTarget:
         raise DomainError(_("Chỉ tiêu thứ %(i)d: cấp áp dụng phải là cấp của đơn vị hoặc cấp dưới.",
                             i=index + 1), f"{where}.level")
     if data.kind not in TARGET_KINDS:
-        raise DomainError(_("Chỉ tiêu thứ %(i)d: loại phải là count, share hoặc rate.", i=index + 1),
-                          f"{where}.kind")
+        raise DomainError(
+            _("Chỉ tiêu thứ %(i)d: loại phải là count, share hoặc rate.", i=index + 1),
+            f"{where}.kind")
     value = _decimal(data.value, f"{where}.value")
     if data.kind in ("share", "rate") and value > 100:
         raise DomainError(_("Chỉ tiêu thứ %(i)d: tỷ lệ không vượt quá 100%%.", i=index + 1),
@@ -303,8 +304,9 @@ def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     authz.require(actor, "submit", plan.unit)
     if version is not None:
         check_version(plan, version)
-    WORKFLOW.apply(plan, "submit", actor)
+    # Set before the transition so the plan row is written (and its version moves) once.
     plan.submitted_by_id, plan.submitted_at = actor.id, utcnow()
+    WORKFLOW.apply(plan, "submit", actor)
     approvers = [u for u in users_who_can("approve", approval_unit(plan)) if u.id != actor.id]
     notify(approvers, _("%(unit)s gửi kế hoạch “%(title)s” chờ phê duyệt.",
                         unit=plan.unit.name, title=plan.title), f"/plans/{plan.id}")
@@ -321,8 +323,8 @@ def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     _require_approver(actor, plan)
     if version is not None:
         check_version(plan, version)
-    WORKFLOW.apply(plan, "approve", actor)
     plan.approved_by_id, plan.approved_at = actor.id, utcnow()
+    WORKFLOW.apply(plan, "approve", actor)
     _notify_submitter(plan, _("Kế hoạch “%(title)s” đã được phê duyệt.", title=plan.title))
     _cascade(plan)
     return plan

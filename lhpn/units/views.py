@@ -31,7 +31,8 @@ def tree():
     if q:
         matches = db.session.scalars(services.units_where(reach, q=q).limit(200)).all()
         ancestor_ids = {i for u in matches for i in u.ancestor_ids}
-        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ancestor_ids))).all())
+        names = dict(db.session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(ancestor_ids))).all())
         return render_template("units/search.html", q=q, matches=matches, names=names,
                                counts=counts, levels=levels)
     rows = db.session.execute(

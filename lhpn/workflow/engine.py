@@ -18,7 +18,7 @@ STATUS_LABELS = {
     "draft": _l("Dự thảo"),
     "submitted": _l("Đã gửi"),
     "approved": _l("Đã duyệt"),
-    "returned": _l("Trả lại"),
+    "returned": _l("Bị trả lại"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),

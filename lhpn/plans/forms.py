@@ -1,0 +1,175 @@
+"""The plan form: one page for every part of a plan, with rows of targets and activities.
+
+Fields are text on purpose: numbers and dates are checked by the service, whose messages are
+the ones the user reads. Empty rows are ignored, so the page can always offer blank ones.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lhpn.plans.services import ActivityInput, PlanInput, TargetInput
+
+BLANK_ROWS = 3
+
+TARGET_KIND_LABELS = {
+    "count": _l("Mỗi đơn vị đạt ≥ …"),
+    "share": _l("…% đơn vị đạt ≥ ngưỡng"),
+    "rate": _l("Tỷ lệ ≥ …%"),
+}
+WHEN_LABELS = {
+    "year": _l("Cả năm"),
+    "month": _l("Tháng"),
+    "quarter": _l("Quý"),
+    "range": _l("Khoảng ngày"),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TargetRowForm(Form):
+    indicator = SelectField(_l("Chỉ tiêu"), validate_choice=False)
+    level = SelectField(_l("Cấp áp dụng"), validate_choice=False)
+    kind = SelectField(_l("Loại"), validate_choice=False,
+                       choices=[SelectChoice(k, v) for k, v in TARGET_KIND_LABELS.items()])
+    value = StringField(_l("Giá trị"), render_kw={"inputmode": "decimal"})
+    threshold = StringField(_l("Ngưỡng"), render_kw={"inputmode": "decimal"})
+    note = StringField(_l("Ghi chú"))
+
+    def is_empty(self) -> bool:
+        return not any(_text(f.data) for f in (self.indicator, self.value, self.threshold,
+                                                self.note))
+
+    def to_input(self) -> TargetInput:
+        return TargetInput(indicator=_text(self.indicator.data), level=self.level.data,
+                           kind=self.kind.data, value=_text(self.value.data),
+                           threshold=_text(self.threshold.data) or None,
+                           note=_text(self.note.data))
+
+
+class ActivityRowForm(Form):
+    title = StringField(_l("Nội dung hoạt động"))
+    when = SelectField(_l("Thời gian"), validate_choice=False,
+                       choices=[SelectChoice(k, v) for k, v in WHEN_LABELS.items()])
+    when_number = StringField(_l("Tháng/quý số"), render_kw={"inputmode": "numeric"})
+    start_date = StringField(_l("Từ ngày"), render_kw={"type": "date"})
+    end_date = StringField(_l("Đến ngày"), render_kw={"type": "date"})
+    lead = StringField(_l("Chủ trì"))
+    coordinators = StringField(_l("Phối hợp"))
+    budget_source = StringField(_l("Nguồn kinh phí"))
+
+    def is_empty(self) -> bool:
+        return not any(_text(f.data) for f in (
+            self.title, self.when_number, self.start_date, self.end_date, self.lead,
+            self.coordinators, self.budget_source))
+
+    def to_input(self) -> ActivityInput:
+        return ActivityInput(
+            title=_text(self.title.data), when=self.when.data or "year",
+            when_number=_text(self.when_number.data) or None,
+            start_date=_text(self.start_date.data) or None,
+            end_date=_text(self.end_date.data) or None, lead=_text(self.lead.data),
+            coordinators=_text(self.coordinators.data),
+            budget_source=_text(self.budget_source.data))
+
+
+class PlanForm(FlaskForm):
+    number = StringField(_l("Số, ký hiệu"), render_kw={"placeholder": "68/KH-BTV"})
+    place = StringField(_l("Địa danh"))
+    plan_date = StringField(_l("Ngày ban hành"), render_kw={"type": "date"})
+    title = StringField(_l("Tên kế hoạch"))
+    year = StringField(_l("Năm"), render_kw={"inputmode": "numeric"})
+    parent_plan_id = SelectField(_l("Kế hoạch cấp trên làm căn cứ"), validate_choice=False)
+    basis = TextAreaField(_l("Căn cứ (các văn bản khác)"), render_kw={"rows": 3})
+    purpose = TextAreaField(_l("I. Mục đích, yêu cầu"), render_kw={"rows": 8})
+    targets = FieldList(FormField(TargetRowForm))
+    content = TextAreaField(_l("III. Nội dung"), render_kw={"rows": 12})
+    activities = FieldList(FormField(ActivityRowForm))
+    organisation = TextAreaField(_l("IV. Tổ chức thực hiện"), render_kw={"rows": 8})
+    recipients = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), render_kw={"rows": 4})
+    signer_title = StringField(_l("Chức danh người ký"))
+    signer_name = StringField(_l("Họ tên người ký"))
+    child_levels = CheckboxesField(_l("Yêu cầu cấp dưới xây dựng kế hoạch thực hiện"),
+                                   validate_choice=False)
+    child_deadline = StringField(_l("Hạn gửi kế hoạch của cấp dưới"), render_kw={"type": "date"})
+    version = HiddenField()
+
+    def filled(self, rows: FieldList) -> list:
+        return [entry.form for entry in rows if not entry.form.is_empty()]
+
+    def to_input(self) -> PlanInput:
+        return PlanInput(
+            title=_text(self.title.data), year=_text(self.year.data),
+            number=_text(self.number.data), place=_text(self.place.data),
+            plan_date=_text(self.plan_date.data) or None,
+            parent_plan_id=self.parent_plan_id.data or None, basis=self.basis.data or "",
+            purpose=self.purpose.data or "", content=self.content.data or "",
+            organisation=self.organisation.data or "", recipients=self.recipients.data or "",
+            signer_title=_text(self.signer_title.data), signer_name=_text(self.signer_name.data),
+            child_levels=[level for level in self.child_levels.data or [] if level],
+            child_deadline=_text(self.child_deadline.data) or None,
+            targets=[row.to_input() for row in self.filled(self.targets)],
+            activities=[row.to_input() for row in self.filled(self.activities)],
+        )
+
+    def keep_filled_rows(self) -> None:
+        """After a refused save: the typed rows, numbered as the service counted them."""
+        for rows in (self.targets, self.activities):
+            rows.process(None, [row.data for row in self.filled(rows)])
+
+    def add_blank_rows(self, count: int = BLANK_ROWS) -> None:
+        for _i in range(count):
+            self.targets.append_entry()
+            self.activities.append_entry()
+
+
+def plan_data(plan) -> dict:
+    """The form's initial data from a stored plan."""
+    return {
+        "number": plan.number, "place": plan.place,
+        "plan_date": plan.plan_date.isoformat() if plan.plan_date else "",
+        "title": plan.title, "year": str(plan.year),
+        "parent_plan_id": str(plan.parent_plan_id or ""), "basis": plan.basis,
+        "purpose": plan.purpose, "content": plan.content, "organisation": plan.organisation,
+        "recipients": plan.recipients, "signer_title": plan.signer_title,
+        "signer_name": plan.signer_name, "child_levels": plan.child_level_list,
+        "child_deadline": plan.child_deadline.isoformat() if plan.child_deadline else "",
+        "version": str(plan.version),
+        "targets": [{
+            "indicator": t.indicator.code, "level": t.level, "kind": t.kind,
+            "value": _plain(t.value), "threshold": _plain(t.threshold) if t.threshold is not None
+            else "", "note": t.note,
+        } for t in plan.targets],
+        "activities": [{
+            "title": a.title, "when": a.when_kind,
+            "when_number": str(a.when_number) if a.when_number else "",
+            "start_date": a.start_date.isoformat() if a.start_date else "",
+            "end_date": a.end_date.isoformat() if a.end_date else "",
+            "lead": a.lead, "coordinators": a.coordinators, "budget_source": a.budget_source,
+        } for a in plan.activities],
+    }
+
+
+def _plain(number) -> str:
+    """2.00 → "2", 2.50 → "2.5": what a person would type."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+

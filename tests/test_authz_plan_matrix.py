@@ -1,0 +1,220 @@
+"""The authorization matrix for the plan, indicator catalogue and notification pages.
+
+Every plan page × every role held at district D1 × a plan (or a request from above) at each
+relation to D1 is compared with the decisions written by hand below, the way test_pages in
+test_authz_matrix.py does it for units and users.
+"""
+
+from datetime import date
+
+import pytest
+
+from lhpn.accounts.models import User
+from lhpn.extensions import db
+from lhpn.plans import services as plans
+from lhpn.plans.models import PlanRequest
+from lhpn.plans.services import PlanInput, TargetInput
+from lhpn.tenants.models import Tenant
+from lhpn.units.models import Unit
+from tests import factories
+from tests.conftest import csrf_token, login
+from tests.test_authz_matrix import GLOBAL_ACTORS, RELATIONS, ROLES, TARGET_UNIT, _page, _verdict
+
+# Y = allowed, N = forbidden (403), for a plan of own (D1), child (C11), grandchild (B111),
+# parent (TB, the root) and sibling (D2) units. Another tenant's plan is "not found" (404).
+PLAN_EXPECTED = {
+    # view on the plan's unit
+    "view": {"tenant_admin": "YYYNN", "approver": "YYYNN", "staff": "YYNNN",
+             "viewer": "YYYNN", "norole": "NNNNN"},
+    # plan on the plan's unit (writing, starting from a request)
+    "plan": {"tenant_admin": "NNNNN", "approver": "NNNNN", "staff": "YNNNN",
+             "viewer": "NNNNN", "norole": "NNNNN"},
+    "submit": {"tenant_admin": "NNNNN", "approver": "NNNNN", "staff": "YNNNN",
+               "viewer": "NNNNN", "norole": "NNNNN"},
+    # approve on the unit above the plan's (the root's own plan: on the root). D1's approver
+    # signs off its communes' plans, not its own, nor a branch's (that is the commune's job).
+    "approve": {"tenant_admin": "NNNNN", "approver": "NYNNN", "staff": "NNNNN",
+                "viewer": "NNNNN", "norole": "NNNNN"},
+    # plan or approve on the plan's unit
+    "remind": {"tenant_admin": "NNNNN", "approver": "YNNNN", "staff": "YNNNN",
+               "viewer": "NNNNN", "norole": "NNNNN"},
+}
+
+# (method, path, rule, form data). {plan}: the plan at the relation; {unit}: the unit at the
+# relation; {asking}: the plan above that asked {unit} for its implementing plan. Form data is
+# refused on purpose (stale version, empty title), so an allowed call answers 302 or 4xx, never
+# 403/404, and changes nothing.
+PLAN_PAGES = [
+    ("GET", "/plans/new?unit={unit}", "plan", None),
+    ("POST", "/plans/new?unit={unit}", "plan", {"title": "", "year": "2026"}),
+    ("GET", "/plans/{plan}", "view", None),
+    ("GET", "/plans/{plan}/edit", "plan", None),
+    ("POST", "/plans/{plan}/edit", "plan", {"title": "", "year": "2026", "version": "0"}),
+    ("POST", "/plans/{plan}/submit", "submit", {"version": "0"}),
+    ("POST", "/plans/{plan}/approve", "approve", {"version": "0"}),
+    ("POST", "/plans/{plan}/return", "approve", {"version": "0", "comment": "Chưa đạt."}),
+    ("GET", "/plans/{plan}/cascade", "view", None),
+    ("POST", "/plans/{plan}/remind", "remind", {}),
+    ("GET", "/plans/requests/{asking}/{unit}", "view", None),
+    ("POST", "/plans/requests/{asking}/{unit}/start", "plan", {}),
+    # The printable page and the Word file (lhpn/plans/export_views.py).
+    ("GET", "/plans/{plan}/print", "view", None),
+    ("GET", "/plans/{plan}/export.docx", "view", None),
+]
+EXPORT_ENDPOINTS = {"/plans/{plan}/print": "plan_export.print_view",
+                    "/plans/{plan}/export.docx": "plan_export.docx"}
+
+# Pages about no one plan: who may open them, by actor.
+PLAN_GLOBAL = {
+    ("GET", "/plans/"): "everyone",
+    ("GET", "/notifications/"): "everyone",
+    ("POST", "/notifications/read-all"): "everyone",
+    ("GET", "/indicators/"): "tenant",
+    ("GET", "/indicators/new"): "root_admin",
+    ("POST", "/indicators/new"): "root_admin",
+    ("GET", "/indicators/{indicator}/edit"): "root_admin",
+    ("POST", "/indicators/{indicator}/edit"): "root_admin",
+}
+GLOBAL_FORMS = {"/indicators/new": {"code": "", "name": ""},
+                "/indicators/{indicator}/edit": {"name": ""}}
+
+PLAN_COVERED = {(m, p.split("?")[0]) for m, p, *_ in PLAN_PAGES} | set(PLAN_GLOBAL)
+
+
+def expected(rule: str, role: str, relation: str) -> str:
+    if relation == "other_tenant":
+        return "404"
+    return "allow" if PLAN_EXPECTED[rule][role][RELATIONS.index(relation)] == "Y" else "403"
+
+
+# ---- the plans: one at every relation to D1, and the requests that cascaded down -------------
+
+DEADLINE = date(2026, 2, 20)
+
+
+def _plan_input(title: str, child_levels=(), targets=()) -> PlanInput:
+    return PlanInput(title=title, year=2026, plan_date=date(2026, 1, 10),
+                     child_levels=list(child_levels),
+                     child_deadline=DEADLINE if child_levels else None, targets=list(targets))
+
+
+@pytest.fixture
+def plan_world(app, world) -> dict:
+    """{"plan": relation → plan id, "asking": relation → id of the plan that asked the unit}."""
+    with app.app_context():
+        def user(name):
+            return db.session.get(User, world.users[name])
+
+        def unit(code):
+            return db.session.get(Unit, world.units[code])
+
+        def staff_at(code, tenant):
+            return factories.user(db.session.get(Tenant, world.tenants[tenant]),
+                                  f"staff.{code.lower()}", "staff", unit(code))
+
+        province = plans.create_plan(user("staff.tb"), unit("TB"), _plan_input(
+            "Kế hoạch của tỉnh", ("district", "commune", "branch"),
+            [TargetInput("GIAM_SAT", "commune", "count", 1)]))
+        plans.submit_plan(user("staff.tb"), province)
+        plans.approve_plan(user("approver.tb"), province)
+        hy = plans.create_plan(user("staff.hy"), unit("HY"), _plan_input(
+            "Kế hoạch của Hưng Yên", ("commune",)))
+        plans.submit_plan(user("staff.hy"), hy)
+        plans.approve_plan(user("approver.hy"), hy)
+        # No plan above the root can ask it; a request to the root's own unit stands in for
+        # "a request addressed to a unit above the role", which only deeper trees have.
+        db.session.add(PlanRequest(tenant_id=province.tenant_id, parent_plan_id=province.id,
+                                   unit_id=province.unit_id, deadline=DEADLINE))
+        ids = {"parent": province.id}
+        for relation, code, tenant, writer in [
+            ("own", "D1", "TB", user("staff.d1")),
+            ("child", "C11", "TB", None),
+            ("grandchild", "B111", "TB", None),
+            ("sibling", "D2", "TB", None),
+            ("other_tenant", "HC1", "HY", None),
+        ]:
+            writer = writer or staff_at(code, tenant)
+            plan = plans.create_plan(writer, unit(code), _plan_input(f"Kế hoạch {code}"))
+            plans.submit_plan(writer, plan)
+            ids[relation] = plan.id
+        db.session.commit()
+        asking = {relation: province.id for relation in RELATIONS}
+        asking["other_tenant"] = hy.id
+        return {"plan": ids, "asking": asking}
+
+
+def _fill(template: str, world, plan_world: dict, relation: str) -> str:
+    return (template.replace("{plan}", str(plan_world["plan"][relation]))
+            .replace("{asking}", str(plan_world["asking"][relation]))
+            .replace("{unit}", str(world.units[TARGET_UNIT[relation]])))
+
+
+def _routes(app) -> list[tuple]:
+    """PLAN_PAGES without the export routes while lhpn/plans/export_views.py is absent."""
+    return [route for route in PLAN_PAGES
+            if EXPORT_ENDPOINTS.get(route[1], "plans.view") in app.view_functions]
+
+
+# One test per role walks every route: the plans fixture is the slow part, and the calls that
+# do change data (starting from a request, reminding) change no one's permissions.
+@pytest.mark.parametrize("role", ROLES)
+def test_plan_pages(app, client, world, plan_world, role):
+    assert login(client, f"{role}.d1").status_code == 302
+    token = csrf_token(client, "/account")
+    for method, template, rule, data in _routes(app):
+        for relation in RELATIONS:
+            path = _fill(template, world, plan_world, relation)
+            got = _verdict(_page(client, method, path, data, token))
+            assert got == expected(rule, role, relation), (role, method, path, relation)
+
+
+def test_plan_pages_send_anonymous_users_to_login(app, client, world, plan_world):
+    token = csrf_token(client, "/login")
+    for method, template, _rule, data in _routes(app):
+        path = _fill(template, world, plan_world, "own")
+        response = _page(client, method, path, data, token)
+        assert response.status_code == 302, (method, path)
+        assert "/login" in response.headers["Location"], (method, path)
+
+
+# ---- pages about no one plan --------------------------------------------------------------------
+
+def _global_expected(who: str, actor: str) -> str:
+    role, _sep, where = actor.partition(".")
+    if who == "everyone":
+        return "allow"
+    if who == "tenant":
+        return "403" if actor == "sysadmin" else "allow"
+    # root_admin: who manages a tenant's root unit (D1's admin manages only its district).
+    return "allow" if role == "tenant_admin" and where in ("tb", "hy") else "403"
+
+
+def _indicator_expected(who: str, actor: str) -> str:
+    """A TB indicator: another tenant's user (and the platform's admin) cannot find it."""
+    if actor == "sysadmin" or actor.endswith(".hy"):
+        return "404"
+    return _global_expected(who, actor)
+
+
+@pytest.mark.parametrize("actor", [*GLOBAL_ACTORS, "tenant_admin.hy"])
+def test_global_plan_pages(app, client, world, actor):
+    from lhpn.indicators.models import Indicator
+
+    if actor == "sysadmin":
+        with app.app_context():
+            from lhpn.accounts.services import create_user
+
+            create_user(None, tenant_id=None, username="sysadmin", password=factories.PASSWORD,
+                        is_system_admin=True)
+            db.session.commit()
+    with app.app_context():
+        indicator = db.session.scalar(db.select(Indicator.id).where(
+            Indicator.tenant_id == world.tenants["TB"], Indicator.code == "GIAM_SAT"))
+    assert login(client, actor).status_code == 302
+    token = csrf_token(client, "/account")
+    for (method, template), who in PLAN_GLOBAL.items():
+        path = template.replace("{indicator}", str(indicator))
+        got = _verdict(_page(client, method, path, GLOBAL_FORMS.get(template, {}), token))
+        want = (_indicator_expected(who, actor) if "{indicator}" in template
+                else _global_expected(who, actor))
+        assert got == want, (actor, method, path)
