@@ -63,6 +63,7 @@ USERS = (
     DemoUser("hy.admin", "Trần Minh Tuấn", "HY", "tenant_admin", ROOT),
     DemoUser("hy.chutich", "Nguyễn Thị Thu Hà", "HY", "approver", ROOT),
     DemoUser("hy.xem", "Lê Thị Hồng Nhung", "HY", "viewer", ROOT),
+    DemoUser("hy.vanphong", "Phan Thị Thu Trang", "HY", "staff", ROOT),
     DemoUser("hy.phohien.chutich", "Phạm Thị Lan", "HY", "approver", "X11953"),
     DemoUser("hy.phohien.canbo", "Vũ Thị Mai Anh", "HY", "staff", "X11953"),
     DemoUser("hy.phohien.td1", "Bùi Thị Thanh Huyền", "HY", "staff", "X11953-01"),
@@ -71,6 +72,7 @@ USERS = (
     DemoUser("tb.admin", "Đặng Văn Hải", "TB", "tenant_admin", ROOT),
     DemoUser("tb.chutich", "Ngô Thị Bích Ngọc", "TB", "approver", ROOT),
     DemoUser("tb.xem", "Trịnh Thị Kim Oanh", "TB", "viewer", ROOT),
+    DemoUser("tb.vanphong", "Cao Thị Minh Châu", "TB", "staff", ROOT),
     DemoUser("tb.hungha.chutich", "Nguyễn Thị Phương", "TB", "approver", "H339"),
     DemoUser("tb.hungha.canbo", "Trần Thị Hạnh", "TB", "staff", "H339"),
     DemoUser("tb.tanle.chutich", "Lương Thị Hoa", "TB", "approver", "X12592"),
@@ -191,6 +193,8 @@ def load_demo() -> Iterator[str]:
             continue
         rows.append((spec.username, role_label(spec.role), unit_name))
     db.session.commit()
+    yield from _demo_plans(tenants)
+    db.session.commit()
 
     elapsed = time.perf_counter() - started
     yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "
@@ -202,3 +206,52 @@ def load_demo() -> Iterator[str]:
     yield f"  {'Tên đăng nhập':<{width_user}}  {'Vai trò':<{width_role}}  Đơn vị"
     for username, role, unit_name in rows:
         yield f"  {username:<{width_user}}  {role:<{width_role}}  {unit_name}"
+
+
+def _demo_plans(tenants: dict[str, Tenant]) -> Iterator[str]:
+    """An issued province plan in each tenant, so the cascade has something to show."""
+    from lhpn.plans import services as plans
+    from lhpn.plans.models import Plan
+    from lhpn.plans.services import ActivityInput, PlanInput, TargetInput
+
+    levels = {"HY": ["commune"], "TB": ["district", "commune"]}
+    for code, tenant in tenants.items():
+        root = root_of(tenant.id)
+        prefix = code.lower()
+        staff = db.session.scalar(select(User).where(User.username == f"{prefix}.vanphong"))
+        chair = db.session.scalar(select(User).where(User.username == f"{prefix}.chutich"))
+        number = "12/KH-BTV"
+        exists = select(Plan.id).where(Plan.unit_id == root.id, Plan.number == number)
+        if staff is None or chair is None or db.session.scalar(exists) is not None:
+            continue
+        lowest = levels[code][-1]
+        data = PlanInput(
+            title="Tham gia xây dựng Đảng, hệ thống chính trị; giám sát, phản biện xã hội năm 2027",
+            year=2027, number=number, place=tenant.name.split("tỉnh ")[-1].split(" (")[0],
+            plan_date="2026-12-15",
+            basis="Thực hiện Chương trình công tác năm 2027 của Ban Chấp hành Hội LHPN tỉnh.",
+            purpose=("1. Nâng cao chất lượng **giám sát, phản biện xã hội** của các cấp Hội.\n"
+                     "2. Bám sát nhiệm vụ chính trị của địa phương."),
+            content=("1. Tuyên truyền, vận động hội viên\n\n"
+                     "- Tổ chức hội nghị, sinh hoạt chi hội chuyên đề\n"
+                     "- Đăng tải văn bản trên trang thông tin, nhóm Zalo của Hội\n\n"
+                     "2. Giám sát, phản biện xã hội\n\n"
+                     "- Mỗi cơ sở Hội chủ trì giám sát ít nhất 01 chính sách"),
+            organisation=("## 1. Hội LHPN tỉnh\n\n- Hướng dẫn, kiểm tra, tổng hợp kết quả.\n\n"
+                          "## 2. Các cơ sở Hội\n\n- Xây dựng kế hoạch thực hiện, gửi về tỉnh "
+                          "trước ngày 20/02/2027."),
+            recipients="TW Hội LHPN Việt Nam;\nBan Dân vận Tỉnh ủy;\nCác cơ sở Hội;\nLưu: VT.",
+            signer_title="CHỦ TỊCH", signer_name=chair.full_name,
+            child_levels=levels[code], child_deadline="2027-02-20",
+            targets=[TargetInput("GIAM_SAT", lowest, "count", 1),
+                     TargetInput("TUYEN_TRUYEN", lowest, "share", 100, 2),
+                     TargetInput("HV_HOC_TAP", lowest, "rate", 90)],
+            activities=[ActivityInput("Hội nghị tập huấn kỹ năng giám sát", "quarter", 1,
+                                      lead="Ban Tuyên giáo", coordinators="Ủy ban MTTQ tỉnh",
+                                      budget_source="Ngân sách Hội")],
+        )
+        plan = plans.create_plan(staff, root, data)
+        plans.submit_plan(staff, plan)
+        plans.approve_plan(chair, plan)
+        db.session.commit()
+        yield f"  Kế hoạch mẫu {number} của {root.name}: đã ban hành, yêu cầu cấp dưới lập kế hoạch"

@@ -35,6 +35,12 @@ def test_load_demo_twice_creates_everything_once(ctx):
 
     again = list(load_demo())
     assert (_count(Unit), _count(User)) == (units, users)
+    from lhpn.plans.models import Plan, PlanRequest
+
+    assert _count(Plan) == 2 and {p.status for p in db.session.scalars(select(Plan))} == {
+        "approved"}
+    # The issued plans asked every commune (and TB's districts) for an implementing plan.
+    assert _count(PlanRequest) == 104 + 8 + 242
     assert any("thêm 0 đơn vị, 0 người dùng" in line for line in again)
     assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
 
