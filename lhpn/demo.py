@@ -15,7 +15,9 @@ from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, create_user
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.indicators.services import seed_catalogue
 from lhpn.labels import role_label
+from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
 from lhpn.units.importers import import_communes
@@ -167,6 +169,9 @@ def load_demo() -> Iterator[str]:
     for spec in TENANTS:
         tenant, new = _tenant(spec)
         tenants[spec.code] = tenant
+        # Catalogue and forms added by later versions reach tenants loaded before them.
+        seed_catalogue(tenant.id)
+        seed_templates(tenant)
         yield f"{'Tạo' if new else 'Đã có'} tỉnh {tenant.code}: {tenant.name}"
         try:
             result = import_communes(None, root_of(tenant.id), spec.province_code)

@@ -5,11 +5,22 @@ from lhpn.audit.models import AuditEntry
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
+from lhpn.reports.models import (
+    Attachment,
+    Report,
+    ReportTemplate,
+    ReportValue,
+    TemplateItem,
+    TemplatePeriod,
+)
 from lhpn.tenants.models import Tenant
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
 from lhpn.workflow.models import WorkflowEvent
 
-__all__ = ["ApiToken", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
-           "PlanActivity", "PlanRequest", "PlanTarget", "RoleAssignment", "Tenant", "Unit", "User",
-           "UserSession", "WorkflowEvent"]
+__all__ = [
+    "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
+    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportTemplate", "ReportValue",
+    "RoleAssignment", "TemplateItem", "TemplatePeriod", "Tenant", "Unit", "User", "UserSession",
+    "WorkflowEvent",
+]

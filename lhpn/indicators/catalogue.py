@@ -29,5 +29,7 @@ STARTER = [
     ("DON_THU", "Đơn thư khiếu nại, tố cáo được tiếp nhận, giải quyết", "count", "sum", "đơn"),
     ("BAO_LUC", "Vụ việc bạo lực, xâm hại phụ nữ, trẻ em được phát hiện, hỗ trợ", "count", "sum",
      "vụ việc"),
+    ("NAN_NHAN", "Nạn nhân được hỗ trợ, can thiệp", "count", "sum", "người"),
+    ("TOM_TAT_VU_VIEC", "Tóm tắt vụ việc và biện pháp đã xử lý", "text", "none", ""),
     ("KINH_PHI", "Kinh phí vận động, hỗ trợ hội viên", "decimal", "sum", "triệu đồng"),
 ]

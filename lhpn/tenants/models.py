@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, func
+from sqlalchemy import String, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lhpn.extensions import db
@@ -18,6 +18,8 @@ class Tenant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # Ordered level names, e.g. "province,commune,branch".
     levels_csv: Mapped[str] = mapped_column(String(100))
+    # Commune staff may enter reports for branches (whose leaders rarely have accounts).
+    allow_on_behalf: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     @property

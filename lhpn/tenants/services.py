@@ -5,6 +5,7 @@ from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
+from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import nfc
 from lhpn.units.services import create_root
@@ -40,6 +41,7 @@ def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
     db.session.flush()
     create_root(tenant)
     seed_catalogue(tenant.id)
+    seed_templates(tenant)
     record("tenant.create", "tenant", tenant.id, actor=actor, tenant_id=tenant.id,
            summary=f"{name} ({code})", levels=levels)
     return tenant

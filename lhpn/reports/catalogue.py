@@ -1,0 +1,65 @@
+"""Starter forms every new tenant gets, drawn from the seeds' reporting duties."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StarterTemplate:
+    code: str
+    name: str
+    period_type: str
+    below_root_levels: bool  # filled by every level under the province
+    due_day: int
+    due_months_after: int
+    items: tuple[tuple[str, str, bool], ...]  # (indicator code, group, required)
+    periods: tuple[tuple[str, str, str], ...] = ()  # thematic: (code, label, due ISO date)
+
+
+STARTER_TEMPLATES = (
+    StarterTemplate(
+        "BC_THANG", "Báo cáo kết quả hoạt động tháng", "month", True, 20, 1,
+        (("TUYEN_TRUYEN", "Tuyên truyền, vận động", True),
+         ("DOI_THOAI", "Tuyên truyền, vận động", False),
+         ("HO_5K3S", "Xây dựng gia đình", False),
+         ("HOA_GIAI", "Bảo vệ quyền, lợi ích hợp pháp", False),
+         ("DON_THU", "Bảo vệ quyền, lợi ích hợp pháp", False),
+         ("DU_LUAN", "Nắm tình hình", False),
+         ("KINH_PHI", "Hỗ trợ hội viên", False)),
+    ),
+    StarterTemplate(
+        "BC_GSPB_6T", "Báo cáo 6 tháng: tham gia xây dựng Đảng, giám sát, phản biện xã hội",
+        "half", True, 15, 1,
+        (("GIAM_SAT", "Giám sát, phản biện xã hội", True),
+         ("PHAN_BIEN", "Giám sát, phản biện xã hội", True),
+         ("GOP_Y", "Giám sát, phản biện xã hội", True),
+         ("DOI_THOAI", "Giám sát, phản biện xã hội", False),
+         ("GIOI_THIEU_DANG", "Tham gia xây dựng Đảng", False),
+         ("CAN_BO_NU", "Tham gia xây dựng Đảng", False),
+         ("HV_HOC_TAP", "Tuyên truyền", False)),
+    ),
+    StarterTemplate(
+        "BC_GSPB_NAM", "Báo cáo năm: tham gia xây dựng Đảng, giám sát, phản biện xã hội",
+        "year", True, 15, 0,
+        (("GIAM_SAT", "Giám sát, phản biện xã hội", True),
+         ("PHAN_BIEN", "Giám sát, phản biện xã hội", True),
+         ("GOP_Y", "Giám sát, phản biện xã hội", True),
+         ("DOI_THOAI", "Giám sát, phản biện xã hội", False),
+         ("GIOI_THIEU_DANG", "Tham gia xây dựng Đảng", False),
+         ("CAN_BO_NU", "Tham gia xây dựng Đảng", False),
+         ("HV_HOC_TAP", "Tuyên truyền", False),
+         ("TAP_HOP_18", "Xây dựng tổ chức Hội", False),
+         ("MO_HINH", "Xây dựng tổ chức Hội", False),
+         ("CHUYEN_DOI_SO", "Xây dựng tổ chức Hội", False)),
+    ),
+    StarterTemplate(
+        "BC_CHUYEN_DE_GSPB", "Báo cáo chuyên đề giám sát, phản biện xã hội", "thematic", True,
+        30, 0,
+        (("GIAM_SAT", "Kết quả", True), ("PHAN_BIEN", "Kết quả", True)),
+        (("{year}-CD-GSPB", "Chuyên đề giám sát, phản biện xã hội năm {year}", "{year}-10-30"),),
+    ),
+    StarterTemplate(
+        "BC_NHANH_VU_VIEC", "Báo cáo nhanh vụ việc bạo lực, xâm hại", "adhoc", True, 1, 0,
+        (("BAO_LUC", "Vụ việc", True), ("NAN_NHAN", "Vụ việc", True),
+         ("TOM_TAT_VU_VIEC", "Vụ việc", True)),
+    ),
+)

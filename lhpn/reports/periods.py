@@ -1,0 +1,111 @@
+"""Reporting periods by code (2026-03, 2026-Q1, 2026-H1, 2026, or a thematic period's own code)
+and the due dates the form's rule gives them. Rules are data: each form says on which day of
+which month after the period its report is due, and where a month is cut off."""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+PERIOD_TYPES = ("month", "quarter", "half", "year", "thematic", "adhoc")
+_PATTERNS = {
+    "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
+    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
+    "half": re.compile(r"^(\d{4})-H([12])$"),
+    "year": re.compile(r"^(\d{4})$"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    start: date
+    end: date
+
+
+def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + months
+    return index // 12, index % 12 + 1
+
+
+def _day(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def parse(code: str, period_type: str, cutoff_day: int | None = None) -> Period | None:
+    """The period a code names for a form of ``period_type``, or None if it names none.
+
+    With a cut-off day D, month M runs from day D of M-1 to day D-1 of M (e.g. 15/02–14/03)."""
+    pattern = _PATTERNS.get(period_type)
+    match = pattern.match(code) if pattern and isinstance(code, str) else None
+    if match is None:
+        return None
+    year = int(match.group(1))
+    if not 2000 <= year <= 2100:
+        return None
+    if period_type == "month":
+        first, last = int(match.group(2)), int(match.group(2))
+    elif period_type == "quarter":
+        q = int(match.group(2))
+        first, last = 3 * q - 2, 3 * q
+    elif period_type == "half":
+        h = int(match.group(2))
+        first, last = 6 * h - 5, 6 * h
+    else:
+        first, last = 1, 12
+    if cutoff_day:
+        start = _day(*_add_months(year, first, -1), cutoff_day)
+        end = _day(year, last, cutoff_day) - timedelta(days=1)
+    else:
+        start = date(year, first, 1)
+        end = _day(year, last, 31)
+    return Period(code, start, end)
+
+
+def due_date(period: Period, due_day: int, months_after: int) -> date:
+    """Day ``due_day`` of the month ``months_after`` months after the one the period ends in."""
+    year, month = _add_months(period.end.year, period.end.month, months_after)
+    return _day(year, month, due_day)
+
+
+def periods_of_year(period_type: str, year: int, cutoff_day: int | None = None) -> list[Period]:
+    codes = {
+        "month": [f"{year}-{m:02d}" for m in range(1, 13)],
+        "quarter": [f"{year}-Q{q}" for q in range(1, 5)],
+        "half": [f"{year}-H{h}" for h in (1, 2)],
+        "year": [f"{year}"],
+    }.get(period_type, [])
+    return [p for p in (parse(c, period_type, cutoff_day) for c in codes) if p is not None]
+
+
+def previous_code(code: str, period_type: str) -> str | None:
+    period = parse(code, period_type)
+    if period is None:
+        return None
+    year = period.end.year
+    if period_type == "month":
+        y, m = _add_months(year, period.end.month, -1)
+        return f"{y}-{m:02d}"
+    if period_type == "quarter":
+        q = (period.end.month + 2) // 3
+        return f"{year}-Q{q - 1}" if q > 1 else f"{year - 1}-Q4"
+    if period_type == "half":
+        return f"{year}-H1" if period.end.month == 12 else f"{year - 1}-H2"
+    if period_type == "year":
+        return f"{year - 1}"
+    return None
+
+
+def label(code: str, period_type: str) -> str:
+    """Vietnamese name of a period: "Tháng 03/2026", "Quý I/2026", "6 tháng đầu năm 2026"."""
+    period = parse(code, period_type)
+    if period is None:
+        return code
+    year = period.end.year
+    if period_type == "month":
+        return f"Tháng {code[5:]}/{year}"
+    if period_type == "quarter":
+        return f"Quý {'I II III IV'.split()[int(code[-1]) - 1]}/{year}"
+    if period_type == "half":
+        return f"6 tháng {'đầu' if code.endswith('1') else 'cuối'} năm {year}"
+    return f"Năm {year}"

@@ -1,0 +1,522 @@
+"""Reports: forms and their calendar, filling in, sign-off, locking and history.
+
+Every operation starts with its access check, flushes, and leaves the commit to the caller.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lhpn import authz
+from lhpn.audit.services import record
+from lhpn.clock import utcnow
+from lhpn.errors import Conflict, DomainError, NotFound, as_id
+from lhpn.extensions import db
+from lhpn.indicators.models import Indicator
+from lhpn.indicators.services import indicator_by_code
+from lhpn.notifications.services import notify, users_who_can
+from lhpn.reports import periods as P
+from lhpn.reports.catalogue import STARTER_TEMPLATES
+from lhpn.reports.models import Report, ReportTemplate, ReportValue, TemplateItem, TemplatePeriod
+from lhpn.tenants.models import Tenant
+from lhpn.text import nfc
+from lhpn.units.models import Unit
+from lhpn.workflow.engine import Transition, Workflow
+
+WORKFLOW = Workflow("report", {
+    "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
+    "approve": Transition(frozenset({"submitted"}), "approved"),
+    "return": Transition(frozenset({"submitted"}), "returned", needs_comment=True),
+    "reopen": Transition(frozenset({"approved"}), "returned", needs_comment=True),
+})
+# A denominator that moves more than this share from the unit's last report is worth a look.
+DENOMINATOR_DRIFT = Decimal("0.2")
+MAX_TEXT = 20_000
+
+
+# ---- forms -----------------------------------------------------------------------------------
+
+def seed_templates(tenant: Tenant, year: int | None = None) -> int:
+    """Add the starter forms the tenant does not have yet; returns how many."""
+    year = year or utcnow().year
+    have = set(db.session.scalars(select(ReportTemplate.code)
+                                  .where(ReportTemplate.tenant_id == tenant.id)))
+    indicators = {i.code: i for i in db.session.scalars(
+        select(Indicator).where(Indicator.tenant_id == tenant.id))}
+    below_root = ",".join(tenant.levels[1:])
+    added = 0
+    for spec in STARTER_TEMPLATES:
+        if spec.code in have:
+            continue
+        template = ReportTemplate(
+            tenant_id=tenant.id, code=spec.code, name=spec.name, period_type=spec.period_type,
+            levels=below_root, due_day=spec.due_day, due_months_after=spec.due_months_after)
+        template.items = [
+            TemplateItem(indicator_id=indicators[code].id, position=i, group=group,
+                         required=required)
+            for i, (code, group, required) in enumerate(spec.items) if code in indicators]
+        template.periods = [
+            TemplatePeriod(code=code.format(year=year), label=label.format(year=year),
+                           due_date=date.fromisoformat(due.format(year=year)))
+            for code, label, due in spec.periods]
+        db.session.add(template)
+        added += 1
+    db.session.flush()
+    return added
+
+
+def templates_of(tenant_id: int, *, active_only: bool = True):
+    stmt = select(ReportTemplate).where(ReportTemplate.tenant_id == tenant_id)
+    if active_only:
+        stmt = stmt.where(ReportTemplate.active)
+    return stmt.order_by(ReportTemplate.name)
+
+
+def get_template(tenant_id: int | None, key: object) -> ReportTemplate:
+    """By id or by code; another tenant's form is not found."""
+    stmt = select(ReportTemplate).where(ReportTemplate.tenant_id == tenant_id)
+    if isinstance(key, str) and not key.isdigit():
+        stmt = stmt.where(ReportTemplate.code == nfc(key).upper())
+    else:
+        stmt = stmt.where(ReportTemplate.id == as_id(key))
+    template = db.session.scalar(stmt) if tenant_id is not None else None
+    if template is None:
+        raise NotFound(_("Không tìm thấy biểu mẫu."))
+    return template
+
+
+def period_of(template: ReportTemplate, code: object) -> tuple[P.Period, date]:
+    """The period a code names for this form, and its due date; bad codes are refused."""
+    if not isinstance(code, str):
+        raise DomainError(_("Kỳ báo cáo không hợp lệ."), "period")
+    for tp in template.periods:
+        if tp.code == code:
+            start = tp.start_date or tp.due_date
+            return P.Period(tp.code, start, tp.end_date or tp.due_date), tp.due_date
+    if template.period_type == "adhoc" and code:
+        # An ad hoc report names its own occasion; it is due at once.
+        today = utcnow().date()
+        if len(code) > 40 or not all(ch.isalnum() or ch in "-_." for ch in code):
+            raise DomainError(_("Mã kỳ báo cáo đột xuất gồm chữ, số, dấu gạch (tối đa 40)."),
+                              "period")
+        return P.Period(code, today, today), today
+    period = P.parse(code, template.period_type, template.cutoff_day)
+    if period is None:
+        raise DomainError(_("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code),
+                          "period")
+    return period, P.due_date(period, template.due_day, template.due_months_after)
+
+
+def period_label(template: ReportTemplate, code: str) -> str:
+    for tp in template.periods:
+        if tp.code == code:
+            return tp.label
+    if template.period_type == "adhoc":
+        return code
+    return P.label(code, template.period_type)
+
+
+# ---- who may fill in ----------------------------------------------------------------------------
+
+def can_enter(user, unit: Unit) -> bool:
+    """Staff of the unit; or, where the tenant allows it, staff of the commune for a branch."""
+    if authz.can(user, "submit", unit):
+        return True
+    parent = unit.parent
+    return bool(unit.tenant.allow_on_behalf and parent is not None and unit.level == "branch"
+                and authz.can(user, "submit", parent))
+
+
+def require_enter(user, unit: Unit) -> None:
+    if not can_enter(user, unit):
+        raise authz.Forbidden("submit")
+
+
+def approval_unit(report: Report) -> Unit:
+    return report.unit.parent or report.unit
+
+
+def can_approve(user, report: Report) -> bool:
+    return authz.can(user, "approve", approval_unit(report)) and report.submitted_by_id != user.id
+
+
+# ---- look-ups ---------------------------------------------------------------------------------
+
+def get_report(tenant_id: int | None, report_id: object) -> Report:
+    key = as_id(report_id)
+    report = db.session.get(Report, key) if key is not None else None
+    if report is None or report.tenant_id != tenant_id:
+        raise NotFound(_("Không tìm thấy báo cáo."))
+    return report
+
+
+def visible_reports(user, *, unit_id=None, template_id=None, period=None, status=None):
+    stmt = select(Report).where(Report.unit_id.in_(authz.reachable_unit_ids(user, "view")))
+    if unit_id is not None:
+        stmt = stmt.where(Report.unit_id == unit_id)
+    if template_id is not None:
+        stmt = stmt.where(Report.template_id == template_id)
+    if period:
+        stmt = stmt.where(Report.period == period)
+    if status:
+        stmt = stmt.where(Report.status == status)
+    return stmt.order_by(Report.period.desc(), Report.id.desc())
+
+
+def inbox(user):
+    """Submitted reports waiting for this approver: those of the children of units it approves
+    for (and the root's own reports at the root)."""
+    approving = authz.reachable_unit_ids(user, "approve")
+    child = select(Unit.id).where(Unit.parent_id.in_(approving))
+    return (select(Report).where(Report.status == "submitted", Report.unit_id.in_(child))
+            .order_by(Report.submitted_at))
+
+
+def find_report(unit: Unit, template: ReportTemplate, period: str) -> Report | None:
+    return db.session.scalar(select(Report).where(
+        Report.unit_id == unit.id, Report.template_id == template.id, Report.period == period))
+
+
+def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> Report:
+    """The unit's report for the period, created as a draft the first time."""
+    require_enter(actor, unit)
+    if template.tenant_id != unit.tenant_id:
+        raise NotFound(_("Không tìm thấy biểu mẫu."))
+    if unit.level not in template.level_list:
+        raise DomainError(_("Biểu mẫu này không dành cho cấp %(level)s.", level=unit.level),
+                          "template")
+    if unit.closed:
+        raise DomainError(_("Đơn vị đã giải thể không lập báo cáo mới."), "unit_id")
+    found, due = period_of(template, period)
+    existing = find_report(unit, template, found.code)
+    if existing is not None:
+        return existing
+    report = Report(tenant_id=unit.tenant_id, unit_id=unit.id, unit=unit,
+                    template_id=template.id, template=template, period=found.code,
+                    due_date=due, created_by_id=actor.id,
+                    on_behalf=not authz.can(actor, "submit", unit))
+    db.session.add(report)
+    db.session.flush()
+    record("report.create", "report", report.id, actor=actor, tenant_id=report.tenant_id,
+           summary=f"{unit.name} · {template.code} · {found.code}", on_behalf=report.on_behalf)
+    return report
+
+
+# ---- values ----------------------------------------------------------------------------------
+
+@dataclass
+class Problem:
+    indicator: str
+    message: str
+
+
+def _count(value: object, code: str) -> Decimal:
+    if isinstance(value, bool):
+        raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code)
+    if isinstance(value, str):
+        value = value.strip().replace(".", "").replace(",", "") if value.strip() else value
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code) from None
+    if not number.is_finite() or number < 0 or number != number.to_integral_value() \
+            or number >= Decimal("1e12"):
+        raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code)
+    return number
+
+
+def _decimal(value: object, code: str) -> Decimal:
+    if isinstance(value, bool):
+        raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code)
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code) from None
+    if not number.is_finite() or abs(number) >= Decimal("1e12"):
+        raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code)
+    return number.quantize(Decimal("0.0001"))
+
+
+def _flag(value: object, code: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("yes", "true", "1", "có", "co"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("no", "false", "0", "không", "khong"):
+        return False
+    raise DomainError(_("%(c)s: hãy chọn có hoặc không.", c=code), code)
+
+
+def _rate(value: object, code: str) -> tuple[int, int]:
+    if not isinstance(value, dict) or set(value) - {"numerator", "denominator"}:
+        raise DomainError(_("%(c)s: tỷ lệ gồm tử số (numerator) và mẫu số (denominator).",
+                            c=code), code)
+    numerator = int(_count(value.get("numerator"), code))
+    denominator = int(_count(value.get("denominator"), code))
+    if numerator > denominator:
+        raise DomainError(_("%(c)s: tử số (%(n)d) không được lớn hơn mẫu số (%(d)d).",
+                            c=code, n=numerator, d=denominator), code)
+    if denominator == 0 and numerator == 0:
+        raise DomainError(_("%(c)s: mẫu số phải lớn hơn 0.", c=code), code)
+    return numerator, denominator
+
+
+def _empty(value: object) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return isinstance(value, dict) and all(_empty(v) for v in value.values())
+
+
+def _value_row(indicator: Indicator, raw: object) -> ReportValue:
+    code, kind = indicator.code, indicator.kind
+    row = ReportValue(indicator_id=indicator.id, indicator=indicator)
+    if kind == "count":
+        row.number = _count(raw, code)
+    elif kind == "decimal":
+        row.number = _decimal(raw, code)
+    elif kind == "boolean":
+        row.flag = _flag(raw, code)
+    elif kind == "rate":
+        row.numerator, row.denominator = _rate(raw, code)
+    else:
+        if not isinstance(raw, str):
+            raise DomainError(_("%(c)s: hãy nhập văn bản.", c=code), code)
+        row.text = nfc(raw.replace("\x00", ""))[:MAX_TEXT]
+    return row
+
+
+def value_of(row: ReportValue) -> object:
+    kind = row.indicator.kind
+    if kind == "rate":
+        return {"numerator": row.numerator, "denominator": row.denominator}
+    if kind == "boolean":
+        return row.flag
+    if kind == "text":
+        return row.text
+    if row.number is None:
+        return None
+    return int(row.number) if row.number == row.number.to_integral_value() else float(row.number)
+
+
+def values_dict(report: Report) -> dict[str, object]:
+    return {row.indicator.code: value_of(row) for row in report.values}
+
+
+def check_version(report: Report, version: object) -> None:
+    if isinstance(version, bool) or str(version) != str(report.version):
+        raise Conflict(_("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
+                         "thay đổi của bạn."), "version")
+
+
+def save_report(actor, report: Report, values: object, version: object, *,
+                narrative: dict | None = None, nothing_to_report: bool | None = None
+                ) -> list[Problem]:
+    """Store values and narrative of a draft; returns warnings (they never block)."""
+    require_enter(actor, report.unit)
+    if not report.editable:
+        raise Conflict(_("Báo cáo đã gửi hoặc đã duyệt thì không sửa được."), "status")
+    check_version(report, version)
+    if not isinstance(values, dict):
+        raise DomainError(_("Giá trị chỉ tiêu phải là một bảng mã → giá trị."), "values")
+    allowed = {item.indicator.code: item.indicator for item in report.template.items}
+    rows = []
+    for code, raw in values.items():
+        indicator = allowed.get(code)
+        if indicator is None:
+            if isinstance(code, str):
+                indicator_by_code(report.tenant_id, code)  # a clear message if it is unknown
+            raise DomainError(_("Chỉ tiêu %(c)s không có trong biểu mẫu này.", c=code), "values")
+        if not _empty(raw):
+            rows.append(_value_row(indicator, raw))
+    texts = {}
+    for field in ("results", "shortcomings", "proposals"):
+        text = (narrative or {}).get(field, getattr(report, field))
+        if not isinstance(text, str):
+            raise DomainError(_("Phần tường thuật phải là văn bản."), field)
+        texts[field] = nfc(text.replace("\x00", ""))[:MAX_TEXT]
+    for field, text in texts.items():
+        setattr(report, field, text)
+    if nothing_to_report is not None:
+        report.nothing_to_report = bool(nothing_to_report)
+    # Update rows in place: replacing them would insert before deleting and trip the
+    # one-value-per-indicator constraint.
+    existing = {row.indicator_id: row for row in report.values}
+    kept = []
+    for row in rows:
+        old = existing.get(row.indicator_id)
+        if old is None:
+            kept.append(row)
+            continue
+        old.number, old.numerator, old.denominator = row.number, row.numerator, row.denominator
+        old.flag, old.text = row.flag, row.text
+        kept.append(old)
+    report.values = kept
+    report.updated_at = utcnow()
+    db.session.flush()
+    return warnings(report)
+
+
+def warnings(report: Report) -> list[Problem]:
+    """A rate's denominator far from the same unit's last report is worth a second look."""
+    previous = previous_report(report)
+    if previous is None:
+        return []
+    before = {row.indicator_id: row for row in previous.values}
+    out = []
+    for row in report.values:
+        old = before.get(row.indicator_id)
+        if row.indicator.kind != "rate" or old is None or not old.denominator:
+            continue
+        drift = abs(Decimal(row.denominator) - old.denominator) / old.denominator
+        if drift > DENOMINATOR_DRIFT:
+            out.append(Problem(row.indicator.code, _(
+                "%(c)s: mẫu số %(new)d khác nhiều so với kỳ trước (%(old)d). Hãy kiểm tra lại.",
+                c=row.indicator.code, new=row.denominator, old=old.denominator)))
+    return out
+
+
+def missing_required(report: Report) -> list[str]:
+    if report.nothing_to_report:
+        return []
+    have = {row.indicator_id for row in report.values}
+    return [item.indicator.code for item in report.template.items
+            if item.required and item.indicator_id not in have]
+
+
+# ---- sign-off ---------------------------------------------------------------------------------
+
+def submit_report(actor, report: Report, version: object | None = None) -> Report:
+    require_enter(actor, report.unit)
+    if version is not None:
+        check_version(report, version)
+    missing = missing_required(report)
+    if missing and report.status in ("draft", "returned"):
+        raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(codes)s. Nhập giá trị, hoặc đánh "
+                            "dấu “Không có số liệu để báo cáo”.", codes=", ".join(missing)),
+                          "values")
+    report.submitted_by_id, report.submitted_at = actor.id, utcnow()
+    WORKFLOW.apply(report, "submit", actor)
+    approvers = [u for u in users_who_can("approve", approval_unit(report)) if u.id != actor.id]
+    notify(approvers, _("%(unit)s gửi báo cáo %(t)s kỳ %(p)s.", unit=report.unit.name,
+                        t=report.template.name, p=report.period), f"/reports/{report.id}")
+    return report
+
+
+def _require_approver(actor, report: Report) -> None:
+    authz.require(actor, "approve", approval_unit(report))
+    if report.submitted_by_id == actor.id:
+        raise DomainError(_("Bạn không thể tự duyệt, trả lại hoặc mở lại báo cáo do chính mình "
+                            "gửi."))
+
+
+def _decide(actor, report: Report, action: str, comment: object, version: object) -> Report:
+    _require_approver(actor, report)
+    if version is not None:
+        check_version(report, version)
+    if action == "approve":
+        report.approved_by_id, report.approved_at = actor.id, utcnow()
+    WORKFLOW.apply(report, action, actor, comment if isinstance(comment, str) else "")
+    if report.submitted_by is not None:
+        messages = {
+            "approve": _("Báo cáo %(t)s kỳ %(p)s đã được duyệt.", t=report.template.name,
+                         p=report.period),
+            "return": _("Báo cáo %(t)s kỳ %(p)s bị trả lại: %(c)s", t=report.template.name,
+                        p=report.period, c=str(comment)[:200]),
+            "reopen": _("Báo cáo %(t)s kỳ %(p)s được mở lại: %(c)s", t=report.template.name,
+                        p=report.period, c=str(comment)[:200]),
+        }
+        notify([report.submitted_by], messages[action], f"/reports/{report.id}")
+    return report
+
+
+def approve_report(actor, report: Report, version: object | None = None) -> Report:
+    return _decide(actor, report, "approve", "", version)
+
+
+def return_report(actor, report: Report, comment: object, version: object | None = None
+                  ) -> Report:
+    return _decide(actor, report, "return", comment, version)
+
+
+def reopen_report(actor, report: Report, comment: object, version: object | None = None
+                  ) -> Report:
+    return _decide(actor, report, "reopen", comment, version)
+
+
+def history(report: Report):
+    return WORKFLOW.history(report)
+
+
+def previous_report(report: Report) -> Report | None:
+    code = P.previous_code(report.period, report.template.period_type)
+    if code is None:
+        return None
+    return db.session.scalar(select(Report).where(
+        Report.unit_id == report.unit_id, Report.template_id == report.template_id,
+        Report.period == code))
+
+
+@dataclass
+class Change:
+    code: str
+    before: object
+    now: object
+    unusual: bool
+
+
+def compare(report: Report, previous: Report | None) -> list[Change]:
+    """Each value beside last period's; a move of more than half (and at least 5) stands out."""
+    before = {row.indicator_id: row for row in previous.values} if previous else {}
+    out = []
+    for item in report.template.items:
+        now_row = next((r for r in report.values if r.indicator_id == item.indicator_id), None)
+        old_row = before.get(item.indicator_id)
+        now = value_of(now_row) if now_row else None
+        old = value_of(old_row) if old_row else None
+        unusual = False
+        if isinstance(now, int | float) and isinstance(old, int | float) and not isinstance(
+                now, bool):
+            diff = abs(now - old)
+            unusual = diff >= 5 and diff > 0.5 * max(abs(old), 1)
+        out.append(Change(item.indicator.code, old, now, unusual))
+    return out
+
+
+# ---- calendar ------------------------------------------------------------------------------------
+
+@dataclass
+class Due:
+    template: ReportTemplate
+    period: str
+    label: str
+    due_date: date
+    report: Report | None
+
+    @property
+    def state(self) -> str:
+        return self.report.status if self.report else "not_started"
+
+
+def calendar_for(unit: Unit, year: int) -> list[Due]:
+    """What the unit has to report in the year, and when, with what it has done so far."""
+    templates = db.session.scalars(templates_of(unit.tenant_id)).all()
+    reports = {(r.template_id, r.period): r for r in db.session.scalars(
+        select(Report).where(Report.unit_id == unit.id))}
+    out = []
+    for template in templates:
+        if unit.level not in template.level_list or template.period_type == "adhoc":
+            continue
+        if template.period_type == "thematic":
+            entries = [(tp.code, tp.label, tp.due_date) for tp in template.periods
+                       if tp.due_date.year == year]
+        else:
+            entries = [(p.code, P.label(p.code, template.period_type),
+                        P.due_date(p, template.due_day, template.due_months_after))
+                       for p in P.periods_of_year(template.period_type, year,
+                                                  template.cutoff_day)]
+        for code, label, due in entries:
+            out.append(Due(template, code, label, due, reports.get((template.id, code))))
+    return sorted(out, key=lambda d: (d.due_date, d.template.name))
