@@ -47,4 +47,15 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LHPN_LOCALES": ["vi", "en"],
         "WTF_CSRF_TIME_LIMIT": None,
+        # Report attachments live outside the web root, under random names.
+        "LHPN_UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
+        "LHPN_MAX_ATTACHMENT_MB": int(_env("MAX_ATTACHMENT_MB", "10")),
+        # E-mail notifications are sent only when an SMTP host is set.
+        "LHPN_SMTP_HOST": _env("SMTP_HOST", ""),
+        "LHPN_SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "LHPN_SMTP_USER": _env("SMTP_USER", ""),
+        "LHPN_SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
+        "LHPN_SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
+        "LHPN_MAIL_FROM": _env("MAIL_FROM", "lhpn@localhost"),
+        "LHPN_BASE_URL": _env("BASE_URL", ""),
     }

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts import services
-from lhpn.accounts.forms import AssignRoleForm, ResetPasswordForm, UserForm
+from lhpn.accounts.forms import AssignRoleForm, EmailForm, ResetPasswordForm, UserForm
 from lhpn.accounts.models import ROLES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
@@ -67,6 +67,7 @@ def new():
             user = services.create_user(
                 current_user, tenant_id=current_user.tenant_id, username=form.username.data,
                 password=form.password.data, full_name=form.full_name.data, unit=unit,
+                email=form.email.data,
             )
             user.must_change_password = True
         except DomainError as exc:
@@ -87,7 +88,8 @@ def detail(user_id: int):
     role_form.role.choices = [(r, role_label(r)) for r in ROLES]
     role_form.unit_id.choices = _managed_unit_choices()
     return render_template("users/detail.html", user=user, role_form=role_form,
-                           reset_form=ResetPasswordForm())
+                           reset_form=ResetPasswordForm(),
+                           email_form=EmailForm(email=user.email or ""))
 
 
 def _done(user_id: int, message: str):
@@ -133,6 +135,20 @@ def reset_password(user_id: int):
     except DomainError as exc:
         return _failed(user_id, exc)
     return _done(user_id, _("Đã đặt lại mật khẩu; người dùng phải đổi mật khẩu khi đăng nhập."))
+
+
+@bp.route("/<int:user_id>/email", methods=["POST"])
+@login_required
+def set_email(user_id: int):
+    user = _load_user(user_id)
+    form = EmailForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Địa chỉ e-mail không hợp lệ."))
+        services.set_email(current_user, user, form.email.data)
+    except DomainError as exc:
+        return _failed(user_id, exc)
+    return _done(user_id, _("Đã lưu địa chỉ e-mail."))
 
 
 @bp.route("/<int:user_id>/roles", methods=["POST"])

@@ -26,6 +26,11 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[Length(max=200)])
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(REQUIRED)])
     unit_id = SelectField(_l("Đơn vị công tác"), coerce=int, validate_choice=False)
+    email = StringField(_l("E-mail (nhận thông báo)"), validators=[Length(max=254)])
+
+
+class EmailForm(FlaskForm):
+    email = StringField(_l("E-mail (nhận thông báo)"), validators=[Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):

@@ -23,6 +23,8 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
+    # Where e-mail copies of notifications go (only when SMTP is configured).
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_system_admin: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
@@ -43,6 +45,7 @@ class User(UserMixin, db.Model):
             "full_name": self.full_name,
             "locked": self.locked,
             "unit_id": self.unit_id,
+            "email": self.email,
         }
 
 

@@ -25,6 +25,9 @@ from lhpn.text import nfc
 from lhpn.units.models import Unit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# Deliberately simple: one @, no spaces, a dotted domain. The mail server has the last word.
+EMAIL_RE = re.compile(r"^[^@\s<>(),;:\\\"\[\]\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+EMAIL_MAX = 254
 
 
 class LoginRefused(DomainError):
@@ -113,8 +116,10 @@ def create_user(
     full_name: str | None = "",
     unit: Unit | None = None,
     is_system_admin: bool = False,
+    email: str | None = None,
 ) -> User:
     username = nfc(username).lower()
+    email = clean_email(email)
     if not USERNAME_RE.match(username):
         raise DomainError(
             _("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang "
@@ -137,6 +142,7 @@ def create_user(
         unit_id=unit.id if unit else None,
         username=username,
         full_name=full_name,
+        email=email,
         password_hash=hash_password(password),
         is_system_admin=is_system_admin,
     )
@@ -169,6 +175,26 @@ def set_full_name(actor: User | None, user: User, full_name: str | None) -> User
         user.full_name = full_name
         record("user.rename", "user", user.id, actor=actor, tenant_id=user.tenant_id,
                summary=f"{user.username}: {old} → {full_name}", old=old, new=full_name)
+    return user
+
+
+def clean_email(email: str | None) -> str | None:
+    """The address to store, or None for "no e-mail"; refuses what cannot be an address."""
+    email = nfc(email)
+    if not email:
+        return None
+    if len(email) > EMAIL_MAX or not EMAIL_RE.match(email):
+        raise DomainError(_("Địa chỉ e-mail không hợp lệ."), "email")
+    return email
+
+
+def set_email(actor: User | None, user: User, email: str | None) -> User:
+    email = clean_email(email)
+    if email != user.email:
+        old = user.email
+        user.email = email
+        record("user.email", "user", user.id, actor=actor, tenant_id=user.tenant_id,
+               summary=f"{user.username}: {old or '—'} → {email or '—'}")
     return user
 
 

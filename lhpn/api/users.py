@@ -52,13 +52,16 @@ def list_users() -> Response:
 @bp.post("/users")
 def create_user() -> Response:
     _require_admin()
-    data = json_object(required=("username", "password"), optional=("full_name", "unit_id"))
+    data = json_object(required=("username", "password"),
+                       optional=("full_name", "unit_id", "email"))
     username, password = text_field(data, "username"), text_field(data, "password")
     full_name = text_field(data, "full_name") or ""
+    email = text_field(data, "email", nullable=True)
     unit_id = id_field(data, "unit_id")
     unit = load_unit(unit_id, "manage") if unit_id is not None else _default_unit(caller())
     user = services.create_user(caller(), tenant_id=caller().tenant_id, username=username,
-                                password=password, full_name=full_name, unit=unit)
+                                password=password, full_name=full_name, unit=unit,
+                                email=email)
     # The administrator chose this password, so its owner must replace it (as on the pages).
     user.must_change_password = True
     db.session.commit()
@@ -73,10 +76,13 @@ def get_user(user_id: int) -> Response:
 @bp.patch(f"/users/<{ID}:user_id>")
 def update_user(user_id: int) -> Response:
     user = _load_user(user_id)
-    data = json_object(optional=("locked", "full_name"), nonempty=True)
+    data = json_object(optional=("locked", "full_name", "email"), nonempty=True)
     locked, full_name = flag_field(data, "locked"), text_field(data, "full_name")
     if full_name is not None:
         services.set_full_name(caller(), user, full_name)
+    if "email" in data:
+        # null or "" removes the address.
+        services.set_email(caller(), user, text_field(data, "email", nullable=True))
     if locked is not None:
         # Locking also ends the user's sessions and API tokens.
         services.set_locked(caller(), user, locked)

@@ -6,19 +6,22 @@ from lhpn import authz
 from lhpn.accounts.models import RoleAssignment, User
 from lhpn.clock import utcnow
 from lhpn.extensions import db
+from lhpn.notifications.mail import queue_mail
 from lhpn.notifications.models import Notification
 from lhpn.units.models import Unit
 
 
 def notify(users: Iterable[User], message: str, link: str = "") -> int:
+    """An in-app notice for each user; an e-mail copy too (sent once the transaction commits)
+    for those with an address, when SMTP is configured."""
     now = utcnow()
-    count = 0
-    for user in {u.id: u for u in users if u.tenant_id is not None and not u.locked}.values():
+    recipients = {u.id: u for u in users if u.tenant_id is not None and not u.locked}.values()
+    for user in recipients:
         db.session.add(Notification(tenant_id=user.tenant_id, user_id=user.id,
                                     message=message[:500], link=link, created_at=now))
-        count += 1
     db.session.flush()
-    return count
+    queue_mail([user.email for user in recipients if user.email], message, link)
+    return len(recipients)
 
 
 def users_who_can(action: str, unit: Unit) -> list[User]:
