@@ -113,6 +113,9 @@ class Report(TenantScoped, db.Model):
     values: Mapped[list["ReportValue"]] = relationship(
         back_populates="report", cascade="all, delete-orphan", lazy="selectin")
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    # Read-only: files are added and removed through lhpn/reports/attachments.py.
+    attachments: Mapped[list["Attachment"]] = relationship(
+        viewonly=True, order_by="Attachment.id", lazy="select")
 
     @property
     def editable(self) -> bool:
