@@ -566,7 +566,8 @@ def test_the_user_list_is_the_users_of_managed_units(api, world):
     tb_admin = api("tenant_admin.tb").get("/users").get_json()["items"]
     assert usernames(tb_admin) == {n for n in world.users if not n.endswith((".hy", ".hc1"))}
     assert [u["username"] for u in tb_admin] == sorted(u["username"] for u in tb_admin)
-    assert set(tb_admin[0]) == {"id", "username", "full_name", "locked", "unit_id"}
+    assert set(tb_admin[0]) == {"id", "username", "full_name", "locked", "unit_id",
+                                "email"}
 
 
 def test_the_user_list_searches_and_pages(api, world):
@@ -602,7 +603,8 @@ def test_creating_a_user_who_then_logs_in(app, api, client, world):
     assert response.status_code == 201
     user = response.get_json()
     assert user == {"id": user["id"], "username": "can.bo.moi", "full_name": "Nguyễn Thị Mới",
-                    "locked": False, "unit_id": world.units["D1"]}  # the caller's managed unit
+                    "locked": False, "email": None,
+                    "unit_id": world.units["D1"]}  # the caller's managed unit
     assert response.headers["Location"].endswith(f"{API}/users/{user['id']}")
     with app.app_context():
         assert db.session.get(User, user["id"]).must_change_password is True
@@ -1038,7 +1040,9 @@ def test_real_answers_match_the_documented_schemas(app, api, world, document):
             jsonschema.Draft202012Validator(schema | {"components": document["components"]}
                                             ).validate(response.get_json())
         seen.add((method, template))
-    # Plans and the indicator catalogue are tried the same way in tests/test_api_plans.py.
+    # Plans and the indicator catalogue are tried the same way in tests/test_api_plans.py;
+    # forms, the calendar and reports in tests/test_api_reports.py.
     elsewhere = {op for op in documented_operations(document)
-                 if op[1].startswith(("/plans", "/indicators"))}
+                 if op[1].startswith(("/plans", "/indicators", "/templates", "/calendar",
+                                      "/reports"))}
     assert seen == documented_operations(document) - elsewhere, "every operation was tried"

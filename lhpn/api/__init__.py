@@ -16,4 +16,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # The view modules register their routes on ``bp``; they need it defined first.
-from lhpn.api import auth, indicators, openapi, plans, plumbing, units, users  # noqa: E402, F401
+from lhpn.api import (  # noqa: E402, F401
+    auth,
+    indicators,
+    openapi,
+    plans,
+    plumbing,
+    reports,
+    units,
+    users,
+)

@@ -15,7 +15,9 @@ from lhpn.api.plumbing import MAX_ID, public
 from lhpn.indicators.models import AGGREGATIONS, KINDS
 from lhpn.plans.models import STATUSES, TARGET_KINDS
 from lhpn.plans.services import CHILD_STATES, WHEN_KINDS
+from lhpn.reports.periods import PERIOD_TYPES
 from lhpn.tenants.models import LEVELS
+from lhpn.workflow.engine import STATUS_LABELS
 
 
 @bp.get("/openapi.json")
@@ -57,8 +59,12 @@ USER_FIELDS = {
     "full_name": {"type": "string"},
     "locked": {"type": "boolean"},
     "unit_id": NULLABLE_ID,
+    "email": {"type": ["string", "null"], "maxLength": 254,
+              "description": "Nhận bản sao thông báo qua e-mail khi hệ thống có SMTP."},
 }
 USER_REQUIRED = list(USER_FIELDS)
+EMAIL = {"type": ["string", "null"], "maxLength": 254, "format": "email",
+         "description": "null hoặc \"\" để bỏ địa chỉ e-mail."}
 ROLES_FIELD = {"roles": {"type": "array", "items": _schema("RoleAssignment")}}
 
 DATE = {"type": "string", "format": "date", "description": "yyyy-mm-dd"}
@@ -156,17 +162,20 @@ def _schemas() -> dict:
             "full_name": {"type": "string", "maxLength": 200},
             "unit_id": {**ID_SCHEMA, "description":
                         "Mặc định: đơn vị của vai trò đầu tiên cho phép người gọi quản lý."},
+            "email": EMAIL,
         }, ["username", "password"]),
         "UserChanges": _object({
             "locked": {"type": "boolean",
                        "description": "Khóa cũng kết thúc mọi phiên và token của người dùng."},
             "full_name": {"type": "string", "maxLength": 200},
+            "email": EMAIL,
         }, minProperties=1),
         "RoleAssignment": _object({"id": ID_SCHEMA, "role": {"enum": list(ROLES)},
                                    "unit_id": ID_SCHEMA}, ["id", "role", "unit_id"]),
         "NewRoleAssignment": _object({"role": {"enum": list(ROLES)}, "unit_id": ID_SCHEMA},
                                      ["role", "unit_id"]),
         **_plan_schemas(),
+        **_report_schemas(),
     }
 
 
@@ -258,13 +267,109 @@ def _plan_schemas() -> dict:
     }
 
 
+REPORT_STATUSES = list(STATUS_LABELS)
+NARRATIVE = {name: {"type": "string", "maxLength": 20_000}
+             for name in ("results", "shortcomings", "proposals")}
+REPORT_FIELDS = {
+    "id": ID_SCHEMA,
+    "unit_id": ID_SCHEMA,
+    "template": {"type": "string", "description": "Mã biểu mẫu.", "examples": ["BC_THANG"]},
+    "period": {"type": "string", "maxLength": 40, "description":
+               "Mã kỳ: 2026-03 (tháng), 2026-Q1, 2026-H1, 2026 (năm), hoặc mã riêng của kỳ "
+               "chuyên đề, đột xuất.", "examples": ["2026-03", "2026-Q1", "2026-H1", "2026"]},
+    "status": {"enum": REPORT_STATUSES},
+    "values": _schema("ReportValues"),
+    "version": {**VERSION, "description":
+                "Gửi lại khi nhập số liệu; 409 nếu báo cáo đã bị người khác thay đổi."},
+    "submitted_at": {"type": ["string", "null"], "format": "date-time",
+                     "description": "Lần gửi gần nhất (UTC, kết thúc bằng Z)."},
+    "due_date": NULLABLE_DATE,
+    "on_behalf": {"type": "boolean", "description": "Hội cơ sở nhập thay cho chi hội."},
+    "nothing_to_report": {"type": "boolean",
+                          "description": "Đơn vị xác nhận không có số liệu để báo cáo."},
+    "narrative": _object(NARRATIVE, list(NARRATIVE)),
+    "late": {"type": "boolean", "description": "Gửi sau hạn, hoặc chưa gửi mà đã quá hạn."},
+}
+
+
+def _report_schemas() -> dict:
+    value = {"anyOf": [{"type": "number"}, {"type": "boolean"}, {"type": "string"},
+                       _schema("RateValue"), {"type": "null"}]}
+    return {
+        "TemplateIndicator": _object({
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"enum": list(KINDS)},
+            "aggregation": {"enum": list(AGGREGATIONS)},
+            "group": {"type": "string"},
+            "required": {"type": "boolean"},
+        }, ["code", "name", "kind", "aggregation", "group", "required"]),
+        "Template": _object({
+            "id": ID_SCHEMA,
+            "code": {"type": "string", "examples": ["BC_THANG"]},
+            "name": {"type": "string"},
+            "period_type": {"enum": list(PERIOD_TYPES)},
+            "indicators": {"type": "array", "items": _schema("TemplateIndicator")},
+            "levels": {**LEVEL_LIST, "description": "Các cấp lập báo cáo theo biểu mẫu."},
+            "due_day": {"type": "integer", "description":
+                        "Hạn: ngày due_day của tháng thứ due_months_after sau kỳ."},
+            "due_months_after": {"type": "integer"},
+            "periods": {"type": "array", "description": "Các kỳ chuyên đề, với hạn riêng.",
+                        "items": _object({"code": TEXT, "label": TEXT, "due_date": DATE},
+                                         ["code", "label", "due_date"])},
+        }, ["id", "code", "name", "period_type", "indicators", "levels", "due_day",
+            "due_months_after", "periods"]),
+        "TemplateList": _list_of("Template"),
+        "CalendarEntry": _object({
+            "template": {"type": "string", "description": "Mã biểu mẫu."},
+            "period": {"type": "string"},
+            "label": {"type": "string", "examples": ["Tháng 03/2026"]},
+            "due_date": DATE,
+            "status": {"enum": ["not_started", *REPORT_STATUSES]},
+            "report_id": NULLABLE_ID,
+        }, ["template", "period", "label", "due_date", "status", "report_id"]),
+        "CalendarList": _list_of("CalendarEntry"),
+        "RateValue": _object({"numerator": {"type": "integer", "minimum": 0},
+                              "denominator": {"type": "integer", "minimum": 0}},
+                             ["numerator", "denominator"], description="Tử số ≤ mẫu số."),
+        "ReportValues": {"type": "object", "additionalProperties": value,
+                         "propertyNames": {"maxLength": 40},
+                         "description": "Mã chỉ tiêu → giá trị theo loại: count số nguyên ≥ 0, "
+                                        "decimal số, boolean true/false, rate {numerator, "
+                                        "denominator}, text chuỗi; null để xóa."},
+        "Warning": _object({"indicator": {"type": "string"}, "message": {"type": "string"}},
+                           ["indicator", "message"]),
+        "Report": _object(REPORT_FIELDS, list(REPORT_FIELDS)),
+        "SavedReport": _object(
+            {**REPORT_FIELDS, "warnings": {"type": "array", "items": _schema("Warning"),
+                                           "description": "Cảnh báo, không chặn việc lưu."}},
+            [*REPORT_FIELDS, "warnings"]),
+        "ReportList": _list_of("Report"),
+        "NewReport": _object({"unit_id": ID_SCHEMA, "template": REPORT_FIELDS["template"],
+                              "period": REPORT_FIELDS["period"]},
+                             ["unit_id", "template", "period"]),
+        "ReportValuesUpdate": _object({
+            "values": {**_schema("ReportValues"), "description":
+                       "Thay toàn bộ số liệu: chỉ tiêu không gửi bị xóa."},
+            "version": VERSION,
+            "narrative": _object(NARRATIVE, description="Các phần gửi thay phần hiện có."),
+            "nothing_to_report": {"type": "boolean"},
+        }, ["values", "version"]),
+        "ReportStep": _object({"version": {**VERSION, "description":
+                                           "Nếu gửi: 409 khi báo cáo đã thay đổi."}}),
+        "ReportComment": _object({"comment": {"type": "string", "minLength": 1,
+                                              "maxLength": 5000},
+                                  "version": VERSION}, ["comment"]),
+    }
+
+
 ERRORS = {
     "400": ("BadRequest", "Nội dung không phải một đối tượng JSON."),
     "401": ("Unauthorized", "Thiếu token, token sai, hết hạn, đã thu hồi, hoặc tài khoản bị khóa."),
     "403": ("Forbidden", "Không có quyền với đối tượng này."),
     "404": ("NotFound", "Không có, hoặc thuộc tỉnh khác."),
-    "409": ("Conflict", "Trùng mã, tên đăng nhập hoặc vai trò; kế hoạch đã bị người khác thay "
-                        "đổi (version cũ) hoặc không ở trạng thái cho phép thao tác."),
+    "409": ("Conflict", "Trùng mã, tên đăng nhập hoặc vai trò; kế hoạch, báo cáo đã bị người "
+                        "khác thay đổi (version cũ) hoặc không ở trạng thái cho phép thao tác."),
     "422": ("Invalid", "Dữ liệu sai kiểu, thiếu, hoặc vi phạm quy tắc nghiệp vụ."),
 }
 
@@ -294,6 +399,21 @@ def _parameters() -> dict:
         "year": {"name": "year", "in": "query",
                  "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}},
         "status": {"name": "status", "in": "query", "schema": {"enum": list(STATUSES)}},
+        "report_id": path_id("report_id", "Mã số báo cáo."),
+        "template_code": {"name": "code", "in": "path", "required": True,
+                          "schema": {"type": "string", "maxLength": 40},
+                          "description": "Mã biểu mẫu (hoặc mã số)."},
+        "report_unit": {"name": "unit_id", "in": "query", "schema": ID_SCHEMA,
+                        "description": "Chỉ báo cáo của đơn vị này."},
+        "calendar_unit": {"name": "unit_id", "in": "query", "schema": ID_SCHEMA,
+                          "description": "Mặc định: đơn vị của vai trò đầu tiên của người gọi."},
+        "template_filter": {"name": "template", "in": "query",
+                            "schema": {"type": "string", "maxLength": 40},
+                            "description": "Mã biểu mẫu."},
+        "period": {"name": "period", "in": "query", "schema": {"type": "string",
+                                                                "maxLength": 40}},
+        "report_status": {"name": "status", "in": "query",
+                          "schema": {"enum": REPORT_STATUSES}},
     }
 
 
@@ -372,6 +492,7 @@ def _paths() -> dict:
             "delete": _operation("Thu hồi vai trò.", ("204", None), errors="403 404 422"),
         },
         **_plan_paths(),
+        **_report_paths(),
         "/indicators": {"get": _operation("Danh mục chỉ tiêu của tỉnh.",
                                           ("200", _schema("IndicatorList")))},
         "/openapi.json": {"get": {
@@ -440,6 +561,63 @@ def _plan_paths() -> dict:
             "post": start,
         },
     }
+
+
+def _report_paths() -> dict:
+    report = ("200", _schema("Report"))
+    one = [_ref("parameters", "report_id")]
+    steps = {
+        "submit": ("Gửi báo cáo (cần quyền nhập báo cáo của đơn vị).", "ReportStep"),
+        "approve": ("Duyệt và khóa báo cáo (cần quyền duyệt của đơn vị cấp trên). Không ai tự "
+                    "duyệt báo cáo mình gửi (422).", "ReportStep"),
+        "return": ("Trả lại kèm ý kiến.", "ReportComment"),
+        "reopen": ("Mở lại báo cáo đã duyệt, kèm lý do.", "ReportComment"),
+    }
+    create = _operation("Mở báo cáo của đơn vị cho một kỳ: tạo dự thảo (201), hoặc trả lại báo "
+                        "cáo đã có (200).", ("201", _schema("Report")),
+                        errors="400 403 404 422", body="NewReport")
+    create["responses"]["200"] = _json(_schema("Report"), "Báo cáo đã có từ trước.")
+    paths = {
+        "/templates": {"get": _operation("Các biểu mẫu báo cáo của tỉnh.",
+                                         ("200", _schema("TemplateList")))},
+        "/templates/{code}": {
+            "parameters": [_ref("parameters", "template_code")],
+            "get": _operation("Một biểu mẫu.", ("200", _schema("Template")), errors="404"),
+        },
+        "/calendar": {"get": _operation(
+            "Lịch báo cáo của một đơn vị trong năm: kỳ, hạn, tình trạng.",
+            ("200", _schema("CalendarList")), errors="403 404 422",
+            params=("calendar_unit", "year"))},
+        "/reports": {
+            "get": _operation("Các báo cáo người gọi được xem, kỳ mới nhất trước.",
+                              ("200", _schema("ReportList")), errors="422",
+                              params=("report_unit", "template_filter", "period",
+                                      "report_status", "limit", "offset")),
+            "post": create,
+        },
+        "/reports/{report_id}": {
+            "parameters": one,
+            "get": _operation("Một báo cáo.", report, errors="403 404"),
+        },
+        "/reports/{report_id}/values": {
+            "parameters": one,
+            "put": _operation("Nhập số liệu và phần tường thuật khi báo cáo là dự thảo hoặc bị "
+                              "trả lại.", ("200", _schema("SavedReport")),
+                              errors="400 403 404 409 422", body="ReportValuesUpdate"),
+        },
+        "/reports/{report_id}/history": {
+            "parameters": one,
+            "get": _operation("Các bước đã qua: ai, khi nào, ý kiến.",
+                              ("200", _schema("HistoryList")), errors="403 404"),
+        },
+    }
+    for step, (summary, body) in steps.items():
+        paths[f"/reports/{{report_id}}/{step}"] = {
+            "parameters": one,
+            "post": _operation(summary, report, errors="400 403 404 409 422", body=body,
+                               body_optional=body == "ReportStep"),
+        }
+    return paths
 
 
 @cache
