@@ -55,12 +55,16 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.notifications.views import bp as notifications_bp
     from lhpn.plans.export_views import bp as plan_export_bp
     from lhpn.plans.views import bp as plans_bp
+    from lhpn.reports.attachment_views import bp as report_files_bp
+    from lhpn.reports.template_views import bp as templates_admin_bp
+    from lhpn.reports.views import bp as reports_bp
     from lhpn.tenants.views import bp as tenants_bp
     from lhpn.units.import_views import bp as imports_bp
     from lhpn.units.views import bp as units_bp
 
     for bp in (home_bp, accounts_bp, units_bp, imports_bp, users_bp, audit_bp, tenants_bp,
-               api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp):
+               api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
+               report_files_bp, templates_admin_bp, reports_bp):
         app.register_blueprint(bp)
 
 

@@ -78,6 +78,7 @@ USER_PAGES = [
     ("POST", "/users/{user}/lock", "manage", {}),
     ("POST", "/users/{user}/unlock", "manage", {}),
     ("POST", "/users/{user}/password", "manage", {"password": ""}),
+    ("POST", "/users/{user}/email", "manage", {"email": ""}),
     ("POST", "/users/{user}/roles", "manage", {"role": "", "unit_id": ""}),
     ("POST", "/users/{user}/roles/{assignment}/delete", "manage", {}),
 ]
@@ -162,6 +163,16 @@ IMPORT_BATCH = [("GET", "/units/import/batches/{batch}"),
 IMPORT_PAGES = list(IMPORT_GLOBAL) + IMPORT_BATCH
 GLOBAL_PAGES.update(IMPORT_GLOBAL)
 
+# The form (biểu mẫu) admin pages: for whoever manages the tenant's root. One form's pages are
+# checked by tests/test_form_admin.py (another tenant's form answers 404).
+FORM_GLOBAL = {
+    ("GET", "/forms/"): "root_admin",
+    ("GET", "/forms/new"): "root_admin",
+    ("POST", "/forms/new"): "root_admin",
+}
+FORM_EDIT = [("GET", "/forms/{form}/edit"), ("POST", "/forms/{form}/edit")]
+GLOBAL_PAGES.update(FORM_GLOBAL)
+
 
 def _global_expected(who: str, actor: str) -> str:
     role, _sep, where = actor.partition(".")
@@ -203,14 +214,21 @@ def test_every_route_is_in_the_matrix(app):
     """A new route must be added to this file's tables (or to the API matrix)."""
     from tests.test_authz_api_matrix import API_COVERED
     from tests.test_authz_api_plan_matrix import PLAN_API_COVERED
+    from tests.test_authz_api_report_matrix import REPORT_API_COVERED
     from tests.test_authz_plan_matrix import PLAN_COVERED
+    from tests.test_authz_report_matrix import REPORT_COVERED
+    from tests.test_report_attachments import ATTACHMENT_ROUTES
 
     covered = {(m, _shape(p)) for m, p, *_ in UNIT_PAGES + USER_PAGES}
     covered |= {(m, _shape(p)) for m, p in GLOBAL_PAGES}
     covered |= {(m, _shape(p)) for m, p in API_COVERED}
     covered |= {(m, _shape(p)) for m, p in PLAN_API_COVERED}
+    covered |= {(m, _shape(p)) for m, p in REPORT_API_COVERED}
     covered |= {(m, _shape(p)) for m, p in PLAN_COVERED}
+    covered |= {(m, _shape(p)) for m, p in REPORT_COVERED}
     covered |= {(m, _shape(p)) for m, p in IMPORT_PAGES}
+    covered |= {(m, _shape(p)) for m, p in FORM_EDIT}
+    covered |= {(m, _shape(p)) for m, p, _action in ATTACHMENT_ROUTES}
     public = {"/login", "/logout", "/lang/<code>", "/healthz", "/static/<path:filename>",
               "/api/v1/openapi.json", "/api/v1/auth/token"}
     missing = [

@@ -1,0 +1,72 @@
+"""The report form: one input per indicator of the form (biểu mẫu), named by indicator code.
+
+The inputs are read as plain strings and handed to the service, which does every check; on a
+refusal the page shows the same strings again. An empty input means "no value".
+"""
+
+from decimal import Decimal
+
+from werkzeug.datastructures import MultiDict
+
+from lhpn.reports.models import Report, ReportTemplate
+
+NARRATIVE = ("results", "shortcomings", "proposals")
+
+
+def input_name(code: str, part: str = "") -> str:
+    return f"v-{code}-{part}" if part else f"v-{code}"
+
+
+def typed(template: ReportTemplate, form: MultiDict) -> dict[str, str]:
+    """What the user typed, by input name (to show again after a refusal)."""
+    out = {}
+    for item in template.items:
+        code = item.indicator.code
+        parts = ("n", "d") if item.indicator.kind == "rate" else ("",)
+        for part in parts:
+            name = input_name(code, part)
+            out[name] = form.get(name, "")
+    for field in NARRATIVE:
+        out[field] = form.get(field, "")
+    out["nothing_to_report"] = "y" if form.get("nothing_to_report") else ""
+    return out
+
+
+def values_of(template: ReportTemplate, entered: dict[str, str]) -> dict[str, object]:
+    """The service's {code: value}; a rate is {"numerator", "denominator"}."""
+    values: dict[str, object] = {}
+    for item in template.items:
+        code = item.indicator.code
+        if item.indicator.kind == "rate":
+            values[code] = {"numerator": entered.get(input_name(code, "n"), "").strip(),
+                            "denominator": entered.get(input_name(code, "d"), "").strip()}
+        else:
+            values[code] = entered.get(input_name(code), "")
+    return values
+
+
+def stored(report: Report) -> dict[str, str]:
+    """The inputs filled from the stored report."""
+    out = {field: getattr(report, field) or "" for field in NARRATIVE}
+    out["nothing_to_report"] = "y" if report.nothing_to_report else ""
+    for row in report.values:
+        code, kind = row.indicator.code, row.indicator.kind
+        if kind == "rate":
+            out[input_name(code, "n")] = str(row.numerator if row.numerator is not None else "")
+            out[input_name(code, "d")] = str(row.denominator
+                                             if row.denominator is not None else "")
+        elif kind == "boolean":
+            out[input_name(code)] = "" if row.flag is None else ("yes" if row.flag else "no")
+        elif kind == "text":
+            out[input_name(code)] = row.text or ""
+        elif row.number is not None:
+            out[input_name(code)] = plain(row.number, comma=kind == "decimal")
+    return out
+
+
+def plain(number: Decimal, comma: bool = False) -> str:
+    """12.5000 → "12,5", 3.0000 → "3": what a person would type."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if comma else text

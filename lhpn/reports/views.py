@@ -1,0 +1,345 @@
+"""Report pages: the list and the reporting calendar, the form to fill, the report with the
+previous period beside it and its timeline, sign-off, and the approver's inbox.
+
+Views load through the tenant-scoped getters (404); the services check who may do what (403);
+one commit per request. A refused input rolls back and shows the message with the input kept.
+"""
+
+from itertools import groupby
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from lhpn import authz
+from lhpn.access import load_unit
+from lhpn.accounts.models import User
+from lhpn.clock import utcnow
+from lhpn.errors import Conflict, DomainError
+from lhpn.extensions import db
+from lhpn.reports import forms
+from lhpn.reports import services as reports
+from lhpn.reports.models import Report
+from lhpn.tenants.models import Tenant
+from lhpn.units.models import Unit
+from lhpn.workflow.engine import ACTION_LABELS, status_label
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+PAGE_SIZE = 50
+STATUSES = ("draft", "submitted", "approved", "returned")
+NOT_STARTED = _l("Chưa lập")
+STALE = _l("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
+           "bạn.")
+LOCKED = _l("Báo cáo đã gửi hoặc đã duyệt thì không sửa được.")
+NARRATIVE_LABELS = (("results", _l("Kết quả")), ("shortcomings", _l("Tồn tại, hạn chế")),
+                    ("proposals", _l("Đề xuất, kiến nghị")))
+
+
+# ---- presentation helpers ---------------------------------------------------------------------
+
+def state_label(state: str) -> str:
+    return str(NOT_STARTED) if state == "not_started" else status_label(state)
+
+
+def show_value(value: object, kind: str) -> str:
+    """A stored value as a person reads it; "" when there is none."""
+    if value is None:
+        return ""
+    if kind == "boolean":
+        return _("Có") if value else _("Không")
+    if kind == "rate" and isinstance(value, dict):
+        numerator, denominator = value.get("numerator"), value.get("denominator")
+        if not denominator:
+            return f"{numerator}/{denominator}"
+        share = format_decimal(round(100 * numerator / denominator, 1))
+        return f"{format_decimal(numerator)}/{format_decimal(denominator)} ({share}%)"
+    if isinstance(value, int | float):
+        return format_decimal(value)
+    return str(value)
+
+
+def is_late(report: Report | None, due_date) -> bool:
+    """Past the due date and not yet sent up."""
+    if report is not None and report.status in ("submitted", "approved"):
+        return False
+    return due_date is not None and utcnow().date() > due_date
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"status_label": status_label, "state_label": state_label,
+            "period_label": reports.period_label, "show_value": show_value,
+            "action_label": lambda a: str(ACTION_LABELS.get(a, a)), "statuses": STATUSES}
+
+
+@bp.app_context_processor
+def _inbox_count() -> dict:
+    def report_inbox_count() -> int | None:
+        """Submissions waiting for the user, or None for who approves nothing."""
+        if not current_user.is_authenticated or not current_user.tenant_id:
+            return None
+        if not authz.reaches_any(current_user, "approve"):
+            return None
+        return db.session.scalar(
+            select(func.count()).select_from(reports.inbox(current_user).subquery()))
+
+    return {"report_inbox_count": report_inbox_count}
+
+
+# ---- loading ----------------------------------------------------------------------------------
+
+def _load(report_id: int) -> Report:
+    """404 for another tenant's report; the services (or the page) decide 403."""
+    return reports.get_report(current_user.tenant_id, report_id)
+
+
+def _version() -> str:
+    # A page always sends the version it showed; a missing one is stale, never "skip the check".
+    return request.form.get("version", "")
+
+
+# ---- the list and the calendar -----------------------------------------------------------------
+
+def _entry_units() -> list[Unit]:
+    """Units the user may fill in reports for: its own, and branches of its communes where the
+    tenant allows entry on their behalf."""
+    own = select(Unit.id).where(authz.reachable(current_user, "submit"), ~Unit.closed)
+    branches = (select(Unit).join(Tenant, Tenant.id == Unit.tenant_id)
+                .where(Unit.parent_id.in_(own), Unit.level == "branch", ~Unit.closed,
+                       Tenant.allow_on_behalf))
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(own))
+                               .order_by(Unit.path).limit(200)).all()
+    units += db.session.scalars(branches.order_by(Unit.path).limit(500)).all()
+    units.sort(key=lambda u: u.path)
+    return [u for u in units if reports.can_enter(current_user, u)]
+
+
+def _calendar_unit(choices: list[Unit], unit_id: object) -> Unit | None:
+    if unit_id:
+        return load_unit(unit_id, "view")
+    if choices:
+        return choices[0]
+    return db.session.scalars(select(Unit).where(authz.reachable(current_user, "view"))
+                              .order_by(Unit.path).limit(1)).first()
+
+
+@bp.route("/")
+@login_required
+def index():
+    return _render_index(request.args.get("unit"), request.args.get("year", type=int))
+
+
+def _render_index(calendar_unit_id: object, year: int | None, status_code: int = 200,
+                  opening: dict | None = None):
+    args = request.args
+    status = args.get("status") if args.get("status") in STATUSES else None
+    unit_id = args.get("filter_unit", type=int)
+    template_id = args.get("form", type=int)
+    period = (args.get("period") or "").strip()[:40] or None
+    page = max(args.get("page", 1, type=int), 1)
+    stmt = reports.visible_reports(current_user, unit_id=unit_id, template_id=template_id,
+                                   period=period, status=status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    visible = reports.visible_reports(current_user).subquery()
+    filter_units = db.session.execute(
+        select(Unit.id, Unit.name).where(Unit.id.in_(select(visible.c.unit_id)))
+        .order_by(Unit.path).limit(1000)).all()
+    templates = db.session.scalars(reports.templates_of(current_user.tenant_id)).all()
+
+    choices = _entry_units()
+    unit = _calendar_unit(choices, calendar_unit_id)
+    if unit is not None and unit not in choices and choices:
+        choices = [*choices, unit]
+    year = year if year and 2000 <= year <= 2100 else utcnow().year
+    calendar = reports.calendar_for(unit, year) if unit is not None else []
+    may_enter = unit is not None and reports.can_enter(current_user, unit)
+    unit_templates = [t for t in templates if unit is not None and unit.level in t.level_list]
+    return render_template(
+        "reports/index.html", reports=rows, total=total, page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filter_units=filter_units,
+        templates=templates, status=status, unit_id=unit_id, template_id=template_id,
+        period=period or "", calendar_units=choices or ([unit] if unit else []), unit=unit,
+        year=year, calendar=calendar, may_enter=may_enter, unit_templates=unit_templates,
+        on_behalf=may_enter and not authz.can(current_user, "submit", unit),
+        is_late=is_late, opening=opening or {}), status_code
+
+
+@bp.route("/open", methods=["POST"])
+@login_required
+def open_():
+    unit = load_unit(request.form.get("unit"), "view")
+    template = reports.get_template(current_user.tenant_id, request.form.get("template", ""))
+    period = (request.form.get("period") or "").strip()
+    try:
+        report = reports.open_report(current_user, unit, template, period)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_index(unit.id, None, exc.status,
+                             {"template": template.code, "period": period})
+    if report.editable and reports.can_enter(current_user, report.unit):
+        return redirect(url_for("reports.edit", report_id=report.id))
+    return redirect(url_for("reports.view", report_id=report.id))
+
+
+# ---- filling in -------------------------------------------------------------------------------
+
+@bp.route("/<int:report_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(report_id: int):
+    report = _load(report_id)
+    reports.require_enter(current_user, report.unit)
+    if request.method == "GET":
+        if not report.editable:
+            flash(str(LOCKED), "error")
+            return redirect(url_for("reports.view", report_id=report.id))
+        return _render_form(report, forms.stored(report), str(report.version))
+
+    entered = forms.typed(report.template, request.form)
+    version = _version()
+    try:
+        found = reports.save_report(
+            current_user, report, forms.values_of(report.template, entered), version,
+            narrative={field: entered[field] for field in forms.NARRATIVE},
+            nothing_to_report=bool(entered["nothing_to_report"]))
+        sending = request.form.get("then") == "submit"
+        if sending:
+            reports.submit_report(current_user, report)
+        db.session.commit()
+    except DomainError as exc:
+        return _refused(report_id, entered, version, exc)
+    except StaleDataError:
+        # Two saves raced past the version check: the database kept the first.
+        return _refused(report_id, entered, version, Conflict(str(STALE), "version"))
+    for problem in found:
+        flash(problem.message, "warn")
+    flash(_("Đã gửi báo cáo chờ duyệt.") if sending else _("Đã lưu báo cáo."), "success")
+    return redirect(url_for("reports.view", report_id=report.id))
+
+
+def _refused(report_id: int, entered: dict, version: str, exc: DomainError):
+    """Nothing is kept; the form shows what the user typed, and where the problem is."""
+    db.session.rollback()
+    report = _load(report_id)
+    flash(exc.message, "error")
+    return _render_form(report, entered, version, exc, status=exc.status)
+
+
+def _render_form(report: Report, entered: dict, version: str, error: DomainError | None = None,
+                 status: int = 200):
+    previous = reports.previous_report(report)
+    before = reports.values_dict(previous) if previous is not None else {}
+    groups = [(group, list(items)) for group, items in
+              groupby(report.template.items, key=lambda item: item.group)]
+    return render_template(
+        "reports/form.html", report=report, entered=entered, version=version, groups=groups,
+        error_field=error.field if error is not None else None,
+        error=error.message if error is not None else "", previous=previous, before=before,
+        input_name=forms.input_name, last_return=_last_return(report, reports.history(report)),
+        narrative=NARRATIVE_LABELS), status
+
+
+
+# ---- the report and its sign-off --------------------------------------------------------------
+
+@bp.route("/<int:report_id>")
+@login_required
+def view(report_id: int):
+    report = _load(report_id)
+    authz.require(current_user, "view", report.unit)
+    return _render_report(report)
+
+
+def _last_return(report: Report, events) -> object | None:
+    """While a report is returned, the comment it came back with is what matters most."""
+    if report.status != "returned":
+        return None
+    returns = [event for event in events if event.action in ("return", "reopen")]
+    return returns[-1] if returns else None
+
+
+def _render_report(report: Report, status: int = 200, comment: str = ""):
+    events = reports.history(report)
+    previous = reports.previous_report(report)
+    items = {item.indicator.code: item for item in report.template.items}
+    changes = [(items[change.code], change) for change in reports.compare(report, previous)]
+    creator = db.session.get(User, report.created_by_id) if report.created_by_id else None
+    enter = report.editable and reports.can_enter(current_user, report.unit)
+    decide = reports.can_approve(current_user, report)
+    may = {"edit": enter, "submit": enter,
+           "approve": decide and report.status == "submitted",
+           "reopen": decide and report.status == "approved"}
+    return render_template(
+        "reports/view.html", report=report, history=events, creator=creator,
+        previous=previous, changes=changes, may=may, can_edit=enter, comment=comment,
+        last_return=_last_return(report, events), narrative=NARRATIVE_LABELS,
+        late=is_late(report, report.due_date),
+        missing=reports.missing_required(report) if enter else []), status
+
+
+def _act(report: Report, operation, done: str):
+    try:
+        operation()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_report(_load(report.id), exc.status, request.form.get("comment", ""))
+    except StaleDataError:
+        db.session.rollback()
+        flash(str(STALE), "error")
+        return _render_report(_load(report.id), 409, request.form.get("comment", ""))
+    flash(done, "success")
+    return redirect(url_for("reports.view", report_id=report.id))
+
+
+@bp.route("/<int:report_id>/submit", methods=["POST"])
+@login_required
+def submit(report_id: int):
+    report = _load(report_id)
+    return _act(report, lambda: reports.submit_report(current_user, report, _version()),
+                _("Đã gửi báo cáo chờ duyệt."))
+
+
+@bp.route("/<int:report_id>/approve", methods=["POST"])
+@login_required
+def approve(report_id: int):
+    report = _load(report_id)
+    return _act(report, lambda: reports.approve_report(current_user, report, _version()),
+                _("Đã duyệt báo cáo."))
+
+
+@bp.route("/<int:report_id>/return", methods=["POST"])
+@login_required
+def return_(report_id: int):
+    report = _load(report_id)
+    return _act(report, lambda: reports.return_report(
+        current_user, report, request.form.get("comment", ""), _version()),
+        _("Đã trả lại báo cáo kèm ý kiến."))
+
+
+@bp.route("/<int:report_id>/reopen", methods=["POST"])
+@login_required
+def reopen(report_id: int):
+    report = _load(report_id)
+    return _act(report, lambda: reports.reopen_report(
+        current_user, report, request.form.get("comment", ""), _version()),
+        _("Đã mở lại báo cáo để sửa."))
+
+
+# ---- the approver's inbox -----------------------------------------------------------------------
+
+@bp.route("/inbox")
+@login_required
+def inbox():
+    rows = db.session.scalars(reports.inbox(current_user).limit(500)).all()
+    late = {r.id for r in rows
+            if r.due_date and r.submitted_at and r.submitted_at.date() > r.due_date}
+    return render_template("reports/inbox.html", reports=rows, late=late)
+

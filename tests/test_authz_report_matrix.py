@@ -1,0 +1,145 @@
+"""The authorization matrix for the report pages.
+
+Every report page × every role held at district D1 × a report at each relation to D1 is
+compared with the decisions written by hand below, like test_authz_plan_matrix.py.
+
+The "parent" relation is absent: the parent of D1 is the province (the tenant's root), and no
+starter form is filled by the root (every form's levels are the levels below it), so the root
+has no report to open. Sign-off by the root's approver is covered through the "own" column:
+D1's own report is approved at the root, which the D1 roles cannot do.
+"""
+
+import pytest
+
+from lhpn.accounts.models import User
+from lhpn.extensions import db
+from lhpn.reports import services as reports
+from lhpn.tenants.models import Tenant
+from lhpn.units.models import Unit
+from tests import factories
+from tests.conftest import csrf_token, login
+from tests.test_authz_matrix import ROLES, TARGET_UNIT, _page, _verdict
+
+RELATIONS = ("own", "child", "grandchild", "sibling", "other_tenant")
+
+# Y = allowed, N = forbidden (403), for a report of own (D1), child (C11), grandchild (B111)
+# and sibling (D2) units. Another tenant's report is "not found" (404).
+REPORT_EXPECTED = {
+    # view on the report's unit (staff see their unit and the units just below)
+    "view": {"tenant_admin": "YYYN", "approver": "YYYN", "staff": "YYNN",
+             "viewer": "YYYN", "norole": "NNNN"},
+    # staff of the report's unit; a commune's staff for its branches (none held at D1 here:
+    # B111's commune is C11, so D1's staff may not enter for it)
+    "enter": {"tenant_admin": "NNNN", "approver": "NNNN", "staff": "YNNN",
+              "viewer": "NNNN", "norole": "NNNN"},
+    # approve on the unit above the report's: D1's approver signs off its communes' reports,
+    # not its own (the province does), nor a branch's (its commune does)
+    "approve": {"tenant_admin": "NNNN", "approver": "NYNN", "staff": "NNNN",
+                "viewer": "NNNN", "norole": "NNNN"},
+}
+
+# (method, path, rule, form data). {report}: the report at the relation; {unit}: the unit.
+# Every report is submitted, and the form data is refused on purpose (stale version, a
+# period that does not exist), so an allowed call answers 302 or 4xx, never 403/404, and
+# changes nothing.
+REPORT_PAGES = [
+    ("GET", "/reports/?unit={unit}", "view", None),
+    ("POST", "/reports/open", "enter", {"unit": "{unit}", "template": "BC_THANG",
+                                        "period": "2026-13"}),
+    ("GET", "/reports/{report}", "view", None),
+    ("GET", "/reports/{report}/edit", "enter", None),
+    ("POST", "/reports/{report}/edit", "enter", {"version": "0", "v-TUYEN_TRUYEN": "1"}),
+    ("POST", "/reports/{report}/submit", "enter", {"version": "0"}),
+    ("POST", "/reports/{report}/approve", "approve", {"version": "0"}),
+    ("POST", "/reports/{report}/return", "approve", {"version": "0", "comment": "Chưa đạt."}),
+    ("POST", "/reports/{report}/reopen", "approve", {"version": "0", "comment": "Sai số."}),
+]
+# Pages about no one report: anyone signed in (the inbox lists only what waits for them).
+REPORT_GLOBAL = {("GET", "/reports/"): "everyone", ("GET", "/reports/inbox"): "everyone"}
+
+
+def _attachment_routes() -> set[tuple[str, str]]:
+    """The attachment routes (lhpn/reports/attachment_views.py), walked by their own matrix in
+    tests/test_report_attachments.py."""
+    try:
+        from tests.test_report_attachments import ATTACHMENT_ROUTES
+    except ImportError:
+        return set()
+    return {(method, path) for method, path, _rule in ATTACHMENT_ROUTES}
+
+
+REPORT_COVERED = ({(m, p.split("?")[0]) for m, p, *_ in REPORT_PAGES} | set(REPORT_GLOBAL)
+                  | _attachment_routes())
+
+
+def expected(rule: str, role: str, relation: str) -> str:
+    if relation == "other_tenant":
+        return "404"
+    return "allow" if REPORT_EXPECTED[rule][role][RELATIONS.index(relation)] == "Y" else "403"
+
+
+@pytest.fixture
+def report_world(app, world) -> dict:
+    """relation → id of a submitted monthly report of the unit at that relation to D1."""
+    with app.app_context():
+        def unit(code):
+            return db.session.get(Unit, world.units[code])
+
+        def staff_at(code, tenant):
+            return factories.user(db.session.get(Tenant, world.tenants[tenant]),
+                                  f"staff.{code.lower()}", "staff", unit(code))
+
+        c11_staff = staff_at("C11", "TB")
+        writers = {"own": db.session.get(User, world.users["staff.d1"]), "child": c11_staff,
+                   "grandchild": c11_staff,  # entered by the commune for its branch
+                   "sibling": staff_at("D2", "TB"), "other_tenant": staff_at("HC1", "HY")}
+        ids = {}
+        for relation, writer in writers.items():
+            target = unit(TARGET_UNIT[relation])
+            template = reports.get_template(target.tenant_id, "BC_THANG")
+            report = reports.open_report(writer, target, template, "2026-03")
+            reports.save_report(writer, report, {"TUYEN_TRUYEN": 1}, report.version)
+            reports.submit_report(writer, report)
+            ids[relation] = report.id
+        db.session.commit()
+        return ids
+
+
+def _fill(template: str, world, report_world: dict, relation: str) -> str:
+    return (template.replace("{report}", str(report_world[relation]))
+            .replace("{unit}", str(world.units[TARGET_UNIT[relation]])))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_report_pages(app, client, world, report_world, role):
+    assert login(client, f"{role}.d1").status_code == 302
+    token = csrf_token(client, "/account")
+    for method, template, rule, data in REPORT_PAGES:
+        for relation in RELATIONS:
+            path = _fill(template, world, report_world, relation)
+            form = {k: _fill(v, world, report_world, relation) for k, v in (data or {}).items()}
+            got = _verdict(_page(client, method, path, form if data is not None else None,
+                                 token))
+            assert got == expected(rule, role, relation), (role, method, path, relation)
+    # Nothing above changed a report: each is still waiting for sign-off.
+    with app.app_context():
+        from lhpn.reports.models import Report
+
+        assert {db.session.get(Report, i).status for i in report_world.values()} == {
+            "submitted"}
+
+
+def test_report_pages_send_anonymous_users_to_login(client, world, report_world):
+    token = csrf_token(client, "/login")
+    for method, template, _rule, data in REPORT_PAGES:
+        path = _fill(template, world, report_world, "own")
+        response = _page(client, method, path, data, token)
+        assert response.status_code == 302, (method, path)
+        assert "/login" in response.headers["Location"], (method, path)
+
+
+@pytest.mark.parametrize("actor", [f"{r}.d1" for r in ROLES] + ["approver.tb", "staff.hy"])
+def test_global_report_pages(client, world, actor):
+    assert login(client, actor).status_code == 302
+    for (method, path), _who in REPORT_GLOBAL.items():
+        assert _verdict(_page(client, method, path, None, None)) == "allow", (actor, path)
