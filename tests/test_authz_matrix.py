@@ -169,6 +169,7 @@ FORM_GLOBAL = {
     ("GET", "/forms/"): "root_admin",
     ("GET", "/forms/new"): "root_admin",
     ("POST", "/forms/new"): "root_admin",
+    ("POST", "/forms/settings"): "root_admin",
 }
 FORM_EDIT = [("GET", "/forms/{form}/edit"), ("POST", "/forms/{form}/edit")]
 GLOBAL_PAGES.update(FORM_GLOBAL)

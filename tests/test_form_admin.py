@@ -224,3 +224,21 @@ def test_who_may_open_a_form(app, client, world, actor, want):
     if actor == "tenant_admin.hy":
         assert client.get("/forms/").status_code == 200  # its own tenant's forms
     assert client.get("/forms/999999/edit").status_code in (403, 404)
+
+
+def test_on_behalf_setting_is_the_root_admins_and_takes_effect(app, client, world):
+    from lhpn.tenants.models import Tenant
+    from tests.conftest import csrf_token, login
+
+    login(client, "tenant_admin.tb")
+    token = csrf_token(client, "/forms/")
+    assert client.post("/forms/settings", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Tenant, world.tenants["TB"]).allow_on_behalf is False
+    client.post("/forms/settings", data={"csrf_token": token, "allow_on_behalf": "y"})
+    with app.app_context():
+        assert db.session.get(Tenant, world.tenants["TB"]).allow_on_behalf is True
+    other = app.test_client()
+    login(other, "tenant_admin.d1")
+    response = other.post("/forms/settings", data={"csrf_token": csrf_token(other, "/account")})
+    assert response.status_code == 403

@@ -304,3 +304,13 @@ def _apply(template: ReportTemplate, checked: _Checked) -> None:
         period.label, period.due_date = label, due
         kept_periods.append(period)
     template.periods = kept_periods
+
+
+def set_on_behalf(actor, tenant: Tenant, allowed: bool) -> Tenant:
+    """Whether commune staff may enter reports for their branches (recorded as such)."""
+    require_define(actor)
+    if tenant.allow_on_behalf != allowed:
+        tenant.allow_on_behalf = allowed
+        record("tenant.on_behalf", "tenant", tenant.id, actor=actor, tenant_id=tenant.id,
+               summary="on" if allowed else "off", allowed=allowed)
+    return tenant

@@ -64,12 +64,31 @@ def _helpers() -> dict:
     return {"period_type_label": admin.period_type_label, "due_rule": admin.due_rule}
 
 
+class OnBehalfForm(FlaskForm):
+    allow_on_behalf = BooleanField(_l("Cho phép cán bộ xã nhập báo cáo thay chi hội"))
+
+
 @bp.route("/")
 @login_required
 def index():
     admin.require_define(current_user)
     templates = db.session.scalars(admin.all_templates(current_user.tenant_id)).all()
-    return render_template("forms/index.html", templates=templates)
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    settings = OnBehalfForm(allow_on_behalf=tenant.allow_on_behalf)
+    return render_template("forms/index.html", templates=templates, settings=settings)
+
+
+@bp.route("/settings", methods=["POST"])
+@login_required
+def settings():
+    admin.require_define(current_user)
+    form = OnBehalfForm()
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    admin.set_on_behalf(current_user, tenant, bool(form.validate_on_submit()
+                                                   and form.allow_on_behalf.data))
+    db.session.commit()
+    flash(_("Đã lưu cài đặt nhập báo cáo thay chi hội."), "success")
+    return redirect(url_for("templates_admin.index"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
