@@ -22,7 +22,7 @@ from lhpn.plans.models import TARGET_KINDS, Plan, PlanActivity, PlanRequest, Pla
 from lhpn.richtext import clean_source
 from lhpn.text import nfc
 from lhpn.units.models import Unit
-from lhpn.workflow.engine import Transition, Workflow
+from lhpn.workflow.engine import Transition, Workflow, is_current
 
 WORKFLOW = Workflow("plan", {
     "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
@@ -293,7 +293,7 @@ def update_plan(actor, plan: Plan, data: PlanInput, version: object) -> Plan:
 
 
 def check_version(plan: Plan, version: object) -> None:
-    if isinstance(version, bool) or str(version) != str(plan.version):
+    if not is_current(plan, version):
         raise Conflict(_("Kế hoạch vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
                          "thay đổi của bạn."), "version")
 

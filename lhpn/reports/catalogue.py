@@ -15,6 +15,17 @@ class StarterTemplate:
     periods: tuple[tuple[str, str, str], ...] = ()  # thematic: (code, label, due ISO date)
 
 
+# The 6-month and annual supervision reports share these lines; the annual one adds more.
+SUPERVISION_ITEMS = (
+    ("GIAM_SAT", "Giám sát, phản biện xã hội", True),
+    ("PHAN_BIEN", "Giám sát, phản biện xã hội", True),
+    ("GOP_Y", "Giám sát, phản biện xã hội", True),
+    ("DOI_THOAI", "Giám sát, phản biện xã hội", False),
+    ("GIOI_THIEU_DANG", "Tham gia xây dựng Đảng", False),
+    ("CAN_BO_NU", "Tham gia xây dựng Đảng", False),
+    ("HV_HOC_TAP", "Tuyên truyền", False),
+)
+
 STARTER_TEMPLATES = (
     StarterTemplate(
         "BC_THANG", "Báo cáo kết quả hoạt động tháng", "month", True, 20, 1,
@@ -29,27 +40,14 @@ STARTER_TEMPLATES = (
     StarterTemplate(
         "BC_GSPB_6T", "Báo cáo 6 tháng: tham gia xây dựng Đảng, giám sát, phản biện xã hội",
         "half", True, 15, 1,
-        (("GIAM_SAT", "Giám sát, phản biện xã hội", True),
-         ("PHAN_BIEN", "Giám sát, phản biện xã hội", True),
-         ("GOP_Y", "Giám sát, phản biện xã hội", True),
-         ("DOI_THOAI", "Giám sát, phản biện xã hội", False),
-         ("GIOI_THIEU_DANG", "Tham gia xây dựng Đảng", False),
-         ("CAN_BO_NU", "Tham gia xây dựng Đảng", False),
-         ("HV_HOC_TAP", "Tuyên truyền", False)),
+        SUPERVISION_ITEMS,
     ),
     StarterTemplate(
         "BC_GSPB_NAM", "Báo cáo năm: tham gia xây dựng Đảng, giám sát, phản biện xã hội",
         "year", True, 15, 0,
-        (("GIAM_SAT", "Giám sát, phản biện xã hội", True),
-         ("PHAN_BIEN", "Giám sát, phản biện xã hội", True),
-         ("GOP_Y", "Giám sát, phản biện xã hội", True),
-         ("DOI_THOAI", "Giám sát, phản biện xã hội", False),
-         ("GIOI_THIEU_DANG", "Tham gia xây dựng Đảng", False),
-         ("CAN_BO_NU", "Tham gia xây dựng Đảng", False),
-         ("HV_HOC_TAP", "Tuyên truyền", False),
-         ("TAP_HOP_18", "Xây dựng tổ chức Hội", False),
-         ("MO_HINH", "Xây dựng tổ chức Hội", False),
-         ("CHUYEN_DOI_SO", "Xây dựng tổ chức Hội", False)),
+        SUPERVISION_ITEMS + (("TAP_HOP_18", "Xây dựng tổ chức Hội", False),
+                             ("MO_HINH", "Xây dựng tổ chức Hội", False),
+                             ("CHUYEN_DOI_SO", "Xây dựng tổ chức Hội", False)),
     ),
     StarterTemplate(
         "BC_CHUYEN_DE_GSPB", "Báo cáo chuyên đề giám sát, phản biện xã hội", "thematic", True,

@@ -24,7 +24,7 @@ from lhpn.reports.models import Report, ReportTemplate, ReportValue, TemplateIte
 from lhpn.tenants.models import Tenant
 from lhpn.text import nfc
 from lhpn.units.models import Unit
-from lhpn.workflow.engine import Transition, Workflow
+from lhpn.workflow.engine import Transition, Workflow, is_current
 
 WORKFLOW = Workflow("report", {
     "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
@@ -306,7 +306,7 @@ def values_dict(report: Report) -> dict[str, object]:
 
 
 def check_version(report: Report, version: object) -> None:
-    if isinstance(version, bool) or str(version) != str(report.version):
+    if not is_current(report, version):
         raise Conflict(_("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
                          "thay đổi của bạn."), "version")
 

@@ -29,6 +29,11 @@ ACTION_LABELS = {
 }
 
 
+def is_current(obj, version: object) -> bool:
+    """Whether a client's ``version`` is the object's current one (optimistic locking)."""
+    return not isinstance(version, bool) and str(version) == str(obj.version)
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
