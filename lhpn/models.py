@@ -2,6 +2,7 @@
 
 from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
+from lhpn.consolidation.models import Rollup, RollupCount
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
@@ -20,7 +21,7 @@ from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
-    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportTemplate", "ReportValue",
+    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "Rollup", "RollupCount", "ReportTemplate", "ReportValue",
     "RoleAssignment", "TemplateItem", "TemplatePeriod", "Tenant", "Unit", "User", "UserSession",
     "WorkflowEvent",
 ]

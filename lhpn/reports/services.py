@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lhpn import authz
 from lhpn.audit.services import record
 from lhpn.clock import utcnow
+from lhpn.consolidation import rollups
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
@@ -419,6 +420,11 @@ def _decide(actor, report: Report, action: str, comment: object, version: object
     if action == "approve":
         report.approved_by_id, report.approved_at = actor.id, utcnow()
     WORKFLOW.apply(report, action, actor, comment if isinstance(comment, str) else "")
+    # Consolidations are fresh the moment the decision commits: same transaction.
+    if action == "approve":
+        rollups.add(report)
+    elif action == "reopen":
+        rollups.remove(report)
     if report.submitted_by is not None:
         messages = {
             "approve": _("Báo cáo %(t)s kỳ %(p)s đã được duyệt.", t=report.template.name,

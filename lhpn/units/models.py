@@ -28,6 +28,8 @@ class Unit(TenantScoped, db.Model):
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     level: Mapped[str] = mapped_column(String(16))
     closed: Mapped[bool] = mapped_column(default=False)
+    # When it was closed: reports due before then were still expected of it.
+    closed_at: Mapped[datetime | None]
     path: Mapped[str] = mapped_column(String(400), default="")
     depth: Mapped[int] = mapped_column(default=0)
     # Code of the administrative unit this union unit was imported from, if any.

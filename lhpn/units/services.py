@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, String, func, literal, select, update
 
 from lhpn.audit.services import record
+from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
@@ -177,6 +178,11 @@ def move_unit(actor, unit: Unit, new_parent: Unit) -> Unit:
     unit.parent_id = new_parent.id
     db.session.flush()
     db.session.expire_all()
+    # Reports follow the unit: the ancestors it left and joined get their totals recomputed.
+    from lhpn.consolidation import rollups
+
+    changed = rollups.changed_by_move(old_path, new_path)
+    rollups.rebuild_units(db.session.scalars(select(Unit).where(Unit.id.in_(changed))).all())
     record("unit.move", "unit", unit.id, actor=actor, tenant_id=unit.tenant_id,
            summary=f"{unit.name}: → {new_parent.name}",
            old_parent_id=old_parent_id, new_parent_id=new_parent.id)
@@ -195,7 +201,7 @@ def close_unit(actor, unit: Unit) -> Unit:
               "chúng trước.", n=open_children)
         )
     if not unit.closed:
-        unit.closed = True
+        unit.closed, unit.closed_at = True, utcnow()
         record("unit.close", "unit", unit.id, actor=actor, tenant_id=unit.tenant_id,
                summary=unit.name)
     return unit
@@ -205,7 +211,7 @@ def reopen_unit(actor, unit: Unit) -> Unit:
     if unit.parent is not None and unit.parent.closed:
         raise DomainError(_("Đơn vị cấp trên đã giải thể; hãy mở lại đơn vị cấp trên trước."))
     if unit.closed:
-        unit.closed = False
+        unit.closed, unit.closed_at = False, None
         record("unit.reopen", "unit", unit.id, actor=actor, tenant_id=unit.tenant_id,
                summary=unit.name)
     return unit

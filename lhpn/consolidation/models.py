@@ -1,0 +1,50 @@
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lhpn.extensions import db
+
+
+class Rollup(db.Model):
+    """Running totals of one indicator over the approved reports of a unit's subtree (the unit
+    itself included), for one form and period.
+
+    Kept in the approval's transaction (lhpn/consolidation/rollups.py) and rebuildable from the
+    reports at any time; every statistic an aggregation needs is kept, so changing an
+    indicator's aggregation needs no rebuild. Read and written with explicit tenant and unit
+    filters (not the ORM's automatic tenant scoping), so no tenant index is kept on this table.
+    """
+
+    __tablename__ = "rollups"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("report_templates.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    # Approved reports that gave a value for the indicator.
+    reports: Mapped[int] = mapped_column(default=0)
+    total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    numerator: Mapped[int | None] = mapped_column(BigInteger)
+    denominator: Mapped[int | None] = mapped_column(BigInteger)
+    # Values that say "yes": a true flag or a number above zero.
+    yes: Mapped[int] = mapped_column(default=0)
+    minimum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    maximum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+
+
+class RollupCount(db.Model):
+    """How many reports of a unit's subtree are approved, and how many of those were first
+    submitted by their due date, for one form and period."""
+
+    __tablename__ = "rollup_counts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("report_templates.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    approved: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,424 @@
+"""Reading a consolidation: the running totals of a unit and its children for a form and one
+period or a range of periods, how complete and timely the reporting was, and how the units
+meet the plan's targets.
+
+Aggregation rules (DESIGN.md §6), over every approved report of the subtree in the periods:
+- sum: Σ values; min / max: the smallest / largest value;
+- share: % of the reports that say "yes" (a true flag, or a number above zero);
+- rate indicators: Σ numerators / Σ denominators × 100, never an average of rates;
+- none (text): not aggregated, only how many reports answered.
+Completeness is approved / expected and timeliness on time / expected, where a report is on
+time when it was first submitted by the end of its due date (Vietnam time) and is approved; a
+return and a later resubmission do not make it late. A unit is expected to report for a
+period when it is open, or was closed after the period's due date, or sent an approved report
+for it anyway. The tree is the tree of today: a unit that moved brings its reports along.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lhpn.clock import local_date
+from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+from lhpn.indicators.models import Indicator
+from lhpn.plans.models import Plan, PlanTarget
+from lhpn.reports import periods as P
+from lhpn.reports.models import Report, ReportTemplate, TemplateItem
+from lhpn.reports.services import period_label, period_of
+from lhpn.text import search_key
+from lhpn.units.models import Unit
+
+MAX_PERIODS = 60
+_STAT_COLUMNS = (
+    func.sum(Rollup.reports), func.sum(Rollup.total), func.sum(Rollup.numerator),
+    func.sum(Rollup.denominator), func.sum(Rollup.yes), func.min(Rollup.minimum),
+    func.max(Rollup.maximum),
+)
+
+
+# ---- periods -------------------------------------------------------------------------------------
+
+def _sequence(template: ReportTemplate) -> list[str] | None:
+    """Every period code of the form in order, for forms whose periods are a finite list."""
+    if template.period_type in ("thematic", "adhoc"):
+        return [tp.code for tp in template.periods]
+    return None
+
+
+def resolve_periods(template: ReportTemplate, period: object = None, start: object = None,
+                    end: object = None) -> list[str]:
+    """One period, or every period from ``start`` to ``end`` inclusive; bad codes are refused."""
+    if period not in (None, ""):
+        if start not in (None, "") or end not in (None, ""):
+            raise DomainError(_("Chọn một kỳ, hoặc một khoảng từ kỳ … đến kỳ …, không cả hai."),
+                              "period")
+        found, _due = period_of(template, period)
+        return [found.code]
+    if start in (None, "") or end in (None, ""):
+        raise DomainError(_("Hãy chọn kỳ báo cáo (hoặc cả kỳ đầu và kỳ cuối)."), "period")
+    first, _due = period_of(template, start)
+    last, _due = period_of(template, end)
+    listed = _sequence(template)
+    if listed is not None:
+        i, j = listed.index(first.code), listed.index(last.code)
+        codes = listed[i:j + 1]
+    else:
+        codes = []
+        for year in range(first.end.year, last.end.year + 1):
+            for p in P.periods_of_year(template.period_type, year, template.cutoff_day):
+                if first.end <= p.end <= last.end:
+                    codes.append(p.code)
+    if not codes:
+        raise DomainError(_("Kỳ đầu phải trước hoặc trùng kỳ cuối."), "to")
+    if len(codes) > MAX_PERIODS:
+        raise DomainError(_("Khoảng thời gian dài quá %(n)d kỳ.", n=MAX_PERIODS), "to")
+    return codes
+
+
+def periods_label(template: ReportTemplate, codes: list[str]) -> str:
+    if len(codes) == 1:
+        return period_label(template, codes[0])
+    return f"{period_label(template, codes[0])} – {period_label(template, codes[-1])}"
+
+
+def recent_periods(template: ReportTemplate, year: int) -> list[str]:
+    listed = _sequence(template)
+    if listed is not None:
+        return listed
+    return [p.code for p in P.periods_of_year(template.period_type, year, template.cutoff_day)]
+
+
+# ---- figures -------------------------------------------------------------------------------------
+
+@dataclass
+class Figure:
+    """What the approved values of one indicator add up to."""
+
+    indicator: Indicator
+    reports: int = 0
+    total: Decimal | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    yes: int = 0
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    @classmethod
+    def of(cls, indicator: Indicator, row) -> "Figure":
+        reports, total, num, den, yes, low, high = row
+        return cls(indicator, int(reports or 0), _dec(total), _int(num), _int(den),
+                   int(yes or 0), _dec(low), _dec(high))
+
+    @property
+    def value(self) -> int | float | None:
+        kind, how = self.indicator.kind, self.indicator.aggregation
+        if kind == "rate":
+            if not self.denominator:
+                return None
+            return round(float(Decimal(self.numerator or 0) * 100 / self.denominator), 1)
+        if kind == "text" or how == "none" or self.reports == 0:
+            return None
+        if how == "share":
+            return round(self.yes * 100 / self.reports, 1)
+        if kind == "boolean":
+            return {"sum": self.yes, "min": int(self.yes == self.reports),
+                    "max": int(self.yes > 0)}.get(how)
+        number = {"sum": self.total, "min": self.minimum, "max": self.maximum}.get(how)
+        return _plain(number)
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _plain(number: Decimal | None) -> int | float | None:
+    if number is None:
+        return None
+    number = Decimal(str(number)).quantize(Decimal("0.0001"))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+@dataclass
+class Counts:
+    expected: int = 0
+    approved: int = 0
+    on_time: int = 0
+
+    @property
+    def completeness(self) -> float | None:
+        return round(self.approved * 100 / self.expected, 1) if self.expected else None
+
+    @property
+    def timeliness(self) -> float | None:
+        return round(self.on_time * 100 / self.expected, 1) if self.expected else None
+
+
+@dataclass
+class Row:
+    """One unit's line of a consolidation (a child in the drill-down)."""
+
+    unit: Unit
+    counts: Counts
+    figures: dict[int, Figure]
+
+    def value(self, indicator_id: int):
+        figure = self.figures.get(indicator_id)
+        return figure.value if figure else None
+
+
+@dataclass
+class Miss:
+    unit: Unit
+    value: int | float | None
+
+
+@dataclass
+class Attainment:
+    target: PlanTarget
+    units: int
+    met: int
+    misses: list[Miss] = field(default_factory=list)
+    in_form: bool = True
+
+    @property
+    def share_met(self) -> float | None:
+        return round(self.met * 100 / self.units, 1) if self.units else None
+
+    @property
+    def attained(self) -> bool:
+        if not self.units:
+            return False
+        if self.target.kind == "share":
+            return self.met * 100 >= float(self.target.value) * self.units
+        return self.met == self.units
+
+
+@dataclass
+class Consolidation:
+    unit: Unit
+    template: ReportTemplate
+    periods: list[str]
+    label: str
+    items: list[TemplateItem]
+    own: Row
+    children: list[Row]
+    plan: Plan | None
+    attainment: list[Attainment]
+
+    @property
+    def counts(self) -> Counts:
+        return self.own.counts
+
+    def values_by_code(self, row: Row | None = None) -> dict[str, object]:
+        row = row or self.own
+        return {item.indicator.code: row.value(item.indicator_id) for item in self.items}
+
+
+# ---- building one -------------------------------------------------------------------------------
+
+def _figures(unit_ids: list[int], template: ReportTemplate, codes: list[str],
+             indicators: dict[int, Indicator]) -> dict[int, dict[int, Figure]]:
+    rows = db.session.execute(
+        select(Rollup.unit_id, Rollup.indicator_id, *_STAT_COLUMNS)
+        .where(Rollup.tenant_id == template.tenant_id, Rollup.unit_id.in_(unit_ids),
+               Rollup.template_id == template.id, Rollup.period.in_(codes))
+        .group_by(Rollup.unit_id, Rollup.indicator_id))
+    out: dict[int, dict[int, Figure]] = defaultdict(dict)
+    for unit_id, indicator_id, *stats in rows:
+        indicator = indicators.get(indicator_id)
+        if indicator is not None:
+            out[unit_id][indicator_id] = Figure.of(indicator, stats)
+    return out
+
+
+def _approved(unit_ids: list[int], template: ReportTemplate, codes: list[str]
+              ) -> dict[int, tuple[int, int]]:
+    rows = db.session.execute(
+        select(RollupCount.unit_id, func.sum(RollupCount.approved), func.sum(RollupCount.on_time))
+        .where(RollupCount.tenant_id == template.tenant_id, RollupCount.unit_id.in_(unit_ids),
+               RollupCount.template_id == template.id, RollupCount.period.in_(codes))
+        .group_by(RollupCount.unit_id))
+    return {unit_id: (int(a or 0), int(o or 0)) for unit_id, a, o in rows}
+
+
+def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[int, int]:
+    """How many reports were expected of the subtree, by the child they fall under (the unit's
+    own reports under its own id)."""
+    levels = template.level_list
+    rows = db.session.execute(
+        select(Unit.id, Unit.path, Unit.closed, Unit.closed_at)
+        .where(Unit.tenant_id == unit.tenant_id, Unit.level.in_(levels),
+               Unit.path.startswith(unit.path, autoescape=True))).all()
+    dues = {code: period_of(template, code)[1] for code in codes}
+    closed_ids = [r.id for r in rows if r.closed]
+    reported = set()
+    if closed_ids:
+        reported = set(db.session.execute(
+            select(Report.unit_id, Report.period).where(
+                Report.unit_id.in_(closed_ids), Report.template_id == template.id,
+                Report.period.in_(codes), Report.status == "approved")).all())
+    position = unit.depth + 1
+    out: dict[int, int] = defaultdict(int)
+    for r in rows:
+        parts = r.path.strip("/").split("/")
+        key = int(parts[position]) if len(parts) > position else unit.id
+        if not r.closed:
+            out[key] += len(codes)
+            continue
+        for code, due in dues.items():
+            closed_late = r.closed_at is not None and due is not None and (
+                local_date(r.closed_at) > due)
+            if closed_late or (r.id, code) in reported:
+                out[key] += 1
+    return out
+
+
+def _plan_for(unit: Unit, year: int) -> Plan | None:
+    """The unit's issued plan for the year, else the nearest ancestor's."""
+    plans = db.session.scalars(
+        select(Plan).where(Plan.unit_id.in_(unit.ancestor_ids), Plan.year == year,
+                           Plan.status == "approved")
+        .order_by(Plan.approved_at.desc(), Plan.id.desc())).all()
+    by_unit = {}
+    for plan in plans:
+        by_unit.setdefault(plan.unit_id, plan)
+    for unit_id in reversed(unit.ancestor_ids):
+        if unit_id in by_unit:
+            return by_unit[unit_id]
+    return None
+
+
+def _meets(target: PlanTarget, value) -> bool:
+    if value is None:
+        return False
+    bar = target.threshold if target.kind == "share" and target.threshold is not None else (
+        target.value if target.kind != "share" else 1)
+    return Decimal(str(value)) >= Decimal(bar)
+
+
+def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Plan,
+                indicators: dict[int, Indicator]) -> list[Attainment]:
+    levels_below = _levels_at_or_below(unit)
+    targets = [t for t in plan.targets if t.level in levels_below]
+    out = []
+    by_level: dict[str, list[PlanTarget]] = defaultdict(list)
+    for target in targets:
+        by_level[target.level].append(target)
+    results: dict[int, Attainment] = {}
+    for level, level_targets in by_level.items():
+        units = db.session.scalars(
+            select(Unit).where(Unit.tenant_id == unit.tenant_id, Unit.level == level, ~Unit.closed,
+                               Unit.path.startswith(unit.path, autoescape=True))).all()
+        wanted = [t.indicator_id for t in level_targets if t.indicator_id in indicators]
+        figures: dict[tuple[int, int], Figure] = {}
+        if wanted and units:
+            rows = db.session.execute(
+                select(Rollup.unit_id, Rollup.indicator_id, *_STAT_COLUMNS)
+                .join(Unit, Unit.id == Rollup.unit_id)
+                .where(Rollup.tenant_id == unit.tenant_id, Unit.tenant_id == unit.tenant_id,
+                       Unit.level == level, Unit.path.startswith(unit.path, autoescape=True),
+                       Rollup.template_id == template.id, Rollup.period.in_(codes),
+                       Rollup.indicator_id.in_(wanted))
+                .group_by(Rollup.unit_id, Rollup.indicator_id))
+            for unit_id, indicator_id, *stats in rows:
+                figures[(unit_id, indicator_id)] = Figure.of(indicators[indicator_id], stats)
+        units = sorted(units, key=lambda u: search_key(u.name))
+        for target in level_targets:
+            if target.indicator_id not in indicators:
+                results[target.id] = Attainment(target, len(units), 0, in_form=False)
+                continue
+            met, misses = 0, []
+            for member in units:
+                figure = figures.get((member.id, target.indicator_id))
+                value = figure.value if figure else None
+                if _meets(target, value):
+                    met += 1
+                else:
+                    misses.append(Miss(member, value))
+            results[target.id] = Attainment(target, len(units), met, misses)
+    for target in targets:
+        out.append(results[target.id])
+    return out
+
+
+def _levels_at_or_below(unit: Unit) -> list[str]:
+    levels = unit.tenant.levels
+    return levels[levels.index(unit.level):] if unit.level in levels else levels
+
+
+def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
+                children: bool = True, attainment: bool = True) -> Consolidation:
+    """The consolidation of ``unit``'s subtree for a form over the given period codes."""
+    items = list(template.items)
+    indicators = {item.indicator_id: item.indicator for item in items}
+    kids = []
+    if children:
+        kids = sorted(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all(),
+                      key=lambda u: (u.closed, search_key(u.name)))
+    ids = [unit.id] + [k.id for k in kids]
+    figures = _figures(ids, template, codes, indicators)
+    approved = _approved(ids, template, codes)
+    expected = _expected(unit, template, codes)
+    total_expected = sum(expected.values())
+
+    def row(member: Unit, wanted: int) -> Row:
+        a, o = approved.get(member.id, (0, 0))
+        # A unit that reported is expected, even if it closed before it was due.
+        return Row(member, Counts(max(wanted, a), a, o), figures.get(member.id, {}))
+
+    own = row(unit, total_expected)
+    rows = [row(k, expected.get(k.id, 0)) for k in kids]
+    year = P.parse(codes[-1], template.period_type, template.cutoff_day)
+    plan_year = year.end.year if year else period_of(template, codes[-1])[1].year
+    plan = _plan_for(unit, plan_year) if attainment else None
+    results = _attainment(unit, template, codes, plan, indicators) if plan else []
+    return Consolidation(unit, template, codes, periods_label(template, codes), items, own, rows,
+                         plan, results)
+
+
+def trend(unit: Unit, template: ReportTemplate, indicator: Indicator, codes: list[str]
+          ) -> list[tuple[str, object]]:
+    """(period label, consolidated value) of one indicator for each period, in order."""
+    figures: dict[str, Figure] = {}
+    rows = db.session.execute(
+        select(Rollup.period, *_STAT_COLUMNS)
+        .where(Rollup.tenant_id == unit.tenant_id, Rollup.unit_id == unit.id,
+               Rollup.template_id == template.id, Rollup.indicator_id == indicator.id,
+               Rollup.period.in_(codes))
+        .group_by(Rollup.period))
+    for period, *stats in rows:
+        figures[period] = Figure.of(indicator, stats)
+    return [(period_label(template, code), figures[code].value if code in figures else None)
+            for code in codes]
+
+
+def country(template_code: str, codes: list[str]) -> dict[str, dict]:
+    """The whole platform's consolidation of one form (same code in every tenant), by indicator
+    code: a read-only sum over the root units' running totals, for the system administrator."""
+    root = Unit.__table__.alias("root")
+    indicator = Indicator.__table__
+    template = ReportTemplate.__table__
+    rows = db.session.execute(
+        select(indicator.c.code, indicator.c.kind, indicator.c.aggregation, *_STAT_COLUMNS)
+        .select_from(Rollup.__table__
+                     .join(root, (root.c.id == Rollup.unit_id) & root.c.parent_id.is_(None))
+                     .join(template, template.c.id == Rollup.template_id)
+                     .join(indicator, indicator.c.id == Rollup.indicator_id))
+        .where(template.c.code == template_code, Rollup.period.in_(codes))
+        .group_by(indicator.c.code, indicator.c.kind, indicator.c.aggregation)
+        .execution_options(all_tenants=True))
+    out = {}
+    for code, kind, how, *stats in rows:
+        stand_in = Indicator(code=code, kind=kind, aggregation=how)
+        figure = Figure.of(stand_in, stats)
+        out[code] = {"value": figure.value, "reports": figure.reports}
+    return out
