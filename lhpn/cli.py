@@ -92,6 +92,24 @@ def demo_load() -> None:
         click.echo(line)
 
 
+@demo_cli.command("generate")
+@click.option("--scale", type=click.Choice(["small", "province", "national"]), required=True,
+              help="small: 16 units; province: ~3,100 units × 12 months; national: 34 tenants, "
+                   "~103,000 units × 1 month.")
+@click.option("--year", type=int, default=2027, show_default=True, help="Year of the reports.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+def demo_generate(scale: str, year: int, seed: int) -> None:
+    """Generate a synthetic deployment for benchmarks and tests (see lhpn/generate.py)."""
+    from lhpn.generate import check, generate
+
+    try:
+        check(scale, year)
+        for line in generate(scale, year, seed):
+            click.echo(line)
+    except DomainError as exc:
+        _fail(exc)
+
+
 def init_cli(app: Flask) -> None:
     for group in (tenant_cli, user_cli, demo_cli):
         app.cli.add_command(group)

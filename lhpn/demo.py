@@ -200,6 +200,8 @@ def load_demo() -> Iterator[str]:
     db.session.commit()
     yield from _demo_plans(tenants)
     db.session.commit()
+    yield from _demo_reports(tenants)
+    db.session.commit()
 
     elapsed = time.perf_counter() - started
     yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "
@@ -260,3 +262,89 @@ def _demo_plans(tenants: dict[str, Tenant]) -> Iterator[str]:
         plans.approve_plan(chair, plan)
         db.session.commit()
         yield f"  Kế hoạch mẫu {number} của {root.name}: đã ban hành, yêu cầu cấp dưới lập kế hoạch"
+
+
+DEMO_REPORT_YEAR, DEMO_REPORT_MONTHS = 2026, 10
+# Reports left waiting for sign-off, so the demo approvers have something in their inbox:
+# (tenant, unit code) of the October report.
+WAITING = (("HY", "X11953"), ("HY", "X11953-01"), ("HY", "X12364"), ("TB", "X12592"),
+           ("TB", "X12592-01"))
+
+
+def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
+    """Ten months of monthly reports (January–October of 2026) for every unit that files the
+    monthly form, mostly approved, with the running totals rebuilt: the consolidation pages and
+    the dashboards have something to show. Written in bulk like ``demo generate``."""
+    import random
+
+    from lhpn.consolidation import rollups
+    from lhpn.generate import _reports
+    from lhpn.reports.models import Report
+    from lhpn.reports.services import get_template
+    from lhpn.workflow.models import WorkflowEvent
+
+    for code, tenant in tenants.items():
+        template = get_template(tenant.id, "BC_THANG")
+        done = select(Report.id).where(Report.template_id == template.id).limit(1)
+        prefix = code.lower()
+        users = {suffix: db.session.scalar(select(User).where(
+            User.username == f"{prefix}.{suffix}")) for suffix in ("vanphong", "chutich")}
+        if db.session.scalar(done) is not None or None in users.values():
+            continue
+        started = time.perf_counter()
+        units = [(u.id, u.level) for u in db.session.scalars(
+            select(Unit).where(Unit.tenant_id == tenant.id, Unit.level.in_(template.level_list),
+                               ~Unit.closed).order_by(Unit.path))]
+        indicators = {item.indicator.code: item.indicator for item in template.items}
+        counts = _reports(tenant, template, indicators, units, DEMO_REPORT_YEAR,
+                          DEMO_REPORT_MONTHS, users, random.Random(f"demo-{code}"))
+        last = f"{DEMO_REPORT_YEAR}-{DEMO_REPORT_MONTHS:02d}"
+        for tenant_code, unit_code in WAITING:
+            unit = _unit_for(tenant, unit_code) if tenant_code == code else None
+            report = unit and db.session.scalar(select(Report).where(
+                Report.unit_id == unit.id, Report.template_id == template.id,
+                Report.period == last))
+            if report is None:
+                continue
+            db.session.execute(WorkflowEvent.__table__.delete().where(
+                WorkflowEvent.object_type == "report", WorkflowEvent.object_id == report.id,
+                WorkflowEvent.action.in_(("approve", "return"))))
+            report.status, report.approved_by_id, report.approved_at = "submitted", None, None
+            if report.submitted_at is None:
+                report.submitted_by_id = users["vanphong"].id
+                report.submitted_at = report.created_at
+                db.session.add(WorkflowEvent(
+                    tenant_id=tenant.id, object_type="report", object_id=report.id,
+                    action="submit", from_status="draft", to_status="submitted",
+                    actor_id=users["vanphong"].id, created_at=report.created_at))
+        db.session.flush()
+        rollups.rebuild(tenant.id)
+        _plan_2026(tenant, users["vanphong"], users["chutich"])
+        db.session.commit()
+        yield (f"  Báo cáo tháng mẫu của {tenant.code}: {counts['reports']} báo cáo "
+               f"({time.perf_counter() - started:.1f} giây)")
+
+
+def _plan_2026(tenant: Tenant, staff: User, chair: User) -> None:
+    """The year's issued programme with targets on the monthly form's indicators, so the
+    consolidation of 2026 shows plan attainment."""
+    from lhpn.plans import services as plans
+    from lhpn.plans.services import PlanInput, TargetInput
+
+    lowest = "commune"
+    data = PlanInput(
+        title="Chương trình công tác Hội năm 2026", year=2026, number="05/CTr-BTV",
+        place=tenant.name.split("tỉnh ")[-1].split(" (")[0], plan_date="2026-01-10",
+        basis="Nghị quyết Đại hội đại biểu phụ nữ tỉnh nhiệm kỳ 2021–2026.",
+        purpose="Cụ thể hóa các chỉ tiêu công tác Hội năm 2026.",
+        content="Các cơ sở Hội thực hiện và báo cáo hằng tháng theo biểu mẫu BC_THANG.",
+        organisation="Các cơ sở Hội báo cáo trước ngày 20 của tháng sau.",
+        recipients="Các cơ sở Hội;\nLưu: VT.", signer_title="CHỦ TỊCH",
+        signer_name=chair.full_name, child_levels=[], child_deadline=None,
+        targets=[TargetInput("TUYEN_TRUYEN", lowest, "count", 20),
+                 TargetInput("DOI_THOAI", lowest, "count", 2),
+                 TargetInput("HO_5K3S", lowest, "share", 80, 5)],
+        activities=[])
+    plan = plans.create_plan(staff, root_of(tenant.id), data)
+    plans.submit_plan(staff, plan)
+    plans.approve_plan(chair, plan)

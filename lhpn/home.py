@@ -1,10 +1,9 @@
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from flask import Blueprint
+from flask_login import login_required
+from sqlalchemy import select
 
-from lhpn import authz
+from lhpn.dashboard.views import render_dashboard
 from lhpn.extensions import db
-from lhpn.units.models import Unit
 
 bp = Blueprint("home", __name__)
 
@@ -12,13 +11,8 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
-    reach = {}
-    for action in ("view", "manage", "approve", "submit"):
-        reach[action] = db.session.scalar(
-            select(func.count()).select_from(Unit).where(authz.reachable(current_user, action))
-        )
-    assignments = sorted(current_user.assignments, key=lambda a: (a.unit.path, a.role))
-    return render_template("home.html", reach=reach, assignments=assignments)
+    """The dashboard: what to do now and the figures of the user's units."""
+    return render_dashboard()
 
 
 @bp.route("/healthz")

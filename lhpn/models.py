@@ -21,7 +21,7 @@ from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
-    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "Rollup", "RollupCount", "ReportTemplate", "ReportValue",
-    "RoleAssignment", "TemplateItem", "TemplatePeriod", "Tenant", "Unit", "User", "UserSession",
-    "WorkflowEvent",
+    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportTemplate", "ReportValue",
+    "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod", "Tenant",
+    "Unit", "User", "UserSession", "WorkflowEvent",
 ]

@@ -72,6 +72,10 @@ UNIT_PAGES = [
     ("POST", "/units/{unit}/move", "manage", {"parent_id": "{unit}"}),
     ("POST", "/units/{unit}/close", "manage", {}),
     ("POST", "/units/{unit}/reopen", "manage", {}),
+    # Consolidation of the unit's subtree (default form and period when none is asked for).
+    ("GET", "/units/{unit}/consolidation", "view", None),
+    ("GET", "/units/{unit}/consolidation.xlsx", "view", None),
+    ("GET", "/units/{unit}/consolidation.docx", "view", None),
 ]
 USER_PAGES = [
     ("GET", "/users/{user}", "manage", None),
@@ -140,6 +144,7 @@ GLOBAL_PAGES = {
     ("GET", "/account/password"): "everyone",
     ("POST", "/account/password"): "everyone",
     ("GET", "/units/"): "everyone",
+    ("GET", "/consolidation"): "everyone",
     ("GET", "/users/"): "admins",
     ("GET", "/users/new"): "admins",
     ("POST", "/users/new"): "admins",

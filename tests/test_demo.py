@@ -37,13 +37,43 @@ def test_load_demo_twice_creates_everything_once(ctx):
     assert (_count(Unit), _count(User)) == (units, users)
     from lhpn.plans.models import Plan, PlanRequest
 
-    assert _count(Plan) == 2 and {p.status for p in db.session.scalars(select(Plan))} == {
+    # Per tenant: the issued 2027 plan and the 2026 programme the demo reports are measured by.
+    assert _count(Plan) == 4 and {p.status for p in db.session.scalars(select(Plan))} == {
         "approved"}
     # The issued plans asked every commune (and TB's districts) for an implementing plan.
     assert _count(PlanRequest) == 104 + 8 + 242
     assert any("thêm 0 đơn vị, 0 người dùng" in line for line in again)
     assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
+    _demo_reports_are_consolidated()
 
+
+def _demo_reports_are_consolidated():
+    """Ten months of monthly reports per tenant, loaded once, with running totals equal to
+    the raw approved values and a few reports waiting for the demo approvers."""
+    from lhpn.consolidation import rollups
+    from lhpn.consolidation import services as consolidation
+    from lhpn.reports.models import Report
+    from lhpn.reports.services import get_template
+    from lhpn.units.services import root_of
+
+    for code in ("HY", "TB"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        template = get_template(tenant.id, "BC_THANG")
+        statuses = dict(db.session.execute(
+            select(Report.status, func.count()).where(Report.template_id == template.id)
+            .group_by(Report.status)).all())
+        assert statuses["approved"] > 0.85 * sum(statuses.values())
+        assert statuses["submitted"] > 0
+        root = root_of(tenant.id)
+        months = [f"2026-{m:02d}" for m in range(1, 11)]
+        raw = rollups.subtree_values(root, template.id, months)
+        result = consolidation.consolidate(root, template, months)
+        for indicator_id, stats in raw.items():
+            figure = result.own.figures[indicator_id]
+            assert figure.reports == stats["reports"]
+            assert float(figure.total or 0) == round(float(stats["total"] or 0), 4)
+        assert result.counts.approved == statuses["approved"]
+        assert result.plan is not None and result.attainment
 
 def test_demo_users_and_roles(ctx):
     list(load_demo())

@@ -18,6 +18,7 @@ csrf.exempt(bp)
 # The view modules register their routes on ``bp``; they need it defined first.
 from lhpn.api import (  # noqa: E402, F401
     auth,
+    consolidation,
     indicators,
     openapi,
     plans,

@@ -110,8 +110,63 @@ PLAN_FIELDS = {
 VERSION = {"type": "integer", "minimum": 1}
 
 
+FIGURES = {"type": "object", "additionalProperties": {"type": ["number", "null"]},
+           "description": "Mã chỉ tiêu → giá trị tổng hợp (null: chưa có số liệu hoặc chỉ tiêu "
+                          "văn bản). Tỷ lệ tính bằng Σ tử số / Σ mẫu số × 100; cách tổng hợp "
+                          "share cho % báo cáo trả lời có (hoặc số > 0)."}
+COUNT = {"type": "integer", "minimum": 0}
+PERCENT = {"type": ["number", "null"], "minimum": 0}
+
+
+def _consolidation_schemas() -> dict:
+    return {
+        "Consolidation": _object({
+            "unit_id": ID_SCHEMA,
+            "template": {"type": "string"},
+            "periods": TEXT_LIST,
+            "label": {"type": "string", "examples": ["Tháng 01/2027 – Tháng 12/2027"]},
+            "values": FIGURES,
+            "expected": {**COUNT, "description": "Số báo cáo phải nộp của cả cây đơn vị."},
+            "approved": {**COUNT, "description": "Số báo cáo đã duyệt."},
+            "on_time": {**COUNT, "description":
+                        "Số báo cáo đã duyệt được gửi lần đầu trước hết ngày hạn nộp."},
+            "completeness": {**PERCENT, "description": "approved / expected × 100."},
+            "timeliness": {**PERCENT, "description": "on_time / expected × 100."},
+            "plan_id": {**NULLABLE_ID, "description":
+                        "Kế hoạch đã ban hành dùng để so chỉ tiêu (của đơn vị, hoặc cấp trên "
+                        "gần nhất)."},
+            "attainment": {"type": "array", "items": _schema("Attainment")},
+            "children": {"type": "array", "items": _schema("ConsolidationChild")},
+        }, ["unit_id", "template", "periods", "label", "values", "expected", "approved",
+            "on_time", "completeness", "timeliness", "plan_id", "attainment", "children"]),
+        "ConsolidationChild": _object({
+            "unit_id": ID_SCHEMA, "name": {"type": "string"}, "level": {"enum": list(LEVELS)},
+            "closed": {"type": "boolean"}, "values": FIGURES, "expected": COUNT,
+            "approved": COUNT, "on_time": COUNT,
+        }, ["unit_id", "name", "level", "closed", "values", "expected", "approved", "on_time"]),
+        "Attainment": _object({
+            "indicator": {"type": "string"}, "level": {"enum": list(LEVELS)},
+            "kind": {"enum": ["count", "share", "rate"]}, "value": {"type": "number"},
+            "threshold": {"type": ["number", "null"]},
+            "units": {**COUNT, "description": "Số đơn vị của cấp đó trong cây."},
+            "met": {**COUNT, "description": "Số đơn vị đạt."},
+            "attained": {"type": "boolean"},
+            "in_form": {"type": "boolean", "description":
+                        "Chỉ tiêu có trong biểu mẫu này (nếu không, không đo được ở đây)."},
+            "not_met": {"type": "array", "items": ID_SCHEMA,
+                        "description": "Các đơn vị chưa đạt."},
+        }, ["indicator", "level", "kind", "value", "threshold", "units", "met", "attained",
+            "in_form", "not_met"]),
+        "CountryConsolidation": _object({
+            "template": {"type": "string"}, "period": {"type": "string"}, "values": FIGURES,
+            "reports": {"type": "object", "additionalProperties": COUNT},
+        }, ["template", "period", "values", "reports"]),
+    }
+
+
 def _schemas() -> dict:
     return {
+        **_consolidation_schemas(),
         "Error": _object({"error": _object({
             "code": {"type": "string", "examples": ["not_found", "invalid", "forbidden"]},
             "message": {"type": "string", "description": "Cho người dùng đọc (vi hoặc en)."},
@@ -414,6 +469,14 @@ def _parameters() -> dict:
                                                                 "maxLength": 40}},
         "report_status": {"name": "status", "in": "query",
                           "schema": {"enum": REPORT_STATUSES}},
+        "consolidation_template": {"name": "template", "in": "query", "required": True,
+                                   "schema": {"type": "string", "maxLength": 40},
+                                   "description": "Mã biểu mẫu."},
+        "period_from": {"name": "from", "in": "query",
+                        "schema": {"type": "string", "maxLength": 40},
+                        "description": "Kỳ đầu của một khoảng (cùng với to; thay cho period)."},
+        "period_to": {"name": "to", "in": "query", "schema": {"type": "string", "maxLength": 40},
+                      "description": "Kỳ cuối của khoảng, tính cả kỳ này."},
     }
 
 
@@ -493,6 +556,19 @@ def _paths() -> dict:
         },
         **_plan_paths(),
         **_report_paths(),
+        "/units/{unit_id}/consolidation": {
+            "parameters": [_ref("parameters", "unit_id")],
+            "get": _operation(
+                "Tổng hợp số liệu các báo cáo đã duyệt của đơn vị và cấp dưới cho một kỳ "
+                "(period) hoặc một khoảng kỳ (from, to): giá trị theo cách tổng hợp của từng "
+                "chỉ tiêu, tỷ lệ đủ và đúng hạn, mức đạt chỉ tiêu kế hoạch, từng đơn vị trực "
+                "thuộc.", ("200", _schema("Consolidation")), errors="403 404 422",
+                params=("consolidation_template", "period", "period_from", "period_to")),
+        },
+        "/consolidation": {"get": _operation(
+            "Tổng hợp toàn quốc một biểu mẫu (cùng mã ở mọi tỉnh) cho một kỳ: chỉ quản trị hệ "
+            "thống.", ("200", _schema("CountryConsolidation")), errors="403 422",
+            params=("consolidation_template", "period"))},
         "/indicators": {"get": _operation("Danh mục chỉ tiêu của tỉnh.",
                                           ("200", _schema("IndicatorList")))},
         "/openapi.json": {"get": {

@@ -177,7 +177,7 @@ class Row:
 
 @dataclass
 class Miss:
-    unit: Unit
+    unit: object  # a row with id, name, code and level
     value: int | float | None
 
 
@@ -225,9 +225,16 @@ class Consolidation:
 
 # ---- building one -------------------------------------------------------------------------------
 
+def _core(stmt):
+    """Run a column query on the session's connection, skipping ORM row handling (the rows
+    here are plain numbers, and there are thousands of them); every query filters its tenant
+    explicitly."""
+    return db.session.connection().execute(stmt)
+
+
 def _figures(unit_ids: list[int], template: ReportTemplate, codes: list[str],
              indicators: dict[int, Indicator]) -> dict[int, dict[int, Figure]]:
-    rows = db.session.execute(
+    rows = _core(
         select(Rollup.unit_id, Rollup.indicator_id, *_STAT_COLUMNS)
         .where(Rollup.tenant_id == template.tenant_id, Rollup.unit_id.in_(unit_ids),
                Rollup.template_id == template.id, Rollup.period.in_(codes))
@@ -242,7 +249,7 @@ def _figures(unit_ids: list[int], template: ReportTemplate, codes: list[str],
 
 def _approved(unit_ids: list[int], template: ReportTemplate, codes: list[str]
               ) -> dict[int, tuple[int, int]]:
-    rows = db.session.execute(
+    rows = _core(
         select(RollupCount.unit_id, func.sum(RollupCount.approved), func.sum(RollupCount.on_time))
         .where(RollupCount.tenant_id == template.tenant_id, RollupCount.unit_id.in_(unit_ids),
                RollupCount.template_id == template.id, RollupCount.period.in_(codes))
@@ -254,7 +261,7 @@ def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[in
     """How many reports were expected of the subtree, by the child they fall under (the unit's
     own reports under its own id)."""
     levels = template.level_list
-    rows = db.session.execute(
+    rows = _core(
         select(Unit.id, Unit.path, Unit.closed, Unit.closed_at)
         .where(Unit.tenant_id == unit.tenant_id, Unit.level.in_(levels),
                Unit.path.startswith(unit.path, autoescape=True))).all()
@@ -262,7 +269,7 @@ def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[in
     closed_ids = [r.id for r in rows if r.closed]
     reported = set()
     if closed_ids:
-        reported = set(db.session.execute(
+        reported = set(_core(
             select(Report.unit_id, Report.period).where(
                 Report.unit_id.in_(closed_ids), Report.template_id == template.id,
                 Report.period.in_(codes), Report.status == "approved")).all())
@@ -315,13 +322,14 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
         by_level[target.level].append(target)
     results: dict[int, Attainment] = {}
     for level, level_targets in by_level.items():
-        units = db.session.scalars(
-            select(Unit).where(Unit.tenant_id == unit.tenant_id, Unit.level == level, ~Unit.closed,
-                               Unit.path.startswith(unit.path, autoescape=True))).all()
+        units = _core(
+            select(Unit.id, Unit.name, Unit.code, Unit.level)
+            .where(Unit.tenant_id == unit.tenant_id, Unit.level == level, ~Unit.closed,
+                   Unit.path.startswith(unit.path, autoescape=True))).all()
         wanted = [t.indicator_id for t in level_targets if t.indicator_id in indicators]
         figures: dict[tuple[int, int], Figure] = {}
         if wanted and units:
-            rows = db.session.execute(
+            rows = _core(
                 select(Rollup.unit_id, Rollup.indicator_id, *_STAT_COLUMNS)
                 .join(Unit, Unit.id == Rollup.unit_id)
                 .where(Rollup.tenant_id == unit.tenant_id, Unit.tenant_id == unit.tenant_id,
@@ -331,7 +339,6 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
                 .group_by(Rollup.unit_id, Rollup.indicator_id))
             for unit_id, indicator_id, *stats in rows:
                 figures[(unit_id, indicator_id)] = Figure.of(indicators[indicator_id], stats)
-        units = sorted(units, key=lambda u: search_key(u.name))
         for target in level_targets:
             if target.indicator_id not in indicators:
                 results[target.id] = Attainment(target, len(units), 0, in_form=False)
@@ -344,6 +351,7 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
                     met += 1
                 else:
                     misses.append(Miss(member, value))
+            misses.sort(key=lambda m: search_key(m.unit.name))
             results[target.id] = Attainment(target, len(units), met, misses)
     for target in targets:
         out.append(results[target.id])
@@ -422,3 +430,53 @@ def country(template_code: str, codes: list[str]) -> dict[str, dict]:
         figure = Figure.of(stand_in, stats)
         out[code] = {"value": figure.value, "reports": figure.reports}
     return out
+
+
+def from_request(unit: Unit, args) -> Consolidation:
+    """The consolidation a page, export or API call asks for: ``template`` (code or id), and
+    ``period`` or ``from`` + ``to``; without a template the unit's first form, without a period
+    its latest period that is due. Bad input raises DomainError / NotFound, naming the field."""
+    template = pick_template(unit, args.get("template"))
+    codes = resolve_periods(template, args.get("period") or None, args.get("from") or None,
+                            args.get("to") or None) if any(
+        args.get(k) for k in ("period", "from", "to")) else [default_period(template)]
+    return consolidate(unit, template, codes)
+
+
+def forms_for(unit: Unit) -> list[ReportTemplate]:
+    """Forms whose reports a unit's subtree files (levels at or below the unit)."""
+    from lhpn.reports.services import templates_of
+
+    below = set(_levels_at_or_below(unit))
+    return [t for t in db.session.scalars(templates_of(unit.tenant_id))
+            if below & set(t.level_list)]
+
+
+def pick_template(unit: Unit, key: object) -> ReportTemplate:
+    from lhpn.errors import NotFound
+    from lhpn.reports.services import get_template
+
+    if key not in (None, ""):
+        return get_template(unit.tenant_id, key)
+    forms = forms_for(unit)
+    if not forms:
+        raise NotFound(_("Chưa có biểu mẫu báo cáo nào cho đơn vị này."))
+    preferred = [t for t in forms if t.period_type == "month"]
+    return (preferred or forms)[0]
+
+
+def default_period(template: ReportTemplate, today=None) -> str:
+    """The latest period whose report is already due (or the first one listed)."""
+    from lhpn.clock import local_today
+
+    today = today or local_today()
+    listed = _sequence(template)
+    if listed is not None:
+        due = [tp.code for tp in template.periods if tp.due_date <= today]
+        return (due or listed or [""])[-1] if (due or listed) else ""
+    for year in (today.year, today.year - 1):
+        done = [p.code for p in P.periods_of_year(template.period_type, year, template.cutoff_day)
+                if P.due_date(p, template.due_day, template.due_months_after) <= today]
+        if done:
+            return done[-1]
+    return P.periods_of_year(template.period_type, today.year, template.cutoff_day)[0].code

@@ -1,0 +1,65 @@
+"""A consolidation as an Excel workbook or a Word report. Both are reads worth an audit entry:
+they are how the figures leave the system."""
+
+import re
+from urllib.parse import quote
+
+from flask import Blueprint, Response, request
+from flask_login import current_user, login_required
+
+from lhpn.access import load_unit
+from lhpn.audit.services import record
+from lhpn.consolidation import services as consolidation
+from lhpn.consolidation.export import consolidation_docx, consolidation_xlsx
+from lhpn.errors import DomainError, NotFound
+from lhpn.extensions import db
+from lhpn.plans.export_views import DOCX_MIMETYPE, ascii_name
+from lhpn.web import error_response
+
+bp = Blueprint("consolidation_export", __name__, url_prefix="/units")
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = {"xlsx": (consolidation_xlsx, XLSX_MIMETYPE), "docx": (consolidation_docx, DOCX_MIMETYPE)}
+
+
+@bp.get("/<int:unit_id>/consolidation.xlsx")
+@login_required
+def xlsx(unit_id: int):
+    return _download(unit_id, "xlsx")
+
+
+@bp.get("/<int:unit_id>/consolidation.docx")
+@login_required
+def docx(unit_id: int):
+    return _download(unit_id, "docx")
+
+
+def _download(unit_id: int, how: str) -> Response:
+    unit = load_unit(unit_id, "view")
+    try:
+        result = consolidation.from_request(unit, request.args)
+    except NotFound:
+        raise
+    except DomainError as exc:  # a bad form or period in the query string
+        db.session.rollback()
+        return error_response(400, exc.code, exc.message)
+    build, mimetype = FORMATS[how]
+    data = build(result)
+    record("consolidation.export", "unit", unit.id, actor=current_user, tenant_id=unit.tenant_id,
+           summary=f"{how}: {result.template.code} {result.label} – {unit.name}"[:200],
+           format=how, template=result.template.code, periods=result.periods)
+    db.session.commit()
+    name = download_name(result.template.code, unit.name, result.label, how)
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{ascii_name(name)}"; filename*=UTF-8\'\'{quote(name, safe="")}'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def download_name(form_code: str, unit_name: str, label: str, extension: str) -> str:
+    """"Tổng hợp BC_KT - Hội LHPN xã An Bình - Tháng 01-2027.xlsx"."""
+    stem = " - ".join((f"Tổng hợp {form_code}", unit_name[:80], label.replace("/", "-")))
+    stem = re.sub(r'[\x00-\x1f\x7f\\/:*?"<>|;]+', " ", stem)
+    return re.sub(r"\s+", " ", stem).strip() + f".{extension}"

@@ -1,0 +1,113 @@
+"""The consolidation page: a unit's figures for a form and a period or a range, completeness,
+timeliness, plan attainment and the children to drill into, one level at a time."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lhpn import authz
+from lhpn.access import load_unit
+from lhpn.clock import local_today
+from lhpn.consolidation import services
+from lhpn.errors import DomainError
+from lhpn.extensions import db
+from lhpn.labels import level_label
+from lhpn.reports import periods as P
+from lhpn.reports.services import period_label
+from lhpn.units.models import Unit
+
+bp = Blueprint("consolidation", __name__)
+
+AGGREGATION_WORDS = {"sum": _l("Cộng"), "share": _l("Tỷ lệ có"), "min": _l("Nhỏ nhất"),
+                     "max": _l("Lớn nhất"), "none": _l("Không tổng hợp")}
+TARGET_WORDS = {"count": _l("mỗi đơn vị ≥ %(v)s"), "rate": _l("tỷ lệ ≥ %(v)s%%"),
+                "share": _l("%(v)s%% số đơn vị ≥ %(t)s")}
+MAX_MISSES_SHOWN = 50
+
+
+def number(value) -> str:
+    """A figure the Vietnamese way (1.234,5); a dash when there is none."""
+    if value is None:
+        return "—"
+    return format_decimal(value)
+
+
+def figure_text(indicator, value) -> str:
+    if value is None:
+        return "—"
+    if indicator.kind == "rate" or indicator.aggregation == "share":
+        return f"{number(value)}%"
+    return number(value)
+
+
+def target_text(target) -> str:
+    words = TARGET_WORDS.get(target.kind, "%(v)s")
+    return str(words) % {"v": number(target.value), "t": number(target.threshold)}
+
+
+@bp.get("/consolidation")
+@login_required
+def start():
+    """The highest unit the user may view."""
+    unit = db.session.scalars(select(Unit).where(authz.reachable(current_user, "view"))
+                              .order_by(Unit.depth, Unit.path).limit(1)).first()
+    if unit is None:
+        return render_template("consolidation/page.html", unit=None, result=None, error=None)
+    wanted = {k: v for k, v in request.args.items() if k in ("template", "period", "from", "to")}
+    return redirect(url_for("consolidation.page", unit_id=unit.id, **wanted))
+
+
+@bp.get("/units/<int:unit_id>/consolidation")
+@login_required
+def page(unit_id: int):
+    unit = load_unit(unit_id, "view")
+    forms = services.forms_for(unit)
+    error, result, status = None, None, 200
+    try:
+        result = services.from_request(unit, request.args)
+    except DomainError as exc:
+        error, status = exc.message, 422
+    template = result.template if result else services.pick_template(unit, request.args.get(
+        "template")) if forms else None
+    ancestors = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1]))
+                                   .order_by(Unit.depth)).all()
+    choices = _period_choices(template, result)
+    query = _query(result) if result else {}
+    return render_template(
+        "consolidation/page.html", unit=unit, result=result, error=error, forms=forms,
+        template=template, choices=choices, ancestors=ancestors, query=query,
+        ranged=bool(result and len(result.periods) > 1) or bool(request.args.get("from")),
+        number=number, figure_text=figure_text, target_text=target_text,
+        level_label=level_label, aggregation_words=AGGREGATION_WORDS,
+        max_misses=MAX_MISSES_SHOWN), status
+
+
+def _query(result: services.Consolidation) -> dict:
+    if len(result.periods) == 1:
+        return {"template": result.template.code, "period": result.periods[0]}
+    return {"template": result.template.code, "from": result.periods[0],
+            "to": result.periods[-1]}
+
+
+def _period_choices(template, result) -> list[tuple[str, str]]:
+    """The periods to pick from: the year shown and the one before (or the form's own list)."""
+    if template is None:
+        return []
+    year = local_today().year
+    if result is not None:
+        parsed = P.parse(result.periods[-1], template.period_type, template.cutoff_day)
+        year = parsed.end.year if parsed else year
+    codes = services.recent_periods(template, year - 1) + services.recent_periods(template, year)
+    if template.period_type in ("thematic", "adhoc"):
+        codes = services.recent_periods(template, year)
+    seen, out = set(), []
+    for code in codes:
+        if code not in seen:
+            seen.add(code)
+            out.append((code, period_label(template, code)))
+    return out
+
+
+

@@ -1,0 +1,216 @@
+"""The dashboard page, served at / by lhpn.home: the to-do list, the approver's inbox, the late
+children, and three charts of the selected unit (completeness by child, plan attainment, an
+indicator over the year). Query arguments are only wishes: the unit goes through the
+tenant-scoped getter and the authorization check, the form, period and indicator through the
+services that refuse what does not exist."""
+
+from dataclasses import dataclass
+
+from babel.numbers import format_compact_decimal
+from flask import render_template, request, url_for
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lhpn.access import load_unit
+from lhpn.clock import local_today
+from lhpn.consolidation import services as consolidation
+from lhpn.dashboard import services
+from lhpn.errors import DomainError
+from lhpn.labels import level_label
+from lhpn.plans.views import target_sentence
+from lhpn.reports import periods as P
+from lhpn.reports.services import period_label
+from lhpn.reports.views import state_label
+
+MAX_BARS = 25  # the worst children; the table and the consolidation page list them all
+
+
+@dataclass
+class Bar:
+    """One row of a horizontal bar chart; ``value`` and ``mark`` are percentages."""
+
+    label: str
+    title: str
+    value: float | None
+    text: str
+    note: str = ""
+    mark: float | None = None
+    target: float | None = None
+    href: str | None = None
+    tone: str = ""
+
+    @property
+    def short(self) -> str:
+        """The label cut to share its line with the note (about 7 units a character at 14,
+        6 at 12, in 360); the full text is in the row's <title>."""
+        limit = max(16, min(48, int((350 - 6.2 * len(self.note)) / 7)))
+        if len(self.label) <= limit:
+            return self.label
+        return self.label[:limit - 1].rstrip(" ·:,") + "…"
+
+
+@dataclass
+class Column:
+    label: str
+    title: str
+    value: float | None
+    text: str
+
+
+def number(value) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{format_decimal(value)}%"
+
+
+def compact(value) -> str:
+    """Short enough to sit above a narrow column: 12,3 N; 1,2 Tr."""
+    if value is None:
+        return "–"
+    if abs(value) < 10_000:
+        return format_decimal(value)
+    return format_compact_decimal(value, locale=get_locale(), fraction_digits=1)
+
+
+def consolidation_url(unit_id: int, template_code: str, period: str) -> str:
+    # The consolidation page with the same form and period.
+    return url_for("consolidation.page", unit_id=unit_id, template=template_code, period=period)
+
+
+def short_period(template, code: str, index: int) -> str:
+    parsed = P.parse(code, template.period_type, template.cutoff_day)
+    if parsed is None:
+        return str(index + 1)
+    if template.period_type == "month":
+        return _("T%(m)d", m=parsed.end.month)
+    if template.period_type == "year":
+        return code
+    return code.split("-")[-1]
+
+
+def _tone(share: float | None) -> str:
+    if share is None or share < 50:
+        return "low"
+    return "mid" if share < 100 else "full"
+
+
+def completeness_bars(found: services.Charts) -> list[Bar]:
+    t, period = found.result.template, found.result.periods[0]
+    bars = []
+    for row in found.completeness:
+        c = row.counts
+        text = _("%(a)d/%(e)d · đúng hạn %(t)s", a=c.approved, e=c.expected,
+                 t=percent(c.timeliness))
+        title = _("%(unit)s: đã duyệt %(a)d/%(e)d báo cáo (%(c)s), đúng hạn %(o)d (%(t)s)",
+                  unit=row.unit.name, a=c.approved, e=c.expected, c=percent(c.completeness),
+                  o=c.on_time, t=percent(c.timeliness))
+        bars.append(Bar(row.unit.name, title, c.completeness, percent(c.completeness), text,
+                        mark=c.timeliness, href=consolidation_url(row.unit.id, t.code, period),
+                        tone=_tone(c.completeness)))
+    return bars
+
+
+def attainment_bars(found: services.Charts) -> list[Bar]:
+    t, period, unit = found.result.template, found.result.periods[0], found.result.unit
+    bars = []
+    for a in found.result.attainment:
+        target = a.target
+        sentence = target_sentence(target)
+        if not a.in_form:
+            bars.append(Bar(target.indicator.name, sentence, None, "—",
+                            _("không có trong biểu mẫu này")))
+            continue
+        verdict = _("đạt") if a.attained else _("chưa đạt")
+        note = _("%(m)d/%(n)d đơn vị · %(v)s", m=a.met, n=a.units, v=verdict)
+        title = _("%(target)s: %(m)d/%(n)d đơn vị đạt (%(s)s) — %(v)s", target=sentence,
+                  m=a.met, n=a.units, s=percent(a.share_met), v=verdict)
+        bars.append(Bar(
+            f"{level_label(target.level)}: {target.indicator.name}", title, a.share_met,
+            percent(a.share_met), note,
+            target=float(target.value) if target.kind == "share" else None,
+            href=consolidation_url(unit.id, t.code, period),
+            tone="full" if a.attained else "low"))
+    return bars
+
+
+def trend_columns(found: services.Charts) -> list[Column]:
+    template, indicator = found.result.template, found.indicator
+    rate = indicator is not None and (indicator.kind == "rate" or indicator.aggregation == "share")
+    show = percent if rate else number
+    return [Column(short_period(template, p.period, i), f"{p.label}: {show(p.value)}",
+                   p.value, compact(p.value) + ("%" if rate and p.value is not None else ""))
+            for i, p in enumerate(found.trend)]
+
+
+def _period_choices(template, shown: str) -> list[tuple[str, str]]:
+    """This year's periods and last year's, newest first (or the form's own list)."""
+    parsed = P.parse(shown, template.period_type, template.cutoff_day) if shown else None
+    year = parsed.end.year if parsed else local_today().year
+    codes = consolidation.recent_periods(template, year - 1) + consolidation.recent_periods(
+        template, year)
+    seen, out = set(), []
+    for code in reversed(codes):
+        if code not in seen:
+            seen.add(code)
+            out.append((code, period_label(template, code)))
+    return out
+
+
+def _selection(unit, args) -> dict:
+    """The form, period and indicator asked for; the defaults when the form was just changed
+    in the selector (the old period and indicator belong to the old form)."""
+    forms = services.dashboard_forms(unit)
+    if args.get("template"):
+        template = consolidation.pick_template(unit, args.get("template"))
+    elif forms:
+        template = ([t for t in forms if t.period_type == "month"] or forms)[0]
+    else:
+        return {"forms": [], "template": None}
+    if template.period_type == "adhoc":
+        raise DomainError(_("Báo cáo đột xuất không có kỳ để theo dõi ở đây; hãy xem ở trang "
+                            "tổng hợp."), "template")
+    changed = bool(args.get("shown")) and args.get("shown") != template.code
+    period_arg = None if changed else args.get("period")
+    period = (consolidation.resolve_periods(template, period_arg)[0] if period_arg
+              else consolidation.default_period(template))
+    indicator = services.pick_indicator(template, None if changed else args.get("indicator"))
+    return {"forms": forms, "template": template, "period": period, "indicator": indicator}
+
+
+def render_dashboard():
+    user, today = current_user, local_today()
+    assignments = sorted(user.assignments, key=lambda a: (a.unit.path, a.role))
+    page = {"assignments": assignments, "today": today, "unit": None, "found": None,
+            "error": None, "number": number, "percent": percent, "state_label": state_label,
+            "period_label": period_label, "consolidation_url": consolidation_url,
+            "target_sentence": target_sentence}
+    if not user.tenant_id:
+        return render_template("dashboard/index.html", **page)
+    page["reach"] = services.reach_counts(user)
+    page["tasks"] = services.tasks(user, today)
+    page["inbox_reports"], page["inbox_total"] = services.waiting(user)
+    wanted = request.args.get("unit")
+    unit = load_unit(wanted, "view") if wanted else services.home_unit(user)
+    if unit is None:
+        return render_template("dashboard/index.html", **page)
+    page.update(unit=unit, units=services.unit_choices(user, unit))
+    try:
+        chosen = _selection(unit, request.args)
+        template = chosen["template"]
+        found = (services.charts(unit, template, chosen["period"], chosen["indicator"])
+                 if template is not None else None)
+    except DomainError as exc:
+        page.update(error=exc.message, forms=services.dashboard_forms(unit), template=None)
+        return render_template("dashboard/index.html", **page), exc.status
+    page.update(chosen)
+    if found:
+        page.update(
+            found=found, late=services.late_children(unit, template, today),
+            periods=_period_choices(template, chosen["period"]),
+            indicators=services.chart_indicators(template),
+            bars={"completeness": completeness_bars(found), "attainment": attainment_bars(found)},
+            columns=trend_columns(found), max_bars=MAX_BARS)
+    return render_template("dashboard/index.html", **page)
