@@ -6,7 +6,7 @@ export LHPN_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-only lint lint-only install install-dev i18n db demo clean
+.PHONY: run test test-only lint lint-only install install-dev i18n db demo clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ lint: install-dev lint-only
 
 lint-only:
 	$(BIN)/ruff check lhpn tests bench
+
+# Consolidation benchmark (bench/README.md): generates throw-away data sets (SQLite, and
+# PostgreSQL bench_p / bench_n when reachable), ~15 min. Quick smoke run:
+# make bench BENCH_ARGS=--quick
+bench: install-dev
+	$(BIN)/python bench/consolidation.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

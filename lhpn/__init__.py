@@ -28,7 +28,8 @@ def _instance_path() -> Path:
 
 def register_extensions(app: Flask) -> None:
     from lhpn import models  # noqa: F401  (every model registered before migrations run)
-    from lhpn.extensions import babel, csrf, db, login_manager, migrate
+    from lhpn.consolidation import freshness  # noqa: F401  (its flush listeners)
+    from lhpn.extensions import babel, cache, csrf, db, login_manager, migrate
     from lhpn.web import select_locale
 
     db.init_app(app)
@@ -37,6 +38,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    cache.init_app(app)
 
 
 def register_security(app: Flask) -> None:

@@ -58,4 +58,9 @@ def load_config(instance_path: Path) -> dict:
         "LHPN_SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
         "LHPN_MAIL_FROM": _env("MAIL_FROM", "lhpn@localhost"),
         "LHPN_BASE_URL": _env("BASE_URL", ""),
+        # Rendered consolidation fragments, keyed by the tenant's figures version (never stale).
+        # In-process by default (nothing to install); "NullCache" turns caching off.
+        "CACHE_TYPE": _env("CACHE_TYPE", "SimpleCache"),
+        "CACHE_DEFAULT_TIMEOUT": int(_env("CACHE_SECONDS", "900")),
+        "CACHE_THRESHOLD": int(_env("CACHE_ENTRIES", "500")),
     }

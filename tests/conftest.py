@@ -84,6 +84,10 @@ def _clean_database(app):
     with app.app_context():
         db.session.remove()
         _empty_all_tables()
+        # Ids start again at 1 after emptying SQLite tables: forget what was cached for them.
+        from lhpn.extensions import cache
+
+        cache.clear()
 
 
 @pytest.fixture

@@ -111,3 +111,51 @@ def test_a_user_without_roles_gets_a_note(client, kt, app):
     response = client.get("/consolidation")
     assert response.status_code == 200
     assert "chưa được giao vai trò" in response.get_data(as_text=True)
+
+
+def test_the_cached_page_changes_with_every_change_it_shows(client, kt, app):
+    """Rendered figures are cached per tenant figures version: an approval, a rename, a closed
+    unit or a newly issued plan shows on the next request."""
+    from lhpn.consolidation import freshness
+    from lhpn.reports import services as reports
+    from lhpn.units import services as units
+
+    login(client, "kt.viewer")
+    assert _cell(_page(client, kt.units["KT"])[1], "SO_LUOT") == "10"
+    with app.app_context():
+        before = freshness.version(kt.tenant_id)
+        pending = reports.find_report(kt.unit("X2"), kt.template, kw.JAN)
+        reports.approve_report(kt.user("kt.approver.kt"), pending)
+        db.session.commit()
+        assert freshness.version(kt.tenant_id) > before
+    html = _page(client, kt.units["KT"])[1]
+    assert _cell(html, "SO_LUOT") == "110" and 'id="completeness">5/5' in html
+    with app.app_context():
+        units.rename_unit(None, kt.unit("X2"), "Hội LHPN xã Bình Minh Mới")
+        db.session.commit()
+    assert "Hội LHPN xã Bình Minh Mới" in _page(client, kt.units["KT"])[1]
+    with app.app_context():
+        units.close_unit(None, kt.unit("X1B"))
+        db.session.commit()
+    assert "Đã giải thể" in _page(client, kt.units["X1"])[1]
+    with app.app_context():
+        versions = freshness.version(kt.tenant_id)
+        db.session.execute(db.text("SELECT 1"))  # a read changes nothing
+        assert freshness.version(kt.tenant_id) == versions
+
+
+def test_a_second_look_is_served_from_the_cache_and_each_user_has_their_own(client, kt,
+                                                                            monkeypatch):
+    from lhpn.consolidation import services
+
+    built = []
+    real = services.consolidate
+    monkeypatch.setattr(services, "consolidate", lambda *a, **k: built.append(a) or real(*a, **k))
+    login(client, "kt.viewer")
+    first = _page(client, kt.units["KT"])[1]
+    second = _page(client, kt.units["KT"])[1]
+    assert len(built) == 1 and _cell(first, "SO_LUOT") == _cell(second, "SO_LUOT") == "10"
+    other = client.application.test_client()
+    login(other, "kt.admin")
+    assert _cell(_page(other, kt.units["KT"])[1], "SO_LUOT") == "10"
+    assert len(built) == 2  # links in the fragment depend on the user's rights

@@ -142,13 +142,14 @@ def test_inbox_and_late_children_for_the_approver(client, kt, app):
         assert "Thiếu 3 báo cáo" in todo and "Thiếu 2 báo cáo" in todo
 
 
-def test_late_children_in_one_statement(kt, app):
+def test_late_children_in_a_fixed_number_of_statements(kt, app):
     with app.app_context():
         kw.file_january(kt)
         root, template, later = kt.unit("KT"), kt.template, date(2027, 2, 25)
         late = dashboard.late_children(root, template, later)
         statements = _count_statements(lambda: dashboard.late_children(root, template, later))
-    assert statements == 1  # the form and its periods are loaded already
+    # The consolidation's reads (children, totals, counts, expected units), not one per child.
+    assert statements <= 5
     assert (late.period, late.days_late) == (kw.JAN, 5)
     assert [(c.unit.code, c.approved, c.expected) for c in late.children] == [("X2", 1, 2)]
 

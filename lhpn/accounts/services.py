@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from lhpn import authz
 from lhpn.accounts.models import ROLES, ApiToken, RoleAssignment, User, UserSession
@@ -291,8 +291,24 @@ def user_for_session(sid: str | None) -> User | None:
     if user is None or user.locked:
         return None
     if now - row.last_seen_at > timedelta(seconds=60):
-        row.last_seen_at = now
+        _touch(sid, now)
     return user
+
+
+def _touch(sid: str, now) -> None:
+    """Record activity in its own short transaction: holding the session row's lock for the
+    whole request would queue every concurrent request of the same session behind it. Best
+    effort: if the row is busy, the next request (within the minute) will touch it."""
+    from sqlalchemy.exc import OperationalError
+
+    table = UserSession.__table__
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == sid,
+                                             table.c.last_seen_at < now - timedelta(seconds=60))
+                         .values(last_seen_at=now))
+    except OperationalError:
+        current_app.logger.info("session touch skipped (row busy)")
 
 
 def end_session(sid: str | None) -> None:

@@ -81,8 +81,15 @@ def _sum(column, new):
     return func.coalesce(column + new, column, new)
 
 
+def _changed(tenant_id: int) -> None:
+    from lhpn.consolidation.freshness import bump
+
+    bump(db.session.connection(), [tenant_id])
+
+
 def add(report: Report) -> None:
     """Add an approved report to its unit's and every ancestor's running totals."""
+    _changed(report.tenant_id)
     insert, least, greatest = _dialect()
     ancestors = report.unit.ancestor_ids
     base = {"tenant_id": report.tenant_id, "template_id": report.template_id,
@@ -117,6 +124,7 @@ def add(report: Report) -> None:
 
 def remove(report: Report) -> None:
     """Take a reopened report out of the running totals (its status is no longer approved)."""
+    _changed(report.tenant_id)
     ancestors = report.unit.ancestor_ids
     c = ROLLUP.c
     where = [c.unit_id.in_(ancestors), c.template_id == report.template_id,
@@ -212,6 +220,7 @@ def subtree_values(unit: Unit, template_id: int, periods: list[str]) -> dict[int
 def rebuild(tenant_id: int) -> None:
     """Recompute every running total of a tenant from its approved reports."""
     db.session.flush()
+    _changed(tenant_id)
     db.session.execute(delete(ROLLUP).where(ROLLUP.c.tenant_id == tenant_id))
     db.session.execute(delete(COUNTS).where(COUNTS.c.tenant_id == tenant_id))
     deepest = db.session.scalar(select(func.max(Unit.depth)).where(Unit.tenant_id == tenant_id))
@@ -246,6 +255,7 @@ def rebuild_units(units: Iterable[Unit]) -> None:
     """Recompute the running totals of some units (e.g. the ancestors a move changed)."""
     db.session.flush()
     for unit in units:
+        _changed(unit.tenant_id)
         db.session.execute(delete(ROLLUP).where(ROLLUP.c.unit_id == unit.id))
         db.session.execute(delete(COUNTS).where(COUNTS.c.unit_id == unit.id))
         rows = (select(Report.template_id, Report.period, ReportValue.indicator_id,

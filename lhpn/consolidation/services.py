@@ -432,14 +432,21 @@ def country(template_code: str, codes: list[str]) -> dict[str, dict]:
     return out
 
 
-def from_request(unit: Unit, args) -> Consolidation:
-    """The consolidation a page, export or API call asks for: ``template`` (code or id), and
+def resolve_request(unit: Unit, args) -> tuple[ReportTemplate, list[str]]:
+    """The form and periods a page, export or API call asks for: ``template`` (code or id), and
     ``period`` or ``from`` + ``to``; without a template the unit's first form, without a period
     its latest period that is due. Bad input raises DomainError / NotFound, naming the field."""
     template = pick_template(unit, args.get("template"))
-    codes = resolve_periods(template, args.get("period") or None, args.get("from") or None,
-                            args.get("to") or None) if any(
-        args.get(k) for k in ("period", "from", "to")) else [default_period(template)]
+    if any(args.get(k) for k in ("period", "from", "to")):
+        codes = resolve_periods(template, args.get("period") or None, args.get("from") or None,
+                                args.get("to") or None)
+    else:
+        codes = [default_period(template)]
+    return template, codes
+
+
+def from_request(unit: Unit, args) -> Consolidation:
+    template, codes = resolve_request(unit, args)
     return consolidate(unit, template, codes)
 
 

@@ -5,12 +5,13 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.clock import local_today
-from lhpn.consolidation import services
+from lhpn.consolidation import freshness, services
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import level_label
@@ -54,7 +55,7 @@ def start():
     unit = db.session.scalars(select(Unit).where(authz.reachable(current_user, "view"))
                               .order_by(Unit.depth, Unit.path).limit(1)).first()
     if unit is None:
-        return render_template("consolidation/page.html", unit=None, result=None, error=None)
+        return render_template("consolidation/page.html", unit=None, body=None, error=None)
     wanted = {k: v for k, v in request.args.items() if k in ("template", "period", "from", "to")}
     return redirect(url_for("consolidation.page", unit_id=unit.id, **wanted))
 
@@ -64,40 +65,49 @@ def start():
 def page(unit_id: int):
     unit = load_unit(unit_id, "view")
     forms = services.forms_for(unit)
-    error, result, status = None, None, 200
+    error, template, codes, body, status = None, None, [], None, 200
     try:
-        result = services.from_request(unit, request.args)
+        template, codes = services.resolve_request(unit, request.args)
     except DomainError as exc:
         error, status = exc.message, 422
-    template = result.template if result else services.pick_template(unit, request.args.get(
-        "template")) if forms else None
+        if forms:
+            template = services.pick_template(unit, request.args.get("template"))
+    query = _query(template, codes) if codes else {}
+    if codes:
+        # Our own template's autoescaped output, kept as a string in the cache.
+        body = Markup(freshness.cached(  # noqa: S704
+            ("consolidation", unit.tenant_id, freshness.version(unit.tenant_id), current_user.id,
+             unit.id, template.id, ",".join(codes)),
+            lambda: render_template("consolidation/_result.html", **_result_context(
+                services.consolidate(unit, template, codes), query))))
     ancestors = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1]))
                                    .order_by(Unit.depth)).all()
-    choices = _period_choices(template, result)
-    query = _query(result) if result else {}
     return render_template(
-        "consolidation/page.html", unit=unit, result=result, error=error, forms=forms,
-        template=template, choices=choices, ancestors=ancestors, query=query,
-        ranged=bool(result and len(result.periods) > 1) or bool(request.args.get("from")),
-        number=number, figure_text=figure_text, target_text=target_text,
-        level_label=level_label, aggregation_words=AGGREGATION_WORDS,
-        max_misses=MAX_MISSES_SHOWN), status
+        "consolidation/page.html", unit=unit, body=body, error=error, forms=forms,
+        template=template, periods=codes, choices=_period_choices(template, codes),
+        ancestors=ancestors, query=query,
+        ranged=len(codes) > 1 or bool(request.args.get("from"))), status
 
 
-def _query(result: services.Consolidation) -> dict:
-    if len(result.periods) == 1:
-        return {"template": result.template.code, "period": result.periods[0]}
-    return {"template": result.template.code, "from": result.periods[0],
-            "to": result.periods[-1]}
+def _result_context(result: services.Consolidation, query: dict) -> dict:
+    return {"result": result, "query": query, "number": number, "figure_text": figure_text,
+            "target_text": target_text, "level_label": level_label,
+            "aggregation_words": AGGREGATION_WORDS, "max_misses": MAX_MISSES_SHOWN}
 
 
-def _period_choices(template, result) -> list[tuple[str, str]]:
+def _query(template, codes: list[str]) -> dict:
+    if len(codes) == 1:
+        return {"template": template.code, "period": codes[0]}
+    return {"template": template.code, "from": codes[0], "to": codes[-1]}
+
+
+def _period_choices(template, codes: list[str]) -> list[tuple[str, str]]:
     """The periods to pick from: the year shown and the one before (or the form's own list)."""
     if template is None:
         return []
     year = local_today().year
-    if result is not None:
-        parsed = P.parse(result.periods[-1], template.period_type, template.cutoff_day)
+    if codes:
+        parsed = P.parse(codes[-1], template.period_type, template.cutoff_day)
         year = parsed.end.year if parsed else year
     codes = services.recent_periods(template, year - 1) + services.recent_periods(template, year)
     if template.period_type in ("thematic", "adhoc"):

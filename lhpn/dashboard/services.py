@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from lhpn import authz
@@ -53,7 +53,9 @@ def unit_choices(user, current: Unit) -> list[Unit]:
     child = aliased(Unit)
     units = list(db.session.scalars(
         select(Unit).where(authz.reachable(user, "view"), ~Unit.closed,
-                           exists().where(child.parent_id == Unit.id))
+                           # An uncorrelated IN: SQLite plans the correlated EXISTS per row.
+                           Unit.id.in_(select(child.parent_id).where(
+                               child.tenant_id == user.tenant_id, child.parent_id.is_not(None))))
         .order_by(Unit.path).limit(MAX_UNIT_CHOICES)))
     if current not in units:
         units.append(current)
@@ -167,8 +169,8 @@ class LateChildren:
 
 def late_children(unit: Unit, template: ReportTemplate, today: date) -> LateChildren | None:
     """The children of ``unit`` with reports still not approved for the form's latest period
-    that is past its due date, with how many of their subtree's reports are missing; one
-    statement for all the children. Open units only: a closed unit owes nothing new."""
+    that is past its due date, with how many of their subtree's reports are missing (the same
+    counts as the consolidation page). Closed children are left out: they owe nothing new."""
     code = consolidation.default_period(template, today)
     if not code:
         return None
@@ -176,23 +178,12 @@ def late_children(unit: Unit, template: ReportTemplate, today: date) -> LateChil
     days = (today - due).days
     if days <= 0:
         return LateChildren(template, code, period_label(template, code), due, days, [])
-    child, member = aliased(Unit), aliased(Unit)
-    counts = (
-        select(child.id.label("child_id"), func.count(member.id).label("expected"),
-               func.count(Report.id).label("approved"))
-        .select_from(child)
-        # Paths are digits and slashes only, so the prefix needs no escaping.
-        .join(member, and_(member.tenant_id == child.tenant_id, member.path.startswith(child.path),
-                           member.level.in_(template.level_list), ~member.closed))
-        .outerjoin(Report, and_(Report.unit_id == member.id, Report.template_id == template.id,
-                                Report.period == code, Report.status == "approved"))
-        .where(child.tenant_id == unit.tenant_id, child.parent_id == unit.id, ~child.closed)
-        .group_by(child.id).subquery())
-    rows = db.session.execute(
-        select(Unit, counts.c.expected, counts.c.approved)
-        .join(counts, counts.c.child_id == Unit.id)
-        .where(counts.c.approved < counts.c.expected)).all()
-    lagging = [Lagging(u, int(e), int(a)) for u, e, a in rows]
+    # The consolidation's running totals already count approved reports per child; expected
+    # reports come from one scan of the subtree's units (lhpn/consolidation/services.py).
+    result = consolidation.consolidate(unit, template, [code], attainment=False)
+    lagging = [Lagging(row.unit, row.counts.expected, row.counts.approved)
+               for row in result.children
+               if not row.unit.closed and row.counts.approved < row.counts.expected]
     lagging.sort(key=lambda lag: (-lag.missing, search_key(lag.unit.name)))
     return LateChildren(template, code, period_label(template, code), due, days, lagging)
 

@@ -11,9 +11,11 @@ from flask import render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from lhpn.access import load_unit
 from lhpn.clock import local_today
+from lhpn.consolidation import freshness
 from lhpn.consolidation import services as consolidation
 from lhpn.dashboard import services
 from lhpn.errors import DomainError
@@ -180,13 +182,45 @@ def _selection(unit, args) -> dict:
     return {"forms": forms, "template": template, "period": period, "indicator": indicator}
 
 
+def _figures(unit, template, period: str, indicator, today) -> dict:
+    """The late children and the charts, rendered once per change of the tenant's figures
+    (lhpn/consolidation/freshness.py): they depend on the unit, form, period, indicator and
+    day, never on who looks (the unit's view right is checked before)."""
+    version = freshness.version(unit.tenant_id)
+    base = (unit.tenant_id, version, unit.id, template.id)
+
+    def late() -> str:
+        found = services.late_children(unit, template, today)
+        if not found or not found.children:
+            return ""
+        return render_template("dashboard/_late.html", late=found,
+                               consolidation_url=consolidation_url)
+
+    def charts() -> str:
+        found = services.charts(unit, template, period, indicator)
+        return render_template(
+            "dashboard/_charts_body.html", found=found, unit=unit, template=template,
+            period=period, indicator=indicator, number=number, percent=percent,
+            consolidation_url=consolidation_url, target_sentence=target_sentence,
+            bars={"completeness": completeness_bars(found),
+                  "attainment": attainment_bars(found)},
+            columns=trend_columns(found), max_bars=MAX_BARS)
+
+    # Our own templates' autoescaped output, kept as strings in the cache.
+    return {
+        "late_html": Markup(freshness.cached(  # noqa: S704
+            ("dashboard-late", *base, today.isoformat()), late)),
+        "charts_html": Markup(freshness.cached(  # noqa: S704
+            ("dashboard-charts", *base, period, indicator.id if indicator else ""), charts)),
+    }
+
+
 def render_dashboard():
     user, today = current_user, local_today()
     assignments = sorted(user.assignments, key=lambda a: (a.unit.path, a.role))
-    page = {"assignments": assignments, "today": today, "unit": None, "found": None,
-            "error": None, "number": number, "percent": percent, "state_label": state_label,
-            "period_label": period_label, "consolidation_url": consolidation_url,
-            "target_sentence": target_sentence}
+    page = {"assignments": assignments, "today": today, "unit": None, "error": None,
+            "late_html": "", "charts_html": "", "state_label": state_label,
+            "period_label": period_label}
     if not user.tenant_id:
         return render_template("dashboard/index.html", **page)
     page["reach"] = services.reach_counts(user)
@@ -199,18 +233,13 @@ def render_dashboard():
     page.update(unit=unit, units=services.unit_choices(user, unit))
     try:
         chosen = _selection(unit, request.args)
-        template = chosen["template"]
-        found = (services.charts(unit, template, chosen["period"], chosen["indicator"])
-                 if template is not None else None)
     except DomainError as exc:
         page.update(error=exc.message, forms=services.dashboard_forms(unit), template=None)
         return render_template("dashboard/index.html", **page), exc.status
     page.update(chosen)
-    if found:
-        page.update(
-            found=found, late=services.late_children(unit, template, today),
-            periods=_period_choices(template, chosen["period"]),
-            indicators=services.chart_indicators(template),
-            bars={"completeness": completeness_bars(found), "attainment": attainment_bars(found)},
-            columns=trend_columns(found), max_bars=MAX_BARS)
+    template = chosen["template"]
+    if template is not None:
+        page.update(periods=_period_choices(template, chosen["period"]),
+                    indicators=services.chart_indicators(template))
+        page.update(_figures(unit, template, chosen["period"], chosen["indicator"], today))
     return render_template("dashboard/index.html", **page)

@@ -21,6 +21,9 @@ class Tenant(db.Model):
     # Commune staff may enter reports for branches (whose leaders rarely have accounts).
     allow_on_behalf: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Goes up with every change a consolidation shows (approvals, reopenings, units, plans,
+    # forms, indicators): cached consolidation pages are keyed by it, so none is ever stale.
+    figures_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def levels(self) -> list[str]:
