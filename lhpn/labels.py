@@ -10,6 +10,15 @@ LEVEL_LABELS = {
     "group": _l("Tổ phụ nữ"),
 }
 
+# How an indicator's values add up across units (lhpn/indicators/models.py AGGREGATIONS).
+AGGREGATION_LABELS = {
+    "sum": _l("Cộng dồn"),
+    "share": _l("Tỷ lệ đơn vị đạt"),
+    "min": _l("Nhỏ nhất"),
+    "max": _l("Lớn nhất"),
+    "none": _l("Không tổng hợp"),
+}
+
 ROLE_LABELS = {
     "system_admin": _l("Quản trị hệ thống"),
     "tenant_admin": _l("Quản trị tỉnh"),

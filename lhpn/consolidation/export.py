@@ -23,8 +23,7 @@ from lhpn import documents as D
 from lhpn.clock import local_today, utcnow
 from lhpn.consolidation.services import Attainment, Consolidation, Counts, Row
 from lhpn.indicators.models import Indicator
-from lhpn.indicators.views import AGGREGATION_LABELS
-from lhpn.labels import level_label
+from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.plans.forms import TARGET_KIND_LABELS
 from lhpn.plans.wording import ISSUER, MOTTO, NBSP, ON_BEHALF, RECEIVED_BY, target_sentence
 from lhpn.reports.models import TemplateItem

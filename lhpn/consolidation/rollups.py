@@ -189,15 +189,21 @@ def _aggregates(source):
             func.max(source.c.maximum).label("maximum")]
 
 
-def _raw_query(unit: Unit, template_ids, periods, indicator_ids=None):
-    """Per indicator (and form and period), the approved values of ``unit``'s subtree."""
-    rows = (select(Report.template_id, Report.period, ReportValue.indicator_id, *_value_columns())
+def _subtree_rows(unit: Unit):
+    """The approved values of ``unit``'s subtree, one row per value (form, period, indicator and
+    its statistics): what both the reference aggregate and a unit's rebuild add up."""
+    return (select(Report.template_id, Report.period, ReportValue.indicator_id, *_value_columns())
             .select_from(ReportValue)
             .join(Report, Report.id == ReportValue.report_id)
             .join(Unit, Unit.id == Report.unit_id)
             .where(Unit.tenant_id == unit.tenant_id,
                    Unit.path.startswith(unit.path, autoescape=True),
-                   Report.status == "approved", Report.template_id.in_(list(template_ids))))
+                   Report.status == "approved"))
+
+
+def _raw_query(unit: Unit, template_ids, periods, indicator_ids=None):
+    """Per indicator (and form and period), the approved values of ``unit``'s subtree."""
+    rows = _subtree_rows(unit).where(Report.template_id.in_(list(template_ids)))
     if periods is not None:
         rows = rows.where(Report.period.in_(list(periods)))
     if indicator_ids is not None:
@@ -258,14 +264,7 @@ def rebuild_units(units: Iterable[Unit]) -> None:
         _changed(unit.tenant_id)
         db.session.execute(delete(ROLLUP).where(ROLLUP.c.unit_id == unit.id))
         db.session.execute(delete(COUNTS).where(COUNTS.c.unit_id == unit.id))
-        rows = (select(Report.template_id, Report.period, ReportValue.indicator_id,
-                       *_value_columns())
-                .select_from(ReportValue)
-                .join(Report, Report.id == ReportValue.report_id)
-                .join(Unit, Unit.id == Report.unit_id)
-                .where(Unit.tenant_id == unit.tenant_id,
-                       Unit.path.startswith(unit.path, autoescape=True),
-                       Report.status == "approved")).subquery()
+        rows = _subtree_rows(unit).subquery()
         db.session.execute(ROLLUP.insert().from_select(
             ["unit_id", "tenant_id", "template_id", "period", "indicator_id", *STATS],
             select(literal(unit.id, Integer), literal(unit.tenant_id, Integer),

@@ -86,6 +86,20 @@ def periods_label(template: ReportTemplate, codes: list[str]) -> str:
     return f"{period_label(template, codes[0])} – {period_label(template, codes[-1])}"
 
 
+def period_choices(template: ReportTemplate, shown: str | None = None
+                   ) -> list[tuple[str, str]]:
+    """(code, label) of the periods to pick from, oldest first: the year of ``shown`` (default
+    this year) and the one before, or the form's own list of periods."""
+    from lhpn.clock import local_today
+
+    parsed = P.parse(shown, template.period_type, template.cutoff_day) if shown else None
+    year = parsed.end.year if parsed else local_today().year
+    codes = recent_periods(template, year)
+    if _sequence(template) is None:
+        codes = recent_periods(template, year - 1) + codes
+    return [(code, period_label(template, code)) for code in dict.fromkeys(codes)]
+
+
 def recent_periods(template: ReportTemplate, year: int) -> list[str]:
     listed = _sequence(template)
     if listed is not None:

@@ -3,28 +3,21 @@ timeliness, plan attainment and the children to drill into, one level at a time.
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
 from lhpn import authz
 from lhpn.access import load_unit
-from lhpn.clock import local_today
 from lhpn.consolidation import freshness, services
 from lhpn.errors import DomainError
 from lhpn.extensions import db
-from lhpn.labels import level_label
-from lhpn.reports import periods as P
-from lhpn.reports.services import period_label
+from lhpn.labels import AGGREGATION_LABELS, level_label
+from lhpn.plans.views import target_sentence
 from lhpn.units.models import Unit
 
 bp = Blueprint("consolidation", __name__)
 
-AGGREGATION_WORDS = {"sum": _l("Cộng"), "share": _l("Tỷ lệ có"), "min": _l("Nhỏ nhất"),
-                     "max": _l("Lớn nhất"), "none": _l("Không tổng hợp")}
-TARGET_WORDS = {"count": _l("mỗi đơn vị ≥ %(v)s"), "rate": _l("tỷ lệ ≥ %(v)s%%"),
-                "share": _l("%(v)s%% số đơn vị ≥ %(t)s")}
 MAX_MISSES_SHOWN = 50
 
 
@@ -41,11 +34,6 @@ def figure_text(indicator, value) -> str:
     if indicator.kind == "rate" or indicator.aggregation == "share":
         return f"{number(value)}%"
     return number(value)
-
-
-def target_text(target) -> str:
-    words = TARGET_WORDS.get(target.kind, "%(v)s")
-    return str(words) % {"v": number(target.value), "t": number(target.threshold)}
 
 
 @bp.get("/consolidation")
@@ -91,8 +79,8 @@ def page(unit_id: int):
 
 def _result_context(result: services.Consolidation, query: dict) -> dict:
     return {"result": result, "query": query, "number": number, "figure_text": figure_text,
-            "target_text": target_text, "level_label": level_label,
-            "aggregation_words": AGGREGATION_WORDS, "max_misses": MAX_MISSES_SHOWN}
+            "target_text": target_sentence, "level_label": level_label,
+            "aggregation_words": AGGREGATION_LABELS, "max_misses": MAX_MISSES_SHOWN}
 
 
 def _query(template, codes: list[str]) -> dict:
@@ -102,22 +90,6 @@ def _query(template, codes: list[str]) -> dict:
 
 
 def _period_choices(template, codes: list[str]) -> list[tuple[str, str]]:
-    """The periods to pick from: the year shown and the one before (or the form's own list)."""
     if template is None:
         return []
-    year = local_today().year
-    if codes:
-        parsed = P.parse(codes[-1], template.period_type, template.cutoff_day)
-        year = parsed.end.year if parsed else year
-    codes = services.recent_periods(template, year - 1) + services.recent_periods(template, year)
-    if template.period_type in ("thematic", "adhoc"):
-        codes = services.recent_periods(template, year)
-    seen, out = set(), []
-    for code in codes:
-        if code not in seen:
-            seen.add(code)
-            out.append((code, period_label(template, code)))
-    return out
-
-
-
+    return services.period_choices(template, codes[-1] if codes else None)

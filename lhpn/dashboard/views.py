@@ -17,6 +17,7 @@ from lhpn.access import load_unit
 from lhpn.clock import local_today
 from lhpn.consolidation import freshness
 from lhpn.consolidation import services as consolidation
+from lhpn.consolidation.views import number
 from lhpn.dashboard import services
 from lhpn.errors import DomainError
 from lhpn.labels import level_label
@@ -58,10 +59,6 @@ class Column:
     title: str
     value: float | None
     text: str
-
-
-def number(value) -> str:
-    return "—" if value is None else format_decimal(value)
 
 
 def percent(value) -> str:
@@ -149,16 +146,7 @@ def trend_columns(found: services.Charts) -> list[Column]:
 
 def _period_choices(template, shown: str) -> list[tuple[str, str]]:
     """This year's periods and last year's, newest first (or the form's own list)."""
-    parsed = P.parse(shown, template.period_type, template.cutoff_day) if shown else None
-    year = parsed.end.year if parsed else local_today().year
-    codes = consolidation.recent_periods(template, year - 1) + consolidation.recent_periods(
-        template, year)
-    seen, out = set(), []
-    for code in reversed(codes):
-        if code not in seen:
-            seen.add(code)
-            out.append((code, period_label(template, code)))
-    return out
+    return list(reversed(consolidation.period_choices(template, shown)))
 
 
 def _selection(unit, args) -> dict:

@@ -12,6 +12,7 @@ from lhpn.extensions import db
 from lhpn.indicators import services
 from lhpn.indicators.forms import IndicatorForm
 from lhpn.indicators.models import AGGREGATIONS, KINDS, Indicator
+from lhpn.labels import AGGREGATION_LABELS
 from lhpn.units.services import root_of
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
@@ -22,13 +23,6 @@ KIND_LABELS = {
     "boolean": _l("Có/Không"),
     "rate": _l("Tỷ lệ (tử số/mẫu số)"),
     "text": _l("Văn bản"),
-}
-AGGREGATION_LABELS = {
-    "sum": _l("Cộng dồn"),
-    "share": _l("Tỷ lệ đơn vị đạt"),
-    "min": _l("Nhỏ nhất"),
-    "max": _l("Lớn nhất"),
-    "none": _l("Không tổng hợp"),
 }
 
 
