@@ -278,7 +278,7 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
     import random
 
     from lhpn.consolidation import rollups
-    from lhpn.generate import _reports
+    from lhpn.generate import bulk_reports
     from lhpn.reports.models import Report
     from lhpn.reports.services import get_template
     from lhpn.workflow.models import WorkflowEvent
@@ -296,8 +296,8 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
             select(Unit).where(Unit.tenant_id == tenant.id, Unit.level.in_(template.level_list),
                                ~Unit.closed).order_by(Unit.path))]
         indicators = {item.indicator.code: item.indicator for item in template.items}
-        counts = _reports(tenant, template, indicators, units, DEMO_REPORT_YEAR,
-                          DEMO_REPORT_MONTHS, users, random.Random(f"demo-{code}"))
+        counts = bulk_reports(tenant, template, indicators, units, DEMO_REPORT_YEAR,
+                              DEMO_REPORT_MONTHS, users, random.Random(f"demo-{code}"))
         last = f"{DEMO_REPORT_YEAR}-{DEMO_REPORT_MONTHS:02d}"
         for tenant_code, unit_code in WAITING:
             unit = _unit_for(tenant, unit_code) if tenant_code == code else None
