@@ -50,6 +50,7 @@ def start():
 
 @bp.get("/units/<int:unit_id>/consolidation")
 @login_required
+@freshness.cached_page
 def page(unit_id: int):
     unit = load_unit(unit_id, "view")
     forms = services.forms_for(unit)

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from lhpn import authz
 from lhpn.consolidation import services as consolidation
@@ -141,7 +141,12 @@ def waiting(user) -> tuple[list[Report], int]:
     """The first submissions waiting for this approver, and how many there are."""
     stmt = inbox(user)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return (list(db.session.scalars(stmt.limit(MAX_WAITING))) if total else []), int(total or 0)
+    if not total:
+        return [], 0
+    # The list shows unit, form and period: not the values, nor the form's items.
+    shown = stmt.options(lazyload(Report.values), joinedload(Report.template)
+                         .lazyload(ReportTemplate.items)).limit(MAX_WAITING)
+    return list(db.session.scalars(shown)), int(total)
 
 
 @dataclass
@@ -167,10 +172,12 @@ class LateChildren:
     children: list[Lagging]
 
 
-def late_children(unit: Unit, template: ReportTemplate, today: date) -> LateChildren | None:
+def late_children(unit: Unit, template: ReportTemplate, today: date,
+                  build=None) -> LateChildren | None:
     """The children of ``unit`` with reports still not approved for the form's latest period
     that is past its due date, with how many of their subtree's reports are missing (the same
-    counts as the consolidation page). Closed children are left out: they owe nothing new."""
+    counts as the consolidation page). Closed children are left out: they owe nothing new.
+    ``build(codes)`` may give the consolidation of the period when the caller has it already."""
     code = consolidation.default_period(template, today)
     if not code:
         return None
@@ -180,7 +187,10 @@ def late_children(unit: Unit, template: ReportTemplate, today: date) -> LateChil
         return LateChildren(template, code, period_label(template, code), due, days, [])
     # The consolidation's running totals already count approved reports per child; expected
     # reports come from one scan of the subtree's units (lhpn/consolidation/services.py).
-    result = consolidation.consolidate(unit, template, [code], attainment=False)
+    if build is not None:
+        result = build([code])
+    else:
+        result = consolidation.consolidate(unit, template, [code], attainment=False)
     lagging = [Lagging(row.unit, row.counts.expected, row.counts.approved)
                for row in result.children
                if not row.unit.closed and row.counts.approved < row.counts.expected]
@@ -231,8 +241,8 @@ class Charts:
 
 
 def charts(unit: Unit, template: ReportTemplate, period: str,
-           indicator: Indicator | None) -> Charts:
-    result = consolidation.consolidate(unit, template, [period])
+           indicator: Indicator | None, build=None) -> Charts:
+    result = (build or (lambda codes: consolidation.consolidate(unit, template, codes)))([period])
     rows = [r for r in result.children if r.counts.expected]
     rows.sort(key=lambda r: (r.counts.completeness, r.counts.timeliness, search_key(r.unit.name)))
     points = []

@@ -7,7 +7,7 @@ services that refuse what does not exist."""
 from dataclasses import dataclass
 
 from babel.numbers import format_compact_decimal
-from flask import render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -176,16 +176,25 @@ def _figures(unit, template, period: str, indicator, today) -> dict:
     day, never on who looks (the unit's view right is checked before)."""
     version = freshness.version(unit.tenant_id)
     base = (unit.tenant_id, version, unit.id, template.id)
+    built: dict[tuple, consolidation.Consolidation] = {}
+
+    def build(codes: list[str]) -> consolidation.Consolidation:
+        # The late children and the charts often look at the same period: build it once.
+        if tuple(codes) not in built:
+            built[tuple(codes)] = consolidation.consolidate(unit, template, codes)
+        return built[tuple(codes)]
 
     def late() -> str:
-        found = services.late_children(unit, template, today)
+        found = services.late_children(
+            unit, template, today, build if consolidation.default_period(template, today) == period
+            else None)
         if not found or not found.children:
             return ""
         return render_template("dashboard/_late.html", late=found,
                                consolidation_url=consolidation_url)
 
     def charts() -> str:
-        found = services.charts(unit, template, period, indicator)
+        found = services.charts(unit, template, period, indicator, build)
         return render_template(
             "dashboard/_charts_body.html", found=found, unit=unit, template=template,
             period=period, indicator=indicator, number=number, percent=percent,
@@ -214,6 +223,8 @@ def render_dashboard():
     page["reach"] = services.reach_counts(user)
     page["tasks"] = services.tasks(user, today)
     page["inbox_reports"], page["inbox_total"] = services.waiting(user)
+    if page["inbox_total"]:  # the menu's count (lhpn/reports/views.py) needs no query again
+        g.report_inbox_count = page["inbox_total"]
     wanted = request.args.get("unit")
     unit = load_unit(wanted, "view") if wanted else services.home_unit(user)
     if unit is None:

@@ -52,6 +52,10 @@ def for_user(user: User):
 
 
 def mark_all_read(user: User) -> None:
+    from lhpn.consolidation.freshness import bump_activity
+
     db.session.execute(update(Notification).where(Notification.user_id == user.id,
                                                   Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
+    # A bulk statement bypasses the flush listener: the header's unread count changed.
+    bump_activity(db.session.connection(), [user.tenant_id])

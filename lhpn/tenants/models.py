@@ -24,6 +24,9 @@ class Tenant(db.Model):
     # Goes up with every change a consolidation shows (approvals, reopenings, units, plans,
     # forms, indicators): cached consolidation pages are keyed by it, so none is ever stale.
     figures_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Goes up with the rest a page around the figures shows (report statuses, role assignments,
+    # users, notifications): whole dashboard and consolidation pages are keyed by both.
+    activity_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def levels(self) -> list[str]:
