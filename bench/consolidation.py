@@ -224,44 +224,54 @@ def tenant_root(code: str):
     return tenant, root_of(tenant.id), template
 
 
-def rollup_select(unit_ids, template_id: int, tenant_id: int, codes):
-    """The SELECT over the running totals that a consolidation reads for a unit and children."""
+def rollup_select(unit_ids, template, codes):
+    """The SELECT over the running totals that a consolidation reads for a unit and children:
+    the year totals for a whole year of a monthly form, else the periods' own."""
     from sqlalchemy import func, select
 
-    from lhpn.consolidation.models import Rollup
+    from lhpn.consolidation import services
 
-    return (select(Rollup.unit_id, Rollup.indicator_id, func.sum(Rollup.reports),
-                   func.sum(Rollup.total), func.sum(Rollup.numerator),
-                   func.sum(Rollup.denominator), func.sum(Rollup.yes), func.min(Rollup.minimum),
-                   func.max(Rollup.maximum))
-            .where(Rollup.tenant_id == tenant_id, Rollup.unit_id.in_(list(unit_ids)),
-                   Rollup.template_id == template_id, Rollup.period.in_(list(codes)))
-            .group_by(Rollup.unit_id, Rollup.indicator_id))
+    model, when = services._totals(template, list(codes))
+    return (select(model.unit_id, model.indicator_id, func.sum(model.reports),
+                   func.sum(model.total), func.sum(model.numerator),
+                   func.sum(model.denominator), func.sum(model.yes), func.min(model.minimum),
+                   func.max(model.maximum))
+            .where(model.tenant_id == template.tenant_id, model.unit_id.in_(list(unit_ids)),
+                   model.template_id == template.id, when)
+            .group_by(model.unit_id, model.indicator_id))
 
 
 def check_equal(root, template_id: int, codes) -> bool:
-    """The running totals of the root equal the raw aggregate (sanity check, untimed)."""
+    """The running totals of the root (the periods' and, for a whole year, the year's) equal
+    the raw aggregate (sanity check, untimed)."""
     from sqlalchemy import func, select
 
-    from lhpn.consolidation import rollups
+    from lhpn.consolidation import rollups, services
     from lhpn.consolidation.models import Rollup
     from lhpn.extensions import db
+    from lhpn.reports.models import ReportTemplate
 
     raw = rollups.subtree_values(root, template_id, codes)
-    kept = {row.indicator_id: row for row in db.session.execute(
-        select(Rollup.indicator_id, func.sum(Rollup.reports).label("reports"),
-               func.sum(Rollup.total).label("total"), func.sum(Rollup.yes).label("yes"))
-        .where(Rollup.unit_id == root.id, Rollup.template_id == template_id,
-               Rollup.period.in_(codes)).group_by(Rollup.indicator_id))}
-    for indicator_id, stats in raw.items():
-        row = kept.get(indicator_id)
-        if row is None or int(row.reports) != int(stats["reports"]) or int(row.yes) != int(
-                stats["yes"]):
+    template = db.session.get(ReportTemplate, template_id)
+    sources = [(Rollup, Rollup.period.in_(codes)), services._totals(template, list(codes))]
+    for model, when in sources:
+        kept = {row.indicator_id: row for row in db.session.execute(
+            select(model.indicator_id, func.sum(model.reports).label("reports"),
+                   func.sum(model.total).label("total"), func.sum(model.yes).label("yes"))
+            .where(model.unit_id == root.id, model.template_id == template_id, when)
+            .group_by(model.indicator_id))}
+        if len(kept) != len(raw):
             return False
-        if (row.total is None) != (stats["total"] is None) or (
-                row.total is not None and abs(float(row.total) - float(stats["total"])) > 1e-6):
-            return False
-    return len(kept) == len(raw)
+        for indicator_id, stats in raw.items():
+            row = kept.get(indicator_id)
+            if row is None or int(row.reports) != int(stats["reports"]) or int(
+                    row.yes) != int(stats["yes"]):
+                return False
+            if (row.total is None) != (stats["total"] is None) or (
+                    row.total is not None
+                    and abs(float(row.total) - float(stats["total"])) > 1e-6):
+                return False
+    return True
 
 
 def measure_consolidation(results: Results, data: DataSet, runs: int) -> None:
@@ -286,7 +296,6 @@ def measure_consolidation(results: Results, data: DataSet, runs: int) -> None:
             ids = (root.id, template.id, commune.id)
             children = db.session.scalars(select(Unit.id).where(Unit.parent_id == root.id)).all()
             same = check_equal(root, template.id, codes)
-            tenant_id = tenant.id
             results.notes.append(f"{engine} {data.scale}: running totals of the root == raw "
                                  f"aggregate over {len(codes)} periods: {same}")
             label = f"{data.scale}, {len(codes)} months"
@@ -306,7 +315,8 @@ def measure_consolidation(results: Results, data: DataSet, runs: int) -> None:
             c = timed(cons(ids[0]), runs, fresh_session)
             r = timed(raw(ids[0]), runs, fresh_session)
             tot = timed(lambda: db.session.execute(rollup_select(
-                [ids[0], *children], ids[1], tenant_id, codes)).all(), runs, fresh_session)
+                [ids[0], *children], db.session.get(ReportTemplate, ids[1]), codes)).all(),
+                runs, fresh_session)
             cc = timed(cons(ids[2]), runs, fresh_session)
             cr = timed(raw(ids[2]), runs, fresh_session)
     sec = "1 province year" if data.scale == "province" else "1 small tree"

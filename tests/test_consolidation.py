@@ -4,11 +4,12 @@ completeness and timeliness edge cases; moves and closed units."""
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine.interfaces import CacheStats
 
 from lhpn.consolidation import rollups
 from lhpn.consolidation import services as consolidation
-from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.consolidation.models import Rollup, RollupCount, RollupYear
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.reports import services as reports
@@ -49,6 +50,19 @@ def _assert_totals_match_raw(kt):
                           s["yes"], _n(s["minimum"]), _n(s["maximum"]))
                     for ind, s in raw.items() if s["reports"]}
         assert stored == expected, unit.code
+        year = rollups.subtree_values(unit, kt.template_id, YEAR)
+        stored_year = {r.indicator_id: (r.reports, _n(r.total), r.numerator, r.denominator,
+                                        r.yes, _n(r.minimum), _n(r.maximum))
+                       for r in db.session.scalars(select(RollupYear).where(
+                           RollupYear.unit_id == unit.id, RollupYear.year == 2027))
+                       if r.reports > 0}
+        assert stored_year == {ind: (s["reports"], _n(s["total"]), s["numerator"],
+                                     s["denominator"], s["yes"], _n(s["minimum"]),
+                                     _n(s["maximum"]))
+                               for ind, s in year.items() if s["reports"]}, unit.code
+
+
+YEAR = [f"2027-{m:02d}" for m in range(1, 13)]
 
 
 def test_every_aggregation_against_hand_computed_values(kt):
@@ -106,6 +120,27 @@ def test_rebuild_gives_the_same_running_totals(kt):
                                             RollupCount.on_time)).all()) == sorted(counts_before)
 
 
+def test_an_approval_reuses_the_compiled_running_total_upserts(kt):
+    """One statement per table, compiled once: a multi-row VALUES is compiled anew on every
+    approval (SQLAlchemy cannot cache it), which once cost most of the approval."""
+    kw.file(kt, "X1A", kw.JAN, kw.VALUES["X1A"])  # compiled here if no test did it before
+    seen = []
+
+    def upserts(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith(("INSERT INTO rollup_counts", "INSERT INTO rollups",
+                                          "INSERT INTO rollup_years")):
+            seen.append((statement.split()[2], context.cache_hit))
+
+    event.listen(db.engine, "before_cursor_execute", upserts)
+    try:
+        kw.file(kt, "X1B", kw.JAN, kw.VALUES["X1B"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", upserts)
+    assert seen == [("rollups", CacheStats.CACHE_HIT), ("rollup_years", CacheStats.CACHE_HIT),
+                    ("rollup_counts", CacheStats.CACHE_HIT)]
+    _assert_totals_match_raw(kt)
+
+
 def test_a_range_of_periods_adds_up_and_rates_stay_ratios(kt):
     kw.file_january(kt)
     kw.file(kt, "X1A", "2027-02", {"SO_LUOT": 4, "NHO_NHAT": 0.75, "LON_NHAT": 9,
@@ -118,6 +153,58 @@ def test_a_range_of_periods_adds_up_and_rates_stay_ratios(kt):
     assert values["TY_LE"] == round(95 * 100 / 270, 1)
     # 5 units (X1, X1A, X1B, X2, X2A) × 3 months expected; 5 approved.
     assert (result.counts.expected, result.counts.approved) == (15, 5)
+
+
+def _february(kt):
+    kw.file(kt, "X1A", "2027-02", {"SO_LUOT": 4, "NHO_NHAT": 0.75, "LON_NHAT": 9,
+                                  "TY_LE": {"numerator": 10, "denominator": 20}})
+    return kw.file(kt, "X2A", "2027-02", {"SO_LUOT": 6, "NHO_NHAT": 5, "LON_NHAT": 0.5,
+                                          "CO_KHONG": True})
+
+
+def test_a_whole_year_is_read_from_the_year_totals_and_adds_up_its_months(kt):
+    """A whole year of a monthly form reads one row per unit and indicator (the year totals),
+    and says what January to March say when only those months have reports: through approvals,
+    a reopen (a maximum taken back), a move and a rebuild."""
+    kw.file_january(kt)
+    february = _february(kt)
+
+    def both(code):
+        year = consolidation.consolidate(kt.unit(code), kt.template, YEAR).values_by_code()
+        months = consolidation.consolidate(kt.unit(code), kt.template, YEAR[:3])
+        return year, months.values_by_code()
+
+    year, months = both("KT")
+    assert year == months
+    assert (year["SO_LUOT"], year["NHO_NHAT"], year["LON_NHAT"]) == (20, 0.75, 9)
+    assert consolidation.whole_year(kt.template, YEAR) == 2027
+    assert consolidation.whole_year(kt.template, YEAR[:3]) is None
+    _assert_totals_match_raw(kt)
+
+    reports.reopen_report(kt.user("kt.approver.x2"), february, "Sai số liệu")
+    db.session.commit()
+    year, months = both("KT")
+    assert year == months and (year["SO_LUOT"], year["LON_NHAT"]) == (14, 9)
+    assert both("X2")[0]["NHO_NHAT"] == 3  # February's 5 taken back, January's 3 remains
+    _assert_totals_match_raw(kt)
+
+    units.move_unit(None, kt.unit("X1A"), kt.unit("X2"))
+    db.session.commit()
+    for code in ("KT", "X1", "X2"):
+        year, months = both(code)
+        assert year == months, code
+    assert both("X2")[0]["LON_NHAT"] == 9
+    _assert_totals_match_raw(kt)
+
+    before = sorted(db.session.execute(select(
+        RollupYear.unit_id, RollupYear.indicator_id, RollupYear.reports, RollupYear.total,
+        RollupYear.minimum, RollupYear.maximum)).all())
+    db.session.execute(RollupYear.__table__.delete())
+    rollups.rebuild(kt.tenant_id)
+    db.session.commit()
+    assert sorted(db.session.execute(select(
+        RollupYear.unit_id, RollupYear.indicator_id, RollupYear.reports, RollupYear.total,
+        RollupYear.minimum, RollupYear.maximum)).all()) == before
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [

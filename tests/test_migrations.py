@@ -19,7 +19,7 @@ def test_the_consolidation_revision_fills_totals_from_reports_approved_before_it
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import select
 
-    from lhpn.consolidation.models import Rollup, RollupCount
+    from lhpn.consolidation.models import Rollup, RollupCount, RollupYear
     from tests import consolidation_world as kw
 
     def snapshot():
@@ -30,13 +30,19 @@ def test_the_consolidation_revision_fills_totals_from_reports_approved_before_it
         counts = db.session.execute(select(
             RollupCount.unit_id, RollupCount.template_id, RollupCount.period,
             RollupCount.approved, RollupCount.on_time)).all()
-        return sorted(tuple(str(v) for v in row) for row in values), sorted(counts)
+        years = db.session.execute(select(
+            RollupYear.unit_id, RollupYear.template_id, RollupYear.year,
+            RollupYear.indicator_id, RollupYear.reports, RollupYear.total,
+            RollupYear.numerator, RollupYear.denominator, RollupYear.yes, RollupYear.minimum,
+            RollupYear.maximum)).all()
+        return (sorted(tuple(str(v) for v in row) for row in values), sorted(counts),
+                sorted(tuple(str(v) for v in row) for row in years))
 
     with app.app_context():
         kt = kw.build()
         kw.file_january(kt)
         live = snapshot()
-        assert live[0] and live[1]
+        assert live[0] and live[1] and live[2]
         db.session.remove()
         downgrade(revision="c0b77f446ae3")
         upgrade()

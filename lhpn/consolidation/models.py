@@ -48,3 +48,31 @@ class RollupCount(db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     approved: Mapped[int] = mapped_column(default=0)
     on_time: Mapped[int] = mapped_column(default=0)
+
+
+# Forms whose periods split a calendar year: their yearly view is read from RollupYear.
+SPLIT_YEAR_TYPES = ("month", "quarter", "half")
+
+
+class RollupYear(db.Model):
+    """The running totals of :class:`Rollup` added up over the periods of one year, for forms
+    whose periods split the year (monthly, quarterly, half-yearly): a province's yearly view and
+    its plan attainment read one row per unit and indicator instead of twelve. Kept in the same
+    statements as the period totals; the year is the one in the period code ("2027-03" → 2027).
+    """
+
+    __tablename__ = "rollup_years"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("report_templates.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    reports: Mapped[int] = mapped_column(default=0)
+    total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    numerator: Mapped[int | None] = mapped_column(BigInteger)
+    denominator: Mapped[int | None] = mapped_column(BigInteger)
+    yes: Mapped[int] = mapped_column(default=0)
+    minimum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    maximum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))

@@ -10,11 +10,14 @@ always equal; tests and the benchmark compare the two.
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import (
     Integer,
     and_,
+    bindparam,
     case,
+    cast,
     delete,
     func,
     literal,
@@ -26,13 +29,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lhpn.clock import local_date
-from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.consolidation.models import SPLIT_YEAR_TYPES, Rollup, RollupCount, RollupYear
 from lhpn.extensions import db
-from lhpn.reports.models import Report, ReportValue
+from lhpn.reports import periods as P
+from lhpn.reports.models import Report, ReportTemplate, ReportValue
 from lhpn.units.models import Unit
 from lhpn.workflow.models import WorkflowEvent
 
 ROLLUP = Rollup.__table__
+YEARS = RollupYear.__table__
 COUNTS = RollupCount.__table__
 STATS = ("reports", "total", "numerator", "denominator", "yes", "minimum", "maximum")
 
@@ -70,13 +75,6 @@ def on_time(due, first_submitted: datetime | None) -> bool:
     return first_submitted is not None and local_date(first_submitted) <= due
 
 
-def _dialect():
-    name = db.session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert, func.least, func.greatest
-    return sqlite.insert, func.min, func.max
-
-
 def _sum(column, new):
     return func.coalesce(column + new, column, new)
 
@@ -87,69 +85,130 @@ def _changed(tenant_id: int) -> None:
     bump(db.session.connection(), [tenant_id])
 
 
+# What ``add`` upserts per rollup row, besides the report's tenant, form and period.
+ADD_COLUMNS = ("unit_id", "indicator_id", *STATS)
+SHARED = ("tenant_id", "template_id", "period")
+
+
+def _upsert(dialect: str, table, key: str):
+    """The upsert adding report rows to ``table``'s totals, keyed by unit, form, ``key`` (the
+    period or the year) and indicator."""
+    c = table.c
+    shared = ("tenant_id", "template_id", key)
+    if dialect == "postgresql":
+        insert, least, greatest = postgresql.insert, func.least, func.greatest
+        rows = func.unnest(*[bindparam(name, type_=postgresql.ARRAY(c[name].type))
+                             for name in ADD_COLUMNS])
+        rows = rows.table_valued(*ADD_COLUMNS).render_derived()
+        values = insert(table).from_select(
+            [*shared, *ADD_COLUMNS],
+            select(*[bindparam(name, type_=c[name].type) for name in shared], *rows.c))
+    else:
+        insert, least, greatest = sqlite.insert, func.min, func.max
+        values = insert(table)
+    new = values.excluded
+    return values.on_conflict_do_update(
+        index_elements=[c.unit_id, c.template_id, c[key], c.indicator_id],
+        set_={
+            "reports": c.reports + new.reports,
+            "total": _sum(c.total, new.total),
+            "numerator": _sum(c.numerator, new.numerator),
+            "denominator": _sum(c.denominator, new.denominator),
+            "yes": c.yes + new.yes,
+            "minimum": func.coalesce(least(c.minimum, new.minimum), c.minimum, new.minimum),
+            "maximum": func.coalesce(greatest(c.maximum, new.maximum), c.maximum, new.maximum),
+        })
+
+
+@cache
+def _add_statements(dialect: str):
+    """``add``'s upserts (period totals, year totals, counts), built once per dialect so that
+    every approval reuses their compiled form: a multi-row VALUES is compiled anew each time
+    (SQLAlchemy cannot cache it), and for the ~90 rows of a report that took most of the
+    approval.
+
+    PostgreSQL gets the rollup rows as one array per column and inserts them from ``unnest``:
+    one short statement with a dozen parameters, one round trip. SQLite has no arrays and no
+    round trips to save: the one-row statement runs once per row (executemany), as the few
+    count rows do on both.
+    """
+    k = COUNTS.c
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    counts = insert(COUNTS)
+    counts = counts.on_conflict_do_update(
+        index_elements=[k.unit_id, k.template_id, k.period],
+        set_={"approved": k.approved + 1, "on_time": k.on_time + counts.excluded.on_time})
+    return _upsert(dialect, ROLLUP, "period"), _upsert(dialect, YEARS, "year"), counts
+
+
+def year_of(report: Report) -> int | None:
+    """The year whose totals the report also adds to, for forms that split the year."""
+    if report.template.period_type in SPLIT_YEAR_TYPES and report.period[:4].isdigit():
+        return int(report.period[:4])
+    return None
+
+
 def add(report: Report) -> None:
     """Add an approved report to its unit's and every ancestor's running totals."""
     _changed(report.tenant_id)
-    insert, least, greatest = _dialect()
+    dialect = db.session.get_bind().dialect.name
+    periods, years, counts = _add_statements(dialect)
     ancestors = report.unit.ancestor_ids
-    base = {"tenant_id": report.tenant_id, "template_id": report.template_id,
-            "period": report.period}
-    rows = [{**base, "unit_id": unit_id, "indicator_id": value.indicator_id, **_stats(value)}
+    shared = {"tenant_id": report.tenant_id, "template_id": report.template_id}
+    rows = [{"unit_id": unit_id, "indicator_id": value.indicator_id, **_stats(value)}
             for unit_id in ancestors
             for value in sorted(report.values, key=lambda v: v.indicator_id)]
-    if rows:
-        stmt = insert(ROLLUP).values(rows)
-        new = stmt.excluded
-        c = ROLLUP.c
-        db.session.execute(stmt.on_conflict_do_update(
-            index_elements=[c.unit_id, c.template_id, c.period, c.indicator_id],
-            set_={
-                "reports": c.reports + new.reports,
-                "total": _sum(c.total, new.total),
-                "numerator": _sum(c.numerator, new.numerator),
-                "denominator": _sum(c.denominator, new.denominator),
-                "yes": c.yes + new.yes,
-                "minimum": func.coalesce(least(c.minimum, new.minimum), c.minimum, new.minimum),
-                "maximum": func.coalesce(greatest(c.maximum, new.maximum), c.maximum,
-                                         new.maximum),
-            }))
+    targets = [(periods, {**shared, "period": report.period})]
+    year = year_of(report)
+    if year is not None:
+        targets.append((years, {**shared, "year": year}))
+    for statement, keys in targets:
+        if rows and dialect == "postgresql":
+            db.session.execute(statement, {**keys, **{name: [row[name] for row in rows]
+                                                      for name in ADD_COLUMNS}})
+        elif rows:
+            db.session.execute(statement, [{**keys, **row} for row in rows])
+    shared["period"] = report.period
     timely = int(on_time(report.due_date, first_submissions([report.id]).get(report.id)))
-    stmt = insert(COUNTS).values([{**base, "unit_id": unit_id, "approved": 1, "on_time": timely}
-                                  for unit_id in ancestors])
-    c = COUNTS.c
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[c.unit_id, c.template_id, c.period],
-        set_={"approved": c.approved + 1, "on_time": c.on_time + stmt.excluded.on_time}))
+    db.session.execute(counts, [{**shared, "unit_id": unit_id, "approved": 1, "on_time": timely}
+                                for unit_id in ancestors])
 
 
 def remove(report: Report) -> None:
     """Take a reopened report out of the running totals (its status is no longer approved)."""
     _changed(report.tenant_id)
     ancestors = report.unit.ancestor_ids
-    c = ROLLUP.c
-    where = [c.unit_id.in_(ancestors), c.template_id == report.template_id,
-             c.period == report.period]
-    extremes = []
-    for value in report.values:
-        stats = _stats(value)
-        db.session.execute(update(ROLLUP).where(*where, c.indicator_id == value.indicator_id)
-                           .values(reports=c.reports - stats["reports"],
-                                   total=_minus(c.total, stats["total"]),
-                                   numerator=_minus(c.numerator, stats["numerator"]),
-                                   denominator=_minus(c.denominator, stats["denominator"]),
-                                   yes=c.yes - stats["yes"]))
-        if value.number is not None:
-            extremes.append(value.indicator_id)
-    if extremes:
+    # (table, its period or year condition, the periods whose raw rows make it up)
+    targets = [(ROLLUP, ROLLUP.c.period == report.period, [report.period])]
+    year = year_of(report)
+    if year is not None:
+        template = report.template
+        codes = [p.code for p in P.periods_of_year(template.period_type, year,
+                                                   template.cutoff_day)]
+        targets.append((YEARS, YEARS.c.year == year, codes))
+    extremes = [value.indicator_id for value in report.values if value.number is not None]
+    units = (db.session.scalars(select(Unit).where(Unit.id.in_(ancestors))).all()
+             if extremes else [])
+    for table, when, codes in targets:
+        c = table.c
+        where = [c.unit_id.in_(ancestors), c.template_id == report.template_id, when]
+        for value in report.values:
+            stats = _stats(value)
+            db.session.execute(update(table).where(*where, c.indicator_id == value.indicator_id)
+                               .values(reports=c.reports - stats["reports"],
+                                       total=_minus(c.total, stats["total"]),
+                                       numerator=_minus(c.numerator, stats["numerator"]),
+                                       denominator=_minus(c.denominator, stats["denominator"]),
+                                       yes=c.yes - stats["yes"]))
         # A minimum or maximum cannot be taken back by arithmetic: ask the remaining reports.
-        for unit in db.session.scalars(select(Unit).where(Unit.id.in_(ancestors))):
+        for unit in units:
             found = {row.indicator_id: row for row in _raw_query(
-                unit, [report.template_id], [report.period], extremes)}
+                unit, [report.template_id], codes, extremes)}
             for indicator_id in extremes:
                 row = found.get(indicator_id)
                 db.session.execute(
-                    update(ROLLUP).where(c.unit_id == unit.id, c.template_id == report.template_id,
-                                         c.period == report.period, c.indicator_id == indicator_id)
+                    update(table).where(c.unit_id == unit.id, c.template_id == report.template_id,
+                                        when, c.indicator_id == indicator_id)
                     .values(minimum=row.minimum if row else None,
                             maximum=row.maximum if row else None))
     timely = int(on_time(report.due_date, first_submissions([report.id]).get(report.id)))
@@ -229,6 +288,7 @@ def rebuild(tenant_id: int) -> None:
     _changed(tenant_id)
     db.session.execute(delete(ROLLUP).where(ROLLUP.c.tenant_id == tenant_id))
     db.session.execute(delete(COUNTS).where(COUNTS.c.tenant_id == tenant_id))
+    db.session.execute(delete(YEARS).where(YEARS.c.tenant_id == tenant_id))
     deepest = db.session.scalar(select(func.max(Unit.depth)).where(Unit.tenant_id == tenant_id))
     if deepest is None:
         return
@@ -254,6 +314,7 @@ def rebuild(tenant_id: int) -> None:
         db.session.execute(ROLLUP.insert().from_select(
             ["unit_id", "template_id", "period", "indicator_id", "tenant_id", *STATS],
             select_rows))
+    _rebuild_years(ROLLUP.c.tenant_id == tenant_id)
     _rebuild_counts(tenant_id, None)
 
 
@@ -264,13 +325,29 @@ def rebuild_units(units: Iterable[Unit]) -> None:
         _changed(unit.tenant_id)
         db.session.execute(delete(ROLLUP).where(ROLLUP.c.unit_id == unit.id))
         db.session.execute(delete(COUNTS).where(COUNTS.c.unit_id == unit.id))
+        db.session.execute(delete(YEARS).where(YEARS.c.unit_id == unit.id))
         rows = _subtree_rows(unit).subquery()
         db.session.execute(ROLLUP.insert().from_select(
             ["unit_id", "tenant_id", "template_id", "period", "indicator_id", *STATS],
             select(literal(unit.id, Integer), literal(unit.tenant_id, Integer),
                    rows.c.template_id, rows.c.period, rows.c.indicator_id, *_aggregates(rows))
             .group_by(rows.c.template_id, rows.c.period, rows.c.indicator_id)))
+        _rebuild_years(ROLLUP.c.unit_id == unit.id)
         _rebuild_counts(unit.tenant_id, unit)
+
+
+def _rebuild_years(where) -> None:
+    """Add the period totals chosen by ``where`` up into their years, for forms that split the
+    year (the same rule as ``year_of``)."""
+    r, t = ROLLUP.c, ReportTemplate.__table__.c
+    year = cast(func.substr(r.period, 1, 4), Integer)
+    db.session.execute(YEARS.insert().from_select(
+        ["unit_id", "template_id", "year", "indicator_id", "tenant_id", *STATS],
+        select(r.unit_id, r.template_id, year, r.indicator_id, r.tenant_id,
+               *_aggregates(ROLLUP))
+        .select_from(ROLLUP.join(ReportTemplate.__table__, t.id == r.template_id))
+        .where(where, t.period_type.in_(SPLIT_YEAR_TYPES))
+        .group_by(r.unit_id, r.template_id, year, r.indicator_id, r.tenant_id)))
 
 
 def _rebuild_counts(tenant_id: int, top: Unit | None) -> None:

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lhpn.clock import local_date
-from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.consolidation.models import SPLIT_YEAR_TYPES, Rollup, RollupCount, RollupYear
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
@@ -34,11 +34,15 @@ from lhpn.text import search_key
 from lhpn.units.models import Unit
 
 MAX_PERIODS = 60
-_STAT_COLUMNS = (
-    func.sum(Rollup.reports), func.sum(Rollup.total), func.sum(Rollup.numerator),
-    func.sum(Rollup.denominator), func.sum(Rollup.yes), func.min(Rollup.minimum),
-    func.max(Rollup.maximum),
-)
+
+
+def _stat_columns(model) -> tuple:
+    return (func.sum(model.reports), func.sum(model.total), func.sum(model.numerator),
+            func.sum(model.denominator), func.sum(model.yes), func.min(model.minimum),
+            func.max(model.maximum))
+
+
+_STAT_COLUMNS = _stat_columns(Rollup)
 
 
 # ---- periods -------------------------------------------------------------------------------------
@@ -130,20 +134,27 @@ class Figure:
 
     @property
     def value(self) -> int | float | None:
-        kind, how = self.indicator.kind, self.indicator.aggregation
-        if kind == "rate":
-            if not self.denominator:
-                return None
-            return round(float(Decimal(self.numerator or 0) * 100 / self.denominator), 1)
-        if kind == "text" or how == "none" or self.reports == 0:
+        return figure_value(self.indicator, self.reports, self.total, self.numerator,
+                            self.denominator, self.yes, self.minimum, self.maximum)
+
+
+def figure_value(indicator: Indicator, reports, total, numerator, denominator, yes, minimum,
+                 maximum) -> int | float | None:
+    """The consolidated value of one indicator from its summed statistics (the aggregation
+    rules above); also called on raw result rows where thousands of units are compared."""
+    kind, how = indicator.kind, indicator.aggregation
+    if kind == "rate":
+        if not denominator:
             return None
-        if how == "share":
-            return round(self.yes * 100 / self.reports, 1)
-        if kind == "boolean":
-            return {"sum": self.yes, "min": int(self.yes == self.reports),
-                    "max": int(self.yes > 0)}.get(how)
-        number = {"sum": self.total, "min": self.minimum, "max": self.maximum}.get(how)
-        return _plain(number)
+        return round(float(Decimal(numerator or 0) * 100 / Decimal(denominator)), 1)
+    if kind == "text" or how == "none" or not reports:
+        return None
+    if how == "share":
+        return round(int(yes or 0) * 100 / int(reports), 1)
+    if kind == "boolean":
+        yes, reports = int(yes or 0), int(reports)
+        return {"sum": yes, "min": int(yes == reports), "max": int(yes > 0)}.get(how)
+    return _plain({"sum": total, "min": minimum, "max": maximum}.get(how))
 
 
 def _dec(value) -> Decimal | None:
@@ -246,13 +257,32 @@ def _core(stmt):
     return db.session.connection().execute(stmt)
 
 
+def whole_year(template: ReportTemplate, codes: list[str]) -> int | None:
+    """The year, when ``codes`` are every period of one year of a form that splits the year."""
+    if template.period_type not in SPLIT_YEAR_TYPES or not codes[0][:4].isdigit():
+        return None
+    year = int(codes[0][:4])
+    listed = P.periods_of_year(template.period_type, year, template.cutoff_day)
+    return year if codes == [p.code for p in listed] else None
+
+
+def _totals(template: ReportTemplate, codes: list[str]):
+    """Where the running totals of these periods are read: the year's totals (one row per unit
+    and indicator) for a whole year, else the periods' own."""
+    year = whole_year(template, codes)
+    if year is not None:
+        return RollupYear, RollupYear.year == year
+    return Rollup, Rollup.period.in_(codes)
+
+
 def _figures(unit_ids: list[int], template: ReportTemplate, codes: list[str],
              indicators: dict[int, Indicator]) -> dict[int, dict[int, Figure]]:
+    model, when = _totals(template, codes)
     rows = _core(
-        select(Rollup.unit_id, Rollup.indicator_id, *_STAT_COLUMNS)
-        .where(Rollup.tenant_id == template.tenant_id, Rollup.unit_id.in_(unit_ids),
-               Rollup.template_id == template.id, Rollup.period.in_(codes))
-        .group_by(Rollup.unit_id, Rollup.indicator_id))
+        select(model.unit_id, model.indicator_id, *_stat_columns(model))
+        .where(model.tenant_id == template.tenant_id, model.unit_id.in_(unit_ids),
+               model.template_id == template.id, when)
+        .group_by(model.unit_id, model.indicator_id))
     out: dict[int, dict[int, Figure]] = defaultdict(dict)
     for unit_id, indicator_id, *stats in rows:
         indicator = indicators.get(indicator_id)
@@ -318,12 +348,12 @@ def _plan_for(unit: Unit, year: int) -> Plan | None:
     return None
 
 
-def _meets(target: PlanTarget, value) -> bool:
-    if value is None:
-        return False
-    bar = target.threshold if target.kind == "share" and target.threshold is not None else (
-        target.value if target.kind != "share" else 1)
-    return Decimal(str(value)) >= Decimal(bar)
+def _bar(target: PlanTarget) -> Decimal:
+    """What one unit's value must reach: the target itself, or for a share target the
+    threshold each unit must reach (a "yes", 1, when none is given)."""
+    if target.kind == "share":
+        return Decimal(target.threshold if target.threshold is not None else 1)
+    return Decimal(target.value)
 
 
 def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Plan,
@@ -341,27 +371,29 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
             .where(Unit.tenant_id == unit.tenant_id, Unit.level == level, ~Unit.closed,
                    Unit.path.startswith(unit.path, autoescape=True))).all()
         wanted = [t.indicator_id for t in level_targets if t.indicator_id in indicators]
-        figures: dict[tuple[int, int], Figure] = {}
+        values: dict[tuple[int, int], int | float | None] = {}
         if wanted and units:
+            model, when = _totals(template, codes)
             rows = _core(
-                select(Rollup.unit_id, Rollup.indicator_id, *_STAT_COLUMNS)
-                .join(Unit, Unit.id == Rollup.unit_id)
-                .where(Rollup.tenant_id == unit.tenant_id, Unit.tenant_id == unit.tenant_id,
+                select(model.unit_id, model.indicator_id, *_stat_columns(model))
+                .join(Unit, Unit.id == model.unit_id)
+                .where(model.tenant_id == unit.tenant_id, Unit.tenant_id == unit.tenant_id,
                        Unit.level == level, Unit.path.startswith(unit.path, autoescape=True),
-                       Rollup.template_id == template.id, Rollup.period.in_(codes),
-                       Rollup.indicator_id.in_(wanted))
-                .group_by(Rollup.unit_id, Rollup.indicator_id))
+                       model.template_id == template.id, when,
+                       model.indicator_id.in_(wanted))
+                .group_by(model.unit_id, model.indicator_id))
+            # Thousands of rows at branch level: values straight from the row, no Figure; an
+            # int, float or Decimal compares exactly with the Decimal bar.
             for unit_id, indicator_id, *stats in rows:
-                figures[(unit_id, indicator_id)] = Figure.of(indicators[indicator_id], stats)
+                values[(unit_id, indicator_id)] = figure_value(indicators[indicator_id], *stats)
         for target in level_targets:
             if target.indicator_id not in indicators:
                 results[target.id] = Attainment(target, len(units), 0, in_form=False)
                 continue
-            met, misses = 0, []
+            bar, met, misses = _bar(target), 0, []
             for member in units:
-                figure = figures.get((member.id, target.indicator_id))
-                value = figure.value if figure else None
-                if _meets(target, value):
+                value = values.get((member.id, target.indicator_id))
+                if value is not None and value >= bar:
                     met += 1
                 else:
                     misses.append(Miss(member, value))
