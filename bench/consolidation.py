@@ -17,7 +17,7 @@ median timings of:
 3. one approval + commit (``approve_report``), and ``rollups.add`` alone, on the small, province
    and national trees;
 4. requests/s of /healthz, the dashboard / and the consolidation page under concurrent clients
-   against gunicorn on loopback.
+   against gunicorn on loopback, with the page cache on (hits) and off (every page built).
 
 PostgreSQL: BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres), and
 BENCH_PG_ADMIN_DB (test, where CREATE/DROP DATABASE are run through psql). When it cannot be
@@ -538,14 +538,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data: DataSet, workers: int, logdir: Path):
+    def __init__(self, data: DataSet, workers: int, logdir: Path, env: dict | None = None):
         self.port = free_port()
-        self.log = logdir / f"gunicorn-{data.engine.lower()}-{data.scale}.log"
+        self.log = logdir / f"gunicorn-{data.engine.lower()}-{data.scale}-{self.port}.log"
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
                f"127.0.0.1:{self.port}", "--access-logfile", "-", "--log-level", "warning",
                "wsgi:app"]
         self.handle = self.log.open("w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=data.env(),  # noqa: S603
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**data.env(), **(env or {})},  # noqa: S603
                                      stdout=subprocess.DEVNULL, stderr=self.handle,
                                      start_new_session=True)
         deadline = time.time() + 60
@@ -647,12 +647,19 @@ def load(port: int, path: str, cookies: list[str], clients: int, seconds: float
     return total / elapsed, total, sum(c[1] for c in counts)
 
 
-def measure_throughput(results: Results, data: DataSet, args, logdir: Path) -> None:
+def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
+                       cache: bool = True) -> None:
+    """Requests/s of the pages against /healthz. With the page cache on (the default set-up),
+    nothing changes during the run, so after each worker's first look the pages are cache hits;
+    with it off (``LHPN_CACHE_TYPE=NullCache``) every request builds its page, as the first
+    look after an approval does."""
     from lhpn.generate import password
 
     with app_for(data):
         root_id = tenant_root("GEN01")[1].id
-    server = Server(data, args.workers, logdir)
+    server = Server(data, args.workers, logdir,
+                    None if cache else {"LHPN_CACHE_TYPE": "NullCache"})
+    sec = "4 requests/s" if cache else "4 requests/s, page cache off"
     try:
         cookies = [login(server.port, "gen01.chutich", password())
                    for _ in range(args.clients)]
@@ -666,7 +673,7 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path) -> N
                 start = time.perf_counter()
                 ok = load_one(server.port, path, cookies[0])
                 latency.append((time.perf_counter() - start) * 1000)
-            results.add("4 requests/s", f"{name}: one request alone (1 client)", data.engine,
+            results.add(sec, f"{name}: one request alone (1 client)", data.engine,
                         f"{ms(statistics.median(latency[args.workers:]))}"
                         f"{'' if ok else ' (not 200!)'}")
         # Interleaved rounds, so that a noisy neighbour hurts every page alike; the ratio to
@@ -687,7 +694,6 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path) -> N
                 ratios[name].append(rate / rates["/healthz"][-1])
                 totals[name] += total
                 failures[name] += failed
-        sec = "4 requests/s"
         setup = f"{args.clients} clients (own sessions), {args.workers} workers, {data.scale}"
         results.add(sec, f"/healthz without a session [{setup}]", data.engine,
                     f"{statistics.median(anonymous):.0f}/s")
@@ -812,6 +818,8 @@ def main() -> int:
                     measure_consolidation(results, data, args.runs)
                     log(f"{engine} {scale}: throughput against gunicorn")
                     measure_throughput(results, data, args, tmp)
+                    log(f"{engine} {scale}: throughput with the page cache off")
+                    measure_throughput(results, data, args, tmp, cache=False)
                 log(f"{engine} {scale}: approvals")
                 measure_approvals(results, data, args.approvals)
         if pg_version and not args.quick and not args.no_national:
