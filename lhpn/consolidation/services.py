@@ -387,12 +387,13 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
             for unit_id, indicator_id, *stats in rows:
                 values[(unit_id, indicator_id)] = figure_value(indicators[indicator_id], *stats)
         for target in level_targets:
-            if target.indicator_id not in indicators:
+            indicator_id = target.indicator_id
+            if indicator_id not in indicators:
                 results[target.id] = Attainment(target, len(units), 0, in_form=False)
                 continue
             bar, met, misses = _bar(target), 0, []
             for member in units:
-                value = values.get((member.id, target.indicator_id))
+                value = values.get((member.id, indicator_id))
                 if value is not None and value >= bar:
                     met += 1
                 else:

@@ -1,8 +1,11 @@
 """The consolidation page: a unit's figures for a form and a period or a range, completeness,
 timeliness, plan attainment and the children to drill into, one level at a time."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from functools import lru_cache
+
+from babel.numbers import format_decimal
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -25,7 +28,17 @@ def number(value) -> str:
     """A figure the Vietnamese way (1.234,5); a dash when there is none."""
     if value is None:
         return "—"
-    return format_decimal(value)
+    locale = g.get("number_locale")
+    if locale is None:  # flask-babel's lookup costs more than the formatting of a cached figure
+        locale = g.number_locale = str(get_locale())
+    return _formatted(value, locale)
+
+
+@lru_cache(maxsize=65536)
+def _formatted(value, locale: str) -> str:
+    # A province page shows ~3,000 figures and most are the same from one look to the next:
+    # Babel formats each value once per process (equal values format alike: 1.50 → "1,5").
+    return format_decimal(value, locale=locale)
 
 
 def figure_text(indicator, value) -> str:
