@@ -17,7 +17,8 @@ median timings of:
 3. one approval + commit (``approve_report``), and ``rollups.add`` alone, on the small, province
    and national trees;
 4. requests/s of /healthz, the dashboard / and the consolidation page under concurrent clients
-   against gunicorn on loopback, with the page cache on (hits) and off (every page built).
+   against gunicorn on loopback, with the page cache on (hits), off (every page built), and
+   on while a report is approved every 2 s (each approval makes the tenant's pages stale).
 
 PostgreSQL: BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres), and
 BENCH_PG_ADMIN_DB (test, where CREATE/DROP DATABASE are run through psql). When it cannot be
@@ -529,6 +530,60 @@ def measure_approvals(results: Results, data: DataSet, count: int) -> None:
                     f"no approval succeeded ({failed} failed)")
 
 
+class Approver(threading.Thread):
+    """Approves one waiting branch report every ``every`` seconds through ``approve_report``
+    (in this process, against the same database), while the clients read: each approval makes
+    every cached page of the tenant stale, as at a busy month-end."""
+
+    def __init__(self, data: DataSet, every: float):
+        super().__init__(daemon=True)
+        self.data, self.every = data, every
+        self.stop = threading.Event()
+        self.done, self.failed = 0, 0
+
+    def run(self) -> None:
+        from sqlalchemy import select
+
+        from lhpn.accounts.services import assign_role, create_user
+        from lhpn.extensions import db
+        from lhpn.generate import password
+        from lhpn.reports.models import Report
+        from lhpn.reports.services import approve_report
+        from lhpn.tenancy import acting_for
+        from lhpn.units.models import Unit
+
+        with app_for(self.data):
+            tenant, _root, template = tenant_root("GEN01")
+            with acting_for(tenant.id):
+                branch = Unit.__table__.alias("branch")
+                waiting = db.session.execute(
+                    select(Report.id, branch.c.parent_id)
+                    .join(branch, branch.c.id == Report.unit_id)
+                    .where(Report.tenant_id == tenant.id, Report.template_id == template.id,
+                           Report.status == "submitted", branch.c.depth == 2)
+                    .order_by(Report.period.desc(), Report.id)).all()
+                approvers = {}
+                for report_id, commune_id in waiting:
+                    if self.stop.wait(self.every):
+                        return
+                    try:
+                        if commune_id not in approvers:
+                            user = create_user(None, tenant_id=tenant.id,
+                                               username=f"bench.mix{commune_id}",
+                                               password=password(), full_name="Người duyệt",
+                                               unit=db.session.get(Unit, commune_id))
+                            assign_role(None, user, "approver", user.unit)
+                            db.session.commit()
+                            approvers[commune_id] = user
+                        approve_report(approvers[commune_id], db.session.get(Report, report_id))
+                        db.session.commit()
+                        self.done += 1
+                    except Exception as exc:  # noqa: BLE001 (counted and shown)
+                        db.session.rollback()
+                        self.failed += 1
+                        log(f"    approval during the load failed: {exc}")
+
+
 # ---- throughput against gunicorn ----------------------------------------------------------------
 
 def free_port() -> int:
@@ -648,11 +703,12 @@ def load(port: int, path: str, cookies: list[str], clients: int, seconds: float
 
 
 def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
-                       cache: bool = True) -> None:
+                       cache: bool = True, approve_every: float | None = None) -> None:
     """Requests/s of the pages against /healthz. With the page cache on (the default set-up),
     nothing changes during the run, so after each worker's first look the pages are cache hits;
     with it off (``LHPN_CACHE_TYPE=NullCache``) every request builds its page, as the first
-    look after an approval does."""
+    look after an approval does. With ``approve_every``, a report is approved every so many
+    seconds during the load (``Approver``)."""
     from lhpn.generate import password
 
     with app_for(data):
@@ -660,6 +716,9 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
     server = Server(data, args.workers, logdir,
                     None if cache else {"LHPN_CACHE_TYPE": "NullCache"})
     sec = "4 requests/s" if cache else "4 requests/s, page cache off"
+    if approve_every:
+        sec = f"4 requests/s, an approval every {approve_every:g} s"
+    approver = None
     try:
         cookies = [login(server.port, "gen01.chutich", password())
                    for _ in range(args.clients)]
@@ -676,6 +735,9 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
             results.add(sec, f"{name}: one request alone (1 client)", data.engine,
                         f"{ms(statistics.median(latency[args.workers:]))}"
                         f"{'' if ok else ' (not 200!)'}")
+        if approve_every:
+            approver = Approver(data, approve_every)
+            approver.start()
         # Interleaved rounds, so that a noisy neighbour hurts every page alike; the ratio to
         # /healthz is taken within each round, then the median over rounds.
         rounds = 3
@@ -708,7 +770,15 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
             if failures[name]:
                 results.notes.append(f"{data.engine} {name}: {failures[name]} responses were not "
                                      f"200; server log: {last_error(server.log)}")
+        if approver is not None:
+            approver.stop.set()
+            approver.join()
+            failed = f", {approver.failed} failed" if approver.failed else ""
+            results.add(sec, "approvals during the load", data.engine,
+                        f"{approver.done}{failed}")
     finally:
+        if approver is not None:
+            approver.stop.set()
         server.stop()
 
 
@@ -820,6 +890,8 @@ def main() -> int:
                     measure_throughput(results, data, args, tmp)
                     log(f"{engine} {scale}: throughput with the page cache off")
                     measure_throughput(results, data, args, tmp, cache=False)
+                    log(f"{engine} {scale}: throughput while reports are approved")
+                    measure_throughput(results, data, args, tmp, approve_every=2.0)
                 log(f"{engine} {scale}: approvals")
                 measure_approvals(results, data, args.approvals)
         if pg_version and not args.quick and not args.no_national:
