@@ -47,7 +47,7 @@ lint-only:
 	$(BIN)/ruff check lhpn tests bench
 
 # Consolidation benchmark (bench/README.md): generates throw-away data sets (SQLite, and
-# PostgreSQL bench_p / bench_n when reachable), ~15 min. Quick smoke run:
+# PostgreSQL bench_p / bench_n when reachable), ~20 min. Quick smoke run:
 # make bench BENCH_ARGS=--quick
 bench: install-dev
 	$(BIN)/python bench/consolidation.py $(BENCH_ARGS)
