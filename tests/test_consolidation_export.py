@@ -344,3 +344,20 @@ def test_without_a_plan_and_over_a_range_of_periods(app, client):
     assert _rows(workbook["Chỉ tiêu kế hoạch"]) == []
     figures = {row[1]: row[5] for row in _rows(workbook["Tổng hợp"])}
     assert figures["SO_LUOT"] == kw.EXPECTED["X1"]["SO_LUOT"] + 4
+
+
+@pytest.mark.parametrize(("form", "periods", "expected"), [
+    ("Báo cáo kết quả hoạt động tháng", ["2026-10"],
+     "Kết quả tổng hợp báo cáo kết quả hoạt động tháng 10/2026"),
+    ("Báo cáo công tác Hội", ["2026-10"], "Kết quả tổng hợp báo cáo công tác Hội tháng 10/2026"),
+    ("Báo cáo kết quả hoạt động tháng", ["2026-01", "2026-03"],
+     "Kết quả tổng hợp báo cáo kết quả hoạt động tháng từ tháng 01/2026 đến tháng 03/2026"),
+])
+def test_report_name_does_not_repeat_the_period_word(ctx, form, periods, expected):
+    from types import SimpleNamespace
+
+    from lhpn.consolidation.export import report_name
+    from lhpn.reports.models import ReportTemplate
+
+    template = ReportTemplate(code="BC_THANG", name=form, period_type="month")
+    assert report_name(SimpleNamespace(template=template, periods=periods)) == expected

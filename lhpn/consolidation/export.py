@@ -284,8 +284,14 @@ def consolidation_docx(result: Consolidation) -> bytes:
 
 
 def report_name(result: Consolidation) -> str:
-    """"Kết quả tổng hợp báo cáo công tác Hội tháng 01/2027"."""
-    return f"Kết quả tổng hợp {_lower_first(result.template.name)} {_when(result)}"
+    """"Kết quả tổng hợp báo cáo công tác Hội tháng 01/2027". A form named after its period
+    ("Báo cáo kết quả hoạt động tháng") does not say the word twice ("… hoạt động tháng
+    10/2026", not "… tháng tháng 10/2026")."""
+    form, when = _lower_first(result.template.name), _when(result)
+    head, _, last = form.rpartition(" ")
+    if head and last == when.split(" ", 1)[0]:
+        form = head
+    return f"Kết quả tổng hợp {form} {when}"
 
 
 def _when(result: Consolidation) -> str:
