@@ -142,6 +142,23 @@ def test_inbox_and_late_children_for_the_approver(client, kt, app):
         assert "Thiếu 3 báo cáo" in todo and "Thiếu 2 báo cáo" in todo
 
 
+def test_only_the_children_furthest_behind_are_listed(client, kt, app, monkeypatch):
+    """A province has ~100 communes: the dashboard lists the worst few and links to the rest."""
+    from lhpn.dashboard import views as dashboard_views
+
+    with app.app_context():
+        code = consolidation.default_period(kt.template)
+        due = reports.period_of(kt.template, code)[1]
+    if (local_today() - due).days <= 0:
+        pytest.skip("the latest period of the test form is not overdue today")
+    monkeypatch.setattr(dashboard_views, "LATE_SHOWN", 1)
+    todo = _section(_page(client, "kt.approver.kt", "template=BC_KT"), "todo-heading")
+    assert "Thiếu 3 báo cáo" in todo and "Thiếu 2 báo cáo" not in todo  # X1 owes most
+    more = re.search(r'<a href="([^"]+)">… và 1 đơn vị khác: xem bảng tổng hợp</a>', todo)
+    assert more and more.group(1).startswith(f"/units/{kt.units['KT']}/consolidation?")
+    assert f"period={code}" in more.group(1)
+
+
 def test_late_children_in_a_fixed_number_of_statements(kt, app):
     with app.app_context():
         kw.file_january(kt)

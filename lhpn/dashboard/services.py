@@ -164,6 +164,7 @@ class Lagging:
 
 @dataclass
 class LateChildren:
+    unit: Unit
     template: ReportTemplate
     period: str
     label: str
@@ -184,7 +185,7 @@ def late_children(unit: Unit, template: ReportTemplate, today: date,
     _found, due = period_of(template, code)
     days = (today - due).days
     if days <= 0:
-        return LateChildren(template, code, period_label(template, code), due, days, [])
+        return LateChildren(unit, template, code, period_label(template, code), due, days, [])
     # The consolidation's running totals already count approved reports per child; expected
     # reports come from one scan of the subtree's units (lhpn/consolidation/services.py).
     if build is not None:
@@ -195,7 +196,8 @@ def late_children(unit: Unit, template: ReportTemplate, today: date,
                for row in result.children
                if not row.unit.closed and row.counts.approved < row.counts.expected]
     lagging.sort(key=lambda lag: (-lag.missing, search_key(lag.unit.name)))
-    return LateChildren(template, code, period_label(template, code), due, days, lagging)
+    return LateChildren(unit, template, code, period_label(template, code), due, days,
+                        lagging)
 
 
 # ---- the charts -------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ from lhpn.reports.views import state_label
 MAX_BARS = 25  # the worst children; the table and the consolidation page list them all
 
 
+# The children furthest behind shown on the dashboard; the consolidation page lists them all.
+LATE_SHOWN = 10
+
 @dataclass
 class Bar:
     """One row of a horizontal bar chart; ``value`` and ``mark`` are percentages."""
@@ -190,7 +193,7 @@ def _figures(unit, template, period: str, indicator, today) -> dict:
             else None)
         if not found or not found.children:
             return ""
-        return render_template("dashboard/_late.html", late=found,
+        return render_template("dashboard/_late.html", late=found, late_shown=LATE_SHOWN,
                                consolidation_url=consolidation_url)
 
     def charts() -> str:
