@@ -228,15 +228,12 @@ def tenant_root(code: str):
 def rollup_select(unit_ids, template, codes):
     """The SELECT over the running totals that a consolidation reads for a unit and children:
     the year totals for a whole year of a monthly form, else the periods' own."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
-    from lhpn.consolidation import services
+    from lhpn.consolidation import rollups, services
 
     model, when = services._totals(template, list(codes))
-    return (select(model.unit_id, model.indicator_id, func.sum(model.reports),
-                   func.sum(model.total), func.sum(model.numerator),
-                   func.sum(model.denominator), func.sum(model.yes), func.min(model.minimum),
-                   func.max(model.maximum))
+    return (select(model.unit_id, model.indicator_id, *rollups.aggregates(model.__table__))
             .where(model.tenant_id == template.tenant_id, model.unit_id.in_(list(unit_ids)),
                    model.template_id == template.id, when)
             .group_by(model.unit_id, model.indicator_id))

@@ -6,13 +6,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lhpn.extensions import db
 
 
-class Rollup(db.Model):
+class Statistics:
+    """What running totals keep of one indicator: every statistic an aggregation needs, so
+    changing an indicator's aggregation needs no rebuild."""
+
+    # Approved reports that gave a value for the indicator.
+    reports: Mapped[int] = mapped_column(default=0)
+    total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    numerator: Mapped[int | None] = mapped_column(BigInteger)
+    denominator: Mapped[int | None] = mapped_column(BigInteger)
+    # Values that say "yes": a true flag or a number above zero.
+    yes: Mapped[int] = mapped_column(default=0)
+    minimum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    maximum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+
+
+class Rollup(Statistics, db.Model):
     """Running totals of one indicator over the approved reports of a unit's subtree (the unit
     itself included), for one form and period.
 
     Kept in the approval's transaction (lhpn/consolidation/rollups.py) and rebuildable from the
-    reports at any time; every statistic an aggregation needs is kept, so changing an
-    indicator's aggregation needs no rebuild. Read and written with explicit tenant and unit
+    reports at any time. Read and written with explicit tenant and unit
     filters (not the ORM's automatic tenant scoping), so no tenant index is kept on this table.
     """
 
@@ -28,15 +42,6 @@ class Rollup(db.Model):
     period: Mapped[str] = mapped_column(String(40), primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    # Approved reports that gave a value for the indicator.
-    reports: Mapped[int] = mapped_column(default=0)
-    total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-    numerator: Mapped[int | None] = mapped_column(BigInteger)
-    denominator: Mapped[int | None] = mapped_column(BigInteger)
-    # Values that say "yes": a true flag or a number above zero.
-    yes: Mapped[int] = mapped_column(default=0)
-    minimum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
-    maximum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
 
 
 class RollupCount(db.Model):
@@ -58,7 +63,7 @@ class RollupCount(db.Model):
 SPLIT_YEAR_TYPES = ("month", "quarter", "half")
 
 
-class RollupYear(db.Model):
+class RollupYear(Statistics, db.Model):
     """The running totals of :class:`Rollup` added up over the periods of one year, for forms
     whose periods split the year (monthly, quarterly, half-yearly): a province's yearly view and
     its plan attainment read one row per unit and indicator instead of twelve. Kept in the same
@@ -75,10 +80,3 @@ class RollupYear(db.Model):
     year: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    reports: Mapped[int] = mapped_column(default=0)
-    total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-    numerator: Mapped[int | None] = mapped_column(BigInteger)
-    denominator: Mapped[int | None] = mapped_column(BigInteger)
-    yes: Mapped[int] = mapped_column(default=0)
-    minimum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
-    maximum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))

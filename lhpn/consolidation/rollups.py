@@ -249,7 +249,9 @@ def _value_columns():
     ]
 
 
-def _aggregates(source):
+def aggregates(source) -> list:
+    """Σ of each statistic of ``source`` (a table, alias or subquery with the statistics
+    columns), and the minimum and maximum of its extremes: how running totals add up."""
     return [func.sum(source.c.reports).label("reports"), func.sum(source.c.total).label("total"),
             func.sum(source.c.numerator).label("numerator"),
             func.sum(source.c.denominator).label("denominator"),
@@ -277,7 +279,7 @@ def _raw_query(unit: Unit, template_ids, periods, indicator_ids=None):
     if indicator_ids is not None:
         rows = rows.where(ReportValue.indicator_id.in_(list(indicator_ids)))
     sub = rows.subquery()
-    stmt = (select(sub.c.indicator_id, *_aggregates(sub))
+    stmt = (select(sub.c.indicator_id, *aggregates(sub))
             .group_by(sub.c.indicator_id))
     return db.session.execute(stmt.execution_options(all_tenants=True)).all()
 
@@ -317,7 +319,7 @@ def rebuild(tenant_id: int) -> None:
                  .where(child.c.tenant_id == tenant_id, child.c.depth == depth + 1))
         both = union_all(own, below).subquery()
         select_rows = (select(both.c.unit_id, both.c.template_id, both.c.period,
-                              both.c.indicator_id, literal(tenant_id, Integer), *_aggregates(both))
+                              both.c.indicator_id, literal(tenant_id, Integer), *aggregates(both))
                        .group_by(both.c.unit_id, both.c.template_id, both.c.period,
                                  both.c.indicator_id))
         db.session.execute(ROLLUP.insert().from_select(
@@ -339,7 +341,7 @@ def rebuild_units(units: Iterable[Unit]) -> None:
         db.session.execute(ROLLUP.insert().from_select(
             ["unit_id", "tenant_id", "template_id", "period", "indicator_id", *STATS],
             select(literal(unit.id, Integer), literal(unit.tenant_id, Integer),
-                   rows.c.template_id, rows.c.period, rows.c.indicator_id, *_aggregates(rows))
+                   rows.c.template_id, rows.c.period, rows.c.indicator_id, *aggregates(rows))
             .group_by(rows.c.template_id, rows.c.period, rows.c.indicator_id)))
         _rebuild_years(ROLLUP.c.unit_id == unit.id)
         _rebuild_counts(unit.tenant_id, unit)
@@ -353,7 +355,7 @@ def _rebuild_years(where) -> None:
     db.session.execute(YEARS.insert().from_select(
         ["unit_id", "template_id", "year", "indicator_id", "tenant_id", *STATS],
         select(r.unit_id, r.template_id, year, r.indicator_id, r.tenant_id,
-               *_aggregates(ROLLUP))
+               *aggregates(ROLLUP))
         .select_from(ROLLUP.join(ReportTemplate.__table__, t.id == r.template_id))
         .where(where, t.period_type.in_(SPLIT_YEAR_TYPES))
         .group_by(r.unit_id, r.template_id, year, r.indicator_id, r.tenant_id)))

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from lhpn.clock import local_date
 from lhpn.consolidation.models import SPLIT_YEAR_TYPES, Rollup, RollupCount, RollupYear
+from lhpn.consolidation.rollups import aggregates
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
@@ -36,13 +37,7 @@ from lhpn.units.models import Unit
 MAX_PERIODS = 60
 
 
-def _stat_columns(model) -> tuple:
-    return (func.sum(model.reports), func.sum(model.total), func.sum(model.numerator),
-            func.sum(model.denominator), func.sum(model.yes), func.min(model.minimum),
-            func.max(model.maximum))
-
-
-_STAT_COLUMNS = _stat_columns(Rollup)
+_STAT_COLUMNS = aggregates(Rollup.__table__)
 
 
 # ---- periods -------------------------------------------------------------------------------------
@@ -279,7 +274,7 @@ def _figures(unit_ids: list[int], template: ReportTemplate, codes: list[str],
              indicators: dict[int, Indicator]) -> dict[int, dict[int, Figure]]:
     model, when = _totals(template, codes)
     rows = _core(
-        select(model.unit_id, model.indicator_id, *_stat_columns(model))
+        select(model.unit_id, model.indicator_id, *aggregates(model.__table__))
         .where(model.tenant_id == template.tenant_id, model.unit_id.in_(unit_ids),
                model.template_id == template.id, when)
         .group_by(model.unit_id, model.indicator_id))
@@ -375,7 +370,7 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
         if wanted and units:
             model, when = _totals(template, codes)
             rows = _core(
-                select(model.unit_id, model.indicator_id, *_stat_columns(model))
+                select(model.unit_id, model.indicator_id, *aggregates(model.__table__))
                 .join(Unit, Unit.id == model.unit_id)
                 .where(model.tenant_id == unit.tenant_id, Unit.tenant_id == unit.tenant_id,
                        Unit.level == level, Unit.path.startswith(unit.path, autoescape=True),

@@ -27,10 +27,8 @@ from lhpn.reports.services import period_label
 from lhpn.reports.views import state_label
 
 MAX_BARS = 25  # the worst children; the table and the consolidation page list them all
+LATE_SHOWN = 10  # the children furthest behind; the consolidation page lists them all
 
-
-# The children furthest behind shown on the dashboard; the consolidation page lists them all.
-LATE_SHOWN = 10
 
 @dataclass
 class Bar:
