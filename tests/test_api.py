@@ -780,15 +780,20 @@ def test_refused_revocations_change_nothing(app, api, world):
                             {"role": "viewer", "unit_id": world.units["D2"]}).get_json()["id"]
     d1_admin = api("tenant_admin.d1")
     viewer_d1, admin_d1 = world.users["viewer.d1"], world.users["tenant_admin.d1"]
+    # A user D1's admin does manage (work unit and role inside D1's subtree).
+    member_c11 = world.users["member.c11"]
+    own_d1 = assignment_id(app, world, "viewer.d1")
     hy_assignment = assignment_id(app, world, "staff.hy")
     cases = [
+        # viewer.d1 is no longer wholly D1's: none of their roles, not even the one at D1.
         (d1_admin, f"/users/{viewer_d1}/roles/{outside}", 403),
+        (d1_admin, f"/users/{viewer_d1}/roles/{own_d1}", 403),
         (d1_admin, f"/users/{admin_d1}/roles/{assignment_id(app, world, 'tenant_admin.d1')}",
-         422),  # one's own administration
-        (d1_admin, f"/users/{viewer_d1}/roles/{assignment_id(app, world, 'staff.d1')}", 404),
-        (d1_admin, f"/users/{viewer_d1}/roles/{hy_assignment}", 404),
+         422),  # one's own roles
+        (d1_admin, f"/users/{member_c11}/roles/{assignment_id(app, world, 'staff.d1')}", 404),
+        (d1_admin, f"/users/{member_c11}/roles/{hy_assignment}", 404),
         (tb_admin, f"/users/{world.users['staff.hy']}/roles/{hy_assignment}", 404),
-        (d1_admin, f"/users/{viewer_d1}/roles/999999", 404),
+        (d1_admin, f"/users/{member_c11}/roles/999999", 404),
         (api("viewer.d1"), f"/users/{viewer_d1}/roles/{outside}", 403),
     ]
     for caller, path, status in cases:

@@ -1,6 +1,7 @@
 """The authorization matrix for the JSON API: every endpoint × role × relation.
 
-The expected decisions come from the hand-written table in test_authz_matrix.py.
+The expected decisions come from the hand-written tables in test_authz_matrix.py (EXPECTED
+for units, MANAGE_USERS for one user's endpoints).
 """
 
 import pytest
@@ -8,7 +9,18 @@ import pytest
 from lhpn.accounts.models import User
 from lhpn.extensions import db
 from tests.conftest import api_token
-from tests.test_authz_matrix import RELATIONS, ROLES, TARGET_UNIT, TARGET_USER, expected
+from tests.test_authz_matrix import (
+    OWN_ACCOUNT_MARK,
+    RELATIONS,
+    ROLES,
+    TARGET_UNIT,
+    TARGET_USER,
+    USER_ACTORS,
+    USER_TARGETS,
+    add_people,
+    expected,
+    expected_user,
+)
 
 # (method, path, action, JSON body); bodies are invalid on purpose where a success would
 # change data, so an allowed call answers 4xx-but-not-403/404 (422, 400, 409) or 2xx.
@@ -17,11 +29,6 @@ API_TARGETED = [
     ("PATCH", "/api/v1/units/{unit}", "manage", {"name": ""}),
     ("POST", "/api/v1/units/{unit}/move", "manage", {"parent_id": "{unit}"}),
     ("POST", "/api/v1/units", "manage", {"name": "", "level": "commune", "parent_id": "{unit}"}),
-    ("GET", "/api/v1/users/{user}", "manage", None),
-    ("PATCH", "/api/v1/users/{user}", "manage", {"locked": "không phải true/false"}),
-    ("POST", "/api/v1/users/{user}/roles", "manage", {"role": "no_such_role",
-                                                       "unit_id": "{user_unit}"}),
-    ("DELETE", "/api/v1/users/{user}/roles/{assignment}", "manage", None),
     ("POST", "/api/v1/plans", "plan", {"unit_id": "{unit}", "year": 2026, "title": ""}),
     # Without ?template= an allowed caller gets 422: the unit is judged before the query.
     ("GET", "/api/v1/units/{unit}/consolidation", "view", None),
@@ -40,7 +47,24 @@ API_GLOBAL = {
     # The whole platform's consolidation (tests/test_api_consolidation.py: system admin 200).
     ("GET", "/api/v1/consolidation"): "system_admin",
 }
-API_COVERED = {(m, p) for m, p, *_ in API_TARGETED} | set(API_GLOBAL)
+# One user's endpoints, walked by actor × target in test_api_user_endpoints (the table is
+# MANAGE_USERS in test_authz_matrix.py). Bodies are invalid on purpose, as above, except that
+# one's own roles are refused (422, "own") before the body is read.
+# (method, path, body, what one's own account answers)
+API_USER = [
+    ("GET", "/api/v1/users/{user}", None, "allow"),
+    ("PATCH", "/api/v1/users/{user}", {"locked": "không phải true/false"}, "allow"),
+    ("POST", "/api/v1/users/{user}/roles", {"role": "no_such_role", "unit_id": "{user_unit}"},
+     "own"),
+    ("DELETE", "/api/v1/users/{user}/roles/{assignment}", None, "own"),
+]
+API_COVERED = ({(m, p) for m, p, *_ in API_TARGETED} | {(m, p) for m, p, *_ in API_USER}
+               | set(API_GLOBAL))
+
+
+@pytest.fixture
+def people(app, world):
+    return add_people(app, world)
 
 
 def _ids(app, world, relation: str) -> dict[str, str]:
@@ -88,7 +112,45 @@ def test_api_endpoints(app, client, world, role, route):
         assert got == expected(action, role, relation), (role, method, template, relation)
 
 
-@pytest.mark.parametrize("route", API_TARGETED + [(m, p, None, None) for m, p in API_GLOBAL],
+def _user_verdict(response) -> str:
+    if response.status_code == 422 and OWN_ACCOUNT_MARK in response.get_json()["error"][
+            "message"]:
+        return "own"
+    return _verdict(response)
+
+
+@pytest.mark.parametrize("actor", USER_ACTORS)
+def test_api_user_endpoints(app, client, people, actor):
+    token = api_token(client, actor)
+    for method, template, body, own in API_USER:
+        for target in USER_TARGETS:
+            user_id = people.users[actor if target == "self" else target]
+            with app.app_context():
+                user = db.session.get(User, user_id)
+                assignment = user.assignments[0].id if user.assignments else 999999
+                ids = {"user": str(user_id), "assignment": str(assignment),
+                       "user_unit": str(user.unit_id or people.units["C11"])}
+            got = _user_verdict(_call(client, method, _fill(template, ids), _fill(body, ids),
+                                      token))
+            want = expected_user(actor, target, own)
+            if target == "no.unit.no.role" and "{assignment}" in template and want == "allow":
+                want = "404"  # nothing to revoke
+            assert got == want, (actor, method, template, target)
+
+
+@pytest.mark.parametrize("actor", [a for a in USER_ACTORS if a.startswith("tenant_admin")])
+def test_api_user_list_is_whom_one_may_manage(client, people, actor):
+    token = api_token(client, actor)
+    items = _call(client, "GET", "/api/v1/users?limit=100", None, token).get_json()["items"]
+    listed = {item["username"] for item in items}
+    for target in USER_TARGETS:
+        name = actor if target == "self" else target
+        want = expected_user(actor, target, "allow") == "allow"
+        assert (name in listed) is want, (actor, target)
+
+
+@pytest.mark.parametrize("route", API_TARGETED + [(m, p, None, None) for m, p, *_ in API_USER]
+                         + [(m, p, None, None) for m, p in API_GLOBAL],
                          ids=lambda r: f"{r[0]} {r[1]}")
 def test_api_needs_a_token(app, client, world, route):
     method, template, _action, body = route

@@ -3,7 +3,9 @@
 Every page and API endpoint × every role × the relation of the target to the unit where the
 role is held (own, child, grandchild, parent, sibling, other tenant) is compared with the
 decision the table below expects. The table is not derived from policies/: if a policy line
-changes, this test says which decisions moved.
+changes, this test says which decisions moved. User management has its own table
+(MANAGE_USERS: actor × target user, including users who work inside D1 but hold a role outside
+it, users without a work unit, and one's own account).
 """
 
 import re
@@ -116,7 +118,7 @@ def _verdict(response) -> str:
     return "allow"
 
 
-@pytest.mark.parametrize("route", UNIT_PAGES + USER_PAGES, ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("route", UNIT_PAGES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("role", ROLES)
 def test_pages(app, client, world, role, route):
     method, template, action, data = route
@@ -127,6 +129,134 @@ def test_pages(app, client, world, role, route):
         form = {k: _fill(v, world, relation, app) for k, v in (data or {}).items()}
         got = _verdict(_page(client, method, path, form if data is not None else None, token))
         assert got == expected(action, role, relation), (role, method, path, relation)
+
+
+# ---- managing a user is managing all of them ------------------------------------------------
+#
+# A user is managed by whoever manages their work unit AND every unit where they hold a role
+# (authz.may_manage_user; a user without a work unit counts as working at the root). Besides the
+# world's plain members, the targets below work inside D1's subtree but hold a role outside it
+# (or the reverse): D1's admin may not touch them; the root's admin may.
+#
+# target → (work unit, [(role, unit)]); None: no work unit.
+PEOPLE = {
+    "works.c11.admin.tb": ("C11", [("tenant_admin", "TB")]),   # the take-over of issue 11
+    "works.c11.viewer.d2": ("C11", [("viewer", "C11"), ("viewer", "D2")]),
+    "works.d2.staff.c11": ("D2", [("staff", "C11")]),
+    "no.unit.viewer.c11": (None, [("viewer", "C11")]),
+    "no.unit.no.role": (None, []),
+}
+USER_TARGETS = ("member.d1", "member.c11", "member.b111", "member.tb", "member.d2",
+                "member.hc1", "works.c11.admin.tb", "works.c11.viewer.d2", "works.d2.staff.c11",
+                "no.unit.viewer.c11", "no.unit.no.role", "self")
+USER_ACTORS = ("tenant_admin.d1", "tenant_admin.tb", "approver.d1", "staff.d1", "viewer.d1",
+               "norole.d1", "approver.tb", "tenant_admin.hy")
+# One letter per target, in USER_TARGETS order: Y = may manage, N = 403, 4 = 404 (another
+# tenant), S = their own account (managed, but the role, password and lock actions are refused
+# with 422, see OWN_ACCOUNT).
+MANAGE_USERS = {
+    "tenant_admin.d1": "YYYNN4NNNNNS",
+    "tenant_admin.tb": "YYYYY4YYYYYS",
+    "approver.d1":     "NNNNN4NNNNNN",
+    "staff.d1":        "NNNNN4NNNNNN",
+    "viewer.d1":       "NNNNN4NNNNNN",
+    "norole.d1":       "NNNNN4NNNNNN",
+    "approver.tb":     "NNNNN4NNNNNN",
+    "tenant_admin.hy": "44444Y44444S",
+}
+# What one's own account answers on each page ("own": 422 with the reason, nothing changed).
+OWN_ACCOUNT_PAGES = {
+    ("GET", "/users/{user}"): "allow",
+    ("POST", "/users/{user}/lock"): "own",
+    ("POST", "/users/{user}/unlock"): "allow",   # one is not locked while logged in: no change
+    ("POST", "/users/{user}/password"): "own",
+    ("POST", "/users/{user}/email"): "allow",
+    ("POST", "/users/{user}/roles"): "own",
+    ("POST", "/users/{user}/roles/{assignment}/delete"): "own",
+}
+OWN_ACCOUNT_MARK = "không thể tự"   # in every own-account refusal (Vietnamese pages)
+
+
+def expected_user(actor: str, target: str, own: str) -> str:
+    letter = MANAGE_USERS[actor][USER_TARGETS.index(target)]
+    return {"Y": "allow", "N": "403", "4": "404", "S": own}[letter]
+
+
+@pytest.fixture
+def people(app, world):
+    return add_people(app, world)
+
+
+def add_people(app, world):
+    """The world, plus the PEOPLE targets (created through the services)."""
+    from lhpn.accounts import services as accounts
+    from tests import factories
+
+    with app.app_context():
+        for name, (work, roles) in PEOPLE.items():
+            user = accounts.create_user(
+                None, tenant_id=world.tenants["TB"], username=name, password=factories.PASSWORD,
+                unit=db.session.get(Unit, world.units[work]) if work else None)
+            for role, code in roles:
+                accounts.assign_role(None, user, role, db.session.get(Unit, world.units[code]))
+            world.users[name] = user.id
+        db.session.commit()
+    return world
+
+
+def _target_id(people, actor: str, target: str) -> int:
+    return people.users[actor if target == "self" else target]
+
+
+@pytest.mark.parametrize("actor", USER_ACTORS)
+def test_the_user_rule_and_its_list_twin_follow_the_table(ctx, people, actor):
+    user = db.session.get(User, people.users[actor])
+    listed = set(db.session.scalars(
+        db.select(User.id).where(authz.manageable_users(user))))
+    for target in USER_TARGETS:
+        other = db.session.get(User, _target_id(people, actor, target))
+        want = expected_user(actor, target, "allow") == "allow"
+        assert authz.may_manage_user(user, other) is want, (actor, target)
+        assert (other.id in listed) is want, (actor, target, "list")
+        own = target == "self"
+        for rule in (authz.may_change_roles_of, authz.may_reset_password_of, authz.may_lock):
+            assert rule(user, other) is (want and not own), (actor, target, rule.__name__)
+
+
+def _user_verdict(response) -> str:
+    if response.status_code == 422 and OWN_ACCOUNT_MARK in response.get_data(as_text=True):
+        return "own"
+    return _verdict(response)
+
+
+@pytest.mark.parametrize("route", USER_PAGES, ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("actor", USER_ACTORS)
+def test_user_pages(app, client, people, actor, route):
+    method, template, _action, data = route
+    assert login(client, actor).status_code == 302
+    token = csrf_token(client, "/account")
+    for target in USER_TARGETS:
+        user_id = _target_id(people, actor, target)
+        with app.app_context():
+            assignments = db.session.get(User, user_id).assignments
+            assignment_id = assignments[0].id if assignments else 999999
+        path = template.replace("{user}", str(user_id)).replace("{assignment}",
+                                                                str(assignment_id))
+        got = _user_verdict(_page(client, method, path, data, token))
+        want = expected_user(actor, target, OWN_ACCOUNT_PAGES[(method, template)])
+        if target == "no.unit.no.role" and "{assignment}" in template and want == "allow":
+            want = "404"  # nothing to revoke
+        assert got == want, (actor, method, path, target)
+
+
+@pytest.mark.parametrize("actor", [a for a in USER_ACTORS if a.startswith("tenant_admin")])
+def test_the_user_list_page_shows_whom_one_may_manage(app, client, people, actor):
+    assert login(client, actor).status_code == 302
+    html = client.get("/users/").get_data(as_text=True)
+    for target in USER_TARGETS:
+        name = actor if target == "self" else target
+        shown = f">{name}</a>" in html
+        assert shown is (expected_user(actor, target, "allow") == "allow"), (actor, target)
 
 
 @pytest.mark.parametrize("route", UNIT_PAGES + USER_PAGES, ids=lambda r: f"{r[0]} {r[1]}")

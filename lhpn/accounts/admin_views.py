@@ -26,8 +26,9 @@ def _require_admin() -> None:
 
 
 def _load_user(user_id: int):
+    """Another tenant's user is 404; a user one may not wholly manage is 403."""
     user = services.get_user(current_user.tenant_id, user_id)
-    services.require_manage_user(current_user, user)
+    authz.require_manage_user(current_user, user)
     return user
 
 
@@ -83,13 +84,23 @@ def new():
 @bp.route("/<int:user_id>")
 @login_required
 def detail(user_id: int):
-    user = _load_user(user_id)
+    return _render_detail(_load_user(user_id))
+
+
+def _render_detail(user, status: int = 200):
+    """The user's page; it offers only what the rules will allow (not, on one's own account,
+    the role and password forms)."""
     role_form = AssignRoleForm()
     role_form.role.choices = [(r, role_label(r)) for r in ROLES]
     role_form.unit_id.choices = _managed_unit_choices()
-    return render_template("users/detail.html", user=user, role_form=role_form,
-                           reset_form=ResetPasswordForm(),
-                           email_form=EmailForm(email=user.email or ""))
+    return render_template(
+        "users/detail.html", user=user, role_form=role_form, reset_form=ResetPasswordForm(),
+        email_form=EmailForm(email=user.email or ""),
+        own_account=authz.is_own_account(current_user, user),
+        may_change_roles=authz.may_change_roles_of(current_user, user),
+        may_reset_password=authz.may_reset_password_of(current_user, user),
+        may_lock=authz.may_lock(current_user, user),
+    ), status
 
 
 def _done(user_id: int, message: str):
@@ -99,9 +110,10 @@ def _done(user_id: int, message: str):
 
 
 def _failed(user_id: int, exc: DomainError):
+    """Refused: nothing is kept; the user's page again, with the reason, as 422."""
     db.session.rollback()
     flash(exc.message, "error")
-    return redirect(url_for("users.detail", user_id=user_id))
+    return _render_detail(_load_user(user_id), 422)
 
 
 @bp.route("/<int:user_id>/lock", methods=["POST"])
@@ -129,6 +141,7 @@ def reset_password(user_id: int):
     user = _load_user(user_id)
     form = ResetPasswordForm()
     try:
+        authz.require_reset_password_of(current_user, user)
         if not form.validate_on_submit():
             raise DomainError(_("Hãy nhập mật khẩu mới."))
         services.reset_password(current_user, user, form.password.data)
@@ -157,6 +170,7 @@ def assign(user_id: int):
     user = _load_user(user_id)
     form = AssignRoleForm()
     try:
+        authz.require_change_roles_of(current_user, user)
         if not form.validate_on_submit():
             raise DomainError(_("Hãy chọn vai trò và đơn vị."))
         unit = load_unit(form.unit_id.data, "manage")
@@ -173,6 +187,7 @@ def revoke(user_id: int, assignment_id: int):
     assignment = services.get_assignment(user, assignment_id)
     authz.require(current_user, "manage", assignment.unit)
     try:
+        authz.require_change_roles_of(current_user, user)
         services.revoke_role(current_user, assignment)
     except DomainError as exc:
         return _failed(user_id, exc)

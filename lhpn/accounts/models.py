@@ -19,7 +19,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
-    # The unit the person works at; an admin manages the users of the units it manages.
+    # The unit the person works at. An admin manages a user when it manages this unit and every
+    # unit where the user holds a role (authz.may_manage_user).
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")

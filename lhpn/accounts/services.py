@@ -54,25 +54,13 @@ def get_assignment(user: User, assignment_id: object) -> RoleAssignment:
 
 
 def managed_users(actor: User, q: str | None = None):
-    """Users whose unit the actor may manage."""
-    stmt = select(User).where(
-        User.tenant_id == actor.tenant_id,
-        User.unit_id.in_(authz.reachable_unit_ids(actor, "manage")),
-    )
+    """The users the actor may manage (``authz.manageable_users``), for the lists."""
+    stmt = select(User).where(authz.manageable_users(actor))
     if q:
         text = nfc(q).lower()
         stmt = stmt.where(func.lower(User.username).contains(text, autoescape=True)
                           | func.lower(User.full_name).contains(text, autoescape=True))
     return stmt.order_by(User.username)
-
-
-def can_manage_user(actor: User, user: User) -> bool:
-    return user.unit is not None and authz.can(actor, "manage", user.unit)
-
-
-def require_manage_user(actor: User, user: User) -> None:
-    if not can_manage_user(actor, user):
-        raise authz.Forbidden("manage")
 
 
 # ---- passwords ----------------------------------------------------------------------------
@@ -97,7 +85,10 @@ def change_password(user: User, old: str, new: str) -> None:
     record("user.change_password", "user", user.id, actor=user, summary=user.username)
 
 
-def reset_password(actor: User, user: User, new: str) -> None:
+def reset_password(actor: User | None, user: User, new: str) -> None:
+    """An administrator sets someone else's password (their own: ``change_password``)."""
+    if actor is not None:
+        authz.require_reset_password_of(actor, user)
     user.password_hash = hash_password(check_password_rules(new, user.username))
     user.must_change_password = True
     end_all_sessions(user)
@@ -153,8 +144,10 @@ def create_user(
 
 
 def set_locked(actor: User | None, user: User, locked: bool) -> User:
-    if actor is not None and actor.id == user.id and locked:
-        raise DomainError(_("Bạn không thể tự khóa tài khoản của mình."))
+    if actor is not None and locked:
+        authz.require_lock(actor, user)
+    elif actor is not None:
+        authz.require_manage_user(actor, user)
     if user.locked != locked:
         user.locked = locked
         user.failed_logins = 0
@@ -167,6 +160,8 @@ def set_locked(actor: User | None, user: User, locked: bool) -> User:
 
 
 def set_full_name(actor: User | None, user: User, full_name: str | None) -> User:
+    if actor is not None:
+        authz.require_manage_user(actor, user)
     full_name = nfc(full_name)
     if len(full_name) > 200:
         raise DomainError(_("Họ tên dài quá 200 ký tự."), "full_name")
@@ -189,6 +184,8 @@ def clean_email(email: str | None) -> str | None:
 
 
 def set_email(actor: User | None, user: User, email: str | None) -> User:
+    if actor is not None:
+        authz.require_manage_user(actor, user)
     email = clean_email(email)
     if email != user.email:
         old = user.email
@@ -199,10 +196,16 @@ def set_email(actor: User | None, user: User, email: str | None) -> User:
 
 
 def assign_role(actor: User | None, user: User, role: str | None, unit: Unit) -> RoleAssignment:
+    """Grant ``role`` at ``unit``: the actor may change the user's roles (not their own) and
+    manages ``unit``. ``actor`` None is the command line or a loader."""
+    if actor is not None:
+        authz.require_change_roles_of(actor, user)
     if role not in ROLES:
         raise DomainError(_("Vai trò không hợp lệ."), "role")
     if unit.tenant_id != user.tenant_id:
         raise NotFound(_("Không tìm thấy đơn vị."))
+    if actor is not None:
+        authz.require(actor, "manage", unit)
     if unit.closed:
         raise DomainError(_("Không thể phân quyền tại đơn vị đã giải thể."), "unit_id")
     for existing in user.assignments:
@@ -220,8 +223,11 @@ def assign_role(actor: User | None, user: User, role: str | None, unit: Unit) ->
 
 def revoke_role(actor: User | None, assignment: RoleAssignment) -> None:
     user = assignment.user
-    if actor is not None and actor.id == user.id and assignment.role == "tenant_admin":
-        raise DomainError(_("Bạn không thể tự thu hồi quyền quản trị của mình."))
+    if actor is not None:
+        authz.require_change_roles_of(actor, user)
+        # Implied by the line above (a manageable user's roles are all in reach); kept so the
+        # rule "revoking needs the assignment's unit" stands on its own.
+        authz.require(actor, "manage", assignment.unit)
     record("role.revoke", "user", user.id, actor=actor, tenant_id=user.tenant_id,
            summary=f"{user.username}: {role_label(assignment.role)} @ {assignment.unit.name}",
            role=assignment.role, unit_id=assignment.unit_id, assignment_id=assignment.id)

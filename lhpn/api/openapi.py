@@ -530,7 +530,8 @@ def _paths() -> dict:
                                ("200", unit), errors="400 403 404 422", body="UnitMove"),
         },
         "/users": {
-            "get": _operation("Người dùng thuộc các đơn vị người gọi quản lý.",
+            "get": _operation("Người dùng người gọi quản lý được: đơn vị công tác và mọi vai "
+                              "trò của họ đều trong phạm vi quản lý của người gọi.",
                               ("200", _schema("UserList")), errors="403 422",
                               params=("q", "limit", "offset")),
             "post": _operation("Tạo người dùng; họ phải đổi mật khẩu khi đăng nhập trang web.",
@@ -546,13 +547,15 @@ def _paths() -> dict:
         },
         "/users/{user_id}/roles": {
             "parameters": [_ref("parameters", "user_id")],
-            "post": _operation("Phân vai trò tại một đơn vị người gọi quản lý.",
+            "post": _operation("Phân vai trò tại một đơn vị người gọi quản lý. Không ai tự "
+                               "phân vai trò cho mình (422).",
                                ("201", _schema("RoleAssignment")),
                                errors="400 403 404 409 422", body="NewRoleAssignment"),
         },
         "/users/{user_id}/roles/{assignment_id}": {
             "parameters": [_ref("parameters", "user_id"), _ref("parameters", "assignment_id")],
-            "delete": _operation("Thu hồi vai trò.", ("204", None), errors="403 404 422"),
+            "delete": _operation("Thu hồi vai trò. Không ai tự thu hồi vai trò của mình (422).",
+                                 ("204", None), errors="403 404 422"),
         },
         **_plan_paths(),
         **_report_paths(),

@@ -26,8 +26,9 @@ def _require_admin() -> None:
 
 
 def _load_user(user_id: int) -> User:
+    """Another tenant's user is 404; a user the caller may not wholly manage is 403."""
     user = services.get_user(caller().tenant_id, user_id)
-    services.require_manage_user(caller(), user)
+    authz.require_manage_user(caller(), user)
     return user
 
 
@@ -93,6 +94,8 @@ def update_user(user_id: int) -> Response:
 @bp.post(f"/users/<{ID}:user_id>/roles")
 def assign_role(user_id: int) -> Response:
     user = _load_user(user_id)
+    # Never one's own roles (422), whatever the body says.
+    authz.require_change_roles_of(caller(), user)
     data = json_object(required=("role", "unit_id"))
     role, unit_id = text_field(data, "role"), id_field(data, "unit_id")
     # Granting a role at a unit is managing that unit, wherever the user works.
@@ -107,6 +110,7 @@ def revoke_role(user_id: int, assignment_id: int) -> Response:
     user = _load_user(user_id)
     assignment = services.get_assignment(user, assignment_id)
     authz.require(caller(), "manage", assignment.unit)
+    authz.require_change_roles_of(caller(), user)
     services.revoke_role(caller(), assignment)
     db.session.commit()
     return no_content()
