@@ -100,15 +100,31 @@ def period_of(template: ReportTemplate, code: object) -> tuple[P.Period, date]:
     if template.period_type == "adhoc" and code:
         # An ad hoc report names its own occasion; it is due at once.
         today = utcnow().date()
-        if len(code) > 40 or not all(ch.isalnum() or ch in "-_." for ch in code):
-            raise DomainError(_("Mã kỳ báo cáo đột xuất gồm chữ, số, dấu gạch (tối đa 40)."),
-                              "period")
+        if not P.is_own_code(code):
+            raise _not_canonical(template, code) or DomainError(_(
+                "Mã kỳ báo cáo đột xuất gồm chữ cái không dấu, chữ số, dấu gạch ngang, gạch "
+                "dưới, dấu chấm (tối đa 40 ký tự)."), "period")
         return P.Period(code, today, today), today
     period = P.parse(code, template.period_type, template.cutoff_day)
     if period is None:
-        raise DomainError(_("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code),
-                          "period")
+        raise _not_canonical(template, code) or DomainError(
+            _("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code), "period")
     return period, P.due_date(period, template.due_day, template.due_months_after)
+
+
+def _not_canonical(template: ReportTemplate, code: str) -> DomainError | None:
+    """A code that would be valid written in ASCII digits without spaces (a full-width or
+    Arabic-Indic digit, a trailing line break) is refused with the right spelling: one period
+    has one code, or a second report could stand beside the first."""
+    spelling = P.canonical_spelling(code)
+    valid = (any(tp.code == spelling for tp in template.periods)
+             or (template.period_type == "adhoc" and P.is_own_code(spelling))
+             or P.parse(spelling, template.period_type) is not None)
+    if spelling == code or not valid:
+        return None
+    return DomainError(_("Mã kỳ “%(code)s” có chữ số hoặc ký tự không chuẩn; hãy viết "
+                         "“%(spelling)s” (chữ số thường, không dấu cách).", code=code,
+                         spelling=spelling), "period")
 
 
 def period_label(template: ReportTemplate, code: str) -> str:
@@ -393,6 +409,9 @@ def submit_report(actor, report: Report, version: object | None = None) -> Repor
     require_enter(actor, report.unit)
     if version is not None:
         check_version(report, version)
+    # A report set aside under a stand-in period (a duplicate found when codes were made
+    # canonical) cannot go back into the totals.
+    period_of(report.template, report.period)
     missing = missing_required(report)
     if missing and report.status in ("draft", "returned"):
         raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(codes)s. Nhập giá trị, hoặc đánh "

@@ -176,7 +176,8 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
 def open_():
     unit = load_unit(request.form.get("unit"), "view")
     template = reports.get_template(current_user.tenant_id, request.form.get("template", ""))
-    period = (request.form.get("period") or "").strip()
+    # Not stripped: a code is taken exactly as sent (the service refuses other spellings).
+    period = request.form.get("period") or ""
     try:
         report = reports.open_report(current_user, unit, template, period)
         db.session.commit()
