@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lhpn import authz
@@ -23,7 +24,7 @@ from lhpn.reports import periods as P
 from lhpn.reports.catalogue import STARTER_TEMPLATES
 from lhpn.reports.models import Report, ReportTemplate, ReportValue, TemplateItem, TemplatePeriod
 from lhpn.tenants.models import Tenant
-from lhpn.text import nfc
+from lhpn.text import clean_text, nfc
 from lhpn.units.models import Unit
 from lhpn.workflow.engine import Transition, Workflow, is_current
 
@@ -36,6 +37,12 @@ WORKFLOW = Workflow("report", {
 # A denominator that moves more than this share from the unit's last report is worth a look.
 DENOMINATOR_DRIFT = Decimal("0.2")
 MAX_TEXT = 20_000
+# Counts and decimals are below 10^12 (report_values.number is NUMERIC(18, 4)); a rate's parts
+# are stored in 32-bit integer columns.
+MAX_NUMBER = Decimal("1e12")
+MAX_RATE_PART = 2**31 - 1
+NARRATIVE_LABELS = {"results": _l("Kết quả"), "shortcomings": _l("Tồn tại, hạn chế"),
+                    "proposals": _l("Đề xuất, kiến nghị")}
 
 
 # ---- forms -----------------------------------------------------------------------------------
@@ -301,7 +308,7 @@ def _value_row(indicator: Indicator, raw: object) -> ReportValue:
     else:
         if not isinstance(raw, str):
             raise DomainError(_("%(c)s: hãy nhập văn bản.", c=code), code)
-        row.text = nfc(raw.replace("\x00", ""))[:MAX_TEXT]
+        row.text = clean_text(raw, code, code)[:MAX_TEXT]
     return row
 
 
@@ -353,7 +360,7 @@ def save_report(actor, report: Report, values: object, version: object, *,
         text = (narrative or {}).get(field, getattr(report, field))
         if not isinstance(text, str):
             raise DomainError(_("Phần tường thuật phải là văn bản."), field)
-        texts[field] = nfc(text.replace("\x00", ""))[:MAX_TEXT]
+        texts[field] = clean_text(text, str(NARRATIVE_LABELS[field]), field)[:MAX_TEXT]
     for field, text in texts.items():
         setattr(report, field, text)
     if nothing_to_report is not None:
