@@ -144,7 +144,11 @@ def _decimal(value: object, name: str) -> Decimal:
         raise DomainError(_("Giá trị chỉ tiêu phải là số."), name) from None
     if not number.is_finite() or number < 0 or number >= Decimal("1e12"):
         raise DomainError(_("Giá trị chỉ tiêu phải là số không âm."), name)
-    return number.quantize(Decimal("0.01"))
+    number = number.quantize(Decimal("0.01"))
+    # plan_targets.value is NUMERIC(14, 2): 999999999999.999 rounds up past what it holds.
+    if number >= Decimal("1e12"):
+        raise DomainError(_("Giá trị chỉ tiêu phải nhỏ hơn 1.000.000.000.000."), name)
+    return number
 
 
 def _year(value: object) -> int:

@@ -247,7 +247,7 @@ def _count(value: object, code: str) -> Decimal:
     except (InvalidOperation, ValueError):
         raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code) from None
     if not number.is_finite() or number < 0 or number != number.to_integral_value() \
-            or number >= Decimal("1e12"):
+            or number >= MAX_NUMBER:
         raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code)
     return number
 
@@ -259,7 +259,7 @@ def _decimal(value: object, code: str) -> Decimal:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e12"):
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
         raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code)
     return number.quantize(Decimal("0.0001"))
 
@@ -280,6 +280,9 @@ def _rate(value: object, code: str) -> tuple[int, int]:
                             c=code), code)
     numerator = int(_count(value.get("numerator"), code))
     denominator = int(_count(value.get("denominator"), code))
+    if max(numerator, denominator) > MAX_RATE_PART:
+        raise DomainError(_("%(c)s: tử số và mẫu số tối đa %(max)s.", c=code,
+                            max=f"{MAX_RATE_PART:,}".replace(",", ".")), code)
     if numerator > denominator:
         raise DomainError(_("%(c)s: tử số (%(n)d) không được lớn hơn mẫu số (%(d)d).",
                             c=code, n=numerator, d=denominator), code)

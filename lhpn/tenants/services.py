@@ -30,6 +30,8 @@ def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
         raise DomainError(_("Mã tỉnh chỉ gồm chữ cái không dấu, số, gạch ngang (tối đa 32 ký tự)."))
     if not name:
         raise DomainError(_("Tên tỉnh không được để trống."))
+    if len(name) > 200:
+        raise DomainError(_("Tên tỉnh dài quá 200 ký tự."), "name")
     levels = [lv.strip() for lv in levels if lv.strip()]
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:

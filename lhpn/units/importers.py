@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from lhpn import authz
 from lhpn.accounts.models import User
 from lhpn.audit.services import record
-from lhpn.errors import DomainError, NotFound
+from lhpn.errors import DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import LEVELS, Tenant
@@ -567,11 +567,8 @@ def create_batch(actor: User, filename: str | None, data: bytes) -> ImportBatch:
 
 def get_batch(tenant_id: int | None, batch_id: object) -> ImportBatch:
     """Tenant-scoped getter: another tenant's batch is not found."""
-    try:
-        key = int(batch_id)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(_("Không tìm thấy lần nhập.")) from None
-    batch = db.session.get(ImportBatch, key)
+    key = as_id(batch_id)
+    batch = db.session.get(ImportBatch, key) if key is not None else None
     if batch is None or tenant_id is None or batch.tenant_id != tenant_id:
         raise NotFound(_("Không tìm thấy lần nhập."))
     return batch
