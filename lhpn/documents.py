@@ -16,6 +16,8 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from lhpn.text import xml_safe
+
 FONT = "Times New Roman"
 
 # Page and column geometry (A4; margins within the decree's ranges).
@@ -77,9 +79,9 @@ def page_setup(doc: DocxDocument, *, title: str, subject: str, author: str,
     _language(rpr)
 
     props = doc.core_properties
-    props.title = title
-    props.subject = subject
-    props.author = props.last_modified_by = author
+    props.title = xml_safe(title)
+    props.subject = xml_safe(subject)
+    props.author = props.last_modified_by = xml_safe(author)
     props.language = "vi-VN"
     props.comments = props.keywords = props.category = ""
     props.created = props.modified = created
@@ -189,7 +191,9 @@ def paragraph(container, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = Tru
 
 def run(container: Paragraph, text: str, *, size: float | None = None, bold: bool = False,
         italic: bool = False):
-    added = container.add_run(text)
+    """A run of text; characters a Word file cannot hold (from data stored before control
+    characters were refused) are left out rather than failing the whole document."""
+    added = container.add_run(xml_safe(text))
     _fonts(added._r.get_or_add_rPr())
     if size:
         added.font.size = Pt(size)

@@ -30,6 +30,9 @@ def as_id(value: object) -> int | None:
     """A database id from user input, or None (so an absurd id is "not found", never a 500)."""
     if isinstance(value, bool):
         return None
+    # int() also reads " 7", "1_0" and other scripts' digits ("٣"): an id is ASCII digits only.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 10):
+        return None
     try:
         key = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):

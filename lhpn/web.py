@@ -2,15 +2,17 @@
 language; security headers; error pages."""
 
 from flask import Flask, abort, g, has_request_context, jsonify, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from lhpn import authz
 from lhpn.audit.services import client_ip
-from lhpn.errors import DomainError
+from lhpn.errors import MAX_ID, DomainError
 from lhpn.extensions import db, login_manager
 from lhpn.tenancy import set_current_tenant
 
@@ -19,6 +21,63 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# Request bodies nest a few levels (a plan's targets); far deeper JSON is an attack on the
+# parser or on code that walks the value.
+MAX_JSON_DEPTH = 32
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in every route: ASCII digits naming at most a 32-bit id. Ids are 32-bit
+    integers on PostgreSQL; a larger number in a URL cannot name anything, so it fails
+    routing (404) instead of reaching the database as an out-of-range error."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class JSONTooDeep(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Every JSON body is read through here (``request.get_json``): nesting deeper than
+    MAX_JSON_DEPTH is a 400 with a message, never a RecursionError (a 500). The error is not a
+    ValueError, so even ``get_json(silent=True)`` reports it."""
+
+    def loads(self, s, **kwargs):
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError:
+            raise _too_deep() from None
+        # Fewer brackets than the limit cannot nest deeper than it: most bodies stop here.
+        opening = ("[", "{") if isinstance(s, str) else (b"[", b"{")
+        if s.count(opening[0]) + s.count(opening[1]) > MAX_JSON_DEPTH and _deeper_than(
+                data, MAX_JSON_DEPTH):
+            raise _too_deep()
+        return data
+
+
+def _too_deep() -> JSONTooDeep:
+    return JSONTooDeep(_("Dữ liệu JSON lồng nhau quá sâu (tối đa %(n)d cấp).", n=MAX_JSON_DEPTH))
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (walked without recursion)."""
+    stack = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, dict | list))
+    return False
 
 
 def is_api_request() -> bool:
@@ -49,6 +108,9 @@ def _load_user(req):
 def init_request_context(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    # Before any blueprint adds its routes: rules pick their converter when added.
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = BoundedJSONProvider(app)
 
     @app.before_request
     def _refuse_nul_characters() -> None:

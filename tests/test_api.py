@@ -892,7 +892,7 @@ def test_another_tenants_ids_are_not_found(app, api, world, method, template, bo
 # ---- malformed input never breaks anything ---------------------------------------------------
 
 ODD_VALUES = [None, 0, -1, 1.5, True, False, [], {}, "", "   ", "\x00", "a\x00b", "\ud800",
-              10**20, "x" * 5000, "Tên có dấu", "9"]
+              "a\x1bb", "\x0b", 10**20, "x" * 5000, "Tên có dấu", "9"]
 
 
 def write_calls(world) -> list[tuple[str, str, dict]]:

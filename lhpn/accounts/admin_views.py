@@ -13,6 +13,7 @@ from lhpn.accounts.models import ROLES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import level_label, role_label
+from lhpn.params import page_number
 from lhpn.units.models import Unit
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -47,7 +48,7 @@ def _managed_unit_choices(limit_level: bool = False) -> list[tuple[int, str]]:
 def index():
     _require_admin()
     q = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     stmt = services.managed_users(current_user, q or None)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     users = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()

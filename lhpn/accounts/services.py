@@ -21,7 +21,7 @@ from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import role_label
-from lhpn.text import nfc
+from lhpn.text import clean_line, nfc
 from lhpn.units.models import Unit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -117,7 +117,7 @@ def create_user(
               "hoặc gạch dưới."),
             "username",
         )
-    full_name = nfc(full_name)
+    full_name = clean_line(full_name, _("Họ tên"), "full_name")
     if len(full_name) > 200:
         raise DomainError(_("Họ tên dài quá 200 ký tự."), "full_name")
     password = check_password_rules(password, username)
@@ -162,7 +162,7 @@ def set_locked(actor: User | None, user: User, locked: bool) -> User:
 def set_full_name(actor: User | None, user: User, full_name: str | None) -> User:
     if actor is not None:
         authz.require_manage_user(actor, user)
-    full_name = nfc(full_name)
+    full_name = clean_line(full_name, _("Họ tên"), "full_name")
     if len(full_name) > 200:
         raise DomainError(_("Họ tên dài quá 200 ký tự."), "full_name")
     if full_name != user.full_name:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from lhpn.api.plumbing import MAX_ID
 from lhpn.errors import DomainError
+from lhpn.params import query_int
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -98,27 +99,12 @@ def query_text(name: str) -> str | None:
     return value
 
 
-def _query_number(name: str, low: int, high: int) -> int | None:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return None
-    # The length check comes first: int() refuses numbers of thousands of digits.
-    well_formed = raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))
-    if not well_formed or not low <= int(raw) <= high:
-        raise DomainError(
-            _("Tham số %(name)s phải là số nguyên từ %(low)d đến %(high)d.", name=name,
-              low=low, high=high),
-            name,
-        )
-    return int(raw)
-
-
 def query_id(name: str) -> int | None:
-    return _query_number(name, 1, MAX_ID)
+    return query_int(name, 1, MAX_ID)
 
 
 def page() -> tuple[int, int]:
     """(limit, offset) from ?limit= and ?offset=; lists are ordered, so pages are stable."""
-    limit = _query_number("limit", 1, MAX_LIMIT)
-    offset = _query_number("offset", 0, MAX_ID)
+    limit = query_int("limit", 1, MAX_LIMIT)
+    offset = query_int("offset", 0, MAX_ID)
     return (DEFAULT_LIMIT if limit is None else limit), (offset or 0)

@@ -16,11 +16,11 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
 from lhpn.api.payload import (
-    _query_number,
     id_field,
     json_object,
     page,
     query_id,
+    query_int,
     query_text,
     text_field,
 )
@@ -255,7 +255,7 @@ def _load_plan(plan_id: int, action: str) -> Plan:
 @bp.get("/plans")
 def list_plans() -> Response:
     limit, offset = page()
-    unit_id, year = query_id("unit_id"), _query_number("year", 2000, 2100)
+    unit_id, year = query_id("unit_id"), query_int("year", 2000, 2100)
     status = query_text("status")
     if status is not None and status not in STATUSES:
         raise DomainError(_("Tham số %(name)s phải là một trong: %(values)s.", name="status",

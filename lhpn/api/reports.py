@@ -15,12 +15,12 @@ from lhpn.access import load_unit
 from lhpn.accounts.models import User
 from lhpn.api import bp
 from lhpn.api.payload import (
-    _query_number,
     _storable,
     id_field,
     json_object,
     page,
     query_id,
+    query_int,
     query_text,
     text_field,
 )
@@ -212,7 +212,7 @@ def get_template(code: str) -> Response:
 
 @bp.get("/calendar")
 def calendar() -> Response:
-    year = _query_number("year", 2000, 2100) or utcnow().year
+    year = query_int("year", 2000, 2100) or utcnow().year
     unit = _calendar_unit(caller())
     return jsonify(items=[_calendar_entry(due) for due in services.calendar_for(unit, year)])
 

@@ -6,6 +6,7 @@ from lhpn import authz
 from lhpn.audit.models import AuditEntry
 from lhpn.audit.services import entries_for_tenant
 from lhpn.extensions import db
+from lhpn.params import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
@@ -21,7 +22,7 @@ def index():
     authz.require(current_user, "manage", root)
     action = request.args.get("action") or None
     q = (request.args.get("q") or "").strip() or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     stmt = entries_for_tenant(current_user.tenant_id, action=action, q=q)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     entries = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()

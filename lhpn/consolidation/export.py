@@ -14,7 +14,6 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -28,6 +27,7 @@ from lhpn.plans.forms import TARGET_KIND_LABELS
 from lhpn.plans.wording import ISSUER, MOTTO, NBSP, ON_BEHALF, RECEIVED_BY, target_sentence
 from lhpn.reports.models import TemplateItem
 from lhpn.reports.services import period_label
+from lhpn.text import xml_safe
 
 # ---- Excel ---------------------------------------------------------------------------------
 
@@ -41,9 +41,9 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 def consolidation_xlsx(result: Consolidation) -> bytes:
     wb = Workbook()
     title = _xlsx_title(result)
-    wb.properties.title = title
-    wb.properties.subject = result.template.name
-    wb.properties.creator = result.unit.name
+    wb.properties.title = xml_safe(title)
+    wb.properties.subject = xml_safe(result.template.name)
+    wb.properties.creator = xml_safe(result.unit.name)
     wb.properties.language = "vi-VN"
     _figures_sheet(wb.active, result, title)
     _children_sheet(wb.create_sheet(), result, title)
@@ -201,7 +201,7 @@ def _write(cell, value):
     if value is None:
         return cell
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        text = xml_safe(value)
         if len(text) > MAX_CELL:
             text = text[:MAX_CELL - 1] + "…"
         cell.value = text

@@ -148,8 +148,8 @@ def _add_statements(dialect: str):
 
 def year_of(report: Report) -> int | None:
     """The year whose totals the report also adds to, for forms that split the year."""
-    if report.template.period_type in SPLIT_YEAR_TYPES and report.period[:4].isdigit():
-        return int(report.period[:4])
+    if report.template.period_type in SPLIT_YEAR_TYPES:
+        return P.year_of(report.period, report.template.period_type)
     return None
 
 

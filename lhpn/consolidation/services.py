@@ -254,9 +254,9 @@ def _core(stmt):
 
 def whole_year(template: ReportTemplate, codes: list[str]) -> int | None:
     """The year, when ``codes`` are every period of one year of a form that splits the year."""
-    if template.period_type not in SPLIT_YEAR_TYPES or not codes[0][:4].isdigit():
+    year = P.year_of(codes[0], template.period_type)
+    if template.period_type not in SPLIT_YEAR_TYPES or year is None:
         return None
-    year = int(codes[0][:4])
     listed = P.periods_of_year(template.period_type, year, template.cutoff_day)
     return year if codes == [p.code for p in listed] else None
 

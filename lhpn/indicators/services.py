@@ -10,9 +10,9 @@ from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.catalogue import STARTER
 from lhpn.indicators.models import AGGREGATIONS, KINDS, Indicator
-from lhpn.text import nfc
+from lhpn.text import clean_line, clean_text, nfc
 
-CODE_RE = re.compile(r"^[A-Z0-9_]{2,40}$")
+CODE_RE = re.compile(r"[A-Z0-9_]{2,40}")
 
 
 def seed_catalogue(tenant_id: int) -> int:
@@ -71,8 +71,10 @@ def _check(name: str, kind: str, aggregation: str) -> None:
 
 def create_indicator(actor, tenant_id: int, *, code: str, name: str, kind: str,
                      aggregation: str, unit_label: str = "", description: str = "") -> Indicator:
-    code, name = nfc(code).upper(), nfc(name)
-    if not CODE_RE.match(code):
+    code, name = nfc(code).upper(), clean_line(name, _("Tên chỉ tiêu"), "name")
+    unit_label = clean_line(unit_label, _("Đơn vị tính"), "unit_label")
+    description = clean_text(description, _("Mô tả"), "description")
+    if not CODE_RE.fullmatch(code):
         raise DomainError(_("Mã chỉ tiêu gồm 2–40 chữ in hoa không dấu, số hoặc dấu gạch dưới."),
                           "code")
     _check(name, kind, aggregation)
@@ -80,8 +82,8 @@ def create_indicator(actor, tenant_id: int, *, code: str, name: str, kind: str,
     if db.session.scalar(taken) is not None:
         raise Conflict(_("Mã chỉ tiêu %(code)s đã có.", code=code), "code")
     indicator = Indicator(tenant_id=tenant_id, code=code, name=name, kind=kind,
-                          aggregation=aggregation, unit_label=nfc(unit_label)[:60],
-                          description=nfc(description))
+                          aggregation=aggregation, unit_label=unit_label[:60],
+                          description=description)
     db.session.add(indicator)
     db.session.flush()
     record("indicator.create", "indicator", indicator.id, actor=actor, tenant_id=tenant_id,
@@ -92,10 +94,12 @@ def create_indicator(actor, tenant_id: int, *, code: str, name: str, kind: str,
 def update_indicator(actor, indicator: Indicator, *, name: str, kind: str, aggregation: str,
                      unit_label: str = "", description: str = "", active: bool = True
                      ) -> Indicator:
-    name = nfc(name)
+    name = clean_line(name, _("Tên chỉ tiêu"), "name")
+    unit_label = clean_line(unit_label, _("Đơn vị tính"), "unit_label")
+    description = clean_text(description, _("Mô tả"), "description")
     _check(name, kind, aggregation)
     indicator.name, indicator.kind, indicator.aggregation = name, kind, aggregation
-    indicator.unit_label, indicator.description = nfc(unit_label)[:60], nfc(description)
+    indicator.unit_label, indicator.description = unit_label[:60], description
     indicator.active = active
     record("indicator.update", "indicator", indicator.id, actor=actor,
            tenant_id=indicator.tenant_id, summary=f"{indicator.code}: {name}")

@@ -20,7 +20,7 @@ from lhpn.labels import level_label
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.plans.models import TARGET_KINDS, Plan, PlanActivity, PlanRequest, PlanTarget
 from lhpn.richtext import clean_source
-from lhpn.text import nfc
+from lhpn.text import clean_line, clean_text, nfc
 from lhpn.units.models import Unit
 from lhpn.workflow.engine import Transition, Workflow, is_current
 
@@ -108,12 +108,13 @@ def can_approve(user, plan: Plan) -> bool:
 
 # ---- validation -------------------------------------------------------------------------------
 
-def _text(value: object, name: str, limit: int, *, required: bool = False, label: str = "") -> str:
+def _text(value: object, name: str, limit: int, *, required: bool = False, label: str = "",
+          multiline: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise DomainError(_("Trường %(f)s phải là văn bản.", f=label or name), name)
-    value = nfc(value.replace("\x00", ""))
+    value = (clean_text if multiline else clean_line)(value, label or name, name)
     if required and not value:
         raise DomainError(_("Hãy nhập %(f)s.", f=label or name), name)
     if len(value) > limit:
@@ -143,7 +144,11 @@ def _decimal(value: object, name: str) -> Decimal:
         raise DomainError(_("Giá trị chỉ tiêu phải là số."), name) from None
     if not number.is_finite() or number < 0 or number >= Decimal("1e12"):
         raise DomainError(_("Giá trị chỉ tiêu phải là số không âm."), name)
-    return number.quantize(Decimal("0.01"))
+    number = number.quantize(Decimal("0.01"))
+    # plan_targets.value is NUMERIC(14, 2): 999999999999.999 rounds up past what it holds.
+    if number >= Decimal("1e12"):
+        raise DomainError(_("Giá trị chỉ tiêu phải nhỏ hơn 1.000.000.000.000."), name)
+    return number
 
 
 def _year(value: object) -> int:
@@ -185,7 +190,8 @@ def _target(unit: Unit, data: TargetInput, index: int) -> PlanTarget:
                      if data.threshold not in (None, "") else Decimal("1.00"))
     return PlanTarget(position=index, indicator=indicator, indicator_id=indicator.id,
                       level=data.level, kind=data.kind, value=value, threshold=threshold,
-                      note=_text(data.note, f"{where}.note", 500))
+                      note=_text(data.note, f"{where}.note", 500,
+                                 label=_("ghi chú của chỉ tiêu thứ %(i)d", i=index + 1)))
 
 
 def _activity(year: int, data: ActivityInput, index: int) -> PlanActivity:
@@ -214,9 +220,13 @@ def _activity(year: int, data: ActivityInput, index: int) -> PlanActivity:
                                 "(không trước ngày bắt đầu).", i=index + 1), f"{where}.end_date")
     return PlanActivity(
         position=index, title=title, when_kind=kind, when_number=number, start_date=start,
-        end_date=end, lead=_text(data.lead, f"{where}.lead", 200),
-        coordinators=_text(data.coordinators, f"{where}.coordinators", 300),
-        budget_source=_text(data.budget_source, f"{where}.budget_source", 200),
+        end_date=end,
+        lead=_text(data.lead, f"{where}.lead", 200,
+                   label=_("đơn vị chủ trì của hoạt động thứ %(i)d", i=index + 1)),
+        coordinators=_text(data.coordinators, f"{where}.coordinators", 300,
+                           label=_("đơn vị phối hợp của hoạt động thứ %(i)d", i=index + 1)),
+        budget_source=_text(data.budget_source, f"{where}.budget_source", 200,
+                            label=_("nguồn kinh phí của hoạt động thứ %(i)d", i=index + 1)),
     )
 
 
@@ -247,15 +257,22 @@ def _apply(plan: Plan, unit: Unit, data: PlanInput) -> None:
     activities = [_activity(year, a, i) for i, a in enumerate(data.activities)]
     values = {
         "title": title, "year": year, "plan_date": plan_date,
-        "number": _text(data.number, "number", 60),
-        "place": _text(data.place, "place", 120),
-        "basis": clean_source(_text(data.basis, "basis", 100_000)),
-        "purpose": clean_source(_text(data.purpose, "purpose", 100_000)),
-        "content": clean_source(_text(data.content, "content", 100_000)),
-        "organisation": clean_source(_text(data.organisation, "organisation", 100_000)),
-        "recipients": _text(data.recipients, "recipients", 5_000),
-        "signer_title": _text(data.signer_title, "signer_title", 80) or "CHỦ TỊCH",
-        "signer_name": _text(data.signer_name, "signer_name", 120),
+        "number": _text(data.number, "number", 60, label=_("số, ký hiệu")),
+        "place": _text(data.place, "place", 120, label=_("địa danh")),
+        "basis": clean_source(_text(data.basis, "basis", 100_000, label=_("căn cứ"),
+                                    multiline=True)),
+        "purpose": clean_source(_text(data.purpose, "purpose", 100_000,
+                                      label=_("mục đích, yêu cầu"), multiline=True)),
+        "content": clean_source(_text(data.content, "content", 100_000, label=_("nội dung"),
+                                      multiline=True)),
+        "organisation": clean_source(_text(data.organisation, "organisation", 100_000,
+                                           label=_("tổ chức thực hiện"), multiline=True)),
+        "recipients": _text(data.recipients, "recipients", 5_000, label=_("nơi nhận"),
+                            multiline=True),
+        "signer_title": _text(data.signer_title, "signer_title", 80,
+                              label=_("chức danh người ký")) or "CHỦ TỊCH",
+        "signer_name": _text(data.signer_name, "signer_name", 120,
+                             label=_("họ tên người ký")),
         "child_levels": ",".join(child_levels), "child_deadline": deadline,
         "parent_plan_id": parent_plan.id if parent_plan else None,
     }

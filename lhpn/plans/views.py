@@ -27,11 +27,12 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
 from lhpn.clock import utcnow
-from lhpn.errors import Conflict, DomainError
+from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import catalogue
 from lhpn.labels import level_label
+from lhpn.params import page_number, query_int
 from lhpn.plans import services as plans
 from lhpn.plans.forms import (
     WHEN_LABELS,
@@ -135,10 +136,10 @@ def _version() -> str:
 @bp.route("/")
 @login_required
 def index():
-    year = request.args.get("year", type=int)
+    year = query_int("year", 2000, 2100)
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    unit_id = request.args.get("unit", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    unit_id = query_int("unit", 1, MAX_ID)
+    page = page_number()
     stmt = plans.visible_plans(current_user, unit_id=unit_id, year=year, status=status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()

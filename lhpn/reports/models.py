@@ -1,14 +1,32 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.accounts.models import User
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
+from lhpn.reports.periods import CODE_CHARACTERS
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
+
+
+def canonical_code(column: str) -> str:
+    """SQL that holds when ``column`` is a non-empty code of ASCII letters, digits, "-", "_"
+    and "." only: one period has one spelling even for a writer that skipped the checks of
+    lhpn/reports/periods.py. TRIM(x, characters) strips those characters from both ends and
+    reads the same on SQLite and PostgreSQL; anything else in the code is left over."""
+    return f"{column} <> '' AND TRIM({column}, '{CODE_CHARACTERS}') = ''"
 
 
 class ReportTemplate(TenantScoped, db.Model):
@@ -62,7 +80,8 @@ class TemplatePeriod(db.Model):
     """A thematic or ad hoc period of a form, with its own code and due date."""
 
     __tablename__ = "template_periods"
-    __table_args__ = (UniqueConstraint("template_id", "code"),)
+    __table_args__ = (UniqueConstraint("template_id", "code"),
+                      CheckConstraint(canonical_code("code"), name="code_canonical"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(
@@ -83,6 +102,7 @@ class Report(TenantScoped, db.Model):
     __table_args__ = (
         UniqueConstraint("unit_id", "template_id", "period"),
         Index("ix_reports_tenant_status", "tenant_id", "status"),
+        CheckConstraint(canonical_code("period"), name="period_canonical"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,16 +4,24 @@ which month after the period its report is due, and where a month is cut off."""
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 PERIOD_TYPES = ("month", "quarter", "half", "year", "thematic", "adhoc")
+# Codes are ASCII and matched whole: "２０２６-03", "٢٠٢٦-03" or "2026-03\n" would otherwise
+# name the same month as "2026-03" under another code, and a second report would stand
+# beside the first.
 _PATTERNS = {
-    "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
-    "half": re.compile(r"^(\d{4})-H([12])$"),
-    "year": re.compile(r"^(\d{4})$"),
+    "month": re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])"),
+    "quarter": re.compile(r"([0-9]{4})-Q([1-4])"),
+    "half": re.compile(r"([0-9]{4})-H([12])"),
+    "year": re.compile(r"([0-9]{4})"),
 }
+# A thematic or ad hoc period's own code: ASCII letters, digits, "-", "_" and "." (the same
+# set the database's CHECK on reports.period and template_periods.code allows).
+CODE_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+OWN_CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ def parse(code: str, period_type: str, cutoff_day: int | None = None) -> Period 
 
     With a cut-off day D, month M runs from day D of M-1 to day D-1 of M (e.g. 15/02–14/03)."""
     pattern = _PATTERNS.get(period_type)
-    match = pattern.match(code) if pattern and isinstance(code, str) else None
+    match = pattern.fullmatch(code) if pattern and isinstance(code, str) else None
     if match is None:
         return None
     year = int(match.group(1))
@@ -60,6 +68,24 @@ def parse(code: str, period_type: str, cutoff_day: int | None = None) -> Period 
         start = date(year, first, 1)
         end = _day(year, last, 31)
     return Period(code, start, end)
+
+
+def is_own_code(code: object) -> bool:
+    """Whether ``code`` may name a thematic or ad hoc period."""
+    return isinstance(code, str) and OWN_CODE.fullmatch(code) is not None
+
+
+def year_of(code: str, period_type: str) -> int | None:
+    """The year a calendar period's code names ("2027-03" → 2027); None for any other code."""
+    period = parse(code, period_type)
+    return period.end.year if period is not None else None
+
+
+def canonical_spelling(code: str) -> str:
+    """How a code typed with other digits or spaces reads in ASCII ("２０２６-03 " →
+    "2026-03"), to suggest it; the code itself is never stored this way."""
+    text = unicodedata.normalize("NFKC", code).strip()
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def due_date(period: Period, due_day: int, months_after: int) -> date:

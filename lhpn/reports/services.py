@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lhpn import authz
@@ -23,7 +24,7 @@ from lhpn.reports import periods as P
 from lhpn.reports.catalogue import STARTER_TEMPLATES
 from lhpn.reports.models import Report, ReportTemplate, ReportValue, TemplateItem, TemplatePeriod
 from lhpn.tenants.models import Tenant
-from lhpn.text import nfc
+from lhpn.text import clean_text, nfc
 from lhpn.units.models import Unit
 from lhpn.workflow.engine import Transition, Workflow, is_current
 
@@ -36,6 +37,12 @@ WORKFLOW = Workflow("report", {
 # A denominator that moves more than this share from the unit's last report is worth a look.
 DENOMINATOR_DRIFT = Decimal("0.2")
 MAX_TEXT = 20_000
+# Counts and decimals are below 10^12 (report_values.number is NUMERIC(18, 4)); a rate's parts
+# are stored in 32-bit integer columns.
+MAX_NUMBER = Decimal("1e12")
+MAX_RATE_PART = 2**31 - 1
+NARRATIVE_LABELS = {"results": _l("Kết quả"), "shortcomings": _l("Tồn tại, hạn chế"),
+                    "proposals": _l("Đề xuất, kiến nghị")}
 
 
 # ---- forms -----------------------------------------------------------------------------------
@@ -100,15 +107,31 @@ def period_of(template: ReportTemplate, code: object) -> tuple[P.Period, date]:
     if template.period_type == "adhoc" and code:
         # An ad hoc report names its own occasion; it is due at once.
         today = utcnow().date()
-        if len(code) > 40 or not all(ch.isalnum() or ch in "-_." for ch in code):
-            raise DomainError(_("Mã kỳ báo cáo đột xuất gồm chữ, số, dấu gạch (tối đa 40)."),
-                              "period")
+        if not P.is_own_code(code):
+            raise _not_canonical(template, code) or DomainError(_(
+                "Mã kỳ báo cáo đột xuất gồm chữ cái không dấu, chữ số, dấu gạch ngang, gạch "
+                "dưới, dấu chấm (tối đa 40 ký tự)."), "period")
         return P.Period(code, today, today), today
     period = P.parse(code, template.period_type, template.cutoff_day)
     if period is None:
-        raise DomainError(_("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code),
-                          "period")
+        raise _not_canonical(template, code) or DomainError(
+            _("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code), "period")
     return period, P.due_date(period, template.due_day, template.due_months_after)
+
+
+def _not_canonical(template: ReportTemplate, code: str) -> DomainError | None:
+    """A code that would be valid written in ASCII digits without spaces (a full-width or
+    Arabic-Indic digit, a trailing line break) is refused with the right spelling: one period
+    has one code, or a second report could stand beside the first."""
+    spelling = P.canonical_spelling(code)
+    valid = (any(tp.code == spelling for tp in template.periods)
+             or (template.period_type == "adhoc" and P.is_own_code(spelling))
+             or P.parse(spelling, template.period_type) is not None)
+    if spelling == code or not valid:
+        return None
+    return DomainError(_("Mã kỳ “%(code)s” có chữ số hoặc ký tự không chuẩn; hãy viết "
+                         "“%(spelling)s” (chữ số thường, không dấu cách).", code=code,
+                         spelling=spelling), "period")
 
 
 def period_label(template: ReportTemplate, code: str) -> str:
@@ -224,7 +247,7 @@ def _count(value: object, code: str) -> Decimal:
     except (InvalidOperation, ValueError):
         raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code) from None
     if not number.is_finite() or number < 0 or number != number.to_integral_value() \
-            or number >= Decimal("1e12"):
+            or number >= MAX_NUMBER:
         raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code)
     return number
 
@@ -236,7 +259,7 @@ def _decimal(value: object, code: str) -> Decimal:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e12"):
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
         raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code)
     return number.quantize(Decimal("0.0001"))
 
@@ -257,6 +280,9 @@ def _rate(value: object, code: str) -> tuple[int, int]:
                             c=code), code)
     numerator = int(_count(value.get("numerator"), code))
     denominator = int(_count(value.get("denominator"), code))
+    if max(numerator, denominator) > MAX_RATE_PART:
+        raise DomainError(_("%(c)s: tử số và mẫu số tối đa %(max)s.", c=code,
+                            max=f"{MAX_RATE_PART:,}".replace(",", ".")), code)
     if numerator > denominator:
         raise DomainError(_("%(c)s: tử số (%(n)d) không được lớn hơn mẫu số (%(d)d).",
                             c=code, n=numerator, d=denominator), code)
@@ -285,7 +311,7 @@ def _value_row(indicator: Indicator, raw: object) -> ReportValue:
     else:
         if not isinstance(raw, str):
             raise DomainError(_("%(c)s: hãy nhập văn bản.", c=code), code)
-        row.text = nfc(raw.replace("\x00", ""))[:MAX_TEXT]
+        row.text = clean_text(raw, code, code)[:MAX_TEXT]
     return row
 
 
@@ -337,7 +363,7 @@ def save_report(actor, report: Report, values: object, version: object, *,
         text = (narrative or {}).get(field, getattr(report, field))
         if not isinstance(text, str):
             raise DomainError(_("Phần tường thuật phải là văn bản."), field)
-        texts[field] = nfc(text.replace("\x00", ""))[:MAX_TEXT]
+        texts[field] = clean_text(text, str(NARRATIVE_LABELS[field]), field)[:MAX_TEXT]
     for field, text in texts.items():
         setattr(report, field, text)
     if nothing_to_report is not None:
@@ -393,6 +419,9 @@ def submit_report(actor, report: Report, version: object | None = None) -> Repor
     require_enter(actor, report.unit)
     if version is not None:
         check_version(report, version)
+    # A report set aside under a stand-in period (a duplicate found when codes were made
+    # canonical) cannot go back into the totals.
+    period_of(report.template, report.period)
     missing = missing_required(report)
     if missing and report.status in ("draft", "returned"):
         raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(codes)s. Nhập giá trị, hoặc đánh "

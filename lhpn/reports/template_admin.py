@@ -16,13 +16,12 @@ from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem, TemplatePeriod
-from lhpn.reports.periods import PERIOD_TYPES
+from lhpn.reports.periods import PERIOD_TYPES, is_own_code
 from lhpn.tenants.models import Tenant
-from lhpn.text import nfc
+from lhpn.text import clean_line, nfc
 from lhpn.units.services import root_of
 
-CODE_RE = re.compile(r"^[A-Z0-9_]{2,40}$")
-PERIOD_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+CODE_RE = re.compile(r"[A-Z0-9_]{2,40}")
 MAX_NAME = 300
 MAX_GROUP = 200
 MAX_LABEL = 200
@@ -137,8 +136,9 @@ def _number(value: object, low: int, high: int, message: str, name: str) -> int:
     return number
 
 
-def _lines(value: object) -> list[list[str]]:
-    """Text with one "a | b | c" row per line, or the same rows as sequences."""
+def _lines(value: object, label: str, field: str) -> list[list[str]]:
+    """Text with one "a | b | c" row per line, or the same rows as sequences; a control
+    character in a cell is refused (``label`` names the list)."""
     if isinstance(value, str):
         rows = [line.split("|") for line in value.splitlines() if line.strip()]
     elif isinstance(value, list | tuple):
@@ -146,14 +146,14 @@ def _lines(value: object) -> list[list[str]]:
                  for part in row] for row in value]
     else:
         raise DomainError(_("Danh sách không hợp lệ."))
-    return [[nfc(part) for part in row] for row in rows]
+    return [[clean_line(part, label, field) for part in row] for row in rows]
 
 
 def _items(tenant_id: int, value: object) -> list[tuple[Indicator, str, bool]]:
     catalogue = {i.code: i for i in db.session.scalars(
         select(Indicator).where(Indicator.tenant_id == tenant_id))}
     out, seen = [], set()
-    for number, row in enumerate(_lines(value), 1):
+    for number, row in enumerate(_lines(value, _("Danh sách chỉ tiêu"), "items"), 1):
         if not row or len(row) > 3:
             raise DomainError(_("Dòng chỉ tiêu %(n)d: viết “MÃ | nhóm | x”.", n=number),
                               "items")
@@ -195,12 +195,12 @@ def _date(value: object, number: int) -> date:
 
 def _periods(value: object) -> list[tuple[str, str, date]]:
     out, seen = [], set()
-    for number, row in enumerate(_lines(value), 1):
+    for number, row in enumerate(_lines(value, _("Danh sách kỳ"), "periods"), 1):
         if len(row) != 3:
             raise DomainError(_("Dòng kỳ %(n)d: viết “MÃ | tên kỳ | hạn nộp (dd/mm/yyyy)”.",
                                 n=number), "periods")
         code, label, due = row
-        if not PERIOD_CODE_RE.match(code):
+        if not is_own_code(code):
             raise DomainError(_("Dòng kỳ %(n)d: mã kỳ gồm chữ, số, dấu gạch, dấu chấm (tối đa "
                                 "40).", n=number), "periods")
         if not label or len(label) > MAX_LABEL:
@@ -214,7 +214,7 @@ def _periods(value: object) -> list[tuple[str, str, date]]:
 
 
 def _check(tenant: Tenant, data: TemplateInput) -> _Checked:
-    name = nfc(str(data.name or ""))
+    name = clean_line(str(data.name or ""), _("Tên biểu mẫu"), "name")
     if not name or len(name) > MAX_NAME:
         raise DomainError(_("Tên biểu mẫu không được trống, tối đa %(n)d ký tự.", n=MAX_NAME),
                           "name")
@@ -248,7 +248,7 @@ def create_template(actor, tenant_id: int, code: object, data: TemplateInput) ->
     require_define(actor)
     tenant = db.session.get(Tenant, tenant_id)
     code = nfc(str(code or "")).upper()
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         raise DomainError(_("Mã biểu mẫu gồm 2–40 ký tự: chữ in hoa không dấu, số, dấu gạch "
                             "dưới."), "code")
     checked = _check(tenant, data)

@@ -19,8 +19,9 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
 from lhpn.clock import utcnow
-from lhpn.errors import Conflict, DomainError
+from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
+from lhpn.params import page_number, query_int
 from lhpn.reports import forms
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
@@ -139,10 +140,10 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
                   opening: dict | None = None):
     args = request.args
     status = args.get("status") if args.get("status") in STATUSES else None
-    unit_id = args.get("filter_unit", type=int)
-    template_id = args.get("form", type=int)
+    unit_id = query_int("filter_unit", 1, MAX_ID)
+    template_id = query_int("form", 1, MAX_ID)
     period = (args.get("period") or "").strip()[:40] or None
-    page = max(args.get("page", 1, type=int), 1)
+    page = page_number()
     stmt = reports.visible_reports(current_user, unit_id=unit_id, template_id=template_id,
                                    period=period, status=status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -176,7 +177,8 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
 def open_():
     unit = load_unit(request.form.get("unit"), "view")
     template = reports.get_template(current_user.tenant_id, request.form.get("template", ""))
-    period = (request.form.get("period") or "").strip()
+    # Not stripped: a code is taken exactly as sent (the service refuses other spellings).
+    period = request.form.get("period") or ""
     try:
         report = reports.open_report(current_user, unit, template, period)
         db.session.commit()

@@ -1,3 +1,5 @@
+import re
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -7,8 +9,11 @@ from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
 from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import LEVELS, Tenant
-from lhpn.text import nfc
+from lhpn.text import clean_line, nfc
 from lhpn.units.services import create_root
+
+# ASCII only: the code is also the root unit's code and appears in every unit code made up.
+CODE_RE = re.compile(r"[A-Z0-9_-]{1,32}")
 
 
 def get_tenant_by_code(code: str) -> Tenant:
@@ -20,11 +25,13 @@ def get_tenant_by_code(code: str) -> Tenant:
 
 def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
     code = nfc(code).upper()
-    name = nfc(name)
-    if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum():
+    name = clean_line(name, _("Tên tỉnh"), "name")
+    if not CODE_RE.fullmatch(code):
         raise DomainError(_("Mã tỉnh chỉ gồm chữ cái không dấu, số, gạch ngang (tối đa 32 ký tự)."))
     if not name:
         raise DomainError(_("Tên tỉnh không được để trống."))
+    if len(name) > 200:
+        raise DomainError(_("Tên tỉnh dài quá 200 ký tự."), "name")
     levels = [lv.strip() for lv in levels if lv.strip()]
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:

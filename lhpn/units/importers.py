@@ -22,11 +22,11 @@ from sqlalchemy.orm.attributes import flag_modified
 from lhpn import authz
 from lhpn.accounts.models import User
 from lhpn.audit.services import record
-from lhpn.errors import DomainError, NotFound
+from lhpn.errors import DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import LEVELS, Tenant
-from lhpn.text import nfc, search_key
+from lhpn.text import has_control, nfc, search_key
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
 from lhpn.units.services import MAX_CODE, MAX_NAME, create_unit, root_of
@@ -471,6 +471,8 @@ def check_rows(actor: User, tenant: Tenant,
             errors.append(_("Thiếu tên đơn vị."))
         elif len(name) > MAX_NAME:
             errors.append(_("Tên đơn vị dài quá %(n)d ký tự.", n=MAX_NAME))
+        elif has_control(name):
+            errors.append(_("Tên đơn vị chứa ký tự điều khiển không hợp lệ."))
 
         level = LEVEL_WORDS.get(_key(row.pop("level_text")) or "branch")
         if level is None:
@@ -478,7 +480,7 @@ def check_rows(actor: User, tenant: Tenant,
                             "xã (commune), huyện (district)."))
 
         if code:
-            if len(code) > MAX_CODE or any(ch.isspace() for ch in code):
+            if len(code) > MAX_CODE or any(ch.isspace() for ch in code) or has_control(code):
                 errors.append(_("Mã đơn vị không hợp lệ (không dấu cách, tối đa %(n)d ký tự).",
                                 n=MAX_CODE))
             elif first_line_of_code[code] != row["line"]:
@@ -565,11 +567,8 @@ def create_batch(actor: User, filename: str | None, data: bytes) -> ImportBatch:
 
 def get_batch(tenant_id: int | None, batch_id: object) -> ImportBatch:
     """Tenant-scoped getter: another tenant's batch is not found."""
-    try:
-        key = int(batch_id)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise NotFound(_("Không tìm thấy lần nhập.")) from None
-    batch = db.session.get(ImportBatch, key)
+    key = as_id(batch_id)
+    batch = db.session.get(ImportBatch, key) if key is not None else None
     if batch is None or tenant_id is None or batch.tenant_id != tenant_id:
         raise NotFound(_("Không tìm thấy lần nhập."))
     return batch

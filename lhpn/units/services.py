@@ -11,7 +11,7 @@ from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import Tenant
-from lhpn.text import nfc, search_key
+from lhpn.text import clean_line, nfc, search_key
 from lhpn.units.models import Unit
 
 MAX_NAME = 200
@@ -43,7 +43,7 @@ def root_of(tenant_id: int) -> Unit:
 
 
 def _clean_name(name: str | None) -> str:
-    name = nfc(name)
+    name = clean_line(name, _("Tên đơn vị"), "name")
     if not name:
         raise DomainError(_("Tên đơn vị không được để trống."), "name")
     if len(name) > MAX_NAME:
@@ -52,7 +52,7 @@ def _clean_name(name: str | None) -> str:
 
 
 def _clean_code(tenant_id: int, code: str | None, *, exclude_id: int | None = None) -> str:
-    code = nfc(code).upper()
+    code = clean_line(code, _("Mã đơn vị"), "code").upper()
     if not code:
         raise DomainError(_("Mã đơn vị không được để trống."), "code")
     if len(code) > MAX_CODE or any(ch.isspace() for ch in code):

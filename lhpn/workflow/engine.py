@@ -11,7 +11,7 @@ from lhpn.audit.services import record
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
-from lhpn.text import nfc
+from lhpn.text import clean_text
 from lhpn.workflow.models import WorkflowEvent
 
 STATUS_LABELS = {
@@ -61,7 +61,7 @@ class Workflow:
             raise Conflict(_("Không thể %(action)s khi đang ở trạng thái “%(status)s”.",
                              action=str(ACTION_LABELS.get(action, action)).lower(),
                              status=status_label(obj.status)), "status")
-        comment = nfc(comment)
+        comment = clean_text(comment, _("Ý kiến"), "comment")
         if transition.needs_comment and not comment:
             raise DomainError(_("Hãy ghi ý kiến khi trả lại hoặc mở lại."), "comment")
         if len(comment) > 5000:
