@@ -130,10 +130,65 @@ def test_request_size_limit(app, client, world):
     assert response.status_code == 413
 
 
-def test_open_redirect_after_login_is_refused(client, world):
+# What a browser makes of a `next` value: tabs and line breaks vanish, a backslash is a slash,
+# controls and spaces at the ends are dropped. Each of these lands on another host, or is not
+# a plain path of this site.
+HOSTILE_NEXT = [
+    "//evil.example/x",
+    "/\t/evil.example/phish",          # the issue's /%09/evil.example/phish, decoded
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "\x01//evil.example",
+    "//evil.example\x1f",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t\\evil.example",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "///evil.example",
+    "/\x7f/evil.example",
+    "",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_open_redirect_after_login_is_refused(client, world, target):
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=//evil.example/x", data={
+    response = client.post("/login", query_string={"next": target}, data={
         "username": "staff.d1", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_the_issue_s_encoded_tab_is_refused(client, world):
+    token = csrf_token(client, "/login")
+    response = client.post("/login?next=/%09/evil.example/phish", data={
+        "username": "staff.d1", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target, landing", [
+    ("/units/3", "/units/3"),
+    ("/consolidation?template=BC&from=2027-01&to=2027-03",
+     "/consolidation?template=BC&from=2027-01&to=2027-03"),
+    ("  /reports\t/inbox ", "/reports/inbox"),  # what the browser would have read
+    ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),  # a path segment here, not a host
+])
+def test_a_path_on_this_site_is_followed(client, world, target, landing):
+    token = csrf_token(client, "/login")
+    response = client.post("/login", query_string={"next": target}, data={
+        "username": "staff.d1", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == landing
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_the_language_switch_refuses_other_hosts_too(client, world, target):
+    token = csrf_token(client, "/login")
+    response = client.post("/lang/en", data={"next": target, "csrf_token": token})
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 

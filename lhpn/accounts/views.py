@@ -1,3 +1,5 @@
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,9 +12,19 @@ from lhpn.extensions import db
 bp = Blueprint("accounts", __name__)
 
 
+# What a browser drops from a URL before reading it: tabs and line breaks anywhere, C0 controls
+# and spaces at either end. "/\t/evil.example" must be judged as the "//evil.example" it becomes.
+_DROPPED_ANYWHERE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+# A backslash reads as a slash ("/\\evil.example" is another host); no control may remain.
+_REFUSED = re.compile(r"[\\\x00-\x1f\x7f]")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """A path on this site to go to after log-in or a language switch, else the home page."""
+    cleaned = _DROPPED_ANYWHERE.sub("", target or "").strip(_C0_AND_SPACE)
+    if cleaned.startswith("/") and not cleaned.startswith("//") and not _REFUSED.search(cleaned):
+        return cleaned
     return url_for("home.index")
 
 
