@@ -1,7 +1,19 @@
 """Request plumbing shared by pages and the API: who is asking, for which tenant, in which
 language; security headers; error pages."""
 
-from flask import Flask, abort, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,6 +31,11 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# Where a user whose password must be changed may still go.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"accounts.password", "accounts.logout", "accounts.set_language", "static"})
 
 
 def is_api_request() -> bool:
@@ -67,6 +84,18 @@ def init_request_context(app: Flask) -> None:
         if user.is_authenticated:
             set_current_tenant(user.tenant_id)
         g.user = user
+
+    @app.before_request
+    def _password_change_first():
+        # After an administrator set their password, a user changes it before anything else:
+        # the change page, log-out, the language switch and static files only. The API
+        # answers 403 (lhpn.api.plumbing).
+        user = g.user
+        if (not user.is_authenticated or not user.must_change_password or is_api_request()
+                or request.endpoint in PASSWORD_CHANGE_ENDPOINTS):
+            return None
+        flash(_("Hãy đổi mật khẩu được cấp trước khi làm việc."), "info")
+        return redirect(url_for("accounts.password"))
 
     @app.after_request
     def _headers(response):

@@ -6,7 +6,7 @@ import pytest
 
 from lhpn.accounts.models import User, UserSession
 from lhpn.extensions import db
-from tests.conftest import csrf_token, login
+from tests.conftest import api_token, csrf_token, login
 from tests.factories import PASSWORD
 
 
@@ -259,3 +259,108 @@ def test_no_new_user_at_a_closed_unit(ctx, world):
     with pytest.raises(DomainError, match="đã giải thể"):
         create_user(None, tenant_id=unit.tenant_id, username="new.person", password=PASSWORD,
                     unit=unit)
+
+
+# ---- password changes end the other sessions; a forced change comes first ------------------------
+
+def _change_password(client, old: str, new: str):
+    token = csrf_token(client, "/account/password")
+    return client.post("/account/password", data={
+        "old_password": old, "new_password": new, "confirm": new, "csrf_token": token})
+
+
+def _sessions_of(app, user_id: int) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(db.select(UserSession.id).where(
+            UserSession.user_id == user_id)))
+
+
+def test_changing_one_s_password_ends_every_other_session_and_token(app, world):
+    phone, laptop, script = app.test_client(), app.test_client(), app.test_client()
+    login(phone, "staff.d1")
+    login(laptop, "staff.d1")
+    token = api_token(script, "staff.d1")
+    other = app.test_client()
+    login(other, "viewer.d1")
+    assert _change_password(laptop, PASSWORD, "Mat-khau-moi-2027").status_code == 302
+    assert laptop.get("/").status_code == 200  # the session that changed it goes on
+    assert phone.get("/").status_code == 302
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert script.get("/api/v1/me", headers=bearer).status_code == 401
+    assert len(_sessions_of(app, world.users["staff.d1"])) == 1
+    assert other.get("/").status_code == 200  # someone else's session is not touched
+    assert login(phone, "staff.d1", "Mat-khau-moi-2027").status_code == 302
+
+
+def _reset_by_admin(app, client, world) -> None:
+    login(client, "tenant_admin.tb")
+    response = client.post(f"/users/{world.users['staff.d1']}/password",
+                           data={"password": "Mot-mat-khau-moi",
+                                 "csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 302
+
+
+def test_until_the_forced_change_only_the_change_page_and_log_out_open(app, client, world):
+    _reset_by_admin(app, client, world)
+    user = app.test_client()
+    assert login(user, "staff.d1", "Mot-mat-khau-moi").headers["Location"].endswith(
+        "/account/password")
+    for path in ("/", "/account", f"/units/{world.units['D1']}", "/consolidation",
+                 "/reports/", "/no-such-page"):
+        response = user.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].endswith("/account/password"), path
+    token = csrf_token(user, "/account/password")
+    response = user.post(f"/units/{world.units['C11']}/rename",
+                         data={"name": "Đổi tên lén", "csrf_token": token})
+    assert response.headers["Location"].endswith("/account/password")
+    with app.app_context():
+        from lhpn.units.models import Unit
+
+        assert db.session.get(Unit, world.units["C11"]).name != "Đổi tên lén"
+    with user.get("/static/app.css") as static:
+        assert static.status_code == 200
+    assert user.post("/lang/en", data={"next": "/account/password", "csrf_token": token}
+                     ).headers["Location"] == "/account/password"
+    assert _change_password(user, "Mot-mat-khau-moi", "Mat-khau-cua-toi").status_code == 302
+    assert user.get("/").status_code == 200
+
+
+def test_log_out_stays_open_during_a_forced_change(app, client, world):
+    _reset_by_admin(app, client, world)
+    user = app.test_client()
+    login(user, "staff.d1", "Mot-mat-khau-moi")
+    response = user.post("/logout", data={"csrf_token": csrf_token(user, "/account/password")})
+    assert response.headers["Location"].endswith("/login")
+    assert _sessions_of(app, world.users["staff.d1"]) == set()
+
+
+def test_until_the_forced_change_the_api_gives_no_token_and_honours_none(app, client, world):
+    script = app.test_client()
+    old_token = api_token(script, "staff.d1")
+    _reset_by_admin(app, client, world)
+    response = script.post("/api/v1/auth/token", json={"username": "staff.d1",
+                                                        "password": "Mot-mat-khau-moi"},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "password_change_required"
+    assert "on the web" in response.get_json()["error"]["message"]
+    assert "token" not in response.get_json()
+    assert script.get("/api/v1/me", headers={"Authorization": f"Bearer {old_token}"}
+                      ).status_code == 401  # the reset ended it
+    # A token that outlived the flag (set directly here) is refused too, except to log out.
+    with app.app_context():
+        user = db.session.get(User, world.users["viewer.d1"])
+        user.must_change_password = False
+        db.session.commit()
+    live = api_token(script, "viewer.d1")
+    with app.app_context():
+        db.session.get(User, world.users["viewer.d1"]).must_change_password = True
+        db.session.commit()
+    bearer = {"Authorization": f"Bearer {live}"}
+    refused = script.get("/api/v1/me", headers=bearer)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "password_change_required"
+    assert script.get(f"/api/v1/units/{world.units['D1']}", headers=bearer).status_code == 403
+    assert script.post("/api/v1/auth/logout", headers=bearer).status_code == 204
+    assert script.get("/api/v1/me", headers=bearer).status_code == 401

@@ -35,6 +35,11 @@ class LoginRefused(DomainError):
     code = "unauthorized"
 
 
+class PasswordChangeRequired(DomainError):
+    status = 403
+    code = "password_change_required"
+
+
 # ---- look-ups ---------------------------------------------------------------------------
 
 def get_user(tenant_id: int | None, user_id: object) -> User:
@@ -89,11 +94,14 @@ def check_password_rules(password: str | None, username: str = "") -> str:
     return password
 
 
-def change_password(user: User, old: str, new: str) -> None:
+def change_password(user: User, old: str, new: str, keep_session: str | None = None) -> None:
+    """The user's own change: every other session and every API token of theirs ends (a
+    password someone else learnt must not leave them logged in); ``keep_session`` goes on."""
     if not verify_password(user.password_hash, old or ""):
         raise DomainError(_("Mật khẩu hiện tại không đúng."), "old_password")
     user.password_hash = hash_password(check_password_rules(new, user.username))
     user.must_change_password = False
+    end_all_sessions(user, except_session=keep_session)
     record("user.change_password", "user", user.id, actor=user, summary=user.username)
 
 
@@ -316,8 +324,12 @@ def end_session(sid: str | None) -> None:
         db.session.execute(delete(UserSession).where(UserSession.id == sid))
 
 
-def end_all_sessions(user: User) -> None:
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+def end_all_sessions(user: User, except_session: str | None = None) -> None:
+    """End the user's sessions (all but ``except_session``) and API tokens."""
+    sessions = delete(UserSession).where(UserSession.user_id == user.id)
+    if except_session:
+        sessions = sessions.where(UserSession.id != except_session)
+    db.session.execute(sessions)
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 

@@ -79,7 +79,8 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.old_password.data, form.new_password.data)
+            services.change_password(current_user, form.old_password.data, form.new_password.data,
+                                     keep_session=session.get("sid"))
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -1,10 +1,11 @@
 """Bearer tokens for API clients, and who the caller is."""
 
 from flask import Response, jsonify
+from flask_babel import gettext as _
 
 from lhpn.accounts import services
 from lhpn.accounts.models import User
-from lhpn.accounts.services import LoginRefused
+from lhpn.accounts.services import LoginRefused, PasswordChangeRequired
 from lhpn.api import bp
 from lhpn.api.payload import json_object, text_field
 from lhpn.api.plumbing import bearer_token, caller, no_content, public
@@ -23,6 +24,10 @@ def issue_token() -> Response:
     except LoginRefused:
         db.session.commit()  # keep the failure count: it is what throttles password guessing
         raise
+    if user.must_change_password:
+        # A password an administrator set is for changing on the web, not for working with.
+        raise PasswordChangeRequired(_("Bạn cần đổi mật khẩu được cấp (trên trang web) trước "
+                                       "khi nhận mã truy cập API."))
     token = services.issue_token(user)
     db.session.commit()
     response = jsonify(token=token)
