@@ -8,6 +8,7 @@ from flask import (
     g,
     has_request_context,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,12 +17,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from lhpn import authz
-from lhpn.audit.services import client_ip
+from lhpn import authz, throttle
+from lhpn.audit.services import client_ip, record
 from lhpn.errors import DomainError
 from lhpn.extensions import db, login_manager
 from lhpn.tenancy import set_current_tenant
@@ -148,7 +150,28 @@ def error_response(status: int, code: str, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def too_many_requests(message: str, retry_after: int):
+    """429 with Retry-After (seconds), a page or a JSON error like every other."""
+    response = make_response(error_response(429, "too_many_requests", message))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def init_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        # A per-user limit on a costly read (lhpn.throttle). The first refusal of a window is
+        # audited, later ones are not: a client retrying in a loop must not flood the log.
+        db.session.rollback()
+        retry_after, limit, first = throttle.refused_request()
+        if first and current_user.is_authenticated:
+            record("rate_limit.trip", "user", current_user.id, actor=current_user,
+                   summary=f"{current_user.username}: {request.endpoint} {limit}",
+                   endpoint=request.endpoint, limit=limit)
+            db.session.commit()
+        message = f"{exc.description} {throttle.try_again_in(retry_after)}"
+        return too_many_requests(message, retry_after)
+
     @app.errorhandler(authz.Forbidden)
     def _forbidden(_exc):
         db.session.rollback()

@@ -149,17 +149,6 @@ def test_a_refused_login_is_401(anonymous, world, username, password):
     assert "token" not in response.get_json()
 
 
-def test_failed_logins_are_kept_and_throttle_the_account(app, anonymous, world):
-    anonymous.post("/auth/token", {"username": "viewer.d1", "password": "wrong-password"})
-    with app.app_context():
-        assert db.session.get(User, world.users["viewer.d1"]).failed_logins == 1
-    for _attempt in range(app.config["LHPN_LOGIN_MAX_FAILURES"] - 1):
-        anonymous.post("/auth/token", {"username": "viewer.d1", "password": "wrong-password"})
-    right = anonymous.post("/auth/token", {"username": "viewer.d1",
-                                           "password": factories.PASSWORD})
-    assert_error(right, 401)
-
-
 def test_a_locked_user_gets_no_token(app, anonymous, world):
     with app.app_context():
         accounts.set_locked(None, db.session.get(User, world.users["staff.d1"]), True)

@@ -89,20 +89,6 @@ def test_idle_and_absolute_timeouts(app, client, world, field):
     assert client.get("/").status_code == 302
 
 
-def test_throttling_after_repeated_failures(app, client, world):
-    limit = app.config["LHPN_LOGIN_MAX_FAILURES"]
-    for _ in range(limit):
-        assert login(client, "staff.d1", "sai").status_code == 401
-    response = login(client, "staff.d1")  # the right password, but too soon
-    assert response.status_code == 401
-    assert "thử lại sau" in response.get_data(as_text=True)
-    with app.app_context():
-        user = db.session.get(User, world.users["staff.d1"])
-        user.throttled_until = user.throttled_until - timedelta(hours=1)
-        db.session.commit()
-    assert login(client, "staff.d1").status_code == 302
-
-
 def test_forms_need_a_csrf_token(client, world):
     response = client.post("/login", data={"username": "staff.d1", "password": PASSWORD})
     assert response.status_code == 400
@@ -364,3 +350,15 @@ def test_until_the_forced_change_the_api_gives_no_token_and_honours_none(app, cl
     assert script.get(f"/api/v1/units/{world.units['D1']}", headers=bearer).status_code == 403
     assert script.post("/api/v1/auth/logout", headers=bearer).status_code == 204
     assert script.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_guessing_the_current_password_on_the_change_page_is_throttled(app, client, world):
+    login(client, "staff.d1")
+    for _ in range(5):
+        assert _change_password(client, "doan-sai", "Mat-khau-moi-2027").status_code == 422
+    response = _change_password(client, PASSWORD, "Mat-khau-moi-2027")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Hãy thử lại sau" in response.get_data(as_text=True)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    assert login(elsewhere, "staff.d1", PASSWORD).status_code == 302  # unchanged

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from lhpn.accounts import services
 from lhpn.accounts.forms import ChangePasswordForm, LoginForm
+from lhpn.accounts.services import LoginThrottled
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 
@@ -35,9 +36,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.authenticate(form.username.data, form.password.data,
+                                         request.remote_addr)
+        except LoginThrottled as exc:
+            db.session.commit()  # the audit entry of a limit that tripped
+            flash(exc.message, "error")
+            return (render_template("accounts/login.html", form=form), 429,
+                    {"Retry-After": str(exc.retry_after)})
         except DomainError as exc:
-            db.session.commit()  # keep the failure count
+            db.session.rollback()
             flash(exc.message, "error")
             return render_template("accounts/login.html", form=form), 401
         lang = session.get("lang")
@@ -80,7 +87,12 @@ def password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.old_password.data, form.new_password.data,
-                                     keep_session=session.get("sid"))
+                                     address=request.remote_addr, keep_session=session.get("sid"))
+        except LoginThrottled as exc:
+            db.session.commit()  # the audit entry of a limit that tripped
+            flash(exc.message, "error")
+            return (render_template("accounts/password.html", form=form), 429,
+                    {"Retry-After": str(exc.retry_after)})
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
