@@ -29,7 +29,7 @@ def _instance_path() -> Path:
 def register_extensions(app: Flask) -> None:
     from lhpn import models  # noqa: F401  (every model registered before migrations run)
     from lhpn.consolidation import freshness  # noqa: F401  (its flush listeners)
-    from lhpn.extensions import babel, cache, csrf, db, login_manager, migrate
+    from lhpn.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from lhpn.web import select_locale
 
     db.init_app(app)
@@ -39,11 +39,21 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     cache.init_app(app)
+    limiter.init_app(app)
 
 
 def register_security(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from lhpn.throttle import check_settings
     from lhpn.web import init_request_context
 
+    proxies = app.config["LHPN_TRUSTED_PROXIES"]
+    if proxies > 0:
+        # The client's address is the one the trusted proxies saw; without them,
+        # X-Forwarded-For is whatever the client wrote and is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
+    check_settings(app.config)
     init_request_context(app)
 
 

@@ -22,6 +22,18 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _rate_limit_storage(redis_url: str | None) -> dict:
+    """Flask-Limiter's storage: Redis when LHPN_REDIS_URL is set (counters shared by every
+    worker), else this process's memory."""
+    storage = {"RATELIMIT_STRATEGY": "fixed-window", "RATELIMIT_HEADERS_ENABLED": False,
+               "RATELIMIT_KEY_PREFIX": "lhpn"}
+    if not redis_url:
+        return storage | {"RATELIMIT_STORAGE_URI": "memory://"}
+    # A Redis that does not answer fails the request quickly instead of hanging it.
+    return storage | {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_STORAGE_OPTIONS": {
+        "key_prefix": "lhpn-limits", "socket_timeout": 2, "socket_connect_timeout": 2}}
+
+
 def load_config(instance_path: Path) -> dict:
     default_db = f"sqlite:///{instance_path / 'lhpn.sqlite3'}"
     return {
@@ -37,8 +49,19 @@ def load_config(instance_path: Path) -> dict:
         "LHPN_SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", "30")),
         "LHPN_SESSION_ABSOLUTE_MINUTES": int(_env("SESSION_ABSOLUTE_MINUTES", "720")),
         "LHPN_TOKEN_HOURS": int(_env("TOKEN_HOURS", "12")),
-        "LHPN_LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
-        "LHPN_LOGIN_LOCK_MINUTES": int(_env("LOGIN_LOCK_MINUTES", "15")),
+        # Failed log-ins allowed per window (limits' notation, windows separated by ";"):
+        # per account from one address, per address across accounts, and per account from
+        # anywhere (a much higher ceiling, so one address cannot lock the owner out).
+        "LHPN_LOGIN_LIMIT_ACCOUNT_ADDRESS": _env("LOGIN_LIMIT_ACCOUNT_ADDRESS",
+                                                 "5/minute;20/hour;100/day"),
+        "LHPN_LOGIN_LIMIT_ADDRESS": _env("LOGIN_LIMIT_ADDRESS", "30/minute;200/hour;1000/day"),
+        "LHPN_LOGIN_LIMIT_ACCOUNT": _env("LOGIN_LIMIT_ACCOUNT", "200/hour;1000/day"),
+        # Costly reads per user: .xlsx/.docx exports, consolidations over a range of periods.
+        "LHPN_EXPORT_LIMIT": _env("EXPORT_LIMIT", "10/minute;100/hour"),
+        "LHPN_RANGE_LIMIT": _env("RANGE_LIMIT", "20/minute;200/hour"),
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: trust none).
+        "LHPN_TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
+        **_rate_limit_storage(_env("REDIS_URL", "")),
         "LHPN_PASSWORD_MIN_LENGTH": int(_env("PASSWORD_MIN_LENGTH", "8")),
         # Argon2id parameters; tests lower them (hashing cost is not what they test).
         "LHPN_ARGON2_TIME_COST": int(_env("ARGON2_TIME_COST", "3")),

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
+# Storage and strategy come from the RATELIMIT_* settings (lhpn.config); every limit of ours
+# names its own key (lhpn.throttle), the address is only the fallback.
+limiter = Limiter(key_func=get_remote_address)

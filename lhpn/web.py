@@ -1,17 +1,31 @@
 """Request plumbing shared by pages and the API: who is asking, for which tenant, in which
 language; security headers; error pages."""
 
-from flask import Flask, abort, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lhpn import authz
-from lhpn.audit.services import client_ip
+from lhpn import authz, throttle
+from lhpn.audit.services import client_ip, record
 from lhpn.errors import MAX_ID, DomainError
 from lhpn.extensions import db, login_manager
 from lhpn.tenancy import set_current_tenant
@@ -80,6 +94,11 @@ def _deeper_than(data, limit: int) -> bool:
     return False
 
 
+# Where a user whose password must be changed may still go.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"accounts.password", "accounts.logout", "accounts.set_language", "static"})
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -129,6 +148,18 @@ def init_request_context(app: Flask) -> None:
         if user.is_authenticated:
             set_current_tenant(user.tenant_id)
         g.user = user
+
+    @app.before_request
+    def _password_change_first():
+        # After an administrator set their password, a user changes it before anything else:
+        # the change page, log-out, the language switch and static files only. The API
+        # answers 403 (lhpn.api.plumbing).
+        user = g.user
+        if (not user.is_authenticated or not user.must_change_password or is_api_request()
+                or request.endpoint in PASSWORD_CHANGE_ENDPOINTS):
+            return None
+        flash(_("Hãy đổi mật khẩu được cấp trước khi làm việc."), "info")
+        return redirect(url_for("accounts.password"))
 
     @app.after_request
     def _headers(response):
@@ -181,7 +212,28 @@ def error_response(status: int, code: str, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def too_many_requests(message: str, retry_after: int):
+    """429 with Retry-After (seconds), a page or a JSON error like every other."""
+    response = make_response(error_response(429, "too_many_requests", message))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def init_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        # A per-user limit on a costly read (lhpn.throttle). The first refusal of a window is
+        # audited, later ones are not: a client retrying in a loop must not flood the log.
+        db.session.rollback()
+        retry_after, limit, first = throttle.refused_request()
+        if first and current_user.is_authenticated:
+            record("rate_limit.trip", "user", current_user.id, actor=current_user,
+                   summary=f"{current_user.username}: {request.endpoint} {limit}",
+                   endpoint=request.endpoint, limit=limit)
+            db.session.commit()
+        message = f"{exc.description} {throttle.try_again_in(retry_after)}"
+        return too_many_requests(message, retry_after)
+
     @app.errorhandler(authz.Forbidden)
     def _forbidden(_exc):
         db.session.rollback()

@@ -85,9 +85,10 @@ def _clean_database(app):
         db.session.remove()
         _empty_all_tables()
         # Ids start again at 1 after emptying SQLite tables: forget what was cached for them.
-        from lhpn.extensions import cache
+        from lhpn.extensions import cache, limiter
 
         cache.clear()
+        limiter.reset()  # rate-limit counters: every test starts with none
 
 
 @pytest.fixture

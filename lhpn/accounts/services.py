@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from lhpn import authz
+from lhpn import authz, throttle
 from lhpn.accounts.models import ROLES, ApiToken, RoleAssignment, User, UserSession
 from lhpn.accounts.passwords import burn_time, hash_password, verify_password
 from lhpn.audit.services import record
@@ -33,6 +33,21 @@ EMAIL_MAX = 254
 class LoginRefused(DomainError):
     status = 401
     code = "unauthorized"
+
+
+class LoginThrottled(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(_("Có quá nhiều lần đăng nhập không thành công.") + " "
+                         + throttle.try_again_in(retry_after))
+        self.retry_after = retry_after
+
+
+class PasswordChangeRequired(DomainError):
+    status = 403
+    code = "password_change_required"
 
 
 # ---- look-ups ---------------------------------------------------------------------------
@@ -77,11 +92,24 @@ def check_password_rules(password: str | None, username: str = "") -> str:
     return password
 
 
-def change_password(user: User, old: str, new: str) -> None:
+def change_password(user: User, old: str, new: str, *, address: str | None,
+                    keep_session: str | None = None) -> None:
+    """The user's own change: every other session and every API token of theirs ends (a
+    password someone else learnt must not leave them logged in); ``keep_session`` goes on.
+    A wrong current password counts as a failed log-in (a stolen session must not become a
+    way to guess the password)."""
+    try:
+        attempt = throttle.login_attempt(user.username, address)
+    except throttle.Throttled as exc:
+        if exc.first:
+            _record_throttle(user.username, exc)
+        raise LoginThrottled(exc.retry_after) from None
     if not verify_password(user.password_hash, old or ""):
         raise DomainError(_("Mật khẩu hiện tại không đúng."), "old_password")
+    attempt.succeeded()
     user.password_hash = hash_password(check_password_rules(new, user.username))
     user.must_change_password = False
+    end_all_sessions(user, except_session=keep_session)
     record("user.change_password", "user", user.id, actor=user, summary=user.username)
 
 
@@ -150,8 +178,6 @@ def set_locked(actor: User | None, user: User, locked: bool) -> User:
         authz.require_manage_user(actor, user)
     if user.locked != locked:
         user.locked = locked
-        user.failed_logins = 0
-        user.throttled_until = None
         if locked:
             end_all_sessions(user)
         record("user.lock" if locked else "user.unlock", "user", user.id, actor=actor,
@@ -238,37 +264,39 @@ def revoke_role(actor: User | None, assignment: RoleAssignment) -> None:
 
 # ---- log-in -------------------------------------------------------------------------------
 
-def authenticate(username: str | None, password: str | None) -> User:
-    """The user for these credentials, or LoginRefused; failures are counted (commit them)."""
+def authenticate(username: str | None, password: str | None, address: str | None) -> User:
+    """The user for these credentials, from this client address; else LoginRefused, the same
+    answer in about the same time for an unknown name, a wrong password and a locked account
+    (whatever its password: a right one must not be confirmed either), or LoginThrottled when
+    too many log-ins failed, whether or not the account exists. Only failures are counted."""
     username = nfc(username).lower()
-    refused = LoginRefused(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    try:
+        attempt = throttle.login_attempt(username, address)
+    except throttle.Throttled as exc:
+        if exc.first:
+            _record_throttle(username, exc)  # once per counter and window, not per refusal
+        raise LoginThrottled(exc.retry_after) from None
     user = db.session.scalar(
         select(User).where(User.username == username).execution_options(all_tenants=True)
     )
     if user is None:
         burn_time(password or "")
-        raise refused
-    now = utcnow()
-    if user.throttled_until is not None and user.throttled_until > now:
-        minutes = int((user.throttled_until - now).total_seconds() // 60) + 1
-        raise LoginRefused(
-            _("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(n)d phút.", n=minutes)
-        )
-    if not verify_password(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LHPN_LOGIN_MAX_FAILURES"]:
-            user.failed_logins = 0
-            user.throttled_until = now + timedelta(
-                minutes=current_app.config["LHPN_LOGIN_LOCK_MINUTES"]
-            )
-            record("auth.throttle", "user", user.id, tenant_id=user.tenant_id,
-                   summary=user.username)
-        raise refused
-    if user.locked:
-        raise LoginRefused(_("Tài khoản đã bị khóa. Hãy liên hệ quản trị viên."))
-    user.failed_logins = 0
-    user.throttled_until = None
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password or "") and not user.locked
+    if not ok:
+        raise LoginRefused(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    attempt.succeeded()
     return user
+
+
+def _record_throttle(username: str, exc: "throttle.Throttled") -> None:
+    user = db.session.scalar(
+        select(User).where(User.username == username).execution_options(all_tenants=True)
+    )
+    record("auth.throttle", "user" if user else "login", user.id if user else None,
+           tenant_id=user.tenant_id if user else None,
+           summary=f"{username[:64]}: {exc.scope} {exc.limit}", scope=exc.scope, limit=exc.limit)
 
 
 def start_session(user: User, ip: str | None) -> str:
@@ -322,8 +350,12 @@ def end_session(sid: str | None) -> None:
         db.session.execute(delete(UserSession).where(UserSession.id == sid))
 
 
-def end_all_sessions(user: User) -> None:
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+def end_all_sessions(user: User, except_session: str | None = None) -> None:
+    """End the user's sessions (all but ``except_session``) and API tokens."""
+    sessions = delete(UserSession).where(UserSession.user_id == user.id)
+    if except_session:
+        sessions = sessions.where(UserSession.id != except_session)
+    db.session.execute(sessions)
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 

@@ -1,18 +1,31 @@
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lhpn.accounts import services
 from lhpn.accounts.forms import ChangePasswordForm, LoginForm
+from lhpn.accounts.services import LoginThrottled
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
 
+# What a browser drops from a URL before reading it: tabs and line breaks anywhere, C0 controls
+# and spaces at either end. "/\t/evil.example" must be judged as the "//evil.example" it becomes.
+_DROPPED_ANYWHERE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+# A backslash reads as a slash ("/\\evil.example" is another host); no control may remain.
+_REFUSED = re.compile(r"[\\\x00-\x1f\x7f]")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """A path on this site to go to after log-in or a language switch, else the home page."""
+    cleaned = _DROPPED_ANYWHERE.sub("", target or "").strip(_C0_AND_SPACE)
+    if cleaned.startswith("/") and not cleaned.startswith("//") and not _REFUSED.search(cleaned):
+        return cleaned
     return url_for("home.index")
 
 
@@ -23,9 +36,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.authenticate(form.username.data, form.password.data,
+                                         request.remote_addr)
+        except LoginThrottled as exc:
+            db.session.commit()  # the audit entry of a limit that tripped
+            flash(exc.message, "error")
+            return (render_template("accounts/login.html", form=form), 429,
+                    {"Retry-After": str(exc.retry_after)})
         except DomainError as exc:
-            db.session.commit()  # keep the failure count
+            db.session.rollback()
             flash(exc.message, "error")
             return render_template("accounts/login.html", form=form), 401
         lang = session.get("lang")
@@ -67,7 +86,13 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.old_password.data, form.new_password.data)
+            services.change_password(current_user, form.old_password.data, form.new_password.data,
+                                     address=request.remote_addr, keep_session=session.get("sid"))
+        except LoginThrottled as exc:
+            db.session.commit()  # the audit entry of a limit that tripped
+            flash(exc.message, "error")
+            return (render_template("accounts/password.html", form=form), 429,
+                    {"Retry-After": str(exc.retry_after)})
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

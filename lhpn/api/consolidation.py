@@ -16,6 +16,7 @@ from lhpn.authz.engine import SYSTEM
 from lhpn.consolidation import services
 from lhpn.errors import DomainError
 from lhpn.reports import periods as P
+from lhpn.throttle import range_limit
 
 
 def _row(result: services.Consolidation, row: services.Row) -> dict:
@@ -62,6 +63,7 @@ def _query() -> dict:
 
 
 @bp.get(f"/units/<{ID}:unit_id>/consolidation")
+@range_limit
 def unit_consolidation(unit_id: int) -> Response:
     unit = load_unit(unit_id, "view")
     args = _query()

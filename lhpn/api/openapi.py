@@ -421,12 +421,18 @@ def _report_schemas() -> dict:
 ERRORS = {
     "400": ("BadRequest", "Nội dung không phải một đối tượng JSON."),
     "401": ("Unauthorized", "Thiếu token, token sai, hết hạn, đã thu hồi, hoặc tài khoản bị khóa."),
-    "403": ("Forbidden", "Không có quyền với đối tượng này."),
+    "403": ("Forbidden", "Không có quyền với đối tượng này; hoặc (code "
+                         "password_change_required) phải đổi mật khẩu được cấp trên trang web "
+                         "trước."),
     "404": ("NotFound", "Không có, hoặc thuộc tỉnh khác."),
     "409": ("Conflict", "Trùng mã, tên đăng nhập hoặc vai trò; kế hoạch, báo cáo đã bị người "
                         "khác thay đổi (version cũ) hoặc không ở trạng thái cho phép thao tác."),
     "422": ("Invalid", "Dữ liệu sai kiểu, thiếu, hoặc vi phạm quy tắc nghiệp vụ."),
+    "429": ("TooManyRequests", "Quá nhiều lần đăng nhập không thành công, hoặc quá nhiều yêu "
+                               "cầu tốn kém: chờ số giây ghi trong Retry-After."),
 }
+RETRY_AFTER = {"Retry-After": {"description": "Số giây phải chờ.",
+                               "schema": {"type": "integer", "minimum": 1}}}
 
 
 def _parameters() -> dict:
@@ -507,7 +513,7 @@ def _paths() -> dict:
     return {
         "/auth/token": {"post": _operation(
             "Đăng nhập, nhận token (gửi lại trong Authorization: Bearer TOKEN).",
-            ("200", _schema("Token")), errors="400 401 422", body="Credentials",
+            ("200", _schema("Token")), errors="400 401 403 422 429", body="Credentials",
             public_op=True)},
         "/auth/logout": {"post": _operation("Thu hồi token đang dùng.", ("204", None))},
         "/me": {"get": _operation("Người đang gọi: vai trò và tỉnh.", ("200", _schema("Me")))},
@@ -565,7 +571,8 @@ def _paths() -> dict:
                 "Tổng hợp số liệu các báo cáo đã duyệt của đơn vị và cấp dưới cho một kỳ "
                 "(period) hoặc một khoảng kỳ (from, to): giá trị theo cách tổng hợp của từng "
                 "chỉ tiêu, tỷ lệ đủ và đúng hạn, mức đạt chỉ tiêu kế hoạch, từng đơn vị trực "
-                "thuộc.", ("200", _schema("Consolidation")), errors="403 404 422",
+                "thuộc. Khoảng kỳ có giới hạn số lần mỗi phút cho mỗi người.",
+                ("200", _schema("Consolidation")), errors="403 404 422 429",
                 params=("consolidation_template", "period", "period_from", "period_to")),
         },
         "/consolidation": {"get": _operation(
@@ -718,6 +725,7 @@ def document() -> dict:
             "schemas": _schemas(),
             "parameters": _parameters(),
             "responses": {name: _json(_schema("Error"), text)
-                          for name, text in ERRORS.values()},
+                          | ({"headers": RETRY_AFTER} if code == "429" else {})
+                          for code, (name, text) in ERRORS.items()},
         },
     }

@@ -54,9 +54,17 @@ def unauthorized() -> Response:
 def _require_token() -> Response | None:
     # lhpn.web's request loader has already turned a valid bearer token into current_user;
     # a missing, unknown, expired or revoked token, or a locked account, leaves it anonymous.
-    if is_public(request.endpoint) or current_user.is_authenticated:
+    if is_public(request.endpoint):
         return None
-    return unauthorized()
+    if not current_user.is_authenticated:
+        return unauthorized()
+    if current_user.must_change_password and request.endpoint != "api.revoke_token":
+        # Only log-out until the password an administrator set is changed (on the web).
+        response = jsonify(error={"code": "password_change_required", "message": _(
+            "Bạn cần đổi mật khẩu được cấp (trên trang web) trước khi dùng API.")})
+        response.status_code = 403
+        return response
+    return None
 
 
 @bp.errorhandler(DomainError)

@@ -14,6 +14,7 @@ from lhpn.consolidation.export import consolidation_docx, consolidation_xlsx
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.plans.export_views import DOCX_MIMETYPE, ascii_name
+from lhpn.throttle import export_limit
 from lhpn.web import error_response
 
 bp = Blueprint("consolidation_export", __name__, url_prefix="/units")
@@ -24,12 +25,14 @@ FORMATS = {"xlsx": (consolidation_xlsx, XLSX_MIMETYPE), "docx": (consolidation_d
 
 @bp.get("/<int:unit_id>/consolidation.xlsx")
 @login_required
+@export_limit
 def xlsx(unit_id: int):
     return _download(unit_id, "xlsx")
 
 
 @bp.get("/<int:unit_id>/consolidation.docx")
 @login_required
+@export_limit
 def docx(unit_id: int):
     return _download(unit_id, "docx")
 

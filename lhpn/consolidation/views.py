@@ -17,6 +17,7 @@ from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.plans.views import target_sentence
+from lhpn.throttle import range_limit
 from lhpn.units.models import Unit
 
 bp = Blueprint("consolidation", __name__)
@@ -63,6 +64,7 @@ def start():
 
 @bp.get("/units/<int:unit_id>/consolidation")
 @login_required
+@range_limit
 @freshness.cached_page
 def page(unit_id: int):
     unit = load_unit(unit_id, "view")

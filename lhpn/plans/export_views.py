@@ -23,6 +23,7 @@ from lhpn.plans.wording import (
     wording,
 )
 from lhpn.richtext import to_html
+from lhpn.throttle import export_limit
 
 bp = Blueprint("plan_export", __name__, url_prefix="/plans")
 
@@ -54,6 +55,7 @@ def print_view(plan_id: int):
 
 @bp.get("/<int:plan_id>/export.docx")
 @login_required
+@export_limit
 def docx(plan_id: int):
     plan = _load(plan_id)
     data = plan_docx(plan)
