@@ -109,7 +109,8 @@ def current_and_previous(template: ReportTemplate, today: date) -> list[tuple[st
 
 def tasks(user, today: date) -> list[Task]:
     """Reports not yet sent up for the current and previous period, for the units the user
-    files for: three statements whatever the number of units."""
+    files for (only periods due after the unit opened): three statements whatever the number
+    of units."""
     units = db.session.scalars(
         select(Unit).where(authz.reachable(user, "submit"), ~Unit.closed)
         .order_by(Unit.path).limit(MAX_TASK_UNITS)).all()
@@ -132,6 +133,9 @@ def tasks(user, today: date) -> list[Task]:
     out = []
     for unit, template, (code, label, due) in wanted:
         report = found.get((unit.id, template.id, code))
+        if report is None and not consolidation.owes_report(unit.opened_on, unit.closed,
+                                                            unit.closed_at, due):
+            continue  # due before the unit opened: nothing to send, unless it started one
         if report is None or report.status in OPEN:
             out.append(Task(unit, template, code, label, due, report, (today - due).days))
     return sorted(out, key=lambda t: (t.due_date, t.unit.path, search_key(t.template.name)))

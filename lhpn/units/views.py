@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from lhpn import authz
 from lhpn.access import load_unit
+from lhpn.clock import local_today
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.text import search_key
 from lhpn.units import services
-from lhpn.units.forms import MoveForm, RenameForm, UnitForm
+from lhpn.units.forms import MoveForm, OpenedForm, RenameForm, UnitForm
 from lhpn.units.models import Unit
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -66,7 +67,8 @@ def detail(unit_id: int):
         select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1])).order_by(Unit.depth)
     ).all()
     return render_template("units/detail.html", unit=unit, children=kids, ancestors=ancestors,
-                           rename_form=RenameForm(name=unit.name))
+                           rename_form=RenameForm(name=unit.name),
+                           opened_form=OpenedForm(opened_on=unit.opened_on.isoformat()))
 
 
 def _child_levels(unit: Unit) -> list[tuple[str, str]]:
@@ -79,6 +81,8 @@ def _child_levels(unit: Unit) -> list[tuple[str, str]]:
 def new(unit_id: int):
     parent = load_unit(unit_id, "manage")
     form = UnitForm()
+    if request.method == "GET":
+        form.opened_on.data = local_today().isoformat()
     form.level.choices = _child_levels(parent)
     if not form.level.choices:
         flash(_("Đơn vị cấp thấp nhất không có đơn vị trực thuộc."), "error")
@@ -86,7 +90,8 @@ def new(unit_id: int):
     if form.validate_on_submit():
         try:
             unit = services.create_unit(current_user, parent, form.name.data, form.level.data,
-                                        form.code.data or None)
+                                        form.code.data or None,
+                                        opened_on=form.opened_on.data or None)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -112,6 +117,24 @@ def rename(unit_id: int):
         return redirect(url_for("units.detail", unit_id=unit_id))
     db.session.commit()
     flash(_("Đã đổi tên đơn vị."), "success")
+    return redirect(url_for("units.detail", unit_id=unit_id))
+
+
+@bp.route("/<int:unit_id>/opened", methods=["POST"])
+@login_required
+def opened(unit_id: int):
+    unit = load_unit(unit_id, "manage")
+    form = OpenedForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Hãy nhập ngày bắt đầu hoạt động."))
+        services.set_opened_on(current_user, unit, form.opened_on.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+    db.session.commit()
+    flash(_("Đã lưu ngày bắt đầu hoạt động."), "success")
     return redirect(url_for("units.detail", unit_id=unit_id))
 
 
