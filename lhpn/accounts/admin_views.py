@@ -12,8 +12,8 @@ from lhpn.accounts.forms import AssignRoleForm, EmailForm, ResetPasswordForm, Us
 from lhpn.accounts.models import ROLES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
-from lhpn.labels import level_label, role_label
-from lhpn.units.models import Unit
+from lhpn.labels import role_label
+from lhpn.units.picker import picker
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 PAGE_SIZE = 50
@@ -31,14 +31,9 @@ def _load_user(user_id: int):
     return user
 
 
-def _managed_unit_choices(limit_level: bool = False) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Unit.id, Unit.name, Unit.level)
-        .where(authz.reachable(current_user, "manage"), ~Unit.closed)
-        .order_by(Unit.path)
-        .limit(5000)
-    ).all()
-    return [(r.id, f"{r.name} ({level_label(r.level)})") for r in rows]
+def _role_choices() -> list[tuple[str, str]]:
+    """Nothing chosen to begin with: one careless click must not make anyone an admin."""
+    return [("", _("— Chọn vai trò —"))] + [(r, role_label(r)) for r in ROLES]
 
 
 @bp.route("/")
@@ -60,9 +55,13 @@ def index():
 def new():
     _require_admin()
     form = UserForm()
-    form.unit_id.choices = _managed_unit_choices()
+    unit_field = picker("unit_id", "manage", request.values)
+    if unit_field.searched:  # "Tìm" without script: the matches come back as choices
+        return render_template("users/new.html", form=form, unit_field=unit_field)
     if form.validate_on_submit():
         try:
+            if not request.form.get("unit_id"):
+                raise DomainError(_("Hãy chọn đơn vị công tác."), "unit_id")
             unit = load_unit(form.unit_id.data, "manage")
             user = services.create_user(
                 current_user, tenant_id=current_user.tenant_id, username=form.username.data,
@@ -73,21 +72,23 @@ def new():
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("users/new.html", form=form), 422
+            return render_template("users/new.html", form=form, unit_field=unit_field), 422
         db.session.commit()
         flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
         return redirect(url_for("users.detail", user_id=user.id))
-    return render_template("users/new.html", form=form)
+    return render_template("users/new.html", form=form, unit_field=unit_field)
 
 
 @bp.route("/<int:user_id>")
 @login_required
 def detail(user_id: int):
-    user = _load_user(user_id)
-    role_form = AssignRoleForm()
-    role_form.role.choices = [(r, role_label(r)) for r in ROLES]
-    role_form.unit_id.choices = _managed_unit_choices()
+    return _render_detail(_load_user(user_id), AssignRoleForm())
+
+
+def _render_detail(user, role_form: AssignRoleForm):
+    role_form.role.choices = _role_choices()
     return render_template("users/detail.html", user=user, role_form=role_form,
+                           unit_field=picker("unit_id", "manage", request.values),
                            reset_form=ResetPasswordForm(),
                            email_form=EmailForm(email=user.email or ""))
 
@@ -156,7 +157,11 @@ def set_email(user_id: int):
 def assign(user_id: int):
     user = _load_user(user_id)
     form = AssignRoleForm()
+    if picker("unit_id", "manage", request.form).searched:
+        return _render_detail(user, form)  # "Tìm" without script: nothing is assigned
     try:
+        if not form.role.data:
+            raise DomainError(_("Hãy chọn vai trò."), "role")
         if not form.validate_on_submit():
             raise DomainError(_("Hãy chọn vai trò và đơn vị."))
         unit = load_unit(form.unit_id.data, "manage")

@@ -16,7 +16,7 @@ the expected count (the denominator), the dashboard's lists and the calendar. Th
 tree of today: a unit that moved brings its reports along.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +36,7 @@ from lhpn.reports.models import Report, ReportTemplate, TemplateItem
 from lhpn.reports.services import period_label, period_of
 from lhpn.text import search_key
 from lhpn.units.models import Unit
+from lhpn.units.picker import SEPARATOR, parent_chains
 
 MAX_PERIODS = 60
 
@@ -200,8 +201,10 @@ class Row:
 
 @dataclass
 class Miss:
-    unit: object  # a row with id, name, code and level
+    unit: object  # a row with id, name, code, level and path
     value: int | float | None
+    parents: str = ""  # "xã Minh Tân — huyện Hưng Hà": 154 branches share a name
+    label: str = ""    # the name with its parents, and its code if a sibling has the same name
 
 
 @dataclass
@@ -382,7 +385,7 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
     results: dict[int, Attainment] = {}
     for level, level_targets in by_level.items():
         units = _core(
-            select(Unit.id, Unit.name, Unit.code, Unit.level)
+            select(Unit.id, Unit.name, Unit.code, Unit.level, Unit.path)
             .where(Unit.tenant_id == unit.tenant_id, Unit.level == level, ~Unit.closed,
                    Unit.path.startswith(unit.path, autoescape=True))).all()
         wanted = [t.indicator_id for t in level_targets if t.indicator_id in indicators]
@@ -413,11 +416,27 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
                     met += 1
                 else:
                     misses.append(Miss(member, value))
-            misses.sort(key=lambda m: search_key(m.unit.name))
             results[target.id] = Attainment(target, len(units), met, misses)
     for target in targets:
         out.append(results[target.id])
+    _name_parents(out)
     return out
+
+
+def _name_parents(lines: list[Attainment]) -> None:
+    """Each unit that misses a target named with its parents (one statement for all), in
+    name order then parents' order."""
+    units = {miss.unit.id: miss.unit for line in lines for miss in line.misses}
+    chains = parent_chains(units.values()) if units else {}
+    for line in lines:
+        for miss in line.misses:
+            miss.parents = chains.get(miss.unit.id, "")
+            miss.label = SEPARATOR.join(part for part in (miss.unit.name, miss.parents) if part)
+        twins = Counter(search_key(miss.label) for miss in line.misses)
+        for miss in line.misses:
+            if twins[search_key(miss.label)] > 1:
+                miss.label += f" ({miss.unit.code})"
+        line.misses.sort(key=lambda m: (search_key(m.unit.name), search_key(m.label)))
 
 
 def _levels_at_or_below(unit: Unit) -> list[str]:

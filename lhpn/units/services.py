@@ -114,8 +114,9 @@ def opening_date(value: object, closed_at: datetime | None = None) -> date:
         raise DomainError(_("Ngày bắt đầu hoạt động không được trước ngày thành lập Hội "
                             "(20/10/1930)."), "opened_on")
     if closed_at is not None and day > local_date(closed_at):
+        closed_on = local_date(closed_at).strftime("%d/%m/%Y")
         raise DomainError(_("Ngày bắt đầu hoạt động không được sau ngày đơn vị giải thể "
-                            "(%(d)s).", d=f"{local_date(closed_at):%d/%m/%Y}"), "opened_on")
+                            "(%(d)s).", d=closed_on), "opened_on")
     return day
 
 

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.text import search_key
-from lhpn.units import services
+from lhpn.units import picker, services
 from lhpn.units.forms import MoveForm, OpenedForm, RenameForm, UnitForm
 from lhpn.units.models import Unit
 
@@ -53,6 +53,23 @@ def tree():
             roots.append(row)
     return render_template("units/tree.html", roots=roots, children=children, counts=counts,
                            levels=levels, open_depth=OPEN_DEPTH)
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Units the user may do ``action`` on (view by default) matching ``q``, each with its
+    parents, for the unit picker's script. ``level`` (comma list) narrows the levels and
+    ``exclude`` leaves out a unit's subtree (a move's own unit)."""
+    args = request.args
+    action = picker.check_action(args.get("action") or "view")
+    if not authz.reaches_any(current_user, action):
+        raise authz.Forbidden(action)
+    levels = picker.parse_levels(args.get("level"))
+    exclude = load_unit(args["exclude"], "view") if args.get("exclude") else None
+    found, more = picker.search(current_user, args.get("q"), action, levels=levels,
+                                exclude=exclude)
+    return jsonify(items=[choice.to_dict() for choice in found], more=more)
 
 
 @bp.route("/<int:unit_id>")
@@ -144,27 +161,25 @@ def move(unit_id: int):
     unit = load_unit(unit_id, "manage")
     form = MoveForm()
     tenant = unit.tenant
-    rank = tenant.level_rank(unit.level)
-    allowed_levels = tenant.levels[:rank]
-    candidates = db.session.execute(
-        select(Unit.id, Unit.name, Unit.level)
-        .where(authz.reachable(current_user, "manage"), Unit.level.in_(allowed_levels),
-               ~Unit.closed, Unit.id != unit.parent_id, ~Unit.path.startswith(unit.path))
-        .order_by(Unit.path)
-    ).all()
-    form.parent_id.choices = [(c.id, f"{c.name} ({level_label(c.level)})") for c in candidates]
-    if form.validate_on_submit():
+    # A new parent of a higher level, outside the unit's own subtree, that the user manages.
+    parent_field = picker.picker("parent_id", "manage", request.values,
+                                 levels=tenant.levels[:tenant.level_rank(unit.level)],
+                                 exclude=unit)
+    page = {"form": form, "unit": unit, "parent_field": parent_field}
+    if request.method == "POST" and not parent_field.searched:
         try:
+            if not form.validate_on_submit():
+                raise DomainError(_("Hãy chọn đơn vị cấp trên mới."), "parent_id")
             new_parent = load_unit(form.parent_id.data, "manage")
             services.move_unit(current_user, unit, new_parent)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("units/move.html", form=form, unit=unit), 422
+            return render_template("units/move.html", **page), 422
         db.session.commit()
         flash(_("Đã chuyển đơn vị."), "success")
         return redirect(url_for("units.detail", unit_id=unit_id))
-    return render_template("units/move.html", form=form, unit=unit)
+    return render_template("units/move.html", **page)
 
 
 @bp.route("/<int:unit_id>/close", methods=["POST"])
