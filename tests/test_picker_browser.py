@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lhpn.accounts.models import RoleAssignment
 from lhpn.extensions import db
-from tests.test_browser import (  # noqa: F401 (fixtures)
+from tests.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
     assert_fits_width,
@@ -18,7 +18,7 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
     playwright_api,
     shot,
 )
-from tests.test_unit_picker import dong  # noqa: F401 (fixture)
+from tests.test_unit_picker import dong  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 MINH_TAN = "xã Minh Tân — huyện Hưng Hà"
@@ -30,7 +30,7 @@ def _roles(app, world) -> set[tuple[str, int]]:
             RoleAssignment.user_id == world.users["member.c11"])).all())
 
 
-def test_a_role_at_the_right_thon_dong_on_a_phone(open_page, world, dong, app):
+def test_a_role_at_the_right_thon_dong_on_a_phone(open_page, world, dong, app):  # noqa: F811
     from playwright.sync_api import expect
 
     page, problems = open_page(PHONE, is_mobile=True, has_touch=True)
@@ -84,7 +84,7 @@ def test_a_role_at_the_right_thon_dong_on_a_phone(open_page, world, dong, app):
     problems.assert_none()
 
 
-def test_without_script_the_search_comes_back_as_choices(open_page, world, dong, app):
+def test_without_script_the_search_comes_back_as_choices(open_page, world, dong, app):  # noqa: F811
     from playwright.sync_api import expect
 
     page, problems = open_page(PHONE, is_mobile=True, has_touch=True,
@@ -106,7 +106,7 @@ def test_without_script_the_search_comes_back_as_choices(open_page, world, dong,
     problems.assert_none()
 
 
-def test_the_move_page_on_a_desktop(open_page, world, dong, app):
+def test_the_move_page_on_a_desktop(open_page, world, dong, app):  # noqa: F811
     from playwright.sync_api import expect
 
     page, problems = open_page(DESKTOP)
@@ -125,4 +125,34 @@ def test_the_move_page_on_a_desktop(open_page, world, dong, app):
         from lhpn.units.models import Unit
 
         assert db.session.get(Unit, dong["DONG-C11"]).parent_id == dong["C13"]
+    problems.assert_none()
+
+
+def test_filters_pick_a_unit_on_a_phone(open_page, world, dong):  # noqa: F811
+    """The consolidation page and the report list choose their unit with the same picker."""
+    from playwright.sync_api import expect
+
+    page, problems = open_page(PHONE, is_mobile=True, has_touch=True)
+    log_in(page, "viewer.tb", "picker-filters")
+    page.goto(f"/units/{world.units['TB']}/consolidation")
+    box = page.get_by_role("combobox", name="Đơn vị")
+    expect(box).to_have_value("Hội LHPN tỉnh Thái Bình")
+    box.fill("")
+    box.press_sequentially("tan le", delay=40)
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options.first).to_contain_text("Hội LHPN xã Tân Lễ")
+    expect(options.first).to_contain_text("huyện Hưng Hà")
+    shot(page, "picker-phone-consolidation")
+    assert_fits_width(page)
+    options.first.tap()
+    page.get_by_role("button", name="Xem", exact=True).click()
+    page.wait_for_url(f"**/units/{world.units['C11']}/consolidation?**")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hội LHPN xã Tân Lễ")
+
+    page.goto("/reports/")
+    filter_box = page.locator(".filters").get_by_role("combobox", name="Đơn vị")
+    filter_box.press_sequentially("dong minh", delay=40)
+    expect(page.locator(".filters").get_by_role("listbox").get_by_role("option")).to_have_count(1)
+    shot(page, "picker-phone-reports")
+    assert_fits_width(page)
     problems.assert_none()

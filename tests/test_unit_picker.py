@@ -253,3 +253,46 @@ def test_moving_a_unit_offers_only_possible_parents(client, world, dong, app):
         assert db.session.get(Unit, world.units["C11"]).parent_id == world.units["D2"]
     _status, body = _search(client, q="thon dong tan le")
     assert body["items"][0]["label"] == "Chi hội thôn Đông — xã Tân Lễ — huyện Đông Hưng"
+
+
+# ---- the filters ------------------------------------------------------------------------------
+
+def test_the_consolidation_page_picks_its_unit_without_script(client, world, dong):
+    login(client, "viewer.d1")
+    found = client.get("/consolidation", query_string={
+        "unit": world.units["D1"], "find": "unit", "unit_q": "tan le", "template": "BC_THANG"},
+        follow_redirects=True)
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200
+    offered = {int(v) for v in re.findall(r'name="unit" value="(\d+)"', html)}
+    assert {world.units["C11"], dong["DONG-C11"]} <= offered
+    assert world.units["D1"] in offered  # the unit shown stays chosen until another is
+    chosen = client.get("/consolidation", query_string={
+        "unit": world.units["C11"], "template": "BC_THANG"})
+    assert chosen.status_code == 302
+    assert chosen.headers["Location"].startswith(f"/units/{world.units['C11']}/consolidation?")
+    # The unit asked for is checked like any other: out of reach 403, another tenant's 404.
+    assert client.get("/consolidation", query_string={"unit": world.units["D2"]}).status_code \
+        == 403
+    assert client.get("/consolidation", query_string={"unit": world.units["HC1"]}).status_code \
+        == 404
+
+
+def test_the_report_and_plan_filters_search_without_script(client, world, dong):
+    login(client, "viewer.d1")
+    for path, name in (("/reports/", "filter_unit"), ("/plans/", "unit")):
+        html = client.get(path, query_string={f"{name}_q": "dong minh", "find": name}
+                          ).get_data(as_text=True)
+        values = re.findall(rf'name="{name}" value="(\d*)"', html)
+        # "All units", then the one match.
+        assert values == ["", str(dong["DONG-C13"])], path
+        assert "xã Minh Tân — huyện Hưng Hà" in html
+
+
+def test_the_dashboard_offers_units_with_units_below(client, world, dong):
+    login(client, "viewer.d1")
+    html = client.get("/", query_string={"unit_q": "tan le", "find": "unit"}
+                      ).get_data(as_text=True)
+    offered = {int(v) for v in re.findall(r'name="unit" value="(\d+)"', html)}
+    assert world.units["C11"] in offered and dong["DONG-C11"] not in offered  # no branches
+    assert 'data-url="/units/search?action=view&amp;level=province,district,commune"' in html
