@@ -13,11 +13,12 @@ matches as radio choices, the unit already chosen.
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from lhpn import authz
-from lhpn.errors import DomainError
+from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import LEVELS
@@ -154,15 +155,11 @@ def picker(name: str, action: str, values, *, chosen_id: object = None,
     """The picker for field ``name`` from the request's ``values``: the unit chosen (the
     field's value, else ``chosen_id``), and, when "Tìm" was pressed or text was typed with
     nothing chosen, the units matching the text."""
-    from flask_login import current_user
-
     query = nfc(values.get(f"{name}_q"))[:MAX_QUERY]
     raw = values.get(name)
     chosen_key = raw if raw not in (None, "") else chosen_id
     chosen = None
     if chosen_key not in (None, ""):
-        from lhpn.errors import as_id
-
         key = as_id(chosen_key)
         unit = db.session.scalar(select(Unit).where(
             Unit.id == key, authz.reachable(current_user, action))) if key else None
