@@ -70,6 +70,20 @@ def test_words_may_name_the_parents(client, world, dong):
     assert [i["id"] for i in body["items"]] == [dong["DONG-C11"]]
 
 
+def test_a_name_holding_the_words_comes_before_a_parent_holding_them(client, world, dong, app):
+    with app.app_context():
+        d2 = db.session.get(Unit, world.units["D2"])
+        dong_hoa = factories.unit(d2, "Hội LHPN xã Đông Hòa", "commune", "C22")
+        bac = factories.unit(dong_hoa, "Chi hội thôn Bắc", "branch", "C22-BAC")
+        db.session.commit()
+        bac_id = bac.id
+    login(client, "tenant_admin.tb")
+    _status, body = _search(client, q="thôn Đông", level="branch")
+    ids = [i["id"] for i in body["items"]]
+    # thôn Bắc of xã Đông Hòa matches too ("thôn" in its name, "Đông" in its parent's), last.
+    assert len(ids) == 5 and ids[-1] == bac_id
+
+
 @pytest.mark.parametrize(("actor", "action", "want"), [
     # Only what the user may do the action on; never another tenant's "Chi hội thôn Đông".
     ("tenant_admin.d1", "manage", {"DONG-C11", "DONG-C12", "DONG-C13"}),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from lhpn import authz
@@ -123,17 +123,25 @@ def search(user, q: str | None, action: str, *, levels: list[str] | None = None,
         haystack = " " + haystack
         matched = [haystack.contains(" " + word, autoescape=True) for word in words]
         stmt = stmt.where(and_(*matched) | (Unit.code == text.upper()))
-        # The unit's own name holding the whole text comes first (a branch "thôn Đông"
-        # before the branches of "xã Đông Hòa").
-        own = case((Unit.search_name.contains(" ".join(words), autoescape=True), 0), else_=1)
-        order = [own, *order]
+        # Units whose own name holds more of the words come first: "thôn Đông" typed finds
+        # the branches "thôn Đông" before the branches of "xã Đông Hòa".
+        own = " " + Unit.search_name
+        score = sum((case((own.contains(" " + word, autoescape=True), 1), else_=0)
+                     for word in words), literal(0))
+        order = [score.desc(), *order]
     found = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
     page = choices(found[:limit])
     # Same names side by side, told apart by their parents in alphabetical order.
-    whole = " ".join(words)
-    page.sort(key=lambda c: (whole not in search_key(c.name), c.depth, search_key(c.name),
+    page.sort(key=lambda c: (-_own_words(c.name, words), c.depth, search_key(c.name),
                              search_key(c.parents)))
     return page, len(found) > limit
+
+
+def _own_words(name: str, words: list[str]) -> int:
+    """How many of the words typed begin a word of the unit's own name (the SQL order's
+    score, to sort the page the same way)."""
+    own = " " + search_key(name)
+    return sum(1 for word in words if " " + word in own)
 
 
 @dataclass
