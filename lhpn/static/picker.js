@@ -63,6 +63,8 @@
     };
 
     const choose = (option) => {
+      asked += 1;  // an answer still on its way must not reopen the list
+      window.clearTimeout(timer);
       hidden.value = option.dataset.id;
       input.value = option.dataset.label;
       status.textContent = "";
