@@ -8,11 +8,13 @@ entries. Running it again creates nothing new.
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, create_user
+from lhpn.clock import local_today
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
@@ -22,7 +24,7 @@ from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
 from lhpn.units.importers import import_communes
 from lhpn.units.models import Unit
-from lhpn.units.services import create_unit, root_of
+from lhpn.units.services import create_unit, root_of, set_opened_on
 
 # Documented in the README and printed by `make run`; never use it outside a demo.
 DEMO_PASSWORD = "demo12345"  # noqa: S105
@@ -46,6 +48,7 @@ TENANTS = (
 )
 
 ROOT = "@root"
+DEMO_OPENED = date(2026, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,19 @@ def branch_names(commune: Unit, index: int, count: int) -> list[str]:
             for n in range(count)]
 
 
+def demo_opened_on() -> date:
+    """The demo provinces have used LHPN since the start of 2026 (their first reports are
+    January's): their units owe the reports due after 1 January 2026, not 2025's."""
+    return min(DEMO_OPENED, local_today())
+
+
 def _tenant(spec: DemoTenant) -> tuple[Tenant, bool]:
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == spec.code))
     if tenant is not None:
         return tenant, False
-    return create_tenant(None, spec.code, spec.name, list(spec.levels)), True
+    tenant = create_tenant(None, spec.code, spec.name, list(spec.levels))
+    set_opened_on(None, root_of(tenant.id), demo_opened_on())
+    return tenant, True
 
 
 def _branches(spec: DemoTenant, tenant: Tenant) -> int:
@@ -117,7 +128,7 @@ def _branches(spec: DemoTenant, tenant: Tenant) -> int:
             code = f"{commune.code}-{number:02d}"
             if code in taken:
                 continue
-            create_unit(None, commune, name, "branch", code)
+            create_unit(None, commune, name, "branch", code, opened_on=demo_opened_on())
             taken.add(code)
             created += 1
     return created
@@ -174,7 +185,8 @@ def load_demo() -> Iterator[str]:
         seed_templates(tenant)
         yield f"{'Tạo' if new else 'Đã có'} tỉnh {tenant.code}: {tenant.name}"
         try:
-            result = import_communes(None, root_of(tenant.id), spec.province_code)
+            result = import_communes(None, root_of(tenant.id), spec.province_code,
+                                     demo_opened_on())
         except DomainError as exc:
             db.session.rollback()
             yield f"  Lỗi khi nhập xã, phường: {exc.message}"

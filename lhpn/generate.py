@@ -55,6 +55,7 @@ from sqlalchemy import func, insert, select, text
 
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, check_password_rules, create_user
+from lhpn.clock import local_today
 from lhpn.demo import VILLAGES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
@@ -69,7 +70,7 @@ from lhpn.tenants.services import create_tenant
 from lhpn.text import search_key
 from lhpn.units.importers import admin_units, unit_code
 from lhpn.units.models import Unit
-from lhpn.units.services import root_of
+from lhpn.units.services import root_of, set_opened_on
 from lhpn.workflow.models import WorkflowEvent
 
 DEFAULT_PASSWORD = "bench12345"  # noqa: S105  (documented; synthetic deployments only)
@@ -271,7 +272,8 @@ def _tenant(spec: Scale, number: int, province_code: str, province_name: str, ye
             s=_secs(step))
 
     step = time.perf_counter()
-    units = _units(tenant, root, province_code, spec)
+    set_opened_on(None, root, opening_day(year))
+    units = _units(tenant, root, province_code, spec, year)
     levels = Counter(level for _id, level in units)
     totals["units"] += len(units) + 1
     yield _("  Đơn vị: 1 tỉnh, %(c)s xã, phường, %(b)s chi hội (%(s)s giây)",
@@ -385,7 +387,14 @@ def _branch_names(commune_name: str, count: int) -> list[str]:
     return names
 
 
-def _units(tenant: Tenant, root: Unit, province_code: str, spec: Scale) -> list[tuple[int, str]]:
+def opening_day(year: int) -> date:
+    """A deployment in use since the start of the year (or since today, for a year still to
+    come): every unit owes the year's reports."""
+    return min(date(year, 1, 1), local_today())
+
+
+def _units(tenant: Tenant, root: Unit, province_code: str, spec: Scale, year: int
+           ) -> list[tuple[int, str]]:
     """Communes (the province's real ones) and branches; (id, level) of each, root excluded."""
     communes = admin_units(tenant, province_code)
     if spec.communes is not None:
@@ -394,7 +403,7 @@ def _units(tenant: Tenant, root: Unit, province_code: str, spec: Scale) -> list[
     # One reservation: on SQLite a second one would hand out the same ids again.
     ids = _reserve_ids(Unit, len(communes) * (1 + spec.branches_per_commune))
     commune_ids, branch_ids = ids[:len(communes)], iter(ids[len(communes):])
-    base = {"tenant_id": tenant.id, "closed": False}
+    base = {"tenant_id": tenant.id, "closed": False, "opened_on": opening_day(year)}
     commune_rows, branch_rows = [], []
     for number, (item, unit_id) in enumerate(zip(communes, commune_ids, strict=True), 1):
         name = item.name if item else f"Hội LHPN xã thứ {number}"

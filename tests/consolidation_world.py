@@ -1,11 +1,13 @@
 """A small post-2025 province for consolidation tests, with a form that has an indicator of
 every kind and aggregation, filled in through the real services.
 
-KT root › X1 (commune) › X1A, X1B (branches); KT root › X2 (commune) › X2A (branch).
+KT root › X1 (commune) › X1A, X1B (branches); KT root › X2 (commune) › X2A (branch), all opened
+on OPENED (a province in use since then: they owe every report due after it).
 Hand-computed figures for the period JAN (2027-01, due 20/02/2027) are in EXPECTED.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from lhpn.extensions import db
@@ -18,6 +20,7 @@ from lhpn.units.models import Unit
 from tests import factories
 
 JAN = "2027-01"
+OPENED = date(2026, 1, 1)
 INDICATORS = (
     ("SO_LUOT", "Số lượt hội viên tham gia", "count", "sum"),
     ("NHO_NHAT", "Mức hỗ trợ thấp nhất", "decimal", "min"),
@@ -76,12 +79,13 @@ def build() -> KT:
     tenant = factories.tenant("KT", "Hội LHPN tỉnh Kiểm Thử", "province,commune,branch")
     kt.tenant_id = tenant.id
     root = units.root_of(tenant.id)
-    x1 = factories.unit(root, "Hội LHPN xã An Bình", "commune", "X1")
-    x2 = factories.unit(root, "Hội LHPN xã Bình Minh", "commune", "X2")
+    units.set_opened_on(None, root, OPENED)
+    x1 = factories.unit(root, "Hội LHPN xã An Bình", "commune", "X1", OPENED)
+    x2 = factories.unit(root, "Hội LHPN xã Bình Minh", "commune", "X2", OPENED)
     made = {"KT": root, "X1": x1, "X2": x2,
-            "X1A": factories.unit(x1, "Chi hội thôn Đông", "branch", "X1A"),
-            "X1B": factories.unit(x1, "Chi hội thôn Tây", "branch", "X1B"),
-            "X2A": factories.unit(x2, "Chi hội thôn Nam", "branch", "X2A")}
+            "X1A": factories.unit(x1, "Chi hội thôn Đông", "branch", "X1A", OPENED),
+            "X1B": factories.unit(x1, "Chi hội thôn Tây", "branch", "X1B", OPENED),
+            "X2A": factories.unit(x2, "Chi hội thôn Nam", "branch", "X2A", OPENED)}
     kt.units = {code: u.id for code, u in made.items()}
     for code, u in made.items():
         name = f"kt.staff.{code.lower()}"

@@ -1,18 +1,21 @@
 """Builders that go through the real services, so test data obeys the domain rules."""
 
+from datetime import date
+
 from lhpn.accounts import services as accounts
 from lhpn.tenants.services import create_tenant
 from lhpn.units import services as units
 
 PASSWORD = "Mat-khau-2026"
+WORLD_OPENED = date(2025, 1, 1)
 
 
 def tenant(code: str, name: str, levels: str):
     return create_tenant(None, code, name, levels.split(","))
 
 
-def unit(parent, name: str, level: str, code: str | None = None):
-    return units.create_unit(None, parent, name, level, code)
+def unit(parent, name: str, level: str, code: str | None = None, opened_on=None):
+    return units.create_unit(None, parent, name, level, code, opened_on=opened_on)
 
 
 def user(tenant_obj, username: str, role: str | None, at_unit, home_unit=None):
@@ -27,7 +30,8 @@ def user(tenant_obj, username: str, role: str | None, at_unit, home_unit=None):
 def build_world():
     """Legacy tenant TB: root › D1, D2 (districts) › C11, C12, C21 (communes) › B111 (branch).
     Post-2025 tenant HY: root › HC1 (commune) › HB11 (branch). One user per role at D1, the
-    TB root and the HY root."""
+    TB root and the HY root. Every unit opened on WORLD_OPENED, before the calendars the tests
+    read."""
     from tests.conftest import World
 
     w = World()
@@ -36,14 +40,17 @@ def build_world():
     w.tenants = {"TB": tb.id, "HY": hy.id}
     tb_root = units.root_of(tb.id)
     hy_root = units.root_of(hy.id)
-    d1 = unit(tb_root, "Hội LHPN huyện Hưng Hà", "district", "D1")
-    d2 = unit(tb_root, "Hội LHPN huyện Đông Hưng", "district", "D2")
-    c11 = unit(d1, "Hội LHPN xã Tân Lễ", "commune", "C11")
-    c12 = unit(d1, "Hội LHPN xã Canh Tân", "commune", "C12")
-    c21 = unit(d2, "Hội LHPN xã Đông Á", "commune", "C21")
-    b111 = unit(c11, "Chi hội thôn Tân Hòa", "branch", "B111")
-    hc1 = unit(hy_root, "Hội LHPN phường Phố Hiến", "commune", "HC1")
-    hb11 = unit(hc1, "Chi hội tổ dân phố 1", "branch", "HB11")
+    units.set_opened_on(None, tb_root, WORLD_OPENED)
+    units.set_opened_on(None, hy_root, WORLD_OPENED)
+    opened = WORLD_OPENED
+    d1 = unit(tb_root, "Hội LHPN huyện Hưng Hà", "district", "D1", opened)
+    d2 = unit(tb_root, "Hội LHPN huyện Đông Hưng", "district", "D2", opened)
+    c11 = unit(d1, "Hội LHPN xã Tân Lễ", "commune", "C11", opened)
+    c12 = unit(d1, "Hội LHPN xã Canh Tân", "commune", "C12", opened)
+    c21 = unit(d2, "Hội LHPN xã Đông Á", "commune", "C21", opened)
+    b111 = unit(c11, "Chi hội thôn Tân Hòa", "branch", "B111", opened)
+    hc1 = unit(hy_root, "Hội LHPN phường Phố Hiến", "commune", "HC1", opened)
+    hb11 = unit(hc1, "Chi hội tổ dân phố 1", "branch", "HB11", opened)
     for obj in (tb_root, d1, d2, c11, c12, c21, b111, hy_root, hc1, hb11):
         w.units[obj.code] = obj.id
     for role in ("tenant_admin", "approver", "staff", "viewer"):

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lhpn.accounts import services as accounts
 from lhpn.accounts.models import ApiToken, RoleAssignment, User
 from lhpn.audit.models import AuditEntry
+from lhpn.clock import local_today
 from lhpn.extensions import db
 from lhpn.units.models import Unit
 from tests import factories
@@ -82,7 +83,7 @@ def database_state(app) -> tuple:
 
         return (
             rows(Unit.id, Unit.parent_id, Unit.path, Unit.depth, Unit.name, Unit.search_name,
-                 Unit.code, Unit.level, Unit.closed),
+                 Unit.code, Unit.level, Unit.closed, Unit.opened_on),
             rows(User.id, User.username, User.full_name, User.locked, User.unit_id,
                  User.password_hash, User.must_change_password),
             rows(RoleAssignment.id, RoleAssignment.user_id, RoleAssignment.role,
@@ -360,7 +361,8 @@ def test_creating_a_unit(app, api, world):
     assert response.status_code == 201
     unit = response.get_json()
     assert unit == {"id": unit["id"], "name": "Hội LHPN xã Minh Khai", "code": "C13",
-                    "level": "commune", "parent_id": world.units["D1"], "closed": False}
+                    "level": "commune", "parent_id": world.units["D1"], "closed": False,
+                    "opened_on": local_today().isoformat()}
     assert response.headers["Location"].endswith(f"{API}/units/{unit['id']}")
     assert admin.get(f"/units/{unit['id']}").get_json() == unit
     assert "C13" in codes(api("viewer.d1").get("/units?q=minh khai").get_json()["items"])
@@ -471,6 +473,16 @@ PATCH_UNIT_ERRORS = [
     ("staff.d1", "D1", {"closed": True}, 403, None),
     ("tenant_admin.d1", "HC1", {"name": "X"}, 404, None),
     ("tenant_admin.hy", "B111", {"closed": True}, 404, None),
+    ("tenant_admin.d1", "C11", {"opened_on": "01/02/2026"}, 422, "opened_on"),  # yyyy-mm-dd
+    ("tenant_admin.d1", "C11", {"opened_on": "2026-02-30"}, 422, "opened_on"),
+    ("tenant_admin.d1", "C11", {"opened_on": "2099-01-01"}, 422, "opened_on"),  # future
+    ("tenant_admin.d1", "C11", {"opened_on": "1930-10-19"}, 422, "opened_on"),
+    ("tenant_admin.d1", "C11", {"opened_on": 20260101}, 422, "opened_on"),
+    ("tenant_admin.d1", "C11", {"opened_on": None}, 422, "opened_on"),
+    ("tenant_admin.d1", "C11", {"name": "X", "opened_on": "hôm qua"}, 422, "opened_on"),
+    ("viewer.d1", "C11", {"opened_on": "2026-01-01"}, 403, None),
+    ("tenant_admin.d1", "D2", {"opened_on": "2026-01-01"}, 403, None),
+    ("tenant_admin.d1", "HC1", {"opened_on": "2026-01-01"}, 404, None),
 ]
 
 

@@ -147,7 +147,51 @@ def test_attainment_rows_follow_the_plan(workbook):
         ("SO_LUOT", "Chi hội", 50, 1, 3, 2, 66.7, "Đạt"),
         ("TY_LE", "Chi hội", 50, None, 3, 2, 66.7, "Chưa đạt"),
     ]
-    assert [r[10] for r in rows] == [EVIL, "Chi hội thôn Tây", "Chi hội thôn Tây"]
+    # Each unit named with its parents (root left out): a province has many "thôn Tây".
+    assert [r[10] for r in rows] == [EVIL, "Chi hội thôn Tây — xã An Bình",
+                                     "Chi hội thôn Tây — xã An Bình"]
+
+
+def test_units_sharing_a_name_are_told_apart(app, client):
+    """Two communes each with a "Chi hội thôn Đông" missing the branch target, and one commune
+    with two branches of that name: the workbook says which is which."""
+    from decimal import Decimal
+
+    from lhpn.indicators.services import indicator_by_code
+    from lhpn.plans.models import Plan, PlanTarget
+    from lhpn.units import services as units
+
+    with app.app_context():
+        kt = kw.build()
+        x1, x2 = kt.unit("X1"), kt.unit("X2")
+        units.rename_unit(None, kt.unit("X1A"), "Chi hội thôn Đông")
+        units.rename_unit(None, kt.unit("X2A"), "Chi hội thôn Đông")
+        twin = factories.unit(x1, "Chi hội thôn Đông", "branch", "X1D", kw.OPENED)
+        db.session.add(Plan(tenant_id=kt.tenant_id, unit_id=kt.units["KT"], year=2027,
+                            title="Kế hoạch năm 2027", status="approved",
+                            targets=[PlanTarget(position=0, level="branch", kind="count",
+                                                indicator_id=indicator_by_code(
+                                                    kt.tenant_id, "SO_LUOT").id,
+                                                value=Decimal(1))]))
+        db.session.commit()
+        assert (x1.name, x2.name, twin.code) == ("Hội LHPN xã An Bình", "Hội LHPN xã Bình Minh",
+                                                 "X1D")
+    login(client, "kt.viewer")
+    data = client.get(f"/units/{kt.units['KT']}/consolidation.xlsx{QUERY}").data
+    workbook = openpyxl.load_workbook(BytesIO(data))
+    (row,) = _rows(workbook["Chỉ tiêu kế hoạch"])
+    assert row[10].split("; ") == [
+        "Chi hội thôn Đông — xã An Bình (X1A)", "Chi hội thôn Đông — xã An Bình (X1D)",
+        "Chi hội thôn Đông — xã Bình Minh", "Chi hội thôn Tây — xã An Bình"]
+    # Drilled into xã An Bình: its two branches of the same name carry their codes.
+    commune = client.get(f"/units/{kt.units['X1']}/consolidation.xlsx{QUERY}").data
+    names = [r[0] for r in _rows(openpyxl.load_workbook(BytesIO(commune))["Đơn vị trực thuộc"])]
+    assert sorted(names) == ["Chi hội thôn Tây", "Chi hội thôn Đông (X1A)",
+                             "Chi hội thôn Đông (X1D)"]
+    document = docx.Document(BytesIO(client.get(
+        f"/units/{kt.units['KT']}/consolidation.docx{QUERY}").data))
+    assert "Đơn vị chưa đạt chỉ tiêu 1: Chi hội thôn Đông — xã An Bình (X1A); " in "\n".join(
+        _texts(document))
 
 
 def test_progress_sheet_counts_the_units_reports(app, kt, workbook):

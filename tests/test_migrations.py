@@ -48,3 +48,32 @@ def test_the_consolidation_revision_fills_totals_from_reports_approved_before_it
         upgrade()
         db.session.remove()
         assert snapshot() == live
+
+
+def test_the_opening_day_of_existing_units_is_the_day_they_were_created(app):
+    """Units from before the opened_on revision open on their creation day, Vietnam time."""
+    from datetime import date, datetime
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select, update
+
+    from lhpn.units.models import Unit
+    from tests import factories
+
+    with app.app_context():
+        world = factories.build_world()
+        db.session.commit()
+        c11, d1 = world.units["C11"], world.units["D1"]
+        db.session.execute(update(Unit).where(Unit.id == c11)
+                           .values(created_at=datetime(2026, 11, 24, 20, 30)))
+        db.session.execute(update(Unit).where(Unit.id == d1)
+                           .values(created_at=datetime(2025, 3, 1, 9, 0)))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="c3d8e1f5a7b2")
+        upgrade()
+        db.session.remove()
+        opened = dict(db.session.execute(select(Unit.id, Unit.opened_on)).all())
+        # 20:30 UTC on the 24th is 03:30 on the 25th in Vietnam.
+        assert (opened[c11], opened[d1]) == (date(2026, 11, 25), date(2025, 3, 1))
+        assert None not in opened.values()

@@ -12,9 +12,9 @@ from lhpn.accounts.forms import AssignRoleForm, EmailForm, ResetPasswordForm, Us
 from lhpn.accounts.models import ROLES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
-from lhpn.labels import level_label, role_label
+from lhpn.labels import role_label
 from lhpn.params import page_number
-from lhpn.units.models import Unit
+from lhpn.units.picker import picker
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 PAGE_SIZE = 50
@@ -33,14 +33,9 @@ def _load_user(user_id: int):
     return user
 
 
-def _managed_unit_choices(limit_level: bool = False) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Unit.id, Unit.name, Unit.level)
-        .where(authz.reachable(current_user, "manage"), ~Unit.closed)
-        .order_by(Unit.path)
-        .limit(5000)
-    ).all()
-    return [(r.id, f"{r.name} ({level_label(r.level)})") for r in rows]
+def _role_choices() -> list[tuple[str, str]]:
+    """Nothing chosen to begin with: one careless click must not make anyone an admin."""
+    return [("", _("— Chọn vai trò —"))] + [(r, role_label(r)) for r in ROLES]
 
 
 @bp.route("/")
@@ -62,9 +57,13 @@ def index():
 def new():
     _require_admin()
     form = UserForm()
-    form.unit_id.choices = _managed_unit_choices()
+    unit_field = picker("unit_id", "manage", request.values)
+    if unit_field.searched:  # "Tìm" without script: the matches come back as choices
+        return render_template("users/new.html", form=form, unit_field=unit_field)
     if form.validate_on_submit():
         try:
+            if not request.form.get("unit_id"):
+                raise DomainError(_("Hãy chọn đơn vị công tác."), "unit_id")
             unit = load_unit(form.unit_id.data, "manage")
             user = services.create_user(
                 current_user, tenant_id=current_user.tenant_id, username=form.username.data,
@@ -75,11 +74,11 @@ def new():
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("users/new.html", form=form), 422
+            return render_template("users/new.html", form=form, unit_field=unit_field), 422
         db.session.commit()
         flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
         return redirect(url_for("users.detail", user_id=user.id))
-    return render_template("users/new.html", form=form)
+    return render_template("users/new.html", form=form, unit_field=unit_field)
 
 
 @bp.route("/<int:user_id>")
@@ -88,15 +87,15 @@ def detail(user_id: int):
     return _render_detail(_load_user(user_id))
 
 
-def _render_detail(user, status: int = 200):
+def _render_detail(user, role_form: AssignRoleForm | None = None, status: int = 200):
     """The user's page; it offers only what the rules will allow (not, on one's own account,
     the role and password forms)."""
-    role_form = AssignRoleForm()
-    role_form.role.choices = [(r, role_label(r)) for r in ROLES]
-    role_form.unit_id.choices = _managed_unit_choices()
+    role_form = role_form or AssignRoleForm()
+    role_form.role.choices = _role_choices()
     return render_template(
-        "users/detail.html", user=user, role_form=role_form, reset_form=ResetPasswordForm(),
-        email_form=EmailForm(email=user.email or ""),
+        "users/detail.html", user=user, role_form=role_form,
+        unit_field=picker("unit_id", "manage", request.values),
+        reset_form=ResetPasswordForm(), email_form=EmailForm(email=user.email or ""),
         own_account=authz.is_own_account(current_user, user),
         may_change_roles=authz.may_change_roles_of(current_user, user),
         may_reset_password=authz.may_reset_password_of(current_user, user),
@@ -114,7 +113,7 @@ def _failed(user_id: int, exc: DomainError):
     """Refused: nothing is kept; the user's page again, with the reason, as 422."""
     db.session.rollback()
     flash(exc.message, "error")
-    return _render_detail(_load_user(user_id), 422)
+    return _render_detail(_load_user(user_id), status=422)
 
 
 @bp.route("/<int:user_id>/lock", methods=["POST"])
@@ -170,8 +169,12 @@ def set_email(user_id: int):
 def assign(user_id: int):
     user = _load_user(user_id)
     form = AssignRoleForm()
+    if picker("unit_id", "manage", request.form).searched:
+        return _render_detail(user, form)  # "Tìm" without script: nothing is assigned
     try:
         authz.require_change_roles_of(current_user, user)
+        if not form.role.data:
+            raise DomainError(_("Hãy chọn vai trò."), "role")
         if not form.validate_on_submit():
             raise DomainError(_("Hãy chọn vai trò và đơn vị."))
         unit = load_unit(form.unit_id.data, "manage")

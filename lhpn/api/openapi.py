@@ -187,7 +187,10 @@ def _schemas() -> dict:
             "level": {"enum": list(LEVELS)},
             "parent_id": NULLABLE_ID,
             "closed": {"type": "boolean"},
-        }, ["id", "name", "code", "level", "parent_id", "closed"]),
+            "opened_on": {"type": "string", "format": "date",
+                          "description": "Ngày bắt đầu hoạt động: đơn vị chỉ phải nộp báo cáo "
+                                         "của các kỳ có hạn nộp sau ngày này."},
+        }, ["id", "name", "code", "level", "parent_id", "closed", "opened_on"]),
         "UnitList": _list_of("Unit"),
         "NewUnit": _object({
             "name": {"type": "string", "maxLength": 200},
@@ -195,10 +198,14 @@ def _schemas() -> dict:
             "parent_id": ID_SCHEMA,
             "code": {"type": ["string", "null"], "maxLength": 64,
                      "description": "Bỏ trống để hệ thống tự sinh mã."},
+            "opened_on": {"type": ["string", "null"], "format": "date",
+                          "description": "yyyy-mm-dd; bỏ trống: hôm nay."},
         }, ["name", "level", "parent_id"]),
         "UnitChanges": _object({
             "name": {"type": "string", "maxLength": 200},
             "closed": {"type": "boolean", "description": "true: giải thể; false: mở lại."},
+            "opened_on": {"type": "string", "format": "date",
+                          "description": "Sửa ngày bắt đầu hoạt động (yyyy-mm-dd)."},
         }, minProperties=1),
         "UnitMove": _object({"parent_id": ID_SCHEMA}, ["parent_id"]),
         "User": _object(USER_FIELDS, USER_REQUIRED),

@@ -1,6 +1,9 @@
 """The unit tree over the API: the same services and checks as lhpn/units/views.py."""
 
+import re
+
 from flask import Response, jsonify, url_for
+from flask_babel import gettext as _
 
 from lhpn import authz
 from lhpn.access import load_unit
@@ -15,9 +18,12 @@ from lhpn.api.payload import (
     text_field,
 )
 from lhpn.api.plumbing import ID, caller, created
+from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.units import services
 from lhpn.units.models import Unit
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @bp.get("/units")
@@ -35,13 +41,22 @@ def get_unit(unit_id: int) -> Response:
     return jsonify(load_unit(unit_id, "view").to_dict())
 
 
+def _opened_on(data: dict, *, nullable: bool) -> str | None:
+    """``opened_on`` as the API promises it: yyyy-mm-dd (the service checks the day)."""
+    value = text_field(data, "opened_on", nullable=nullable)
+    if value is not None and not DATE_RE.match(value):
+        raise DomainError(_("Ngày không hợp lệ (định dạng yyyy-mm-dd)."), "opened_on")
+    return value
+
+
 @bp.post("/units")
 def create_unit() -> Response:
-    data = json_object(required=("name", "level", "parent_id"), optional=("code",))
+    data = json_object(required=("name", "level", "parent_id"), optional=("code", "opened_on"))
     name, level = text_field(data, "name"), text_field(data, "level")
     code = text_field(data, "code", nullable=True)
+    opened_on = _opened_on(data, nullable=True)
     parent = load_unit(id_field(data, "parent_id"), "manage")
-    unit = services.create_unit(caller(), parent, name, level, code)
+    unit = services.create_unit(caller(), parent, name, level, code, opened_on=opened_on)
     db.session.commit()
     return created(unit.to_dict(), url_for(".get_unit", unit_id=unit.id))
 
@@ -49,12 +64,15 @@ def create_unit() -> Response:
 @bp.patch(f"/units/<{ID}:unit_id>")
 def update_unit(unit_id: int) -> Response:
     unit = load_unit(unit_id, "manage")
-    data = json_object(optional=("name", "closed"), nonempty=True)
+    data = json_object(optional=("name", "closed", "opened_on"), nonempty=True)
     name, closed = text_field(data, "name"), flag_field(data, "closed")
+    opened_on = _opened_on(data, nullable=False)
     if name is not None:
         services.rename_unit(caller(), unit, name)
     if closed is not None:
         _set_closed(unit, closed)
+    if opened_on is not None:
+        services.set_opened_on(caller(), unit, opened_on)
     # One commit: a rename sent with a refused close is rolled back with it.
     db.session.commit()
     return jsonify(unit.to_dict())

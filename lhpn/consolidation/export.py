@@ -27,7 +27,7 @@ from lhpn.plans.forms import TARGET_KIND_LABELS
 from lhpn.plans.wording import ISSUER, MOTTO, NBSP, ON_BEHALF, RECEIVED_BY, target_sentence
 from lhpn.reports.models import TemplateItem
 from lhpn.reports.services import period_label
-from lhpn.text import xml_safe
+from lhpn.text import search_key, xml_safe
 
 # ---- Excel ---------------------------------------------------------------------------------
 
@@ -78,11 +78,28 @@ def _children_sheet(ws: Worksheet, result: Consolidation, title: str) -> None:
     items = _numeric(result.items)
     _table_head(ws, title, [_("Đơn vị"), _("Cấp"), *_count_headers(),
                             *(_column_name(item.indicator) for item in items)])
+    shared = _shared_names(result.children)
     for row in result.children:
-        name = row.unit.name + (_(" (đã giải thể)") if row.unit.closed else "")
+        name = _sibling_name(row, shared) + (_(" (đã giải thể)") if row.unit.closed else "")
         _append(ws, [name, level_label(row.unit.level), *_count_cells(row.counts),
                      *(_valued(item.indicator, row.value(item.indicator_id)) for item in items)])
     _finish(ws, widths={1: 40})
+
+
+def _shared_names(rows: list[Row]) -> set[str]:
+    """Names that more than one child carries (two "Chi hội thôn Đông" of one commune)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        key = search_key(row.unit.name)
+        seen[key] = seen.get(key, 0) + 1
+    return {key for key, n in seen.items() if n > 1}
+
+
+def _sibling_name(row: Row, shared: set[str]) -> str:
+    """A child's name, with its code when a sibling has the same name."""
+    if search_key(row.unit.name) in shared:
+        return f"{row.unit.name} ({row.unit.code})"
+    return row.unit.name
 
 
 def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
@@ -105,7 +122,7 @@ def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
             str(TARGET_KIND_LABELS.get(target.kind, target.kind)),
             _with_format(_plain(target.value)), _with_format(_plain(target.threshold)),
             att.units, att.met, (att.share_met, PERCENT), _attained(att),
-            "; ".join(miss.unit.name for miss in att.misses)])
+            "; ".join(miss.label for miss in att.misses)])
     _finish(ws, widths={2: 40, 4: 24, 11: 60})
 
 
@@ -380,19 +397,21 @@ def _targets(doc: DocxDocument, result: Consolidation, number: str) -> None:
     D.grid(doc, TARGET_COLUMNS, TARGET_COLUMNS_CM, rows, centred=frozenset({0, 2, 3, 4}))
     for index, att in enumerate(result.attainment, 1):
         if att.in_form and att.misses:
-            names = [miss.unit.name for miss in att.misses[:MISSES_NAMED]]
+            names = [miss.label for miss in att.misses[:MISSES_NAMED]]
             more = len(att.misses) - len(names)
-            tail = f" và {_count(more)} đơn vị khác" if more > 0 else ""
+            tail = f"; và {_count(more)} đơn vị khác" if more > 0 else ""
             D.run(D.paragraph(doc), f"Đơn vị chưa đạt chỉ tiêu {index}: "
-                                    f"{', '.join(names)}{tail}.")
+                                    f"{'; '.join(names)}{tail}.")
 
 
 def _children(doc: DocxDocument, result: Consolidation, number: str) -> None:
     D.section(doc, f"{number}. SỐ LIỆU CÁC ĐƠN VỊ TRỰC THUỘC")
     D.run(D.paragraph(doc, keep=True), "1. Tình hình báo cáo của các đơn vị:")
-    rows = [(str(i), _child_name(row), _count(row.counts.expected), _count(row.counts.approved),
-             _count(row.counts.on_time), _percent(row.counts.completeness),
-             _percent(row.counts.timeliness)) for i, row in enumerate(result.children, 1)]
+    shared = _shared_names(result.children)
+    rows = [(str(i), _child_name(row, shared), _count(row.counts.expected),
+             _count(row.counts.approved), _count(row.counts.on_time),
+             _percent(row.counts.completeness), _percent(row.counts.timeliness))
+            for i, row in enumerate(result.children, 1)]
     D.grid(doc, PROGRESS_COLUMNS, PROGRESS_COLUMNS_CM, rows,
            centred=frozenset({0}), right=frozenset({2, 3, 4, 5, 6}))
     headline = _numeric(result.items)[:HEADLINE_INDICATORS]
@@ -402,7 +421,7 @@ def _children(doc: DocxDocument, result: Consolidation, number: str) -> None:
     share = (D.TEXT_WIDTH_CM - 6.5) / len(headline)
     columns = ("STT", "Đơn vị", *(_column_name(item.indicator) for item in headline))
     widths = (1.0, 5.5, *(share for _item in headline))
-    rows = [(str(i), _child_name(row),
+    rows = [(str(i), _child_name(row, shared),
              *(_shown_value(row.value(item.indicator_id)) for item in headline))
             for i, row in enumerate(result.children, 1)]
     D.grid(doc, columns, widths, rows, centred=frozenset({0}),
@@ -415,8 +434,8 @@ def _recipients(result: Consolidation) -> list[str]:
     return [f"- {above} (để báo cáo);", "- Lưu: VT."]
 
 
-def _child_name(row: Row) -> str:
-    return row.unit.name + (" (đã giải thể)" if row.unit.closed else "")
+def _child_name(row: Row, shared: set[str]) -> str:
+    return _sibling_name(row, shared) + (" (đã giải thể)" if row.unit.closed else "")
 
 
 def _shown_value(value: int | float | None) -> str:

@@ -10,16 +10,19 @@ Aggregation rules (DESIGN.md §6), over every approved report of the subtree in 
 Completeness is approved / expected and timeliness on time / expected, where a report is on
 time when it was first submitted by the end of its due date (Vietnam time) and is approved; a
 return and a later resubmission do not make it late. A unit is expected to report for a
-period when it is open, or was closed after the period's due date, or sent an approved report
-for it anyway. The tree is the tree of today: a unit that moved brings its reports along.
+period when it opened before the period's due date and is open, or was closed after the due
+date (``owes_report``), or when it sent an approved report for it anyway. The same rule makes
+the expected count (the denominator), the dashboard's lists and the calendar. The tree is the
+tree of today: a unit that moved brings its reports along.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from lhpn.clock import local_date
 from lhpn.consolidation.models import SPLIT_YEAR_TYPES, Rollup, RollupCount, RollupYear
@@ -33,6 +36,7 @@ from lhpn.reports.models import Report, ReportTemplate, TemplateItem
 from lhpn.reports.services import period_label, period_of
 from lhpn.text import search_key
 from lhpn.units.models import Unit
+from lhpn.units.picker import SEPARATOR, parent_chains
 
 MAX_PERIODS = 60
 
@@ -197,8 +201,10 @@ class Row:
 
 @dataclass
 class Miss:
-    unit: object  # a row with id, name, code and level
+    unit: object  # a row with id, name, code, level and path
     value: int | float | None
+    parents: str = ""  # "xã Minh Tân — huyện Hưng Hà": 154 branches share a name
+    label: str = ""    # the name with its parents, and its code if a sibling has the same name
 
 
 @dataclass
@@ -296,34 +302,51 @@ def _approved(unit_ids: list[int], template: ReportTemplate, codes: list[str]
     return {unit_id: (int(a or 0), int(o or 0)) for unit_id, a, o in rows}
 
 
+def owes_report(opened_on: date | None, closed: bool, closed_at: datetime | None,
+                due: date | None) -> bool:
+    """Whether a unit owes the report of a period due on ``due``: it opened before that day,
+    and it is open or closed after that day. (A unit that reported anyway counts as well; the
+    callers that count add those reports.)"""
+    if due is None:
+        return not closed
+    if opened_on is not None and opened_on >= due:
+        return False
+    return not closed or (closed_at is not None and local_date(closed_at) > due)
+
+
 def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[int, int]:
     """How many reports were expected of the subtree, by the child they fall under (the unit's
     own reports under its own id)."""
     levels = template.level_list
     rows = _core(
-        select(Unit.id, Unit.path, Unit.closed, Unit.closed_at)
+        select(Unit.id, Unit.path, Unit.closed, Unit.closed_at, Unit.opened_on)
         .where(Unit.tenant_id == unit.tenant_id, Unit.level.in_(levels),
                Unit.path.startswith(unit.path, autoescape=True))).all()
     dues = {code: period_of(template, code)[1] for code in codes}
-    closed_ids = [r.id for r in rows if r.closed]
+    earliest = min((due for due in dues.values() if due is not None), default=None)
+    # Units owing every period are counted at once; the others (closed, or opened after a due
+    # date) period by period, with the reports they sent anyway (one statement).
+    late_start = (Unit.opened_on >= earliest) if earliest is not None else false()
+    partial_ids = {r.id for r in rows if r.closed or (
+        earliest is not None and r.opened_on is not None and r.opened_on >= earliest)}
     reported = set()
-    if closed_ids:
+    if partial_ids:
         reported = set(_core(
-            select(Report.unit_id, Report.period).where(
-                Report.unit_id.in_(closed_ids), Report.template_id == template.id,
-                Report.period.in_(codes), Report.status == "approved")).all())
+            select(Report.unit_id, Report.period).join(Unit, Unit.id == Report.unit_id)
+            .where(Unit.tenant_id == unit.tenant_id, Unit.level.in_(levels),
+                   Unit.path.startswith(unit.path, autoescape=True),
+                   Unit.closed | late_start, Report.template_id == template.id,
+                   Report.period.in_(codes), Report.status == "approved")).all())
     position = unit.depth + 1
     out: dict[int, int] = defaultdict(int)
     for r in rows:
         parts = r.path.strip("/").split("/")
         key = int(parts[position]) if len(parts) > position else unit.id
-        if not r.closed:
+        if r.id not in partial_ids:
             out[key] += len(codes)
             continue
         for code, due in dues.items():
-            closed_late = r.closed_at is not None and due is not None and (
-                local_date(r.closed_at) > due)
-            if closed_late or (r.id, code) in reported:
+            if owes_report(r.opened_on, r.closed, r.closed_at, due) or (r.id, code) in reported:
                 out[key] += 1
     return out
 
@@ -362,7 +385,7 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
     results: dict[int, Attainment] = {}
     for level, level_targets in by_level.items():
         units = _core(
-            select(Unit.id, Unit.name, Unit.code, Unit.level)
+            select(Unit.id, Unit.name, Unit.code, Unit.level, Unit.path)
             .where(Unit.tenant_id == unit.tenant_id, Unit.level == level, ~Unit.closed,
                    Unit.path.startswith(unit.path, autoescape=True))).all()
         wanted = [t.indicator_id for t in level_targets if t.indicator_id in indicators]
@@ -393,11 +416,27 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
                     met += 1
                 else:
                     misses.append(Miss(member, value))
-            misses.sort(key=lambda m: search_key(m.unit.name))
             results[target.id] = Attainment(target, len(units), met, misses)
     for target in targets:
         out.append(results[target.id])
+    _name_parents(out)
     return out
+
+
+def _name_parents(lines: list[Attainment]) -> None:
+    """Each unit that misses a target named with its parents (one statement for all), in
+    name order then parents' order."""
+    units = {miss.unit.id: miss.unit for line in lines for miss in line.misses}
+    chains = parent_chains(units.values()) if units else {}
+    for line in lines:
+        for miss in line.misses:
+            miss.parents = chains.get(miss.unit.id, "")
+            miss.label = SEPARATOR.join(part for part in (miss.unit.name, miss.parents) if part)
+        twins = Counter(search_key(miss.label) for miss in line.misses)
+        for miss in line.misses:
+            if twins[search_key(miss.label)] > 1:
+                miss.label += f" ({miss.unit.code})"
+        line.misses.sort(key=lambda m: (search_key(m.unit.name), search_key(m.label)))
 
 
 def _levels_at_or_below(unit: Unit) -> list[str]:

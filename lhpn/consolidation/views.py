@@ -19,6 +19,7 @@ from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.plans.views import target_sentence
 from lhpn.throttle import range_limit
 from lhpn.units.models import Unit
+from lhpn.units.picker import picker
 
 bp = Blueprint("consolidation", __name__)
 
@@ -53,12 +54,18 @@ def figure_text(indicator, value) -> str:
 @bp.get("/consolidation")
 @login_required
 def start():
-    """The highest unit the user may view."""
-    unit = db.session.scalars(select(Unit).where(authz.reachable(current_user, "view"))
-                              .order_by(Unit.depth, Unit.path).limit(1)).first()
+    """The unit chosen in the page's picker (``unit``), else the highest unit the user may
+    view."""
+    if request.args.get("unit"):
+        unit = load_unit(request.args["unit"], "view")
+    else:
+        unit = db.session.scalars(select(Unit).where(authz.reachable(current_user, "view"))
+                                  .order_by(Unit.depth, Unit.path).limit(1)).first()
     if unit is None:
         return render_template("consolidation/page.html", unit=None, body=None, error=None)
     wanted = {k: v for k, v in request.args.items() if k in ("template", "period", "from", "to")}
+    if request.args.get("find") == "unit":  # "Tìm" without script: the page lists the matches
+        wanted.update(find="unit", unit_q=request.args.get("unit_q", ""))
     return redirect(url_for("consolidation.page", unit_id=unit.id, **wanted))
 
 
@@ -90,6 +97,7 @@ def page(unit_id: int):
         "consolidation/page.html", unit=unit, body=body, error=error, forms=forms,
         template=template, periods=codes, choices=_period_choices(template, codes),
         ancestors=ancestors, query=query,
+        unit_field=picker("unit", "view", request.args, chosen_id=unit.id),
         ranged=len(codes) > 1 or bool(request.args.get("from"))), status
 
 

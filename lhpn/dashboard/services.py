@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from lhpn import authz
 from lhpn.consolidation import services as consolidation
@@ -25,7 +25,6 @@ from lhpn.units.models import Unit
 
 MAX_TASK_UNITS = 50     # a staff member files for one unit, rarely a few
 MAX_WAITING = 10        # the inbox page lists the rest
-MAX_UNIT_CHOICES = 300
 MAX_TREND = 24
 OPEN = ("draft", "returned")
 NUMERIC = ("count", "decimal", "rate")
@@ -48,19 +47,9 @@ def home_unit(user) -> Unit | None:
                               .order_by(Unit.depth, Unit.path).limit(1)).first()
 
 
-def unit_choices(user, current: Unit) -> list[Unit]:
-    """Units worth a dashboard (those with children) that the user may view, tree order."""
-    child = aliased(Unit)
-    units = list(db.session.scalars(
-        select(Unit).where(authz.reachable(user, "view"), ~Unit.closed,
-                           # An uncorrelated IN: SQLite plans the correlated EXISTS per row.
-                           Unit.id.in_(select(child.parent_id).where(
-                               child.tenant_id == user.tenant_id, child.parent_id.is_not(None))))
-        .order_by(Unit.path).limit(MAX_UNIT_CHOICES)))
-    if current not in units:
-        units.append(current)
-        units.sort(key=lambda u: u.path)
-    return units
+def unit_levels(unit: Unit) -> list[str]:
+    """Levels worth a dashboard (those with units below): what the unit picker offers."""
+    return [level for level in unit.tenant.levels if level not in ("branch", "group")]
 
 
 def dashboard_forms(unit: Unit) -> list[ReportTemplate]:
@@ -109,7 +98,8 @@ def current_and_previous(template: ReportTemplate, today: date) -> list[tuple[st
 
 def tasks(user, today: date) -> list[Task]:
     """Reports not yet sent up for the current and previous period, for the units the user
-    files for: three statements whatever the number of units."""
+    files for (only periods due after the unit opened): three statements whatever the number
+    of units."""
     units = db.session.scalars(
         select(Unit).where(authz.reachable(user, "submit"), ~Unit.closed)
         .order_by(Unit.path).limit(MAX_TASK_UNITS)).all()
@@ -132,6 +122,9 @@ def tasks(user, today: date) -> list[Task]:
     out = []
     for unit, template, (code, label, due) in wanted:
         report = found.get((unit.id, template.id, code))
+        if report is None and not consolidation.owes_report(unit.opened_on, unit.closed,
+                                                            unit.closed_at, due):
+            continue  # due before the unit opened: nothing to send, unless it started one
         if report is None or report.status in OPEN:
             out.append(Task(unit, template, code, label, due, report, (today - due).days))
     return sorted(out, key=lambda t: (t.due_date, t.unit.path, search_key(t.template.name)))

@@ -25,6 +25,7 @@ from lhpn.plans.views import target_sentence
 from lhpn.reports import periods as P
 from lhpn.reports.services import period_label
 from lhpn.reports.views import state_label
+from lhpn.units.picker import picker
 
 MAX_BARS = 25  # the worst children; the table and the consolidation page list them all
 LATE_SHOWN = 10  # the children furthest behind; the consolidation page lists them all
@@ -230,7 +231,8 @@ def render_dashboard():
     unit = load_unit(wanted, "view") if wanted else services.home_unit(user)
     if unit is None:
         return render_template("dashboard/index.html", **page)
-    page.update(unit=unit, units=services.unit_choices(user, unit))
+    page.update(unit=unit, unit_field=picker("unit", "view", request.args, chosen_id=unit.id,
+                                             levels=services.unit_levels(unit)))
     try:
         chosen = _selection(unit, request.args)
     except DomainError as exc:

@@ -44,6 +44,7 @@ from lhpn.plans.forms import (
 from lhpn.plans.models import STATUSES, Plan, PlanRequest
 from lhpn.richtext import to_html
 from lhpn.units.models import Unit
+from lhpn.units.picker import picker
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 from lhpn.workflow.models import WorkflowEvent
 
@@ -145,11 +146,7 @@ def index():
     rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     visible = plans.visible_plans(current_user).subquery()
     years = db.session.scalars(select(visible.c.year).distinct().order_by(visible.c.year.desc()))
-    filter_units = db.session.execute(
-        select(Unit.id, Unit.name, Unit.level)
-        .where(authz.reachable(current_user, "view"), Unit.id.in_(select(visible.c.unit_id)))
-        .order_by(Unit.path).limit(1000)
-    ).all()
+    filter_unit = picker("unit", "view", request.args, chosen_id=unit_id)
     plan_units = db.session.scalars(
         select(Unit).where(authz.reachable(current_user, "plan"), ~Unit.closed)
         .order_by(Unit.path).limit(200)
@@ -157,7 +154,7 @@ def index():
     return render_template(
         "plans/index.html", plans=rows, total=total, page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), years=list(years),
-        filter_units=filter_units, plan_units=plan_units, year=year, status=status,
+        filter_unit=filter_unit, plan_units=plan_units, year=year, status=status,
         unit_id=unit_id, requests=_open_requests())
 
 

@@ -536,7 +536,11 @@ class Due:
 
 
 def calendar_for(unit: Unit, year: int) -> list[Due]:
-    """What the unit has to report in the year, and when, with what it has done so far."""
+    """What the unit has to report in the year, and when, with what it has done so far: the
+    periods it owes (due after it opened, lhpn.consolidation.services.owes_report) and those
+    it reported anyway."""
+    from lhpn.consolidation.services import owes_report
+
     templates = db.session.scalars(templates_of(unit.tenant_id)).all()
     reports = {(r.template_id, r.period): r for r in db.session.scalars(
         select(Report).where(Report.unit_id == unit.id))}
@@ -553,5 +557,8 @@ def calendar_for(unit: Unit, year: int) -> list[Due]:
                        for p in P.periods_of_year(template.period_type, year,
                                                   template.cutoff_day)]
         for code, label, due in entries:
-            out.append(Due(template, code, label, due, reports.get((template.id, code))))
+            report = reports.get((template.id, code))
+            if report is not None or owes_report(unit.opened_on, unit.closed, unit.closed_at,
+                                                 due):
+                out.append(Due(template, code, label, due, report))
     return sorted(out, key=lambda d: (d.due_date, d.template.name))

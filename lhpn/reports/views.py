@@ -27,6 +27,7 @@ from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
+from lhpn.units.picker import picker
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -148,25 +149,22 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
                                    period=period, status=status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    visible = reports.visible_reports(current_user).subquery()
-    filter_units = db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.id.in_(select(visible.c.unit_id)))
-        .order_by(Unit.path).limit(1000)).all()
+    filter_unit = picker("filter_unit", "view", args)
     templates = db.session.scalars(reports.templates_of(current_user.tenant_id)).all()
 
     choices = _entry_units()
     unit = _calendar_unit(choices, calendar_unit_id)
-    if unit is not None and unit not in choices and choices:
-        choices = [*choices, unit]
     year = year if year and 2000 <= year <= 2100 else utcnow().year
     calendar = reports.calendar_for(unit, year) if unit is not None else []
+    calendar_unit = picker("unit", "view", args, chosen_id=unit.id if unit else None)
     may_enter = unit is not None and reports.can_enter(current_user, unit)
     unit_templates = [t for t in templates if unit is not None and unit.level in t.level_list]
     return render_template(
         "reports/index.html", reports=rows, total=total, page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filter_units=filter_units,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filter_unit=filter_unit,
+        calendar_unit=calendar_unit,
         templates=templates, status=status, unit_id=unit_id, template_id=template_id,
-        period=period or "", calendar_units=choices or ([unit] if unit else []), unit=unit,
+        period=period or "", unit=unit,
         year=year, calendar=calendar, may_enter=may_enter, unit_templates=unit_templates,
         on_behalf=may_enter and not authz.can(current_user, "submit", unit),
         is_late=is_late, opening=opening or {}), status_code

@@ -10,10 +10,15 @@ class UnitForm(FlaskForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED), Length(max=200)])
     level = SelectField(_l("Cấp"), validate_choice=False)
     code = StringField(_l("Mã (để trống để tự sinh)"), validators=[Length(max=64)])
+    opened_on = StringField(_l("Ngày bắt đầu hoạt động"), validators=[Length(max=10)])
 
 
 class RenameForm(FlaskForm):
     name = StringField(_l("Tên mới"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class OpenedForm(FlaskForm):
+    opened_on = StringField(_l("Ngày bắt đầu hoạt động"), validators=[Length(max=10)])
 
 
 class MoveForm(FlaskForm):

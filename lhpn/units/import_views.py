@@ -11,10 +11,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import SelectField, StringField
+from wtforms.validators import Length
 
 from lhpn import authz
 from lhpn.access import load_unit
+from lhpn.clock import local_today
 from lhpn.errors import DomainError
 from lhpn.extensions import db, login_manager
 from lhpn.units import importers
@@ -30,6 +32,7 @@ NO_SCRIPT_SECONDS = 20
 
 class CommuneImportForm(FlaskForm):
     province = SelectField(_l("Tỉnh, thành phố trong danh mục"))
+    opened_on = StringField(_l("Ngày bắt đầu hoạt động"), validators=[Length(max=10)])
 
 
 class UploadForm(FlaskForm):
@@ -57,6 +60,8 @@ def _render_index(commune_form: CommuneImportForm, upload_form: UploadForm, stat
         commune_form.province.choices = importers.province_choices(root.tenant)
         if not commune_form.province.data:
             commune_form.province.data = importers.guess_province(root.tenant)
+        if not commune_form.opened_on.data:
+            commune_form.opened_on.data = local_today().isoformat()
     batches = db.session.execute(
         importers.recent_batches(current_user, everyone=manages_root)
     ).all()
@@ -82,7 +87,8 @@ def communes():
         flash(_("Hãy chọn một tỉnh, thành phố trong danh sách."), "error")
         return _render_index(form, UploadForm(), 422)
     try:
-        result = importers.import_communes(current_user, root, form.province.data)
+        result = importers.import_communes(current_user, root, form.province.data,
+                                           form.opened_on.data or None)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -124,9 +130,9 @@ def template_csv():
     ) or "X00001"
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["ma_don_vi_cap_tren", "ten", "ma", "cap"])
-    writer.writerow([example, "Chi hội thôn Đông", "", "branch"])
-    writer.writerow([example, "Chi hội thôn Đoài", "", "branch"])
+    writer.writerow(["ma_don_vi_cap_tren", "ten", "ma", "cap", "ngay_bat_dau"])
+    writer.writerow([example, "Chi hội thôn Đông", "", "branch", ""])
+    writer.writerow([example, "Chi hội thôn Đoài", "", "branch", ""])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=chi-hoi-mau.csv"})
 

@@ -29,7 +29,7 @@ from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import has_control, nfc, search_key
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
-from lhpn.units.services import MAX_CODE, MAX_NAME, create_unit, root_of
+from lhpn.units.services import MAX_CODE, MAX_NAME, create_unit, opening_date, root_of
 
 MAX_ROWS = 20_000
 CHUNK_SIZE = 200
@@ -183,8 +183,10 @@ def admin_units(tenant: Tenant, province_code: str) -> list[AdminUnit]:
     return _units_legacy(province_code) if is_legacy(tenant) else _units_2025(province_code)
 
 
-def import_communes(actor: User | None, root: Unit, province_code: str) -> CommuneImportResult:
-    """Create the province's communes (and legacy districts) under ``root``.
+def import_communes(actor: User | None, root: Unit, province_code: str,
+                    opened_on: object = None) -> CommuneImportResult:
+    """Create the province's communes (and legacy districts) under ``root``, opened on
+    ``opened_on`` (today when not given).
 
     Idempotent: an administrative unit already imported (same admin code and level), or an
     open unit of the same name and level under the same parent, is skipped. ``actor`` None is
@@ -192,6 +194,7 @@ def import_communes(actor: User | None, root: Unit, province_code: str) -> Commu
     """
     if actor is not None:
         authz.require(actor, "manage", root)
+    opened = opening_date(opened_on)
     if root.parent_id is not None:
         raise DomainError(_("Chỉ nhập xã, phường vào đơn vị gốc của tỉnh."))
     tenant = root.tenant
@@ -225,7 +228,8 @@ def import_communes(actor: User | None, root: Unit, province_code: str) -> Commu
         code = unit_code(item)
         try:
             unit = create_unit(actor, parent, item.name, item.level,
-                               None if code in taken_codes else code, admin_code=item.admin_code)
+                               None if code in taken_codes else code, admin_code=item.admin_code,
+                               opened_on=opened)
         except DomainError as exc:
             result.failed.append(f"{item.name}: {exc.message}")
             continue
@@ -251,6 +255,7 @@ COLUMNS = {
     "name": ("ten", "name", "ten_don_vi"),
     "code": ("ma", "code", "ma_don_vi"),
     "level": ("cap", "level"),
+    "opened_on": ("ngay_bat_dau", "opened_on", "ngay_bat_dau_hoat_dong"),
 }
 REQUIRED_COLUMNS = ("parent_code", "name")
 LEVEL_WORDS = {
@@ -450,6 +455,7 @@ def check_rows(actor: User, tenant: Tenant,
             "name": _one_line(cell(cells, "name")),
             "code": nfc(cell(cells, "code")).upper(),
             "level_text": _one_line(cell(cells, "level")),
+            "opened_on": _one_line(cell(cells, "opened_on")),
         }
         for line, cells in records
     ]
@@ -489,6 +495,13 @@ def check_rows(actor: User, tenant: Tenant,
             elif code in taken:
                 errors.append(_("Mã %(code)s đã được dùng cho một đơn vị khác của tỉnh.",
                                 code=code))
+
+        if row["opened_on"]:
+            try:
+                row["opened_on"] = opening_date(row["opened_on"]).isoformat()
+            except DomainError as exc:
+                errors.append(exc.message)
+                row["opened_on"] = row["opened_on"][:STORED_CELL]
 
         parent_level = None
         if not parent_code:
@@ -641,7 +654,8 @@ def run_chunk(actor: User, batch: ImportBatch, size: int | None = None) -> bool:
             if not manageable[parent.id]:
                 raise DomainError(_("Bạn không có quyền quản trị đơn vị cấp trên %(code)s.",
                                     code=row["parent_code"]))
-            unit = create_unit(actor, parent, row["name"], row["level"], row["code"] or None)
+            unit = create_unit(actor, parent, row["name"], row["level"], row["code"] or None,
+                               opened_on=row.get("opened_on") or None)
         except DomainError as exc:
             row["run_error"] = exc.message  # the row dict lives in batch.rows
             flag_modified(batch, "rows")

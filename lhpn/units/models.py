@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,6 +30,8 @@ class Unit(TenantScoped, db.Model):
     closed: Mapped[bool] = mapped_column(default=False)
     # When it was closed: reports due before then were still expected of it.
     closed_at: Mapped[datetime | None]
+    # When it opened (Vietnam date): it owes the reports of periods due after this day only.
+    opened_on: Mapped[date]
     path: Mapped[str] = mapped_column(String(400), default="")
     depth: Mapped[int] = mapped_column(default=0)
     # Code of the administrative unit this union unit was imported from, if any.
@@ -52,4 +54,5 @@ class Unit(TenantScoped, db.Model):
             "level": self.level,
             "parent_id": self.parent_id,
             "closed": self.closed,
+            "opened_on": self.opened_on.isoformat(),
         }

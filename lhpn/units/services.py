@@ -1,12 +1,13 @@
 """Operations on the unit tree. They flush; the caller commits once."""
 
 import secrets
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, String, func, literal, select, update
 
 from lhpn.audit.services import record
-from lhpn.clock import utcnow
+from lhpn.clock import local_date, local_today, utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
@@ -16,6 +17,8 @@ from lhpn.units.models import Unit
 
 MAX_NAME = 200
 MAX_CODE = 64
+# The Vietnam Women's Union was founded on 20/10/1930: no unit opened before that day.
+EARLIEST_OPENING = date(1930, 10, 20)
 
 
 def get_unit(tenant_id: int | None, unit_id: object) -> Unit:
@@ -89,6 +92,34 @@ def _check_level(tenant: Tenant, level: str, parent: Unit) -> None:
         )
 
 
+def opening_date(value: object, closed_at: datetime | None = None) -> date:
+    """The day a unit opened, from a date or its text (dd/mm/yyyy or yyyy-mm-dd); today (Vietnam
+    time) when empty. Not in the future, not after the unit closed."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return local_today()
+    day = value if isinstance(value, date) and not isinstance(value, datetime) else None
+    if isinstance(value, str):
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                day = datetime.strptime(value.strip(), pattern).date()
+                break
+            except ValueError:
+                continue
+    if day is None:
+        raise DomainError(_("Ngày bắt đầu hoạt động viết theo dạng ngày/tháng/năm, ví dụ "
+                            "01/01/2026."), "opened_on")
+    if day > local_today():
+        raise DomainError(_("Ngày bắt đầu hoạt động không được sau hôm nay."), "opened_on")
+    if day < EARLIEST_OPENING:
+        raise DomainError(_("Ngày bắt đầu hoạt động không được trước ngày thành lập Hội "
+                            "(20/10/1930)."), "opened_on")
+    if closed_at is not None and day > local_date(closed_at):
+        closed_on = local_date(closed_at).strftime("%d/%m/%Y")
+        raise DomainError(_("Ngày bắt đầu hoạt động không được sau ngày đơn vị giải thể "
+                            "(%(d)s).", d=closed_on), "opened_on")
+    return day
+
+
 def create_root(tenant: Tenant) -> Unit:
     root = Unit(
         tenant_id=tenant.id,
@@ -96,6 +127,7 @@ def create_root(tenant: Tenant) -> Unit:
         name=tenant.name,
         search_name=search_key(tenant.name),
         level=tenant.levels[0],
+        opened_on=local_today(),
     )
     db.session.add(root)
     db.session.flush()
@@ -110,9 +142,12 @@ def create_unit(
     level: str | None,
     code: str | None = None,
     admin_code: str | None = None,
+    opened_on: object = None,
 ) -> Unit:
+    """A unit under ``parent``; it opens ``opened_on`` (today when not given)."""
     tenant = parent.tenant
     name = _clean_name(name)
+    opened = opening_date(opened_on)
     level = (level or "").strip()
     _check_level(tenant, level, parent)
     if parent.closed:
@@ -127,6 +162,7 @@ def create_unit(
         level=level,
         depth=parent.depth + 1,
         admin_code=admin_code,
+        opened_on=opened,
     )
     db.session.add(unit)
     db.session.flush()
@@ -144,6 +180,21 @@ def rename_unit(actor, unit: Unit, name: str | None) -> Unit:
         unit.search_name = search_key(name)
         record("unit.rename", "unit", unit.id, actor=actor, tenant_id=unit.tenant_id,
                summary=f"{old} → {name}", old=old, new=name)
+    return unit
+
+
+def set_opened_on(actor, unit: Unit, value: object) -> Unit:
+    """Correct the day a unit opened; what it owes changes with it (the consolidation reads the
+    date live, and the change moves the tenant's figures version, so no cached page is stale)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError(_("Hãy nhập ngày bắt đầu hoạt động."), "opened_on")
+    day = opening_date(value, unit.closed_at if unit.closed else None)
+    if day != unit.opened_on:
+        old = unit.opened_on
+        unit.opened_on = day
+        record("unit.opened_on", "unit", unit.id, actor=actor, tenant_id=unit.tenant_id,
+               summary=f"{unit.name}: {old:%d/%m/%Y} → {day:%d/%m/%Y}",
+               old=old.isoformat(), new=day.isoformat())
     return unit
 
 

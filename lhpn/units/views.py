@@ -1,18 +1,19 @@
 from collections import defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lhpn import authz
 from lhpn.access import load_unit
+from lhpn.clock import local_today
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.text import search_key
-from lhpn.units import services
-from lhpn.units.forms import MoveForm, RenameForm, UnitForm
+from lhpn.units import picker, services
+from lhpn.units.forms import MoveForm, OpenedForm, RenameForm, UnitForm
 from lhpn.units.models import Unit
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -54,6 +55,23 @@ def tree():
                            levels=levels, open_depth=OPEN_DEPTH)
 
 
+@bp.get("/search")
+@login_required
+def search():
+    """Units the user may do ``action`` on (view by default) matching ``q``, each with its
+    parents, for the unit picker's script. ``level`` (comma list) narrows the levels and
+    ``exclude`` leaves out a unit's subtree (a move's own unit)."""
+    args = request.args
+    action = picker.check_action(args.get("action") or "view")
+    if not authz.reaches_any(current_user, action):
+        raise authz.Forbidden(action)
+    levels = picker.parse_levels(args.get("level"))
+    exclude = load_unit(args["exclude"], "view") if args.get("exclude") else None
+    found, more = picker.search(current_user, args.get("q"), action, levels=levels,
+                                exclude=exclude)
+    return jsonify(items=[choice.to_dict() for choice in found], more=more)
+
+
 @bp.route("/<int:unit_id>")
 @login_required
 def detail(unit_id: int):
@@ -66,7 +84,8 @@ def detail(unit_id: int):
         select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1])).order_by(Unit.depth)
     ).all()
     return render_template("units/detail.html", unit=unit, children=kids, ancestors=ancestors,
-                           rename_form=RenameForm(name=unit.name))
+                           rename_form=RenameForm(name=unit.name),
+                           opened_form=OpenedForm(opened_on=unit.opened_on.isoformat()))
 
 
 def _child_levels(unit: Unit) -> list[tuple[str, str]]:
@@ -79,6 +98,8 @@ def _child_levels(unit: Unit) -> list[tuple[str, str]]:
 def new(unit_id: int):
     parent = load_unit(unit_id, "manage")
     form = UnitForm()
+    if request.method == "GET":
+        form.opened_on.data = local_today().isoformat()
     form.level.choices = _child_levels(parent)
     if not form.level.choices:
         flash(_("Đơn vị cấp thấp nhất không có đơn vị trực thuộc."), "error")
@@ -86,7 +107,8 @@ def new(unit_id: int):
     if form.validate_on_submit():
         try:
             unit = services.create_unit(current_user, parent, form.name.data, form.level.data,
-                                        form.code.data or None)
+                                        form.code.data or None,
+                                        opened_on=form.opened_on.data or None)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -115,33 +137,49 @@ def rename(unit_id: int):
     return redirect(url_for("units.detail", unit_id=unit_id))
 
 
+@bp.route("/<int:unit_id>/opened", methods=["POST"])
+@login_required
+def opened(unit_id: int):
+    unit = load_unit(unit_id, "manage")
+    form = OpenedForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Hãy nhập ngày bắt đầu hoạt động."))
+        services.set_opened_on(current_user, unit, form.opened_on.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+    db.session.commit()
+    flash(_("Đã lưu ngày bắt đầu hoạt động."), "success")
+    return redirect(url_for("units.detail", unit_id=unit_id))
+
+
 @bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
 @login_required
 def move(unit_id: int):
     unit = load_unit(unit_id, "manage")
     form = MoveForm()
     tenant = unit.tenant
-    rank = tenant.level_rank(unit.level)
-    allowed_levels = tenant.levels[:rank]
-    candidates = db.session.execute(
-        select(Unit.id, Unit.name, Unit.level)
-        .where(authz.reachable(current_user, "manage"), Unit.level.in_(allowed_levels),
-               ~Unit.closed, Unit.id != unit.parent_id, ~Unit.path.startswith(unit.path))
-        .order_by(Unit.path)
-    ).all()
-    form.parent_id.choices = [(c.id, f"{c.name} ({level_label(c.level)})") for c in candidates]
-    if form.validate_on_submit():
+    # A new parent of a higher level, outside the unit's own subtree, that the user manages.
+    parent_field = picker.picker("parent_id", "manage", request.values,
+                                 levels=tenant.levels[:tenant.level_rank(unit.level)],
+                                 exclude=unit)
+    page = {"form": form, "unit": unit, "parent_field": parent_field}
+    if request.method == "POST" and not parent_field.searched:
         try:
+            if not form.validate_on_submit():
+                raise DomainError(_("Hãy chọn đơn vị cấp trên mới."), "parent_id")
             new_parent = load_unit(form.parent_id.data, "manage")
             services.move_unit(current_user, unit, new_parent)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("units/move.html", form=form, unit=unit), 422
+            return render_template("units/move.html", **page), 422
         db.session.commit()
         flash(_("Đã chuyển đơn vị."), "success")
         return redirect(url_for("units.detail", unit_id=unit_id))
-    return render_template("units/move.html", form=form, unit=unit)
+    return render_template("units/move.html", **page)
 
 
 @bp.route("/<int:unit_id>/close", methods=["POST"])
