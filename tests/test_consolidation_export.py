@@ -130,7 +130,7 @@ def test_a_unit_named_like_a_formula_stays_text(workbook):
     cell = next(c for c in children["A"] if c.value == EVIL)
     assert cell.data_type == "s" and cell.quotePrefix
     targets = workbook["Chỉ tiêu kế hoạch"]
-    miss = next(c for c in targets["K"] if c.value == EVIL)
+    miss = next(c for c in targets["L"] if c.value == EVIL)
     assert miss.data_type == "s"
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
@@ -139,15 +139,20 @@ def test_a_unit_named_like_a_formula_stays_text(workbook):
 
 def test_attainment_rows_follow_the_plan(workbook):
     ws = workbook["Chỉ tiêu kế hoạch"]
-    assert "Kế hoạch thực hiện nhiệm vụ năm 2027" in ws["A1"].value
+    # Annual targets against the year to date (January is the whole of it here).
+    assert ws["A1"].value == "Chỉ tiêu năm so với số liệu Tháng 01/2027"
+    assert _header(ws)[0] == "Kế hoạch"
     assert _header(ws)[-2:] == ["Hoàn thành", "Đơn vị chưa đạt"]
     rows = _rows(ws)
-    assert [(r[0], r[2], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows] == [
+    # Each row names the counted plan it belongs to.
+    assert {r[0] for r in rows} == {"Kế hoạch thực hiện nhiệm vụ năm 2027 (Hội LHPN tỉnh Kiểm "
+                                    "Thử)"}
+    assert [(r[1], r[3], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows] == [
         ("SO_LUOT", "Xã", 3, None, 2, 1, 50.0, "Chưa đạt"),
         ("SO_LUOT", "Chi hội", 50, 1, 3, 2, 66.7, "Đạt"),
         ("TY_LE", "Chi hội", 50, None, 3, 2, 66.7, "Chưa đạt"),
     ]
-    assert [r[10] for r in rows] == [EVIL, "Chi hội thôn Tây", "Chi hội thôn Tây"]
+    assert [r[11] for r in rows] == [EVIL, "Chi hội thôn Tây", "Chi hội thôn Tây"]
 
 
 def test_progress_sheet_counts_the_units_reports(app, kt, workbook):
