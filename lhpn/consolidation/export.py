@@ -315,10 +315,14 @@ def report_name(result: Consolidation) -> str:
 
 def _when(result: Consolidation) -> str:
     """"tháng 01/2027", or "từ tháng 01/2027 đến tháng 03/2027" for a range."""
-    first = _lower_first(period_label(result.template, result.periods[0]))
-    if len(result.periods) == 1:
+    return _span(result, result.periods)
+
+
+def _span(result: Consolidation, codes: list[str]) -> str:
+    first = _lower_first(period_label(result.template, codes[0]))
+    if len(codes) == 1:
         return first
-    last = _lower_first(period_label(result.template, result.periods[-1]))
+    last = _lower_first(period_label(result.template, codes[-1]))
     return f"từ {first} đến {last}"
 
 
@@ -385,10 +389,10 @@ def _figures(doc: DocxDocument, result: Consolidation, number: str) -> None:
 def _targets(doc: DocxDocument, result: Consolidation, number: str) -> None:
     """Each counted plan under its own number; annual targets against the year to date."""
     D.section(doc, f"{number}. KẾT QUẢ THỰC HIỆN CHỈ TIÊU KẾ HOẠCH")
-    basis = _lower_first(result.attainment_label)
+    compared = _span(result, result.attainment_periods)
     D.run(D.paragraph(doc), (
-        f"Số liệu so với chỉ tiêu: lũy kế {basis}." if result.attainment_scope == "year"
-        else f"Số liệu so với chỉ tiêu: {basis}."))
+        f"Chỉ tiêu năm được so với số liệu lũy kế {compared}."
+        if result.attainment_scope == "year" else f"Chỉ tiêu được so với số liệu {compared}."))
     for index, (plan, lines) in enumerate(result.by_plan(), 1):
         called = f"Kế hoạch số {plan.number}" if plan.number else "Kế hoạch"
         prefix = f"{index}. " if len(result.plans) > 1 else ""
