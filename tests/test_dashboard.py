@@ -100,7 +100,7 @@ def test_no_plan_says_so(client, kt, app):
         kw.file_january(kt)
     html = _page(client, "kt.approver.kt", JAN_QUERY)
     assert 'id="chart-attainment"' not in html
-    assert "Chưa có kế hoạch năm đã ban hành" in html
+    assert "Chưa có kế hoạch đã ban hành thuộc chương trình công tác năm" in html
 
 
 def test_trend_over_the_year(client, kt, app):

@@ -150,6 +150,12 @@ def test_the_commune_marks_on_the_plan_page_and_the_province_reads_the_summary(
         plan_id = _issued(world).id
         _people(world, "C11")
         db.session.commit()
+    province = app.test_client()
+    login(province, "staff.tb")
+    consolidation = (f"/units/{world.units['TB']}/consolidation?template=BC_THANG"
+                     "&period=2026-10")
+    # Seen (and cached) before the commune answers.
+    assert "Hội LHPN xã Tân Lễ: chưa báo" in province.get(consolidation).get_data(as_text=True)
     login(client, "staff.c11")
     path = f"/plans/{plan_id}"
     page = client.get(path).get_data(as_text=True)
@@ -167,13 +173,11 @@ def test_the_commune_marks_on_the_plan_page_and_the_province_reads_the_summary(
     # Another commune's answer cannot be given from here.
     assert client.post(action, data={"csrf_token": token, "unit": world.units["C12"],
                                      "done": "1"}).status_code == 403
-    client = app.test_client()
-    login(client, "staff.tb")
-    summary = client.get(path).get_data(as_text=True)
+    summary = province.get(path).get_data(as_text=True)
     assert re.search(r'class="num done">0/3<', summary)
     assert "Hội LHPN xã Tân Lễ: Xã chưa nhận dự thảo nào." in summary
-    consolidated = client.get(f"/units/{world.units['TB']}/consolidation?template=BC_THANG"
-                              "&period=2026-10").get_data(as_text=True)
+    # The answer moves the tenant's figures version: the cached page is not served again.
+    consolidated = province.get(consolidation).get_data(as_text=True)
     assert "0/3 đã thực hiện" in consolidated
     assert "Hội LHPN xã Tân Lễ: chưa thực hiện — Xã chưa nhận dự thảo nào." in consolidated
 
