@@ -352,10 +352,15 @@ def _plan_2026(tenant: Tenant, staff: User, chair: User) -> None:
         content="Các cơ sở Hội thực hiện và báo cáo hằng tháng theo biểu mẫu BC_THANG.",
         organisation="Các cơ sở Hội báo cáo trước ngày 20 của tháng sau.",
         recipients="Các cơ sở Hội;\nLưu: VT.", signer_title="CHỦ TỊCH",
-        signer_name=chair.full_name, child_levels=[], child_deadline=None,
+        signer_name=chair.full_name, counted=True, child_levels=[], child_deadline=None,
         targets=[TargetInput("TUYEN_TRUYEN", lowest, "count", 20),
                  TargetInput("DOI_THOAI", lowest, "count", 2),
-                 TargetInput("HO_5K3S", lowest, "share", 80, 5)],
+                 TargetInput("HO_5K3S", lowest, "share", 80, 5),
+                 # Most of the seeds' targets are qualitative: each commune says if it did it.
+                 TargetInput(None, lowest, "text", None,
+                             text="100% Hội LHPN cơ sở chủ trì hoặc phối hợp giám sát ít nhất "
+                                  "01 chính sách, góp ý ít nhất 01 dự thảo văn bản của cấp ủy, "
+                                  "chính quyền", deadline="2026-10-30")],
         activities=[])
     plan = plans.create_plan(staff, root_of(tenant.id), data)
     plans.submit_plan(staff, plan)

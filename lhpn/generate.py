@@ -341,7 +341,7 @@ def _plan(root: Unit, year: int, staff: User, chair: User) -> None:
         content="1. Giám sát, phản biện xã hội\n\n- Mỗi cơ sở Hội giám sát ít nhất 01 chính sách",
         organisation="Các cơ sở Hội xây dựng kế hoạch thực hiện, báo cáo hằng tháng.",
         recipients="TW Hội LHPN Việt Nam;\nCác cơ sở Hội;\nLưu: VT.",
-        signer_name=chair.full_name,
+        signer_name=chair.full_name, counted=True,
         targets=[TargetInput("GIAM_SAT", "commune", "count", 1),
                  TargetInput("DOI_THOAI", "commune", "count", 2),
                  TargetInput("HV_HOC_TAP", "branch", "rate", 80),

@@ -144,7 +144,7 @@ def issue_plan(kt: KT, year: int = 2027) -> Plan:
                           threshold=None if threshold is None else Decimal(threshold))
 
     plan = Plan(tenant_id=kt.tenant_id, unit_id=kt.units["KT"], year=year,
-                title="Kế hoạch thực hiện nhiệm vụ năm 2027", status="approved",
+                title="Kế hoạch thực hiện nhiệm vụ năm 2027", status="approved", counted=True,
                 targets=[target(0, "SO_LUOT", "commune", "count", 3),
                          target(1, "SO_LUOT", "branch", "share", 50, 1),
                          target(2, "TY_LE", "branch", "rate", 50)])

@@ -30,8 +30,11 @@ from tests.test_api import ODD_VALUES, Caller, assert_error, documented_operatio
 
 PLAN_KEYS = {"id", "unit_id", "year", "title", "number", "status", "parent_plan_id", "targets",
              "version", "place", "plan_date", "basis", "purpose", "content", "organisation",
-             "recipients", "signer_title", "signer_name", "child_levels", "child_deadline",
-             "activities", "warnings"}
+             "budget", "headings", "counted", "recipients", "signer_title", "signer_name",
+             "child_levels", "child_deadline", "activities", "warnings"}
+# The sections a plan needs before it is sent for approval (lhpn/plans/wording.py).
+WRITTEN = {"purpose": "1. Bám sát nhiệm vụ chính trị của địa phương.",
+           "content": "1. Giám sát, phản biện xã hội."}
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -119,9 +122,15 @@ def province_plan(world, **changes) -> dict:
 
 
 def create(caller: Caller, body: dict) -> dict:
-    response = caller.post("/plans", body)
+    """A plan as a unit writes it: with a purpose and a content unless the body says."""
+    response = caller.post("/plans", WRITTEN | body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
+
+
+def without_ids(targets: list[dict]) -> list[dict]:
+    """Targets as written: an edit stores the list anew, under new ids."""
+    return [{k: v for k, v in t.items() if k != "id"} for t in targets]
 
 
 def submitted_plan(api, world) -> dict:
@@ -146,7 +155,7 @@ def test_lifecycle_over_the_api(app, api, world):
     assert set(plan) == PLAN_KEYS
     assert plan["status"] == "draft" and plan["version"] == 1
     assert plan["parent_plan_id"] is None and plan["warnings"] == []
-    assert plan["targets"] == body["targets"]
+    assert without_ids(plan["targets"]) == body["targets"]
     assert plan["activities"] == [
         {"title": "Hội nghị tập huấn giám sát", "when": "quarter", "when_number": 1,
          "start_date": None, "end_date": None, "lead": "Ban Tuyên giáo",
@@ -164,7 +173,7 @@ def test_lifecycle_over_the_api(app, api, world):
     changed = staff.patch(path, {"version": 1, "title": "Kế hoạch giám sát năm 2026",
                                  "activities": []}).get_json()
     assert changed["version"] == 2 and changed["title"] == "Kế hoạch giám sát năm 2026"
-    assert changed["activities"] == [] and changed["targets"] == plan["targets"]
+    assert changed["activities"] == [] and without_ids(changed["targets"]) == body["targets"]
     assert changed["number"] == "68/KH-BTV"
     # Someone else's edit on version 1 now comes too late.
     with unchanged(app):
@@ -222,9 +231,9 @@ def test_a_child_answers_the_cascade_and_weaker_targets_are_flagged(app, api, wo
     staff_tb.post(f"/plans/{parent['id']}/submit")
     assert approver.post(f"/plans/{parent['id']}/approve").status_code == 200
 
-    # The district's staff cannot read the province's plan, but sees the request to D1.
+    # The district's staff read the province's issued plan and see the request to D1.
     staff_d1 = api("staff.d1")
-    assert_error(staff_d1.get(f"/plans/{parent['id']}"), 403)
+    assert staff_d1.get(f"/plans/{parent['id']}").get_json()["title"] == parent["title"]
     requests = staff_d1.get("/plans/requests").get_json()["items"]
     assert requests == [{"parent_plan_id": parent["id"], "parent_unit_id": world.units["TB"],
                          "parent_title": parent["title"], "parent_number": "68/KH-BTV",
@@ -683,7 +692,11 @@ def document(client) -> dict:
 def test_plan_answers_match_the_documented_schemas(app, api, world, document):
     add_user(app, world, "staff.c11", "staff", "C11")
     staff, approver, c11 = api("staff.tb"), api("approver.tb"), api("staff.c11")
-    plan = create(staff, province_plan(world))
+    body = province_plan(world)
+    body["targets"] = [*body["targets"], {
+        "kind": "text", "level": "commune", "deadline": "2026-10-30",
+        "text": "100% Hội LHPN cơ sở góp ý ít nhất 01 dự thảo văn bản của chính quyền"}]
+    plan = create(staff, body)
     pid = plan["id"]
     request_path = f"/plans/requests/{pid}/{world.units['C11']}/start"
     script = [
@@ -726,6 +739,38 @@ def test_plan_answers_match_the_documented_schemas(app, api, world, document):
         seen.add((method, template))
     assert statuses == [200, 200, 422, 201, 422, 400, 403, 200, 404, 200, 409, 200, 422, 200,
                         200, 403, 200, 200, 200, 200, 201, 200, 403]
+    # The programme of work and the follow-up of a qualitative target, once issued.
+    issued = staff.get(f"/plans/{pid}").get_json()
+    text_id = next(t["id"] for t in issued["targets"] if t["kind"] == "text")
+    check_path = f"/plans/{pid}/targets/{text_id}/checks/{world.units['C11']}"
+    follow_up = [
+        ("POST", "/plans/{plan_id}/counted", staff, f"/plans/{pid}/counted", {"counted": True}),
+        ("POST", "/plans/{plan_id}/counted", c11, f"/plans/{pid}/counted", {"counted": True}),
+        ("POST", "/plans/{plan_id}/counted", staff, f"/plans/{pid}/counted", {"counted": 1}),
+        ("PUT", "/plans/{plan_id}/targets/{target_id}/checks/{unit_id}", c11, check_path,
+         {"done": False, "note": "Chưa có dự thảo văn bản để góp ý."}),
+        ("PUT", "/plans/{plan_id}/targets/{target_id}/checks/{unit_id}", c11, check_path,
+         {"done": False}),
+        ("PUT", "/plans/{plan_id}/targets/{target_id}/checks/{unit_id}", staff, check_path,
+         {"done": True}),
+        ("GET", "/plans/{plan_id}/checks", approver, f"/plans/{pid}/checks", None),
+        ("GET", "/plans/{plan_id}/checks", c11, f"/plans/{pid}/checks", None),
+    ]
+    statuses = []
+    for method, template, caller, path, body in follow_up:
+        response = caller.call(method, path, body)
+        statuses.append(response.status_code)
+        schema = schema_for(document, method, template, response.status_code)
+        jsonschema.Draft202012Validator(schema | {"components": document["components"]}
+                                        ).validate(response.get_json())
+        seen.add((method, template))
+    assert statuses == [200, 403, 422, 200, 422, 403, 200, 403]
+    assert staff.get(f"/plans/{pid}").get_json()["counted"] is True
+    answers = approver.get(f"/plans/{pid}/checks").get_json()["items"]
+    assert [{k: v for k, v in a.items() if k != "checked_at"} for a in answers] == [
+        {"target_id": text_id, "unit_id": world.units["C11"], "done": False,
+         "note": "Chưa có dự thảo văn bản để góp ý."}]
+    assert answers[0]["checked_at"] is not None
     ours = {op for op in documented_operations(document)
             if op[1].startswith(("/plans", "/indicators"))}
     assert seen == ours, "every plan operation was tried"

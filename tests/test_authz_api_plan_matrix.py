@@ -1,9 +1,10 @@
 """The authorization matrix for the plan endpoints: every endpoint × role × relation.
 
-Roles are held at district D1; the world gets a draft plan at each relation's unit (and an
-issued root plan whose requests reach D1, C11, B111 and D2). The expected decisions are written
-out below by hand, not derived from policies/. Bodies make an allowed call fail a version or
-state check (409) rather than change anything, so "allowed" means: not 401, 403 or 404.
+Roles are held at district D1; the world gets a draft plan and an approved one at each
+relation's unit (and an issued root plan whose requests reach D1, C11, B111 and D2). The
+expected decisions are written out below by hand, not derived from policies/. Bodies make an
+allowed call fail a version or state check (409) rather than change anything, so "allowed"
+means: not 401, 403 or 404.
 """
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from lhpn.accounts.models import User
 from lhpn.extensions import db
 from lhpn.plans import services as plans
-from lhpn.plans.services import PlanInput
+from lhpn.plans.services import PlanInput, TargetInput
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from tests import factories
@@ -19,9 +20,16 @@ from tests.conftest import api_token
 from tests.test_authz_api_matrix import _call, _verdict
 from tests.test_authz_matrix import RELATIONS, ROLES, TARGET_UNIT
 
-# (method, path, action, JSON body); {plan} is the draft plan at the relation's unit.
+# (method, path, action, JSON body); {plan} is the draft plan at the relation's unit, {approved}
+# the approved one, {text} its qualitative target at the unit's own level.
 PLAN_ROUTES = [
+    # A draft is read only by whoever views its unit; an approved plan also from below.
     ("GET", "/api/v1/plans/{plan}", "view", None),
+    ("GET", "/api/v1/plans/{approved}", "read", None),
+    ("POST", "/api/v1/plans/{approved}/counted", "count", {"counted": True, "version": 0}),
+    ("PUT", "/api/v1/plans/{approved}/targets/{text}/checks/{unit}", "submit",
+     {"done": "có lẽ"}),
+    ("GET", "/api/v1/plans/{plan}/checks", "view", None),
     ("PATCH", "/api/v1/plans/{plan}", "plan", {"version": 0, "title": "Tên mới"}),
     ("POST", "/api/v1/plans/{plan}/submit", "submit", {"version": 0}),
     ("POST", "/api/v1/plans/{plan}/approve", "approve", {"version": 0}),
@@ -34,13 +42,21 @@ PLAN_ROUTES = [
 REQUEST_ROUTES = [
     ("POST", "/api/v1/plans/requests/{issued}/{unit}/start", "plan", None),
 ]
-PLAN_API_COVERED = {(m, p) for m, p, *_ in PLAN_ROUTES + REQUEST_ROUTES}
+PLAN_API_COVERED = {(m, p.replace("{approved}", "{plan}"))
+                    for m, p, *_ in PLAN_ROUTES + REQUEST_ROUTES}
 
 # Y = allowed, N = 403, for the plan at own (D1), child (C11), grandchild (B111), parent (TB),
 # sibling (D2). Another tenant's plan is always 404.
 PLAN_EXPECTED = {
     "view": {"tenant_admin": "YYYNN", "approver": "YYYNN", "staff": "YYNNN",
              "viewer": "YYYNN", "norole": "NNNNN"},
+    # Reading an approved plan: view on its unit, or any role at a unit below it (D1 reads
+    # the province's; not a sibling's, nor, for staff, a grandchild's).
+    "read": {"tenant_admin": "YYYYN", "approver": "YYYYN", "staff": "YYNYN",
+             "viewer": "YYYYN", "norole": "NNNNN"},
+    # Marking a plan as its unit's programme of work: the unit's officers or its own chair.
+    "count": {"tenant_admin": "NNNNN", "approver": "YNNNN", "staff": "YNNNN",
+              "viewer": "NNNNN", "norole": "NNNNN"},
     "plan": {"tenant_admin": "NNNNN", "approver": "NNNNN", "staff": "YNNNN",
              "viewer": "NNNNN", "norole": "NNNNN"},
     "submit": {"tenant_admin": "NNNNN", "approver": "NNNNN", "staff": "YNNNN",
@@ -61,9 +77,9 @@ def plan_expected(action: str, role: str, relation: str) -> str:
 
 def _planner(world, code: str, tenant: str) -> User:
     """Staff of the unit: the world's own at D1 and the roots, a new one elsewhere."""
-    name = f"staff.{code.lower()}"
-    if name in world.users:
-        return db.session.get(User, world.users[name])
+    for name in (f"staff.{code.lower()}", f"planner.{code.lower()}"):
+        if name in world.users:
+            return db.session.get(User, world.users[name])
     tenant_obj = db.session.get(Tenant, world.tenants[tenant])
     user = factories.user(tenant_obj, f"planner.{code.lower()}", "staff",
                           db.session.get(Unit, world.units[code]))
@@ -71,16 +87,29 @@ def _planner(world, code: str, tenant: str) -> User:
     return user
 
 
-def _issue(world, code: str, tenant: str, levels: list[str]) -> int:
-    """A plan of the root, submitted and approved: it asks ``levels`` below for plans."""
+def _approver(world, code: str, tenant: str) -> User:
+    name = f"approver.{code.lower()}"
+    if name not in world.users:
+        world.users[name] = factories.user(db.session.get(Tenant, world.tenants[tenant]), name,
+                                           "approver",
+                                           db.session.get(Unit, world.units[code])).id
+    return db.session.get(User, world.users[name])
+
+
+def _issue(world, code: str, tenant: str, levels: list[str], above: str | None = None):
+    """A plan of the unit, submitted and approved (by the approver of ``above``, the root's
+    own by the root's), with a qualitative target at its own level; it asks ``levels`` below
+    for plans."""
     staff = _planner(world, code, tenant)
-    approver = db.session.get(User, world.users[f"approver.{code.lower()}"])
-    plan = plans.create_plan(staff, db.session.get(Unit, world.units[code]), PlanInput(
+    approver = _approver(world, above or code, tenant)
+    unit = db.session.get(Unit, world.units[code])
+    plan = plans.create_plan(staff, unit, PlanInput(
         title="Kế hoạch ban hành", year=2026, plan_date="2026-01-15", child_levels=levels,
-        child_deadline="2026-02-20"))
+        purpose="Mục đích.", content="Nội dung.", child_deadline="2026-02-20" if levels else None,
+        targets=[TargetInput(None, unit.level, "text", None, text="Góp ý 01 dự thảo.")]))
     plans.submit_plan(staff, plan)
     plans.approve_plan(approver, plan)
-    return plan.id
+    return plan
 
 
 @pytest.fixture
@@ -88,8 +117,9 @@ def plan_ids(app, world) -> dict[str, dict[str, str]]:
     """relation → {"plan": draft plan id, "issued": the root plan asking the relation's unit
     for a plan (None for the root itself), "unit": that unit}."""
     with app.app_context():
-        issued = {"TB": _issue(world, "TB", "TB", ["district", "commune", "branch"]),
-                  "HY": _issue(world, "HY", "HY", ["commune"])}
+        roots = {"TB": _issue(world, "TB", "TB", ["district", "commune", "branch"]),
+                 "HY": _issue(world, "HY", "HY", ["commune"])}
+        above = {"D1": "TB", "C11": "D1", "B111": "C11", "D2": "TB", "HC1": "HY"}
         ids = {}
         for relation in RELATIONS:
             code = TARGET_UNIT[relation]
@@ -97,8 +127,12 @@ def plan_ids(app, world) -> dict[str, dict[str, str]]:
             plan = plans.create_plan(_planner(world, code, tenant),
                                      db.session.get(Unit, world.units[code]),
                                      PlanInput(title=f"Kế hoạch của {code}", year=2026))
+            approved = roots["TB"] if code == "TB" else _issue(world, code, tenant, [],
+                                                               above[code])
             ids[relation] = {"plan": str(plan.id), "unit": str(world.units[code]),
-                             "issued": None if relation == "parent" else str(issued[tenant])}
+                             "approved": str(approved.id),
+                             "text": str(approved.targets[0].id),
+                             "issued": None if relation == "parent" else str(roots[tenant].id)}
         db.session.commit()
         return ids
 
@@ -139,6 +173,8 @@ def test_the_plan_list_is_what_single_reads_allow(client, world, plan_ids, role)
                                            token).get_json()["items"]}
     readable = {int(plan_ids[r]["plan"]) for r in RELATIONS
                 if plan_expected("view", role, r) == "allow"}
+    readable |= {int(plan_ids[r]["approved"]) for r in RELATIONS
+                 if plan_expected("read", role, r) == "allow"}
     assert listed == readable
     requests = _call(client, "GET", "/api/v1/plans/requests", None, token).get_json()["items"]
     assert {item["unit_id"] for item in requests} == (

@@ -39,6 +39,10 @@ EXPECTED = {
              "viewer": "NNNNN", "norole": "NNNNN"},
     "submit": {"tenant_admin": "NNNNN", "approver": "NNNNN", "staff": "YNNNN",
                "viewer": "NNNNN", "norole": "NNNNN"},
+    # Reading the issued plans of a unit (lhpn/authz/plans.py): every role reaches its own
+    # unit and the units above it, nothing below or beside.
+    "read_issued": {"tenant_admin": "YNNYN", "approver": "YNNYN", "staff": "YNNYN",
+                    "viewer": "YNNYN", "norole": "NNNNN"},
 }
 
 

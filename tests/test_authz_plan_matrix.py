@@ -2,7 +2,9 @@
 
 Every plan page × every role held at district D1 × a plan (or a request from above) at each
 relation to D1 is compared with the decisions written by hand below, the way test_pages in
-test_authz_matrix.py does it for units and users.
+test_authz_matrix.py does it for units and users. Each relation's unit has a plan waiting for
+approval ({plan}: never readable from below, not even the province's) and an issued one
+({issued}: readable by every role of the units below it, lhpn/authz/plans.py).
 """
 
 from datetime import date
@@ -26,6 +28,13 @@ PLAN_EXPECTED = {
     # view on the plan's unit
     "view": {"tenant_admin": "YYYNN", "approver": "YYYNN", "staff": "YYNNN",
              "viewer": "YYYNN", "norole": "NNNNN"},
+    # Reading an issued plan: view on its unit, or any role at a unit below it (a district
+    # reads the province's issued plan; never a sibling's, nor, for staff, a grandchild's).
+    "read": {"tenant_admin": "YYYYN", "approver": "YYYYN", "staff": "YYNYN",
+             "viewer": "YYYYN", "norole": "NNNNN"},
+    # Marking a plan as the unit's programme of work: its officers or its own chair.
+    "count": {"tenant_admin": "NNNNN", "approver": "YNNNN", "staff": "YNNNN",
+              "viewer": "NNNNN", "norole": "NNNNN"},
     # plan on the plan's unit (writing, starting from a request)
     "plan": {"tenant_admin": "NNNNN", "approver": "NNNNN", "staff": "YNNNN",
              "viewer": "NNNNN", "norole": "NNNNN"},
@@ -47,7 +56,15 @@ PLAN_EXPECTED = {
 PLAN_PAGES = [
     ("GET", "/plans/new?unit={unit}", "plan", None),
     ("POST", "/plans/new?unit={unit}", "plan", {"title": "", "year": "2026"}),
+    # A plan waiting for approval is read only by whoever views its unit...
     ("GET", "/plans/{plan}", "view", None),
+    # ...an issued one also from below.
+    ("GET", "/plans/{issued}", "read", None),
+    ("POST", "/plans/{issued}/counted", "count", {"counted": "1", "version": "0"}),
+    # A unit's "done / not done" for a qualitative target ({text}, at the unit's own level):
+    # submit on that unit. An answer that is neither is refused (422) when allowed.
+    ("POST", "/plans/{issued}/targets/{text}/check", "submit",
+     {"unit": "{unit}", "done": "có lẽ"}),
     ("GET", "/plans/{plan}/edit", "plan", None),
     ("POST", "/plans/{plan}/edit", "plan", {"title": "", "year": "2026", "version": "0"}),
     ("POST", "/plans/{plan}/submit", "submit", {"version": "0"}),
@@ -60,9 +77,13 @@ PLAN_PAGES = [
     # The printable page and the Word file (lhpn/plans/export_views.py).
     ("GET", "/plans/{plan}/print", "view", None),
     ("GET", "/plans/{plan}/export.docx", "view", None),
+    ("GET", "/plans/{issued}/print", "read", None),
+    ("GET", "/plans/{issued}/export.docx", "read", None),
 ]
 EXPORT_ENDPOINTS = {"/plans/{plan}/print": "plan_export.print_view",
-                    "/plans/{plan}/export.docx": "plan_export.docx"}
+                    "/plans/{plan}/export.docx": "plan_export.docx",
+                    "/plans/{issued}/print": "plan_export.print_view",
+                    "/plans/{issued}/export.docx": "plan_export.docx"}
 
 # Pages about no one plan: who may open them, by actor.
 PLAN_GLOBAL = {
@@ -78,7 +99,8 @@ PLAN_GLOBAL = {
 GLOBAL_FORMS = {"/indicators/new": {"code": "", "name": ""},
                 "/indicators/{indicator}/edit": {"name": ""}}
 
-PLAN_COVERED = {(m, p.split("?")[0]) for m, p, *_ in PLAN_PAGES} | set(PLAN_GLOBAL)
+PLAN_COVERED = {(m, p.split("?")[0].replace("{issued}", "{plan}"))
+                for m, p, *_ in PLAN_PAGES} | set(PLAN_GLOBAL)
 
 
 def expected(rule: str, role: str, relation: str) -> str:
@@ -94,13 +116,20 @@ DEADLINE = date(2026, 2, 20)
 
 def _plan_input(title: str, child_levels=(), targets=()) -> PlanInput:
     return PlanInput(title=title, year=2026, plan_date=date(2026, 1, 10),
+                     purpose="Mục đích, yêu cầu.", content="Nội dung hoạt động.",
                      child_levels=list(child_levels),
                      child_deadline=DEADLINE if child_levels else None, targets=list(targets))
 
 
+def _own_text(level: str) -> TargetInput:
+    """A qualitative target for the plan's own level: the unit itself answers for it."""
+    return TargetInput(None, level, "text", None, text="Góp ý ít nhất 01 dự thảo văn bản.")
+
+
 @pytest.fixture
 def plan_world(app, world) -> dict:
-    """{"plan": relation → plan id, "asking": relation → id of the plan that asked the unit}."""
+    """relation → id: "plan" (waiting for approval), "issued" (approved, with a qualitative
+    target "text" at its unit's level), "asking" (the plan that asked the unit)."""
     with app.app_context():
         def user(name):
             return db.session.get(User, world.users[name])
@@ -108,13 +137,16 @@ def plan_world(app, world) -> dict:
         def unit(code):
             return db.session.get(Unit, world.units[code])
 
-        def staff_at(code, tenant):
-            return factories.user(db.session.get(Tenant, world.tenants[tenant]),
-                                  f"staff.{code.lower()}", "staff", unit(code))
+        def person(role, code, tenant):
+            name = f"{role}.{code.lower()}"
+            if name not in world.users:
+                world.users[name] = factories.user(
+                    db.session.get(Tenant, world.tenants[tenant]), name, role, unit(code)).id
+            return user(name)
 
         province = plans.create_plan(user("staff.tb"), unit("TB"), _plan_input(
             "Kế hoạch của tỉnh", ("district", "commune", "branch"),
-            [TargetInput("GIAM_SAT", "commune", "count", 1)]))
+            [TargetInput("GIAM_SAT", "commune", "count", 1), _own_text("province")]))
         plans.submit_plan(user("staff.tb"), province)
         plans.approve_plan(user("approver.tb"), province)
         hy = plans.create_plan(user("staff.hy"), unit("HY"), _plan_input(
@@ -125,26 +157,40 @@ def plan_world(app, world) -> dict:
         # "a request addressed to a unit above the role", which only deeper trees have.
         db.session.add(PlanRequest(tenant_id=province.tenant_id, parent_plan_id=province.id,
                                    unit_id=province.unit_id, deadline=DEADLINE))
-        ids = {"parent": province.id}
-        for relation, code, tenant, writer in [
-            ("own", "D1", "TB", user("staff.d1")),
-            ("child", "C11", "TB", None),
-            ("grandchild", "B111", "TB", None),
-            ("sibling", "D2", "TB", None),
-            ("other_tenant", "HC1", "HY", None),
+        waiting = plans.create_plan(user("staff.tb"), unit("TB"), _plan_input("Dự thảo của tỉnh"))
+        plans.submit_plan(user("staff.tb"), waiting)
+        ids = {"parent": waiting.id}
+        issued = {"parent": province.id}
+        text = {"parent": province.targets[1].id}
+        for relation, code, tenant, above in [
+            ("own", "D1", "TB", "TB"),
+            ("child", "C11", "TB", "D1"),
+            ("grandchild", "B111", "TB", "C11"),
+            ("sibling", "D2", "TB", "TB"),
+            ("other_tenant", "HC1", "HY", "HY"),
         ]:
-            writer = writer or staff_at(code, tenant)
-            plan = plans.create_plan(writer, unit(code), _plan_input(f"Kế hoạch {code}"))
-            plans.submit_plan(writer, plan)
-            ids[relation] = plan.id
+            writer = person("staff", code, tenant)
+            approver = person("approver", above, tenant)
+            level = unit(code).level
+            for key in ("plan", "issued"):
+                plan = plans.create_plan(writer, unit(code), _plan_input(
+                    f"Kế hoạch {code}", targets=[_own_text(level)]))
+                plans.submit_plan(writer, plan)
+                if key == "issued":
+                    plans.approve_plan(approver, plan)
+                    issued[relation], text[relation] = plan.id, plan.targets[0].id
+                else:
+                    ids[relation] = plan.id
         db.session.commit()
         asking = {relation: province.id for relation in RELATIONS}
         asking["other_tenant"] = hy.id
-        return {"plan": ids, "asking": asking}
+        return {"plan": ids, "issued": issued, "text": text, "asking": asking}
 
 
 def _fill(template: str, world, plan_world: dict, relation: str) -> str:
     return (template.replace("{plan}", str(plan_world["plan"][relation]))
+            .replace("{issued}", str(plan_world["issued"][relation]))
+            .replace("{text}", str(plan_world["text"][relation]))
             .replace("{asking}", str(plan_world["asking"][relation]))
             .replace("{unit}", str(world.units[TARGET_UNIT[relation]])))
 
@@ -164,7 +210,9 @@ def test_plan_pages(app, client, world, plan_world, role):
     for method, template, rule, data in _routes(app):
         for relation in RELATIONS:
             path = _fill(template, world, plan_world, relation)
-            got = _verdict(_page(client, method, path, data, token))
+            form = None if data is None else {
+                k: _fill(v, world, plan_world, relation) for k, v in data.items()}
+            got = _verdict(_page(client, method, path, form, token))
             assert got == expected(rule, role, relation), (role, method, path, relation)
 
 
@@ -172,7 +220,9 @@ def test_plan_pages_send_anonymous_users_to_login(app, client, world, plan_world
     token = csrf_token(client, "/login")
     for method, template, _rule, data in _routes(app):
         path = _fill(template, world, plan_world, "own")
-        response = _page(client, method, path, data, token)
+        form = None if data is None else {
+            k: _fill(v, world, plan_world, "own") for k, v in data.items()}
+        response = _page(client, method, path, form, token)
         assert response.status_code == 302, (method, path)
         assert "/login" in response.headers["Location"], (method, path)
 

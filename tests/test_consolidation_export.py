@@ -130,7 +130,7 @@ def test_a_unit_named_like_a_formula_stays_text(workbook):
     cell = next(c for c in children["A"] if c.value == EVIL)
     assert cell.data_type == "s" and cell.quotePrefix
     targets = workbook["Chỉ tiêu kế hoạch"]
-    miss = next(c for c in targets["K"] if c.value == EVIL)
+    miss = next(c for c in targets["L"] if c.value == EVIL)
     assert miss.data_type == "s"
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
@@ -139,16 +139,21 @@ def test_a_unit_named_like_a_formula_stays_text(workbook):
 
 def test_attainment_rows_follow_the_plan(workbook):
     ws = workbook["Chỉ tiêu kế hoạch"]
-    assert "Kế hoạch thực hiện nhiệm vụ năm 2027" in ws["A1"].value
+    # Annual targets against the year to date (January is the whole of it here).
+    assert ws["A1"].value == "Chỉ tiêu năm so với số liệu Tháng 01/2027"
+    assert _header(ws)[0] == "Kế hoạch"
     assert _header(ws)[-2:] == ["Hoàn thành", "Đơn vị chưa đạt"]
     rows = _rows(ws)
-    assert [(r[0], r[2], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows] == [
+    # Each row names the counted plan it belongs to.
+    assert {r[0] for r in rows} == {"Kế hoạch thực hiện nhiệm vụ năm 2027 (Hội LHPN tỉnh Kiểm "
+                                    "Thử)"}
+    assert [(r[1], r[3], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows] == [
         ("SO_LUOT", "Xã", 3, None, 2, 1, 50.0, "Chưa đạt"),
         ("SO_LUOT", "Chi hội", 50, 1, 3, 2, 66.7, "Đạt"),
         ("TY_LE", "Chi hội", 50, None, 3, 2, 66.7, "Chưa đạt"),
     ]
     # Each unit named with its parents (root left out): a province has many "thôn Tây".
-    assert [r[10] for r in rows] == [EVIL, "Chi hội thôn Tây — xã An Bình",
+    assert [r[11] for r in rows] == [EVIL, "Chi hội thôn Tây — xã An Bình",
                                      "Chi hội thôn Tây — xã An Bình"]
 
 
@@ -168,7 +173,7 @@ def test_units_sharing_a_name_are_told_apart(app, client):
         units.rename_unit(None, kt.unit("X2A"), "Chi hội thôn Đông")
         twin = factories.unit(x1, "Chi hội thôn Đông", "branch", "X1D", kw.OPENED)
         db.session.add(Plan(tenant_id=kt.tenant_id, unit_id=kt.units["KT"], year=2027,
-                            title="Kế hoạch năm 2027", status="approved",
+                            title="Kế hoạch năm 2027", status="approved", counted=True,
                             targets=[PlanTarget(position=0, level="branch", kind="count",
                                                 indicator_id=indicator_by_code(
                                                     kt.tenant_id, "SO_LUOT").id,
@@ -180,7 +185,7 @@ def test_units_sharing_a_name_are_told_apart(app, client):
     data = client.get(f"/units/{kt.units['KT']}/consolidation.xlsx{QUERY}").data
     workbook = openpyxl.load_workbook(BytesIO(data))
     (row,) = _rows(workbook["Chỉ tiêu kế hoạch"])
-    assert row[10].split("; ") == [
+    assert row[11].split("; ") == [
         "Chi hội thôn Đông — xã An Bình (X1A)", "Chi hội thôn Đông — xã An Bình (X1D)",
         "Chi hội thôn Đông — xã Bình Minh", "Chi hội thôn Tây — xã An Bình"]
     # Drilled into xã An Bình: its two branches of the same name carry their codes.

@@ -100,7 +100,7 @@ def test_no_plan_says_so(client, kt, app):
         kw.file_january(kt)
     html = _page(client, "kt.approver.kt", JAN_QUERY)
     assert 'id="chart-attainment"' not in html
-    assert "Chưa có kế hoạch năm đã ban hành" in html
+    assert "Chưa có kế hoạch đã ban hành thuộc chương trình công tác năm" in html
 
 
 def test_trend_over_the_year(client, kt, app):
@@ -307,7 +307,7 @@ def _tree(code: str, children: int) -> None:
                               items=[TemplateItem(indicator_id=indicator.id, position=0)])
     db.session.add(template)
     db.session.add(Plan(tenant_id=tenant.id, unit_id=root.id, year=2027, title="Kế hoạch",
-                        status="approved", targets=[
+                        status="approved", counted=True, targets=[
                             PlanTarget(position=0, indicator_id=indicator.id, level="commune",
                                        kind="count", value=Decimal(2)),
                             PlanTarget(position=1, indicator_id=indicator.id, level="branch",

@@ -73,7 +73,9 @@ def _demo_reports_are_consolidated():
             assert figure.reports == stats["reports"]
             assert float(figure.total or 0) == round(float(stats["total"] or 0), 4)
         assert result.counts.approved == statuses["approved"]
-        assert result.plan is not None and result.attainment
+        # The province's programme of work is marked counted, qualitative target included.
+        assert [plan.number for plan in result.plans] == ["05/CTr-BTV"]
+        assert {a.target.kind for a in result.attainment} == {"count", "share", "text"}
 
 def test_demo_users_and_roles(ctx):
     list(load_demo())

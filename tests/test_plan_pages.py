@@ -146,8 +146,10 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     plan_id = create(staff, d1)
     plan_path = f"/plans/{plan_id}"
     page = text(staff.get(plan_path))
-    assert "100% Hội LHPN xã đạt ≥ 2 hoạt động — Số hoạt động tuyên truyền" in page
-    assert "Hội nghị tập huấn kỹ năng giám sát" in page and "Quý 1" in page
+    # The page says what the .docx says (lhpn/plans/wording.py): "Quý I", not "Quý 1".
+    assert "1. 100% Hội LHPN cấp xã đạt ít nhất 02 hoạt động (số hoạt động tuyên truyền" in page
+    assert "Hội nghị tập huấn kỹ năng giám sát" in page and "<td data-label=\"Thời gian\">Quý I<" \
+        in page
     assert "<strong>giám sát</strong>" in page  # the section's Markdown, rendered
     assert "Hưng Hà, ngày" in page and "Trần Thị Lan" in page and "Lưu: VP." in page
     assert stored(app, plan_id).status == "draft"
@@ -184,7 +186,7 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     assert saved.status_code == 302
     assert len(stored(app, plan_id).targets) == 2
     page = text(staff.get(plan_path))
-    assert "Mỗi Hội LHPN xã đạt ≥ 1 cuộc — Số cuộc đối thoại" in page
+    assert "2. Mỗi Hội LHPN cấp xã đạt ít nhất 01 cuộc (số cuộc đối thoại" in page
     assert staff.post(f"{plan_path}/submit", {"version": version_on(page)}).status_code == 302
 
     page = text(approver.get(plan_path))
@@ -309,6 +311,7 @@ def _hy_plan_and_request(app, world) -> tuple[int, int]:
         root = db.session.get(Unit, world.units["HY"])
         plan = plans.create_plan(staff, root, PlanInput(
             title="Kế hoạch của Hưng Yên", year=PLAN_DATE.year, plan_date=PLAN_DATE,
+            purpose="Mục đích.", content="Nội dung.",
             child_levels=["commune"], child_deadline=TODAY,
             targets=[TargetInput("GIAM_SAT", "commune", "count", 1)]))
         plans.submit_plan(staff, plan)

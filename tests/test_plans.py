@@ -64,8 +64,8 @@ def test_root_plan_is_issued_by_the_roots_approver_and_cascades_two_levels(ctx, 
     staff, approver = _user(world, "staff.tb"), _user(world, "approver.tb")
     plan = plans.create_plan(staff, _unit(world, "TB"), _province_plan())
     assert [t.to_dict() for t in plan.targets][1] == {
-        "indicator": "TUYEN_TRUYEN", "level": "commune", "kind": "share", "value": 100,
-        "threshold": 2}
+        "id": plan.targets[1].id, "indicator": "TUYEN_TRUYEN", "level": "commune",
+        "kind": "share", "value": 100, "threshold": 2}
     plans.submit_plan(staff, plan)
     with pytest.raises(authz.Forbidden):
         plans.approve_plan(staff, plan)  # staff may submit, not approve
@@ -128,6 +128,12 @@ def test_post_2025_tenant_cascades_to_communes(ctx, world):
     after = db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == hc1_staff.id))
     assert after == before + 1
+    # The prefilled plan has no content of its own yet: it cannot be sent up like that.
+    with pytest.raises(DomainError, match="NỘI DUNG HOẠT ĐỘNG"):
+        plans.submit_plan(hc1_staff, child)
+    data = plans.prefill_from(plan, child.unit)
+    data.content = "1. Giám sát chính sách hỗ trợ phụ nữ khởi nghiệp."
+    plans.update_plan(hc1_staff, child, data, child.version)
     plans.submit_plan(hc1_staff, child)
     assert [(r.state, r.late) for r in plans.cascade_status(plan, today=date(2026, 3, 1))] == [
         ("submitted", False)]

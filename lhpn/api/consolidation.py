@@ -29,11 +29,23 @@ def _row(result: services.Consolidation, row: services.Row) -> dict:
 
 def _target(line: services.Attainment) -> dict:
     target = line.target
-    return {"indicator": target.indicator.code, "level": target.level, "kind": target.kind,
-            "value": float(target.value),
-            "threshold": None if target.threshold is None else float(target.threshold),
-            "units": line.units, "met": line.met, "attained": line.attained,
-            "in_form": line.in_form, "not_met": [miss.unit.id for miss in line.misses]}
+    data = {"plan_id": target.plan_id, "target_id": target.id, "level": target.level,
+            "kind": target.kind, "units": line.units, "met": line.met,
+            "attained": line.attained, "in_form": line.in_form,
+            "not_met": [miss.unit.id for miss in line.misses]}
+    if not target.measured:
+        return {**data, "indicator": None, "value": None, "threshold": None,
+                "text": target.text,
+                "deadline": target.deadline.isoformat() if target.deadline else None,
+                "not_done": [{"unit_id": m.unit.id, "note": m.note} for m in line.misses
+                             if m.done is False]}
+    return {**data, "indicator": target.indicator.code, "value": float(target.value),
+            "threshold": None if target.threshold is None else float(target.threshold)}
+
+
+def _plan(plan) -> dict:
+    return {"id": plan.id, "unit_id": plan.unit_id, "number": plan.number,
+            "title": plan.title}
 
 
 def consolidation_dict(result: services.Consolidation) -> dict:
@@ -49,14 +61,16 @@ def consolidation_dict(result: services.Consolidation) -> dict:
         "on_time": counts.on_time,
         "completeness": counts.completeness,
         "timeliness": counts.timeliness,
-        "plan_id": result.plan.id if result.plan else None,
+        "plans": [_plan(plan) for plan in result.plans],
+        "attainment_periods": result.attainment_periods if result.plans else [],
         "attainment": [_target(line) for line in result.attainment],
         "children": [_row(result, row) for row in result.children],
     }
 
 
 def _query() -> dict:
-    args = {name: query_text(name) for name in ("template", "period", "from", "to")}
+    args = {name: query_text(name) for name in ("template", "period", "from", "to",
+                                                 "attainment")}
     if not args["template"]:
         raise DomainError(_("Hãy cho biết mã biểu mẫu (template)."), "template")
     return args
@@ -69,6 +83,9 @@ def unit_consolidation(unit_id: int) -> Response:
     args = _query()
     if not (args["period"] or args["from"] or args["to"]):
         raise DomainError(_("Hãy chọn kỳ báo cáo (hoặc cả kỳ đầu và kỳ cuối)."), "period")
+    if args["attainment"] not in (None, "", "year", "periods"):
+        raise DomainError(_("Tham số %(name)s phải là một trong: %(values)s.",
+                            name="attainment", values="year, periods"), "attainment")
     return jsonify(consolidation_dict(services.from_request(unit, args)))
 
 

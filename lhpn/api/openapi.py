@@ -13,7 +13,7 @@ from lhpn.api import bp
 from lhpn.api.payload import DEFAULT_LIMIT, MAX_LIMIT
 from lhpn.api.plumbing import MAX_ID, public
 from lhpn.indicators.models import AGGREGATIONS, KINDS
-from lhpn.plans.models import STATUSES, TARGET_KINDS
+from lhpn.plans.models import MEASURED_KINDS, SECTION_KEYS, STATUSES
 from lhpn.plans.services import CHILD_STATES, WHEN_KINDS
 from lhpn.reports.periods import PERIOD_TYPES
 from lhpn.tenants.models import LEVELS
@@ -87,6 +87,17 @@ PLAN_WRITABLE = {
     "purpose": MARKDOWN,
     "content": MARKDOWN,
     "organisation": MARKDOWN,
+    "budget": {**MARKDOWN, "description": "Phần kinh phí; chỉ có trong văn bản khi được điền."},
+    "headings": {"type": "object", "description":
+                 "Tiêu đề riêng của các phần (không kèm số thứ tự, được đánh tự động); phần "
+                 "không có tên ở đây dùng tiêu đề mặc định.",
+                 "properties": {key: {"type": "string", "maxLength": 200}
+                                for key in SECTION_KEYS},
+                 "additionalProperties": False,
+                 "examples": [{"content": "NHIỆM VỤ TRỌNG TÂM"}]},
+    "counted": {"type": "boolean", "description":
+                "Thuộc chương trình công tác năm của đơn vị: khi đã ban hành, các chỉ tiêu được "
+                "theo dõi mức đạt (trang tổng hợp, bảng điều khiển)."},
     "recipients": {**TEXT_LIST, "description": "Nơi nhận, mỗi mục một dòng."},
     "signer_title": {"type": "string", "maxLength": 80, "default": "CHỦ TỊCH"},
     "signer_name": {"type": "string", "maxLength": 120},
@@ -132,31 +143,49 @@ def _consolidation_schemas() -> dict:
                         "Số báo cáo đã duyệt được gửi lần đầu trước hết ngày hạn nộp."},
             "completeness": {**PERCENT, "description": "approved / expected × 100."},
             "timeliness": {**PERCENT, "description": "on_time / expected × 100."},
-            "plan_id": {**NULLABLE_ID, "description":
-                        "Kế hoạch đã ban hành dùng để so chỉ tiêu (của đơn vị, hoặc cấp trên "
-                        "gần nhất)."},
+            "plans": {"type": "array", "items": _schema("CountedPlan"), "description":
+                      "Các kế hoạch đã ban hành thuộc chương trình công tác năm dùng để so chỉ "
+                      "tiêu: của đơn vị, hoặc của cấp trên gần nhất có kế hoạch được đánh dấu."},
+            "attainment_periods": {**TEXT_LIST, "description":
+                                   "Các kỳ có số liệu được so với chỉ tiêu: mặc định lũy kế "
+                                   "từ đầu năm đến kỳ cuối đang xem (attainment=periods: các "
+                                   "kỳ đang xem)."},
             "attainment": {"type": "array", "items": _schema("Attainment")},
             "children": {"type": "array", "items": _schema("ConsolidationChild")},
         }, ["unit_id", "template", "periods", "label", "values", "expected", "approved",
-            "on_time", "completeness", "timeliness", "plan_id", "attainment", "children"]),
+            "on_time", "completeness", "timeliness", "plans", "attainment_periods",
+            "attainment", "children"]),
+        "CountedPlan": _object({
+            "id": ID_SCHEMA, "unit_id": ID_SCHEMA, "number": {"type": "string"},
+            "title": {"type": "string"},
+        }, ["id", "unit_id", "number", "title"]),
         "ConsolidationChild": _object({
             "unit_id": ID_SCHEMA, "name": {"type": "string"}, "level": {"enum": list(LEVELS)},
             "closed": {"type": "boolean"}, "values": FIGURES, "expected": COUNT,
             "approved": COUNT, "on_time": COUNT,
         }, ["unit_id", "name", "level", "closed", "values", "expected", "approved", "on_time"]),
         "Attainment": _object({
-            "indicator": {"type": "string"}, "level": {"enum": list(LEVELS)},
-            "kind": {"enum": ["count", "share", "rate"]}, "value": {"type": "number"},
+            "plan_id": ID_SCHEMA, "target_id": ID_SCHEMA,
+            "indicator": {"type": ["string", "null"], "description": "null: chỉ tiêu định tính."},
+            "level": {"enum": list(LEVELS)},
+            "kind": {"enum": ["count", "share", "rate", "text"]},
+            "value": {"type": ["number", "null"]},
             "threshold": {"type": ["number", "null"]},
+            "text": {"type": "string", "description": "Chỉ tiêu định tính: lời văn."},
+            "deadline": NULLABLE_DATE,
             "units": {**COUNT, "description": "Số đơn vị của cấp đó trong cây."},
-            "met": {**COUNT, "description": "Số đơn vị đạt."},
+            "met": {**COUNT, "description": "Số đơn vị đạt (định tính: đã báo thực hiện)."},
             "attained": {"type": "boolean"},
             "in_form": {"type": "boolean", "description":
                         "Chỉ tiêu có trong biểu mẫu này (nếu không, không đo được ở đây)."},
             "not_met": {"type": "array", "items": ID_SCHEMA,
-                        "description": "Các đơn vị chưa đạt."},
-        }, ["indicator", "level", "kind", "value", "threshold", "units", "met", "attained",
-            "in_form", "not_met"]),
+                        "description": "Các đơn vị chưa đạt (định tính: chưa thực hiện hoặc "
+                                       "chưa báo)."},
+            "not_done": {"type": "array", "description": "Định tính: đơn vị báo chưa thực hiện.",
+                         "items": _object({"unit_id": ID_SCHEMA, "note": {"type": "string"}},
+                                          ["unit_id", "note"])},
+        }, ["plan_id", "target_id", "indicator", "level", "kind", "value", "threshold", "units",
+            "met", "attained", "in_form", "not_met"]),
         "CountryConsolidation": _object({
             "template": {"type": "string"}, "period": {"type": "string"}, "values": FIGURES,
             "reports": {"type": "object", "additionalProperties": COUNT},
@@ -256,11 +285,13 @@ def _plan_schemas() -> dict:
         "PlanReturn": _object({"comment": {"type": "string", "minLength": 1,
                                            "maxLength": 5000},
                                "version": VERSION}, ["comment"]),
-        "Target": _object({
+        "Target": {"oneOf": [_schema("MeasuredTarget"), _schema("TextTarget")]},
+        "MeasuredTarget": _object({
+            "id": {**ID_SCHEMA, "description": "Trong câu trả lời; bỏ qua khi gửi lên."},
             "indicator": {"type": "string", "description": "Mã chỉ tiêu trong danh mục của tỉnh.",
                           "examples": ["GIAM_SAT"]},
             "level": {"enum": list(LEVELS), "description": "Cấp áp dụng."},
-            "kind": {"enum": list(TARGET_KINDS), "description":
+            "kind": {"enum": list(MEASURED_KINDS), "description":
                      "count: mỗi đơn vị đạt ≥ value; share: value % đơn vị đạt ≥ threshold; "
                      "rate: tỷ lệ ≥ value %."},
             "value": {"type": "number", "minimum": 0},
@@ -268,10 +299,34 @@ def _plan_schemas() -> dict:
                           "description": "Chỉ với share (mặc định 1)."},
             "note": {"type": "string", "maxLength": 500},
         }, ["indicator", "level", "kind", "value"]),
+        "TextTarget": _object({
+            "id": {**ID_SCHEMA, "description": "Trong câu trả lời; bỏ qua khi gửi lên."},
+            "kind": {"const": "text", "description":
+                     "Chỉ tiêu định tính: mỗi đơn vị thuộc cấp áp dụng báo đã thực hiện hay chưa."},
+            "level": {"enum": list(LEVELS), "description": "Cấp áp dụng."},
+            "text": {"type": "string", "minLength": 1, "maxLength": 2000,
+                     "examples": ["100% Hội LHPN cơ sở góp ý ít nhất 01 dự thảo văn bản"]},
+            "deadline": NULLABLE_DATE,
+        }, ["kind", "level", "text"]),
+        "TargetCheck": _object({
+            "target_id": ID_SCHEMA,
+            "unit_id": ID_SCHEMA,
+            "done": {"type": "boolean"},
+            "note": {"type": "string", "maxLength": 1000},
+            "checked_at": {"type": ["string", "null"], "format": "date-time"},
+        }, ["target_id", "unit_id", "done", "note", "checked_at"]),
+        "TargetCheckList": _list_of("TargetCheck"),
+        "NewTargetCheck": _object({
+            "done": {"type": "boolean"},
+            "note": {"type": "string", "maxLength": 1000,
+                     "description": "Bắt buộc khi done = false."},
+        }, ["done"]),
+        "PlanCounted": _object({"counted": {"type": "boolean"}, "version": VERSION},
+                               ["counted"]),
         "TargetWarning": _object({
             "indicator": {"type": "string"},
             "level": {"enum": list(LEVELS)},
-            "kind": {"enum": list(TARGET_KINDS)},
+            "kind": {"enum": list(MEASURED_KINDS)},
             "value": {"type": "number"},
             "required": {"type": "number", "description": "Mức của kế hoạch cấp trên."},
             "threshold": {"type": ["number", "null"]},
@@ -462,6 +517,8 @@ def _parameters() -> dict:
                    "description": "Chỉ các đơn vị trực thuộc đơn vị này."},
         "plan_id": path_id("plan_id", "Mã số kế hoạch."),
         "request_unit_id": path_id("unit_id", "Mã số đơn vị được yêu cầu."),
+        "target_id": path_id("target_id", "Mã số chỉ tiêu (trường id của chỉ tiêu)."),
+        "check_unit_id": path_id("unit_id", "Mã số đơn vị báo kết quả."),
         "unit_filter": {"name": "unit_id", "in": "query", "schema": ID_SCHEMA,
                         "description": "Chỉ kế hoạch của đơn vị này."},
         "year": {"name": "year", "in": "query",
@@ -488,6 +545,10 @@ def _parameters() -> dict:
         "period_from": {"name": "from", "in": "query",
                         "schema": {"type": "string", "maxLength": 40},
                         "description": "Kỳ đầu của một khoảng (cùng với to; thay cho period)."},
+        "attainment_scope": {"name": "attainment", "in": "query",
+                             "schema": {"enum": ["year", "periods"], "default": "year"},
+                             "description": "So chỉ tiêu năm với số liệu lũy kế từ đầu năm "
+                                            "(year) hay với các kỳ đang xem (periods)."},
         "period_to": {"name": "to", "in": "query", "schema": {"type": "string", "maxLength": 40},
                       "description": "Kỳ cuối của khoảng, tính cả kỳ này."},
     }
@@ -580,7 +641,8 @@ def _paths() -> dict:
                 "chỉ tiêu, tỷ lệ đủ và đúng hạn, mức đạt chỉ tiêu kế hoạch, từng đơn vị trực "
                 "thuộc. Khoảng kỳ có giới hạn số lần mỗi phút cho mỗi người.",
                 ("200", _schema("Consolidation")), errors="403 404 422 429",
-                params=("consolidation_template", "period", "period_from", "period_to")),
+                params=("consolidation_template", "period", "period_from", "period_to",
+                        "attainment_scope")),
         },
         "/consolidation": {"get": _operation(
             "Tổng hợp toàn quốc một biểu mẫu (cùng mã ở mọi tỉnh) cho một kỳ: chỉ quản trị hệ "
@@ -613,7 +675,9 @@ def _plan_paths() -> dict:
         },
         "/plans/{plan_id}": {
             "parameters": one,
-            "get": _operation("Một kế hoạch.", plan, errors="403 404"),
+            "get": _operation("Một kế hoạch: của đơn vị người gọi được xem, hoặc kế hoạch đã ban "
+                              "hành của cấp trên đơn vị người gọi (hay đã yêu cầu đơn vị đó xây "
+                              "dựng kế hoạch thực hiện).", plan, errors="403 404"),
             "patch": _operation("Sửa kế hoạch dự thảo hoặc bị trả lại.", plan,
                                 errors="400 403 404 409 422", body="PlanChanges"),
         },
@@ -633,6 +697,26 @@ def _plan_paths() -> dict:
             "parameters": one,
             "post": _operation("Trả lại kèm ý kiến.", plan, errors="400 403 404 409 422",
                                body="PlanReturn"),
+        },
+        "/plans/{plan_id}/counted": {
+            "parameters": one,
+            "post": _operation("Đánh dấu (hoặc bỏ đánh dấu) kế hoạch thuộc chương trình công tác "
+                               "năm của đơn vị: chỉ kế hoạch đã ban hành và được đánh dấu mới "
+                               "được tính mức đạt chỉ tiêu. Cán bộ hoặc chủ tịch của đơn vị.",
+                               plan, errors="400 403 404 409 422", body="PlanCounted"),
+        },
+        "/plans/{plan_id}/targets/{target_id}/checks/{unit_id}": {
+            "parameters": [*one, _ref("parameters", "target_id"),
+                           _ref("parameters", "check_unit_id")],
+            "put": _operation("Đơn vị báo đã thực hiện hay chưa một chỉ tiêu định tính của kế "
+                              "hoạch đã ban hành (cần quyền nhập báo cáo của đơn vị).",
+                              ("200", _schema("TargetCheck")), errors="400 403 404 422",
+                              body="NewTargetCheck"),
+        },
+        "/plans/{plan_id}/checks": {
+            "parameters": one,
+            "get": _operation("Kết quả thực hiện các chỉ tiêu định tính của từng đơn vị.",
+                              ("200", _schema("TargetCheckList")), errors="403 404"),
         },
         "/plans/{plan_id}/history": {
             "parameters": one,

@@ -16,6 +16,7 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
 from lhpn.api.payload import (
+    flag_field,
     id_field,
     json_object,
     page,
@@ -25,20 +26,24 @@ from lhpn.api.payload import (
     text_field,
 )
 from lhpn.api.plumbing import ID, caller, created
+from lhpn.authz.plans import may_mark_counted, may_read_plan
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.plans import services
-from lhpn.plans.models import STATUSES, Plan, PlanRequest
+from lhpn.plans.models import SECTION_KEYS, STATUSES, Plan, PlanRequest
 from lhpn.plans.services import ActivityInput, PlanInput, TargetInput
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_FIELDS = ("title", "number", "place", "basis", "purpose", "content", "organisation",
-               "signer_title", "signer_name")
+               "budget", "signer_title", "signer_name")
 # What a client may write; the rest of a plan (id, unit, status, version, warnings) is the
 # server's. The unit is chosen once, when the plan is created.
 EDITABLE = (*TEXT_FIELDS, "year", "plan_date", "parent_plan_id", "recipients", "child_levels",
-            "child_deadline", "targets", "activities")
-TARGET_FIELDS = (("indicator", "level", "kind", "value"), ("threshold", "note"))
+            "child_deadline", "headings", "counted", "targets", "activities")
+# A target's "id" (in answers) may come back in a body; it is ignored (a list sent replaces
+# the whole list).
+TARGET_FIELDS = (("indicator", "level", "kind", "value"), ("threshold", "note", "id"))
+TEXT_TARGET_FIELDS = (("level", "kind", "text"), ("deadline", "id"))
 ACTIVITY_FIELDS = (("title",), ("when", "when_number", "start_date", "end_date", "lead",
                                 "coordinators", "budget_source"))
 
@@ -62,6 +67,9 @@ def plan_dict(plan: Plan) -> dict:
         "purpose": plan.purpose,
         "content": plan.content,
         "organisation": plan.organisation,
+        "budget": plan.budget,
+        "headings": {key: plan.heading(key) for key in SECTION_KEYS if plan.heading(key)},
+        "counted": plan.counted,
         "recipients": plan.recipient_list,
         "signer_title": plan.signer_title,
         "signer_name": plan.signer_name,
@@ -156,6 +164,11 @@ def _fields(value: object, field: str, required: tuple, optional: tuple) -> dict
 
 
 def _target(value: object, where: str) -> TargetInput:
+    if isinstance(value, dict) and value.get("kind") == "text":
+        data = _fields(value, where, *TEXT_TARGET_FIELDS)
+        return TargetInput(indicator=None, level=_string(data["level"], f"{where}.level"),
+                           kind="text", value=None, text=_string(data["text"], f"{where}.text"),
+                           deadline=_date(data.get("deadline"), f"{where}.deadline"))
     data = _fields(value, where, *TARGET_FIELDS)
     threshold = data.get("threshold")
     return TargetInput(
@@ -204,6 +217,15 @@ def _plan_values(data: dict) -> dict:
         values["recipients"] = "\n".join(_strings(data["recipients"], "recipients"))
     if "child_levels" in data:
         values["child_levels"] = _strings(data["child_levels"], "child_levels")
+    if "headings" in data:
+        headings = data["headings"]
+        if not isinstance(headings, dict):
+            raise DomainError(_("Trường %(name)s phải là một đối tượng JSON.", name="headings"),
+                              "headings")
+        values["headings"] = {key: _string(words, f"headings.{key}")
+                              for key, words in headings.items()}
+    if "counted" in data:
+        values["counted"] = flag_field(data, "counted")
     if "targets" in data:
         values["targets"] = [_target(item, f"targets[{i}]")
                              for i, item in enumerate(_list(data["targets"], "targets"))]
@@ -220,10 +242,13 @@ def _as_input(plan: Plan) -> PlanInput:
         title=plan.title, year=plan.year, number=plan.number, place=plan.place,
         plan_date=plan.plan_date, parent_plan_id=plan.parent_plan_id, basis=plan.basis,
         purpose=plan.purpose, content=plan.content, organisation=plan.organisation,
+        budget=plan.budget, headings=dict(plan.headings or {}), counted=plan.counted,
         recipients=plan.recipients, signer_title=plan.signer_title,
         signer_name=plan.signer_name, child_levels=plan.child_level_list,
         child_deadline=plan.child_deadline,
         targets=[TargetInput(t.indicator.code, t.level, t.kind, t.value, t.threshold, t.note)
+                 if t.measured else TargetInput(None, t.level, "text", None, text=t.text,
+                                                deadline=t.deadline)
                  for t in plan.targets],
         activities=[ActivityInput(a.title, a.when_kind, a.when_number, a.start_date,
                                   a.end_date, a.lead, a.coordinators, a.budget_source)
@@ -243,8 +268,13 @@ def _optional_version() -> int | None:
 
 def _load_plan(plan_id: int, action: str) -> Plan:
     """404 for another tenant's plan, then 403 without ``action`` where the plan needs it:
-    approving (and returning) is asked of the unit above the plan's."""
+    approving (and returning) is asked of the unit above the plan's; "read" is the
+    plan-reading rule (lhpn/authz/plans.py)."""
     plan = services.get_plan(caller().tenant_id, plan_id)
+    if action == "read":
+        if not may_read_plan(caller(), plan):
+            raise authz.Forbidden("view")
+        return plan
     unit = services.approval_unit(plan) if action == "approve" else plan.unit
     authz.require(caller(), action, unit)
     return plan
@@ -280,7 +310,7 @@ def create_plan() -> Response:
 
 @bp.get(f"/plans/<{ID}:plan_id>")
 def get_plan(plan_id: int) -> Response:
-    return jsonify(plan_dict(_load_plan(plan_id, "view")))
+    return jsonify(plan_dict(_load_plan(plan_id, "read")))
 
 
 @bp.patch(f"/plans/<{ID}:plan_id>")
@@ -324,6 +354,44 @@ def return_plan(plan_id: int) -> Response:
     services.return_plan(caller(), plan, comment, version)
     db.session.commit()
     return jsonify(plan_dict(plan))
+
+
+@bp.post(f"/plans/<{ID}:plan_id>/counted")
+def count_plan(plan_id: int) -> Response:
+    """Mark (or unmark) the plan as part of its unit's programme of work for the year."""
+    plan = services.get_plan(caller().tenant_id, plan_id)
+    if not may_mark_counted(caller(), plan):
+        raise authz.Forbidden("plan")
+    data = json_object(required=("counted",), optional=("version",))
+    counted = flag_field(data, "counted")
+    version = _whole(data["version"], "version") if "version" in data else None
+    services.set_counted(caller(), plan, counted, version)
+    db.session.commit()
+    return jsonify(plan_dict(plan))
+
+
+@bp.put(f"/plans/<{ID}:plan_id>/targets/<{ID}:target_id>/checks/<{ID}:unit_id>")
+def check_target(plan_id: int, target_id: int, unit_id: int) -> Response:
+    """A unit's "done / not done" (with a note) for a qualitative target of an issued plan."""
+    plan = services.get_plan(caller().tenant_id, plan_id)
+    unit = load_unit(unit_id, "submit")
+    target = services.get_target(plan, target_id)
+    data = json_object(required=("done",), optional=("note",))
+    done = flag_field(data, "done")
+    note = _string(data.get("note"), "note", nullable=True) or ""
+    check = services.check_target(caller(), target, unit, done, note)
+    db.session.commit()
+    return jsonify(check.to_dict())
+
+
+@bp.get(f"/plans/<{ID}:plan_id>/checks")
+def list_target_checks(plan_id: int) -> Response:
+    """Every unit's answer for the plan's qualitative targets (for those who view the plan's
+    unit, like its history)."""
+    plan = _load_plan(plan_id, "view")
+    checks = services.checks_of(list(plan.targets))
+    ordered = sorted(checks.values(), key=lambda c: (c.target_id, c.unit.path))
+    return jsonify(items=[check.to_dict() for check in ordered])
 
 
 @bp.get(f"/plans/<{ID}:plan_id>/history")

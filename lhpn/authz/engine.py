@@ -7,7 +7,9 @@ from sqlalchemy import ColumnElement, false, or_, select
 
 from lhpn.units.models import Unit
 
-ACTIONS = ("view", "plan", "submit", "approve", "manage")
+# read_issued: read the issued (approved) plans of a unit; the "ancestors" scope gives it to the
+# roles of every unit below (lhpn/authz/plans.py composes it into the plan-reading rule).
+ACTIONS = ("view", "plan", "submit", "approve", "manage", "read_issued")
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 
@@ -30,6 +32,9 @@ class Principal:
     """What a user holds: (role, unit id) pairs; the system administrator holds the platform."""
 
     holdings: frozenset[tuple[str, int | None]]
+    # (role, unit) for every unit at or above a unit where the role is held: the reach of the
+    # "ancestors" scope, from the held units' paths.
+    above: frozenset[tuple[str, int]] = frozenset()
 
 
 def reaches(principal: Principal, role: str, scope: str, target: Target) -> bool:
@@ -37,6 +42,8 @@ def reaches(principal: Principal, role: str, scope: str, target: Target) -> bool
         return target is SYSTEM and (role, None) in principal.holdings
     if target.unit_id is None:
         return False
+    if scope == "ancestors":
+        return (role, target.unit_id) in principal.above
     for held_role, unit_id in principal.holdings:
         if held_role != role or unit_id is None:
             continue
@@ -85,11 +92,15 @@ def principal_of(user) -> Principal:
     if cached is not None:
         return cached
     holdings: set[tuple[str, int | None]] = set()
+    above: set[tuple[str, int]] = set()
     if user is not None and getattr(user, "is_authenticated", False) and not user.locked:
         if user.is_system_admin:
             holdings.add(("system_admin", None))
-        holdings.update((a.role, a.unit_id) for a in user.assignments)
-    principal = Principal(frozenset(holdings))
+        for a in user.assignments:
+            holdings.add((a.role, a.unit_id))
+            if a.unit is not None:
+                above.update((a.role, unit_id) for unit_id in a.unit.ancestor_ids)
+    principal = Principal(frozenset(holdings), frozenset(above))
     if user is not None:
         user._lhpn_principal = principal
     return principal
@@ -146,6 +157,8 @@ def reachable(user, action: str) -> ColumnElement[bool]:
             clauses.append(or_(Unit.id == unit.id, Unit.parent_id == unit.id))
         elif scope == "subtree":
             clauses.append(Unit.path.startswith(unit.path, autoescape=True))
+        elif scope == "ancestors":
+            clauses.append(Unit.id.in_(unit.ancestor_ids))
     if not clauses:
         return false()
     return (Unit.tenant_id == user.tenant_id) & or_(*clauses)

@@ -102,28 +102,47 @@ def _sibling_name(row: Row, shared: set[str]) -> str:
     return row.unit.name
 
 
+def _plan_name(plan) -> str:
+    if plan.number:
+        return _("Kế hoạch số %(number)s: %(title)s (%(unit)s)", number=plan.number,
+                 title=plan.title, unit=plan.unit.name)
+    return f"{plan.title} ({plan.unit.name})"
+
+
 def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
     ws.title = _("Chỉ tiêu kế hoạch")
-    plan = result.plan
-    if plan is None:
-        heading = _("Không có kế hoạch đã ban hành cho năm của kỳ báo cáo.")
+    if not result.plans:
+        heading = _("Không có kế hoạch đã ban hành thuộc chương trình công tác năm của kỳ báo "
+                    "cáo.")
     else:
-        heading = _("Kế hoạch số %(number)s: %(title)s (%(unit)s)", number=plan.number,
-                    title=plan.title, unit=plan.unit.name) if plan.number else (
-            f"{plan.title} ({plan.unit.name})")
+        heading = _("Chỉ tiêu năm so với số liệu %(label)s", label=result.attainment_label)
     _table_head(ws, heading, [
-        _("Mã chỉ tiêu"), _("Chỉ tiêu"), _("Cấp áp dụng"), _("Loại"), _("Giá trị chỉ tiêu"),
-        _("Ngưỡng"), _("Số đơn vị"), _("Số đơn vị đạt"), _("Tỷ lệ đạt (%)"), _("Hoàn thành"),
-        _("Đơn vị chưa đạt")])
-    for att in result.attainment:
-        target = att.target
-        _append(ws, [
-            target.indicator.code, target.indicator.name, level_label(target.level),
-            str(TARGET_KIND_LABELS.get(target.kind, target.kind)),
-            _with_format(_plain(target.value)), _with_format(_plain(target.threshold)),
-            att.units, att.met, (att.share_met, PERCENT), _attained(att),
-            "; ".join(miss.label for miss in att.misses)])
-    _finish(ws, widths={2: 40, 4: 24, 11: 60})
+        _("Kế hoạch"), _("Mã chỉ tiêu"), _("Chỉ tiêu"), _("Cấp áp dụng"), _("Loại"),
+        _("Giá trị chỉ tiêu"), _("Ngưỡng"), _("Số đơn vị"), _("Số đơn vị đạt"),
+        _("Tỷ lệ đạt (%)"), _("Hoàn thành"), _("Đơn vị chưa đạt")])
+    for plan, lines in result.by_plan():
+        for att in lines:
+            target = att.target
+            if target.measured:
+                what = [target.indicator.code, target.indicator.name]
+                misses = "; ".join(miss.label for miss in att.misses)
+            else:
+                what = ["", target.text]
+                misses = "; ".join(_text_miss(miss) for miss in att.misses)
+            _append(ws, [
+                _plan_name(plan), *what, level_label(target.level),
+                str(TARGET_KIND_LABELS.get(target.kind, target.kind)),
+                _with_format(_plain(target.value)), _with_format(_plain(target.threshold)),
+                att.units, att.met, (att.share_met, PERCENT), _attained(att), misses])
+    _finish(ws, widths={1: 36, 3: 40, 5: 24, 12: 60})
+
+
+def _text_miss(miss) -> str:
+    if miss.done is None:
+        return _("%(unit)s (chưa báo)", unit=miss.label)
+    if miss.note:
+        return _("%(unit)s (chưa thực hiện: %(note)s)", unit=miss.label, note=miss.note)
+    return _("%(unit)s (chưa thực hiện)", unit=miss.label)
 
 
 def _progress_sheet(ws: Worksheet, result: Consolidation, title: str) -> None:
@@ -286,7 +305,7 @@ def consolidation_docx(result: Consolidation) -> bytes:
         f"Căn cứ các báo cáo đã được phê duyệt của {sources}, Ban Thường vụ {unit.name} báo cáo "
         f"{_lower_first(name)} như sau:"))
     sections = [_reporting, _figures]
-    if result.plan is not None:
+    if result.plans:
         sections.append(_targets)
     if result.children:
         sections.append(_children)
@@ -313,10 +332,14 @@ def report_name(result: Consolidation) -> str:
 
 def _when(result: Consolidation) -> str:
     """"tháng 01/2027", or "từ tháng 01/2027 đến tháng 03/2027" for a range."""
-    first = _lower_first(period_label(result.template, result.periods[0]))
-    if len(result.periods) == 1:
+    return _span(result, result.periods)
+
+
+def _span(result: Consolidation, codes: list[str]) -> str:
+    first = _lower_first(period_label(result.template, codes[0]))
+    if len(codes) == 1:
         return first
-    last = _lower_first(period_label(result.template, result.periods[-1]))
+    last = _lower_first(period_label(result.template, codes[-1]))
     return f"từ {first} đến {last}"
 
 
@@ -331,9 +354,9 @@ def _agency(result: Consolidation) -> tuple[str, str]:
 
 def _place_date(result: Consolidation) -> str:
     """The place of the unit's own plan when it names one; the day is left for the signer."""
-    plan = result.plan
-    place = plan.place if plan is not None and plan.unit_id == result.unit.id and plan.place \
-        else "…"
+    places = [plan.place for plan in result.plans
+              if plan.unit_id == result.unit.id and plan.place]
+    place = places[0] if places else "…"
     gap = NBSP * 4
     return f"{place}, ngày{gap}tháng{gap}năm {local_today().year}"
 
@@ -381,27 +404,43 @@ def _figures(doc: DocxDocument, result: Consolidation, number: str) -> None:
 
 
 def _targets(doc: DocxDocument, result: Consolidation, number: str) -> None:
-    plan = result.plan
+    """Each counted plan under its own number; annual targets against the year to date."""
     D.section(doc, f"{number}. KẾT QUẢ THỰC HIỆN CHỈ TIÊU KẾ HOẠCH")
-    called = f"Kế hoạch số {plan.number}" if plan.number else "Kế hoạch"
-    D.run(D.paragraph(doc), f"Đối chiếu với {called} của {plan.unit.name} ({plan.title}):")
-    if not result.attainment:
-        D.run(D.paragraph(doc), "Kế hoạch không có chỉ tiêu áp dụng cho đơn vị và cấp dưới.")
-        return
-    rows = []
-    for index, att in enumerate(result.attainment, 1):
-        verdict = ("Không có trong biểu mẫu" if not att.in_form
-                   else "Đạt" if att.attained else "Chưa đạt")
-        rows.append((str(index), target_sentence(att.target, plan).rstrip("."),
-                     f"{_count(att.met)}/{_count(att.units)}", _percent(att.share_met), verdict))
-    D.grid(doc, TARGET_COLUMNS, TARGET_COLUMNS_CM, rows, centred=frozenset({0, 2, 3, 4}))
-    for index, att in enumerate(result.attainment, 1):
-        if att.in_form and att.misses:
-            names = [miss.label for miss in att.misses[:MISSES_NAMED]]
-            more = len(att.misses) - len(names)
-            tail = f"; và {_count(more)} đơn vị khác" if more > 0 else ""
-            D.run(D.paragraph(doc), f"Đơn vị chưa đạt chỉ tiêu {index}: "
-                                    f"{'; '.join(names)}{tail}.")
+    compared = _span(result, result.attainment_periods)
+    D.run(D.paragraph(doc), (
+        f"Chỉ tiêu năm được so với số liệu lũy kế {compared}."
+        if result.attainment_scope == "year" else f"Chỉ tiêu được so với số liệu {compared}."))
+    for index, (plan, lines) in enumerate(result.by_plan(), 1):
+        called = f"Kế hoạch số {plan.number}" if plan.number else "Kế hoạch"
+        prefix = f"{index}. " if len(result.plans) > 1 else ""
+        D.run(D.paragraph(doc, keep=True),
+              f"{prefix}Đối chiếu với {called} của {plan.unit.name} ({plan.title}):")
+        if not lines:
+            D.run(D.paragraph(doc), "Kế hoạch không có chỉ tiêu áp dụng cho đơn vị và cấp dưới.")
+            continue
+        rows = []
+        for row, att in enumerate(lines, 1):
+            verdict = ("Không có trong biểu mẫu" if not att.in_form
+                       else "Đạt" if att.attained else "Chưa đạt")
+            rows.append((str(row), target_sentence(att.target, plan).rstrip("."),
+                         f"{_count(att.met)}/{_count(att.units)}", _percent(att.share_met),
+                         verdict))
+        D.grid(doc, TARGET_COLUMNS, TARGET_COLUMNS_CM, rows, centred=frozenset({0, 2, 3, 4}))
+        for row, att in enumerate(lines, 1):
+            if att.in_form and att.misses:
+                names = [_doc_miss(miss, att) for miss in att.misses[:MISSES_NAMED]]
+                more = len(att.misses) - len(names)
+                tail = f"; và {_count(more)} đơn vị khác" if more > 0 else ""
+                D.run(D.paragraph(doc), f"Đơn vị chưa đạt chỉ tiêu {row}: "
+                                        f"{'; '.join(names)}{tail}.")
+
+
+def _doc_miss(miss, att) -> str:
+    if att.target.measured:
+        return miss.label
+    if miss.done is None:
+        return f"{miss.label} (chưa báo)"
+    return f"{miss.label} (chưa thực hiện{': ' + miss.note if miss.note else ''})"
 
 
 def _children(doc: DocxDocument, result: Consolidation, number: str) -> None:

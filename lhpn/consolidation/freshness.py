@@ -28,13 +28,14 @@ from lhpn.clock import local_today
 from lhpn.extensions import cache, db
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
-from lhpn.plans.models import Plan, PlanTarget
+from lhpn.plans.models import Plan, PlanTarget, TargetCheck
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem, TemplatePeriod
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 
-WATCHED = (Unit, Plan, PlanTarget, ReportTemplate, TemplateItem, TemplatePeriod, Indicator,
-           Tenant)
+# A unit's "done / not done" for a qualitative target shows in attainment like a figure.
+WATCHED = (Unit, Plan, PlanTarget, TargetCheck, ReportTemplate, TemplateItem, TemplatePeriod,
+           Indicator, Tenant)
 # Changes of these attributes show on pages; a draft's values, a login or a failed password
 # do not (they would empty every cached page of the province for nothing).
 ACTIVITY = {Report: ("status",), RoleAssignment: None, Notification: None,

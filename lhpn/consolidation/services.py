@@ -14,6 +14,15 @@ period when it opened before the period's due date and is open, or was closed af
 date (``owes_report``), or when it sent an approved report for it anyway. The same rule makes
 the expected count (the denominator), the dashboard's lists and the calendar. The tree is the
 tree of today: a unit that moved brings its reports along.
+Plan attainment follows the plans a unit marked as its programme of work for the year
+(``Plan.counted``, approved): the unit's own, else those of the nearest unit above it that has
+some (lhpn/plans/services.py ``counted_plans``); approving any other plan changes nothing.
+Each counted plan's targets are shown under its own number. Annual targets are compared with
+the year to date: for a form whose periods split the year (month, quarter, half-year), every
+period of the plan's year up to the last one shown, aggregated as the indicator says (a sum
+over the months so far, a rate as Σ numerators / Σ denominators, …); for other forms, the
+periods shown. ``attainment_scope="periods"`` compares with the periods shown instead. A
+qualitative target is met by a unit that said it was done.
 """
 
 from collections import Counter, defaultdict
@@ -30,7 +39,8 @@ from lhpn.consolidation.rollups import aggregates
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
-from lhpn.plans.models import Plan, PlanTarget
+from lhpn.plans.models import Plan, PlanTarget, TargetCheck
+from lhpn.plans.services import counted_plans
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem
 from lhpn.reports.services import period_label, period_of
@@ -205,6 +215,10 @@ class Miss:
     value: int | float | None
     parents: str = ""  # "xã Minh Tân — huyện Hưng Hà": 154 branches share a name
     label: str = ""    # the name with its parents, and its code if a sibling has the same name
+    # Qualitative targets: False when the unit said "not done" (with its note), None when it
+    # has not answered.
+    done: bool | None = None
+    note: str = ""
 
 
 @dataclass
@@ -214,6 +228,10 @@ class Attainment:
     met: int
     misses: list[Miss] = field(default_factory=list)
     in_form: bool = True
+
+    @property
+    def plan(self) -> Plan:
+        return self.target.plan
 
     @property
     def share_met(self) -> float | None:
@@ -237,12 +255,22 @@ class Consolidation:
     items: list[TemplateItem]
     own: Row
     children: list[Row]
-    plan: Plan | None
-    attainment: list[Attainment]
+    plans: list[Plan]                 # the counted plans attainment follows
+    attainment: list[Attainment]      # their targets, plan by plan, in order
+    attainment_periods: list[str] = field(default_factory=list)
+    attainment_label: str = ""        # "Tháng 01/2026 – Tháng 10/2026"
+    attainment_scope: str = "year"
+    # With no counted plan: how many approved plans of the unit and those above it for the
+    # year are not marked (the page says so rather than showing nothing silently).
+    uncounted: int = 0
 
     @property
     def counts(self) -> Counts:
         return self.own.counts
+
+    def by_plan(self) -> list[tuple[Plan, list[Attainment]]]:
+        return [(plan, [a for a in self.attainment if a.target.plan_id == plan.id])
+                for plan in self.plans]
 
     def values_by_code(self, row: Row | None = None) -> dict[str, object]:
         row = row or self.own
@@ -351,19 +379,35 @@ def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[in
     return out
 
 
-def _plan_for(unit: Unit, year: int) -> Plan | None:
-    """The unit's issued plan for the year, else the nearest ancestor's."""
-    plans = db.session.scalars(
-        select(Plan).where(Plan.unit_id.in_(unit.ancestor_ids), Plan.year == year,
-                           Plan.status == "approved")
-        .order_by(Plan.approved_at.desc(), Plan.id.desc())).all()
-    by_unit = {}
-    for plan in plans:
-        by_unit.setdefault(plan.unit_id, plan)
-    for unit_id in reversed(unit.ancestor_ids):
-        if unit_id in by_unit:
-            return by_unit[unit_id]
-    return None
+def year_to_date(template: ReportTemplate, codes: list[str], year: int) -> list[str]:
+    """The periods an annual target is compared with: for a form that splits the year, every
+    period of ``year`` up to the last one shown; otherwise the periods shown."""
+    if template.period_type not in SPLIT_YEAR_TYPES:
+        return codes
+    last = P.parse(codes[-1], template.period_type, template.cutoff_day)
+    listed = P.periods_of_year(template.period_type, year, template.cutoff_day)
+    if last is None or not listed:
+        return codes
+    return [p.code for p in listed if p.end <= last.end] or codes
+
+
+def _attainment_totals(unit: Unit, template: ReportTemplate, codes: list[str]):
+    """Where attainment reads its figures: the year's totals (one row per unit and indicator
+    instead of one per period) when the periods are all of one year and nothing of the
+    subtree was approved for another period of that year (in October, November's reports do
+    not exist yet), else the periods' own totals."""
+    years = {code[:4] for code in codes}
+    year = int(codes[0][:4]) if len(years) == 1 and codes[0][:4].isdigit() else None
+    if year is None or template.period_type not in SPLIT_YEAR_TYPES:
+        return _totals(template, codes)
+    others = [p.code for p in P.periods_of_year(template.period_type, year, template.cutoff_day)
+              if p.code not in codes]
+    if others and db.session.scalar(select(RollupCount.unit_id).where(
+            RollupCount.tenant_id == unit.tenant_id, RollupCount.unit_id == unit.id,
+            RollupCount.template_id == template.id, RollupCount.period.in_(others),
+            RollupCount.approved > 0).limit(1)) is not None:
+        return Rollup, Rollup.period.in_(codes)
+    return RollupYear, RollupYear.year == year
 
 
 def _bar(target: PlanTarget) -> Decimal:
@@ -374,15 +418,17 @@ def _bar(target: PlanTarget) -> Decimal:
     return Decimal(target.value)
 
 
-def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Plan,
+def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plans: list[Plan],
                 indicators: dict[int, Indicator]) -> list[Attainment]:
     levels_below = _levels_at_or_below(unit)
-    targets = [t for t in plan.targets if t.level in levels_below]
+    targets = [t for plan in plans for t in plan.targets if t.level in levels_below]
     out = []
     by_level: dict[str, list[PlanTarget]] = defaultdict(list)
     for target in targets:
         by_level[target.level].append(target)
     results: dict[int, Attainment] = {}
+    checks = _checks([t for t in targets if not t.measured])
+    totals = None
     for level, level_targets in by_level.items():
         units = _core(
             select(Unit.id, Unit.name, Unit.code, Unit.level, Unit.path)
@@ -391,7 +437,8 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
         wanted = [t.indicator_id for t in level_targets if t.indicator_id in indicators]
         values: dict[tuple[int, int], int | float | None] = {}
         if wanted and units:
-            model, when = _totals(template, codes)
+            totals = totals or _attainment_totals(unit, template, codes)
+            model, when = totals
             rows = _core(
                 select(model.unit_id, model.indicator_id, *aggregates(model.__table__))
                 .join(Unit, Unit.id == model.unit_id)
@@ -405,6 +452,9 @@ def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plan: Pl
             for unit_id, indicator_id, *stats in rows:
                 values[(unit_id, indicator_id)] = figure_value(indicators[indicator_id], *stats)
         for target in level_targets:
+            if not target.measured:
+                results[target.id] = _done(target, units, checks)
+                continue
             indicator_id = target.indicator_id
             if indicator_id not in indicators:
                 results[target.id] = Attainment(target, len(units), 0, in_form=False)
@@ -436,7 +486,36 @@ def _name_parents(lines: list[Attainment]) -> None:
         for miss in line.misses:
             if twins[search_key(miss.label)] > 1:
                 miss.label += f" ({miss.unit.code})"
-        line.misses.sort(key=lambda m: (search_key(m.unit.name), search_key(m.label)))
+        # Qualitative targets: the units that have not answered come last.
+        unanswered_last = not line.target.measured
+        line.misses.sort(key=lambda m, last=unanswered_last: (
+            last and m.done is None, search_key(m.unit.name), search_key(m.label)))
+
+
+def _checks(targets: list[PlanTarget]) -> dict[tuple[int, int], tuple[bool, str]]:
+    if not targets:
+        return {}
+    rows = _core(select(TargetCheck.target_id, TargetCheck.unit_id, TargetCheck.done,
+                        TargetCheck.note)
+                 .where(TargetCheck.tenant_id == targets[0].plan.tenant_id,
+                        TargetCheck.target_id.in_([t.id for t in targets])))
+    return {(target_id, unit_id): (bool(done), note or "")
+            for target_id, unit_id, done, note in rows}
+
+
+def _done(target: PlanTarget, units, checks) -> Attainment:
+    """A qualitative target: the units of its level that said it was done; the others, with
+    their note, or as not answered yet."""
+    met, misses = 0, []
+    for member in units:
+        answer = checks.get((target.id, member.id))
+        if answer is not None and answer[0]:
+            met += 1
+        else:
+            misses.append(Miss(member, None, done=None if answer is None else False,
+                               note=answer[1] if answer else ""))
+    misses.sort(key=lambda m: (m.done is None, search_key(m.unit.name)))
+    return Attainment(target, len(units), met, misses)
 
 
 def _levels_at_or_below(unit: Unit) -> list[str]:
@@ -445,8 +524,11 @@ def _levels_at_or_below(unit: Unit) -> list[str]:
 
 
 def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
-                children: bool = True, attainment: bool = True) -> Consolidation:
-    """The consolidation of ``unit``'s subtree for a form over the given period codes."""
+                children: bool = True, attainment: bool = True,
+                attainment_scope: str = "year") -> Consolidation:
+    """The consolidation of ``unit``'s subtree for a form over the given period codes; plan
+    attainment over the year to date (``attainment_scope="year"``) or the periods shown
+    (``"periods"``)."""
     items = list(template.items)
     indicators = {item.indicator_id: item.indicator for item in items}
     kids = []
@@ -468,10 +550,18 @@ def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
     rows = [row(k, expected.get(k.id, 0)) for k in kids]
     year = P.parse(codes[-1], template.period_type, template.cutoff_day)
     plan_year = year.end.year if year else period_of(template, codes[-1])[1].year
-    plan = _plan_for(unit, plan_year) if attainment else None
-    results = _attainment(unit, template, codes, plan, indicators) if plan else []
+    plans = counted_plans(unit, plan_year) if attainment else []
+    scope = "periods" if attainment_scope == "periods" else "year"
+    compared = year_to_date(template, codes, plan_year) if scope == "year" else codes
+    results = _attainment(unit, template, compared, plans, indicators) if plans else []
+    uncounted = 0
+    if attainment and not plans:
+        uncounted = db.session.scalar(select(func.count(Plan.id)).where(
+            Plan.tenant_id == unit.tenant_id, Plan.unit_id.in_(unit.ancestor_ids),
+            Plan.year == plan_year, Plan.status == "approved")) or 0
     return Consolidation(unit, template, codes, periods_label(template, codes), items, own, rows,
-                         plan, results)
+                         plans, results, compared,
+                         periods_label(template, compared) if plans else "", scope, uncounted)
 
 
 def trend(unit: Unit, template: ReportTemplate, indicator: Indicator, codes: list[str]
@@ -528,7 +618,13 @@ def resolve_request(unit: Unit, args) -> tuple[ReportTemplate, list[str]]:
 
 def from_request(unit: Unit, args) -> Consolidation:
     template, codes = resolve_request(unit, args)
-    return consolidate(unit, template, codes)
+    return consolidate(unit, template, codes, attainment_scope=attainment_scope(args))
+
+
+def attainment_scope(args) -> str:
+    """``attainment=periods`` compares the targets with the periods shown; by default, with
+    the year to date."""
+    return "periods" if args.get("attainment") == "periods" else "year"
 
 
 def forms_for(unit: Unit) -> list[ReportTemplate]:

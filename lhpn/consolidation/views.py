@@ -83,14 +83,15 @@ def page(unit_id: int):
         error, status = exc.message, 422
         if forms:
             template = services.pick_template(unit, request.args.get("template"))
-    query = _query(template, codes) if codes else {}
+    scope = services.attainment_scope(request.args)
+    query = _query(template, codes, scope) if codes else {}
     if codes:
         # Our own template's autoescaped output, kept as a string in the cache.
         body = Markup(freshness.cached(  # noqa: S704
             ("consolidation", unit.tenant_id, freshness.version(unit.tenant_id), current_user.id,
-             unit.id, template.id, ",".join(codes)),
+             unit.id, template.id, ",".join(codes), scope),
             lambda: render_template("consolidation/_result.html", **_result_context(
-                services.consolidate(unit, template, codes), query))))
+                services.consolidate(unit, template, codes, attainment_scope=scope), query))))
     ancestors = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1]))
                                    .order_by(Unit.depth)).all()
     return render_template(
@@ -102,15 +103,21 @@ def page(unit_id: int):
 
 
 def _result_context(result: services.Consolidation, query: dict) -> dict:
-    return {"result": result, "query": query, "number": number, "figure_text": figure_text,
+    other_scope = {k: v for k, v in query.items() if k != "attainment"}
+    if result.attainment_scope == "year":
+        other_scope["attainment"] = "periods"
+    return {"result": result, "query": query, "other_scope": other_scope,
+            "number": number, "figure_text": figure_text,
             "target_text": target_sentence, "level_label": level_label,
             "aggregation_words": AGGREGATION_LABELS, "max_misses": MAX_MISSES_SHOWN}
 
 
-def _query(template, codes: list[str]) -> dict:
-    if len(codes) == 1:
-        return {"template": template.code, "period": codes[0]}
-    return {"template": template.code, "from": codes[0], "to": codes[-1]}
+def _query(template, codes: list[str], scope: str = "year") -> dict:
+    query = ({"template": template.code, "period": codes[0]} if len(codes) == 1
+             else {"template": template.code, "from": codes[0], "to": codes[-1]})
+    if scope == "periods":
+        query["attainment"] = "periods"
+    return query
 
 
 def _period_choices(template, codes: list[str]) -> list[tuple[str, str]]:

@@ -117,19 +117,22 @@ def completeness_bars(found: services.Charts) -> list[Bar]:
 def attainment_bars(found: services.Charts) -> list[Bar]:
     t, period, unit = found.result.template, found.result.periods[0], found.result.unit
     bars = []
+    several = len(found.result.plans) > 1
     for a in found.result.attainment:
         target = a.target
         sentence = target_sentence(target)
+        name = target.indicator.name if target.measured else target.text
+        if several:  # each counted plan's targets under its own number
+            name = f"{a.plan.number or a.plan.title} · {name}"
         if not a.in_form:
-            bars.append(Bar(target.indicator.name, sentence, None, "—",
-                            _("không có trong biểu mẫu này")))
+            bars.append(Bar(name, sentence, None, "—", _("không có trong biểu mẫu này")))
             continue
         verdict = _("đạt") if a.attained else _("chưa đạt")
         note = _("%(m)d/%(n)d đơn vị · %(v)s", m=a.met, n=a.units, v=verdict)
         title = _("%(target)s: %(m)d/%(n)d đơn vị đạt (%(s)s) — %(v)s", target=sentence,
                   m=a.met, n=a.units, s=percent(a.share_met), v=verdict)
         bars.append(Bar(
-            f"{level_label(target.level)}: {target.indicator.name}", title, a.share_met,
+            f"{level_label(target.level)}: {name}", title, a.share_met,
             percent(a.share_met), note,
             target=float(target.value) if target.kind == "share" else None,
             href=consolidation_url(unit.id, t.code, period),

@@ -17,7 +17,6 @@ from lhpn.plans.wording import (
     DOC_KIND,
     MOTTO,
     RECEIVED_BY,
-    SECTIONS,
     wording,
 )
 from lhpn.richtext import blocks
@@ -33,18 +32,16 @@ def plan_docx(plan: Plan) -> bytes:
     D.header(doc, words.agency, MOTTO, words.number, words.place_date)
     D.title(doc, DOC_KIND, plan.title)
     _markdown(doc, plan.basis)
-    D.section(doc, SECTIONS[0])
-    _markdown(doc, plan.purpose)
-    D.section(doc, SECTIONS[1])
-    for sentence in words.targets:
-        D.run(D.paragraph(doc), sentence)
-    D.section(doc, SECTIONS[2])
-    _markdown(doc, plan.content)
-    if words.activities:
-        D.grid(doc, ACTIVITY_COLUMNS, ACTIVITY_COLUMNS_CM, words.activities,
-               centred=frozenset({0, 2}))
-    D.section(doc, SECTIONS[3])
-    _markdown(doc, plan.organisation)
+    for section in words.sections:
+        D.section(doc, section.heading)
+        if section.key == "targets":
+            for sentence in words.targets:
+                D.run(D.paragraph(doc), sentence)
+            continue
+        _markdown(doc, getattr(plan, section.key))
+        if section.key == "content" and words.activities:
+            D.grid(doc, ACTIVITY_COLUMNS, ACTIVITY_COLUMNS_CM, words.activities,
+                   centred=frozenset({0, 2}))
     D.closing(doc, RECEIVED_BY, words.recipients, words.signature)
     out = BytesIO()
     doc.save(out)

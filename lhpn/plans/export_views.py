@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from lhpn import authz
 from lhpn.audit.services import record
+from lhpn.authz.plans import may_read_plan
 from lhpn.extensions import db
 from lhpn.plans import services as plans
 from lhpn.plans.export import plan_docx
@@ -19,7 +20,6 @@ from lhpn.plans.wording import (
     DOC_KIND,
     MOTTO,
     RECEIVED_BY,
-    SECTIONS,
     wording,
 )
 from lhpn.richtext import to_html
@@ -31,8 +31,10 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 
 
 def _load(plan_id: int) -> Plan:
+    """Who may read the plan may print and download it (lhpn/authz/plans.py)."""
     plan = plans.get_plan(current_user.tenant_id, plan_id)
-    authz.require(current_user, "view", plan.unit)
+    if not may_read_plan(current_user, plan):
+        raise authz.Forbidden("view")
     return plan
 
 
@@ -47,8 +49,8 @@ def _audit(plan: Plan, how: str) -> None:
 def print_view(plan_id: int):
     plan = _load(plan_id)
     page = render_template("plans/print.html", plan=plan, words=wording(plan), markdown=to_html,
-                           motto=MOTTO, kind=DOC_KIND, sections=SECTIONS,
-                           columns=ACTIVITY_COLUMNS, received_by=RECEIVED_BY)
+                           motto=MOTTO, kind=DOC_KIND, columns=ACTIVITY_COLUMNS,
+                           received_by=RECEIVED_BY)
     _audit(plan, "print")
     return page
 

@@ -7,6 +7,7 @@ the ones the user reads. Empty rows are ignored, so the page can always offer bl
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -27,6 +28,16 @@ TARGET_KIND_LABELS = {
     "count": _l("Mỗi đơn vị đạt ≥ …"),
     "share": _l("…% đơn vị đạt ≥ ngưỡng"),
     "rate": _l("Tỷ lệ ≥ …%"),
+    "text": _l("Chỉ tiêu định tính (lời văn)"),
+}
+MEASURED = "count share rate"
+# The form's own name of each section (the document's heading is the plan's, see wording.py).
+SECTION_LABELS = {
+    "purpose": _l("Mục đích, yêu cầu"),
+    "targets": _l("Chỉ tiêu"),
+    "content": _l("Nội dung"),
+    "budget": _l("Kinh phí"),
+    "organisation": _l("Tổ chức thực hiện"),
 }
 WHEN_LABELS = {
     "year": _l("Cả năm"),
@@ -42,19 +53,27 @@ class CheckboxesField(SelectMultipleField):
 
 
 class TargetRowForm(Form):
-    indicator = SelectField(_l("Chỉ tiêu"), validate_choice=False)
-    level = SelectField(_l("Cấp áp dụng"), validate_choice=False)
     kind = SelectField(_l("Loại"), validate_choice=False,
                        choices=[SelectChoice(k, v) for k, v in TARGET_KIND_LABELS.items()])
+    indicator = SelectField(_l("Chỉ tiêu"), validate_choice=False)
+    text = TextAreaField(_l("Nội dung chỉ tiêu"), render_kw={"rows": 3})
+    level = SelectField(_l("Cấp áp dụng"), validate_choice=False)
     value = StringField(_l("Giá trị"), render_kw={"inputmode": "decimal"})
     threshold = StringField(_l("Ngưỡng"), render_kw={"inputmode": "decimal"})
+    deadline = StringField(_l("Thời hạn (không bắt buộc)"), render_kw={"type": "date"})
     note = StringField(_l("Ghi chú"))
 
     def is_empty(self) -> bool:
+        if self.kind.data == "text":
+            return not any(_text(f.data) for f in (self.text, self.deadline))
         return not any(_text(f.data) for f in (self.indicator, self.value, self.threshold,
                                                 self.note))
 
     def to_input(self) -> TargetInput:
+        if self.kind.data == "text":
+            return TargetInput(indicator=None, level=self.level.data, kind="text", value=None,
+                               text=self.text.data or "",
+                               deadline=_text(self.deadline.data) or None)
         return TargetInput(indicator=_text(self.indicator.data), level=self.level.data,
                            kind=self.kind.data, value=_text(self.value.data),
                            threshold=_text(self.threshold.data) or None,
@@ -99,7 +118,15 @@ class PlanForm(FlaskForm):
     targets = FieldList(FormField(TargetRowForm))
     content = TextAreaField(_l("III. Nội dung"), render_kw={"rows": 12})
     activities = FieldList(FormField(ActivityRowForm))
+    budget = TextAreaField(_l("Kinh phí (không bắt buộc)"), render_kw={"rows": 3})
     organisation = TextAreaField(_l("IV. Tổ chức thực hiện"), render_kw={"rows": 8})
+    heading_purpose = StringField(_l("Tiêu đề phần mục đích"))
+    heading_targets = StringField(_l("Tiêu đề phần chỉ tiêu"))
+    heading_content = StringField(_l("Tiêu đề phần nội dung"))
+    heading_budget = StringField(_l("Tiêu đề phần kinh phí"))
+    heading_organisation = StringField(_l("Tiêu đề phần tổ chức thực hiện"))
+    counted = BooleanField(_l("Thuộc chương trình công tác năm: các chỉ tiêu của kế hoạch này "
+                              "được theo dõi mức đạt khi kế hoạch được ban hành"))
     recipients = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), render_kw={"rows": 4})
     signer_title = StringField(_l("Chức danh người ký"))
     signer_name = StringField(_l("Họ tên người ký"))
@@ -118,7 +145,10 @@ class PlanForm(FlaskForm):
             plan_date=_text(self.plan_date.data) or None,
             parent_plan_id=self.parent_plan_id.data or None, basis=self.basis.data or "",
             purpose=self.purpose.data or "", content=self.content.data or "",
-            organisation=self.organisation.data or "", recipients=self.recipients.data or "",
+            organisation=self.organisation.data or "", budget=self.budget.data or "",
+            headings={key: _text(getattr(self, f"heading_{key}").data)
+                      for key in SECTION_LABELS},
+            counted=bool(self.counted.data), recipients=self.recipients.data or "",
             signer_title=_text(self.signer_title.data), signer_name=_text(self.signer_name.data),
             child_levels=[level for level in self.child_levels.data or [] if level],
             child_deadline=_text(self.child_deadline.data) or None,
@@ -145,15 +175,13 @@ def plan_data(plan) -> dict:
         "title": plan.title, "year": str(plan.year),
         "parent_plan_id": str(plan.parent_plan_id or ""), "basis": plan.basis,
         "purpose": plan.purpose, "content": plan.content, "organisation": plan.organisation,
+        "budget": plan.budget, "counted": plan.counted,
+        **{f"heading_{key}": plan.heading(key) for key in SECTION_LABELS},
         "recipients": plan.recipients, "signer_title": plan.signer_title,
         "signer_name": plan.signer_name, "child_levels": plan.child_level_list,
         "child_deadline": plan.child_deadline.isoformat() if plan.child_deadline else "",
         "version": str(plan.version),
-        "targets": [{
-            "indicator": t.indicator.code, "level": t.level, "kind": t.kind,
-            "value": _plain(t.value), "threshold": _plain(t.threshold) if t.threshold is not None
-            else "", "note": t.note,
-        } for t in plan.targets],
+        "targets": [_target_data(t) for t in plan.targets],
         "activities": [{
             "title": a.title, "when": a.when_kind,
             "when_number": str(a.when_number) if a.when_number else "",
@@ -162,6 +190,15 @@ def plan_data(plan) -> dict:
             "lead": a.lead, "coordinators": a.coordinators, "budget_source": a.budget_source,
         } for a in plan.activities],
     }
+
+
+def _target_data(t) -> dict:
+    if not t.measured:
+        return {"kind": "text", "level": t.level, "text": t.text,
+                "deadline": t.deadline.isoformat() if t.deadline else ""}
+    return {"indicator": t.indicator.code, "level": t.level, "kind": t.kind,
+            "value": _plain(t.value),
+            "threshold": _plain(t.threshold) if t.threshold is not None else "", "note": t.note}
 
 
 def _plain(number) -> str:

@@ -1,7 +1,16 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.accounts.models import User
@@ -11,7 +20,12 @@ from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 
 STATUSES = ("draft", "submitted", "approved", "returned")
-TARGET_KINDS = ("count", "share", "rate")
+# count, share and rate are measured on an indicator; text is a qualitative target (most of
+# the seeds' targets) followed up by each unit's "done / not done".
+TARGET_KINDS = ("count", "share", "rate", "text")
+MEASURED_KINDS = ("count", "share", "rate")
+# The parts of a plan whose heading a unit may reword (seed 003 says "NHIỆM VỤ TRỌNG TÂM").
+SECTION_KEYS = ("purpose", "targets", "content", "budget", "organisation")
 
 
 class Plan(TenantScoped, db.Model):
@@ -32,6 +46,10 @@ class Plan(TenantScoped, db.Model):
     purpose: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[str] = mapped_column(Text, default="")
     organisation: Mapped[str] = mapped_column(Text, default="")
+    # Section V (kinh phí), shown only when filled.
+    budget: Mapped[str] = mapped_column(Text, default="")
+    # section key → the unit's own heading (without its numeral); missing: the default.
+    headings: Mapped[dict | None] = mapped_column(JSON)
     recipients: Mapped[str] = mapped_column(Text, default="")
     signer_title: Mapped[str] = mapped_column(String(80), default="CHỦ TỊCH")
     signer_name: Mapped[str] = mapped_column(String(120), default="")
@@ -39,6 +57,9 @@ class Plan(TenantScoped, db.Model):
     child_levels: Mapped[str] = mapped_column(String(100), default="")
     child_deadline: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Part of the unit's programme of work for the year (chương trình công tác năm): only such
+    # plans, once approved, count for target attainment (lhpn/consolidation/services.py).
+    counted: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -74,13 +95,19 @@ class Plan(TenantScoped, db.Model):
     def editable(self) -> bool:
         return self.status in ("draft", "returned")
 
+    def heading(self, key: str) -> str:
+        """The unit's own wording of a section heading, or "" for the default."""
+        return (self.headings or {}).get(key, "")
+
 
 class PlanTarget(db.Model):
-    """A typed, measurable target (chỉ tiêu).
+    """A target (chỉ tiêu) for the units of ``level``.
 
     count: each unit of ``level`` reaches ≥ value of the indicator;
     share: value % of the units of ``level`` reach ≥ threshold;
-    rate:  the indicator's rate reaches ≥ value % at each unit of ``level``.
+    rate:  the indicator's rate reaches ≥ value % at each unit of ``level``;
+    text:  a qualitative target written as ``text`` (no indicator, no value), with an optional
+           deadline; each unit of ``level`` says whether it was done (:class:`TargetCheck`).
     """
 
     __tablename__ = "plan_targets"
@@ -88,24 +115,58 @@ class PlanTarget(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id"))
     level: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(8))
-    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     threshold: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     note: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date | None]
 
     plan: Mapped[Plan] = relationship(back_populates="targets")
-    indicator: Mapped[Indicator] = relationship(lazy="joined")
+    indicator: Mapped[Indicator | None] = relationship(lazy="joined")
+
+    @property
+    def measured(self) -> bool:
+        return self.kind != "text"
 
     def to_dict(self) -> dict:
-        data = {"indicator": self.indicator.code, "level": self.level, "kind": self.kind,
-                "value": _number(self.value)}
+        data: dict = {"id": self.id, "level": self.level, "kind": self.kind}
+        if not self.measured:
+            data["text"] = self.text
+            data["deadline"] = self.deadline.isoformat() if self.deadline else None
+            return data
+        data.update(indicator=self.indicator.code, value=_number(self.value))
         if self.threshold is not None:
             data["threshold"] = _number(self.threshold)
         if self.note:
             data["note"] = self.note
         return data
+
+
+class TargetCheck(TenantScoped, db.Model):
+    """One unit's follow-up of a qualitative target: done or not, with a note."""
+
+    __tablename__ = "plan_target_checks"
+    __table_args__ = (UniqueConstraint("target_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("plan_targets.id", ondelete="CASCADE"),
+                                           index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    done: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    checked_by: Mapped[User | None] = relationship()
+
+    def to_dict(self) -> dict:
+        return {"target_id": self.target_id, "unit_id": self.unit_id, "done": self.done,
+                "note": self.note,
+                "checked_at": self.checked_at.isoformat() if self.checked_at else None}
 
 
 class PlanActivity(db.Model):

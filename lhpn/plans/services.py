@@ -12,13 +12,23 @@ from sqlalchemy import select
 
 from lhpn import authz
 from lhpn.audit.services import record
+from lhpn.authz.plans import may_mark_counted, readable_plans
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.services import indicator_by_code
 from lhpn.labels import level_label
 from lhpn.notifications.services import notify, users_who_can
-from lhpn.plans.models import TARGET_KINDS, Plan, PlanActivity, PlanRequest, PlanTarget
+from lhpn.plans import wording
+from lhpn.plans.models import (
+    SECTION_KEYS,
+    TARGET_KINDS,
+    Plan,
+    PlanActivity,
+    PlanRequest,
+    PlanTarget,
+    TargetCheck,
+)
 from lhpn.richtext import clean_source
 from lhpn.text import clean_line, clean_text, nfc
 from lhpn.units.models import Unit
@@ -34,12 +44,17 @@ WHEN_KINDS = ("year", "quarter", "month", "range")
 
 @dataclass
 class TargetInput:
+    """A measured target names an indicator and a value; a qualitative one (kind "text") its
+    ``text`` and, optionally, a ``deadline``."""
+
     indicator: object
     level: object
     kind: object
     value: object
     threshold: object = None
     note: object = ""
+    text: object = ""
+    deadline: object = None
 
 
 @dataclass
@@ -66,6 +81,9 @@ class PlanInput:
     purpose: object = ""
     content: object = ""
     organisation: object = ""
+    budget: object = ""
+    headings: object = None
+    counted: object = False
     recipients: object = ""
     signer_title: object = "CHỦ TỊCH"
     signer_name: object = ""
@@ -87,7 +105,8 @@ def get_plan(tenant_id: int | None, plan_id: object) -> Plan:
 
 def visible_plans(user, *, unit_id: int | None = None, year: int | None = None,
                   status: str | None = None):
-    stmt = select(Plan).where(Plan.unit_id.in_(authz.reachable_unit_ids(user, "view")))
+    """The plans ``user`` may read (lhpn/authz/plans.py), newest first."""
+    stmt = select(Plan).where(readable_plans(user))
     if unit_id is not None:
         stmt = stmt.where(Plan.unit_id == unit_id)
     if year is not None:
@@ -168,15 +187,17 @@ def _levels_below(unit: Unit) -> list[str]:
 
 def _target(unit: Unit, data: TargetInput, index: int) -> PlanTarget:
     where = f"targets[{index}]"
-    indicator = indicator_by_code(unit.tenant_id, data.indicator)
     levels = unit.tenant.levels
     if data.level not in levels or levels.index(data.level) < levels.index(unit.level):
         raise DomainError(_("Chỉ tiêu thứ %(i)d: cấp áp dụng phải là cấp của đơn vị hoặc cấp dưới.",
                             i=index + 1), f"{where}.level")
     if data.kind not in TARGET_KINDS:
         raise DomainError(
-            _("Chỉ tiêu thứ %(i)d: loại phải là count, share hoặc rate.", i=index + 1),
+            _("Chỉ tiêu thứ %(i)d: loại phải là count, share, rate hoặc text.", i=index + 1),
             f"{where}.kind")
+    if data.kind == "text":
+        return _text_target(data, index)
+    indicator = indicator_by_code(unit.tenant_id, data.indicator)
     value = _decimal(data.value, f"{where}.value")
     if data.kind in ("share", "rate") and value > 100:
         raise DomainError(_("Chỉ tiêu thứ %(i)d: tỷ lệ không vượt quá 100%%.", i=index + 1),
@@ -192,6 +213,41 @@ def _target(unit: Unit, data: TargetInput, index: int) -> PlanTarget:
                       level=data.level, kind=data.kind, value=value, threshold=threshold,
                       note=_text(data.note, f"{where}.note", 500,
                                  label=_("ghi chú của chỉ tiêu thứ %(i)d", i=index + 1)))
+
+
+def _text_target(data: TargetInput, index: int) -> PlanTarget:
+    """A qualitative target: its words, the level it applies to, an optional deadline."""
+    where = f"targets[{index}]"
+    text = _text(data.text, f"{where}.text", 2_000, required=True,
+                 label=_("nội dung chỉ tiêu thứ %(i)d", i=index + 1))
+    return PlanTarget(position=index, indicator=None, indicator_id=None, level=data.level,
+                      kind="text", value=None, threshold=None, note="", text=text,
+                      deadline=_date(data.deadline, f"{where}.deadline"))
+
+
+def _headings(value: object) -> dict | None:
+    """The unit's own section headings: {key: words}; empty words mean the default."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, dict):
+        raise DomainError(_("Tiêu đề các phần phải là một đối tượng."), "headings")
+    unknown = sorted(set(value) - set(SECTION_KEYS))
+    if unknown:
+        raise DomainError(_("Không có phần “%(k)s” (các phần: %(all)s).", k=unknown[0],
+                            all=", ".join(SECTION_KEYS)), f"headings.{unknown[0]}")
+    out = {}
+    for key in SECTION_KEYS:
+        words = _text(value.get(key), f"headings.{key}", 200, label=_("tiêu đề phần"))
+        words = wording.NUMERAL_RE.sub("", words).strip().rstrip(":").strip()
+        if words and words.upper() != wording.DEFAULT_HEADINGS[key]:
+            out[key] = words
+    return out or None
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise DomainError(_("Trường %(f)s phải là true hoặc false.", f=name), name)
+    return value
 
 
 def _activity(year: int, data: ActivityInput, index: int) -> PlanActivity:
@@ -255,6 +311,8 @@ def _apply(plan: Plan, unit: Unit, data: PlanInput) -> None:
                               "parent_plan_id")
     targets = [_target(unit, t, i) for i, t in enumerate(data.targets)]
     activities = [_activity(year, a, i) for i, a in enumerate(data.activities)]
+    headings = _headings(data.headings)
+    counted = _flag(data.counted, "counted")
     values = {
         "title": title, "year": year, "plan_date": plan_date,
         "number": _text(data.number, "number", 60, label=_("số, ký hiệu")),
@@ -267,6 +325,9 @@ def _apply(plan: Plan, unit: Unit, data: PlanInput) -> None:
                                       multiline=True)),
         "organisation": clean_source(_text(data.organisation, "organisation", 100_000,
                                            label=_("tổ chức thực hiện"), multiline=True)),
+        "budget": clean_source(_text(data.budget, "budget", 100_000, label=_("kinh phí"),
+                                     multiline=True)),
+        "headings": headings, "counted": counted,
         "recipients": _text(data.recipients, "recipients", 5_000, label=_("nơi nhận"),
                             multiline=True),
         "signer_title": _text(data.signer_title, "signer_title", 80,
@@ -317,10 +378,21 @@ def check_version(plan: Plan, version: object) -> None:
 
 # ---- sign-off ---------------------------------------------------------------------------------
 
+def empty_sections(plan: Plan) -> list[str]:
+    """The required sections still empty (a content may be its activities alone)."""
+    return [key for key in wording.REQUIRED_SECTIONS
+            if not (getattr(plan, key).strip() or (key == "content" and plan.activities))]
+
+
 def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     authz.require(actor, "submit", plan.unit)
     if version is not None:
         check_version(plan, version)
+    missing = empty_sections(plan)
+    if missing:
+        names = ", ".join(wording.section_heading(plan, key) for key in missing)
+        raise DomainError(_("Chưa gửi duyệt được: phần %(names)s còn trống.", names=names),
+                          missing[0])
     # Set before the transition so the plan row is written (and its version moves) once.
     plan.submitted_by_id, plan.submitted_at = actor.id, utcnow()
     WORKFLOW.apply(plan, "submit", actor)
@@ -366,6 +438,135 @@ def _notify_submitter(plan: Plan, message: str) -> None:
 
 def history(plan: Plan):
     return WORKFLOW.history(plan)
+
+
+# ---- the programme of work: which plans count ------------------------------------------------
+
+def set_counted(actor, plan: Plan, counted: object, version: object | None = None) -> Plan:
+    """Mark a plan as part of (or no longer part of) its unit's programme of work for the
+    year; once approved, only such plans count for target attainment."""
+    if not may_mark_counted(actor, plan):
+        raise authz.Forbidden("plan")
+    counted = _flag(counted, "counted")
+    if version is not None:
+        check_version(plan, version)
+    if plan.counted != counted:
+        plan.counted = counted
+        plan.updated_at = utcnow()
+        db.session.flush()
+        record("plan.counted" if counted else "plan.uncounted", "plan", plan.id, actor=actor,
+               tenant_id=plan.tenant_id, summary=f"{plan.number} {plan.title}"[:200])
+    return plan
+
+
+def counted_plans(unit: Unit, year: int) -> list[Plan]:
+    """The plans attainment follows for ``unit`` in ``year``: the unit's own approved plans
+    marked as its programme of work, else those of the nearest unit above that has some; in
+    the order they were issued."""
+    plans = db.session.scalars(
+        select(Plan).where(Plan.unit_id.in_(unit.ancestor_ids), Plan.year == year,
+                           Plan.status == "approved", Plan.counted)
+        .order_by(Plan.plan_date, Plan.approved_at, Plan.id)).all()
+    for unit_id in reversed(unit.ancestor_ids):
+        found = [plan for plan in plans if plan.unit_id == unit_id]
+        if found:
+            return found
+    return []
+
+
+# ---- qualitative targets: each unit's "done / not done" -------------------------------------
+
+def units_of_target(target: PlanTarget, below: Unit | None = None):
+    """The open units a target applies to: those of its level in the plan's subtree (or in
+    ``below``'s, when it is inside it), the plan's own unit included when its level matches."""
+    top = below or target.plan.unit
+    return (select(Unit).where(Unit.tenant_id == top.tenant_id, Unit.level == target.level,
+                               ~Unit.closed, Unit.path.startswith(top.path, autoescape=True))
+            .order_by(Unit.path))
+
+
+def check_target(actor, target: PlanTarget, unit: Unit, done: object, note: object = "",
+                 ) -> TargetCheck:
+    """A unit says whether it did a qualitative target of an issued plan (its officers, who
+    report for it: ``submit`` on the unit); saying it again replaces the answer."""
+    authz.require(actor, "submit", unit)
+    plan = target.plan
+    if unit.tenant_id != plan.tenant_id:
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    if target.measured:
+        raise DomainError(_("Chỉ tiêu này được đo bằng số liệu báo cáo, không đánh dấu."),
+                          "target")
+    if plan.status != "approved":
+        raise DomainError(_("Chỉ theo dõi thực hiện chỉ tiêu của kế hoạch đã ban hành."),
+                          "target")
+    if (unit.level != target.level or plan.unit_id not in unit.ancestor_ids or unit.closed):
+        raise DomainError(_("Chỉ tiêu này không giao cho %(unit)s.", unit=unit.name), "unit_id")
+    done = _flag(done, "done")
+    note = _text(note, "note", 1_000, label=_("ghi chú"))
+    if not done and not note:
+        raise DomainError(_("Hãy ghi rõ lý do chưa thực hiện."), "note")
+    check = db.session.scalar(select(TargetCheck).where(TargetCheck.target_id == target.id,
+                                                        TargetCheck.unit_id == unit.id))
+    if check is None:
+        check = TargetCheck(tenant_id=unit.tenant_id, target_id=target.id, unit_id=unit.id,
+                            unit=unit, done=done)
+        db.session.add(check)
+    check.done, check.note = done, note
+    check.checked_by_id, check.checked_at = actor.id, utcnow()
+    db.session.flush()
+    record("plan.target_check", "plan", plan.id, actor=actor, tenant_id=plan.tenant_id,
+           summary=f"{unit.name}: {'done' if done else 'not done'}"[:200],
+           target=target.id, unit=unit.id, done=done)
+    return check
+
+
+def get_target(plan: Plan, target_id: object) -> PlanTarget:
+    key = as_id(target_id)
+    for target in plan.targets:
+        if target.id == key:
+            return target
+    raise NotFound(_("Không tìm thấy chỉ tiêu."))
+
+
+def checks_of(targets: list[PlanTarget], unit_ids=None) -> dict[tuple[int, int], TargetCheck]:
+    """(target id, unit id) → the unit's answer, for the given targets (and units)."""
+    ids = [t.id for t in targets if not t.measured]
+    if not ids:
+        return {}
+    stmt = select(TargetCheck).where(TargetCheck.target_id.in_(ids))
+    if unit_ids is not None:
+        stmt = stmt.where(TargetCheck.unit_id.in_(unit_ids))
+    return {(c.target_id, c.unit_id): c for c in db.session.scalars(stmt)}
+
+
+@dataclass
+class ToCheck:
+    """A qualitative target of an issued plan that one of the user's units answers for."""
+
+    target: PlanTarget
+    unit: Unit
+    check: TargetCheck | None
+
+
+MAX_CHECK_UNITS = 20
+
+
+def targets_to_check(user, plan: Plan) -> list[ToCheck]:
+    """The qualitative targets of an issued plan that the user's own units answer for."""
+    targets = [t for t in plan.targets if not t.measured]
+    if plan.status != "approved" or not targets:
+        return []
+    levels = {t.level for t in targets}
+    units = db.session.scalars(
+        select(Unit).where(authz.reachable(user, "submit"), ~Unit.closed,
+                           Unit.level.in_(levels),
+                           Unit.path.startswith(plan.unit.path, autoescape=True))
+        .order_by(Unit.path).limit(MAX_CHECK_UNITS)).all()
+    if not units:
+        return []
+    checks = checks_of(targets, [u.id for u in units])
+    return [ToCheck(t, u, checks.get((t.id, u.id))) for u in units for t in targets
+            if t.level == u.level]
 
 
 # ---- cascade --------------------------------------------------------------------------------
@@ -421,21 +622,36 @@ def child_plan(request: PlanRequest) -> Plan | None:
 
 
 def prefill_from(parent: Plan, unit: Unit) -> PlanInput:
-    """The child's new plan: the parent as its basis, the targets that apply at or below it."""
+    """The child's new plan: a basis naming the parent's plan in the child's own voice (not
+    the parent's own basis), and the parent's targets that apply at or below the child.
+
+    A share target at the child's own level ("100% of communes reach ≥ 2") means nothing for
+    one commune: it becomes the commune's own count target (it reaches ≥ 2), with a note
+    saying where it comes from. Shares of a lower level ("70% of the branches") stay shares of
+    the child's own units below it."""
     levels = unit.tenant.levels
     rank = levels.index(unit.level)
-    date_text = parent.plan_date.strftime("%d/%m/%Y") if parent.plan_date else ""
-    reference = _("Thực hiện Kế hoạch số %(n)s ngày %(d)s của %(u)s về %(t)s.",
-                  n=parent.number or "…", d=date_text or "…", u=parent.unit.name,
-                  t=parent.title)
+    targets = []
+    for t in parent.targets:
+        if levels.index(t.level) < rank:
+            continue
+        if not t.measured:
+            targets.append(TargetInput(None, t.level, "text", None, text=t.text,
+                                       deadline=t.deadline))
+        elif t.kind == "share" and t.level == unit.level:
+            note = "; ".join(part for part in (t.note, wording.share_as_own(t, parent)) if part)
+            targets.append(TargetInput(t.indicator.code, t.level, "count",
+                                       t.threshold if t.threshold is not None else 1,
+                                       None, note[:500]))
+        else:
+            targets.append(TargetInput(t.indicator.code, t.level, t.kind, t.value, t.threshold,
+                                       t.note))
     return PlanInput(
         title=parent.title, year=parent.year, parent_plan_id=parent.id,
-        basis=f"{reference}\n\n{parent.basis}".strip(),
+        basis=wording.child_basis(parent, unit),
         purpose=parent.purpose, signer_title=parent.signer_title,
         child_levels=[lv for lv in parent.child_level_list if levels.index(lv) > rank],
-        child_deadline=None,
-        targets=[TargetInput(t.indicator.code, t.level, t.kind, t.value, t.threshold, t.note)
-                 for t in parent.targets if levels.index(t.level) >= rank],
+        child_deadline=None, targets=targets,
     )
 
 
@@ -457,14 +673,24 @@ class Weaker:
 
 
 def weaker_targets(plan: Plan) -> list[Weaker]:
-    """Targets below what the parent plan requires for the same indicator, level and kind."""
+    """Targets below what the parent plan requires for the same indicator, level and kind; a
+    count of the plan's own level is held to the threshold of the parent's share of that
+    level (the share as one unit's part, see ``prefill_from``)."""
     if plan.parent_plan is None:
         return []
-    required = {(t.indicator_id, t.level, t.kind): t for t in plan.parent_plan.targets}
+    measured = [t for t in plan.parent_plan.targets if t.measured]
+    required = {(t.indicator_id, t.level, t.kind): t for t in measured}
+    shares = {(t.indicator_id, t.level): t for t in measured if t.kind == "share"}
     out = []
     for target in plan.targets:
+        if not target.measured:
+            continue
         parent = required.get((target.indicator_id, target.level, target.kind))
         if parent is None:
+            share = shares.get((target.indicator_id, target.level))
+            if (target.kind == "count" and target.level == plan.unit.level and share
+                    and target.value < (share.threshold if share.threshold is not None else 1)):
+                out.append(Weaker(target, share))
             continue
         if target.value < parent.value or (
                 target.kind == "share" and (target.threshold or 0) < (parent.threshold or 0)):

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
+from lhpn.authz.plans import may_mark_counted, may_read_plan
 from lhpn.clock import utcnow
 from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
@@ -34,8 +35,10 @@ from lhpn.indicators.services import catalogue
 from lhpn.labels import level_label
 from lhpn.params import page_number, query_int
 from lhpn.plans import services as plans
+from lhpn.plans import wording
 from lhpn.plans.forms import (
-    WHEN_LABELS,
+    MEASURED,
+    SECTION_LABELS,
     ActivityRowForm,
     PlanForm,
     TargetRowForm,
@@ -50,6 +53,7 @@ from lhpn.workflow.models import WorkflowEvent
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 PAGE_SIZE = 50
+MAX_FOLLOW_UP_SHOWN = 50  # units named per qualitative target; the consolidation lists all
 
 # How a target names the units it applies to ("100% Hội LHPN xã đạt ≥ 2 …").
 LEVEL_NOUNS = {
@@ -71,6 +75,11 @@ def number(value) -> str:
 
 
 def target_sentence(target) -> str:
+    if not target.measured:
+        text = target.text
+        if target.deadline:
+            text = _("%(text)s (thời hạn %(d)s)", text=text, d=target.deadline.strftime("%d/%m/%Y"))
+        return text
     indicator = target.indicator
     noun = str(LEVEL_NOUNS.get(target.level, level_label(target.level)))
     label = f" {indicator.unit_label}" if indicator.unit_label not in ("", "%") else ""
@@ -91,32 +100,27 @@ def child_state_label(state: str) -> str:
     return str(NOT_STARTED) if state == "not_started" else status_label(state)
 
 
-def when_text(activity) -> str:
-    if activity.when_kind == "month":
-        return _("Tháng %(n)d", n=activity.when_number or 0)
-    if activity.when_kind == "quarter":
-        return _("Quý %(n)d", n=activity.when_number or 0)
-    if activity.when_kind == "range" and activity.start_date and activity.end_date:
-        return f"{activity.start_date:%d/%m/%Y} – {activity.end_date:%d/%m/%Y}"
-    return str(WHEN_LABELS["year"])
-
-
 @bp.context_processor
 def _helpers() -> dict:
     return {"status_label": status_label, "target_sentence": target_sentence,
-            "when_text": when_text, "number": number, "to_html": to_html,
+            "number": number, "to_html": to_html,
             "child_state_label": child_state_label,
             "action_label": lambda a: str(ACTION_LABELS.get(a, a)),
             "levels_text": lambda levels: ", ".join(str(LEVEL_NOUNS.get(lv, lv)) for lv in levels),
-            "statuses": STATUSES}
+            "statuses": STATUSES, "activity_columns": wording.ACTIVITY_COLUMNS,
+            "max_shown": MAX_FOLLOW_UP_SHOWN}
 
 
 # ---- loading ----------------------------------------------------------------------------------
 
 def _load_plan(plan_id: int, action: str | None = None) -> Plan:
-    """404 for another tenant's plan; then, when the page itself decides, 403."""
+    """404 for another tenant's plan; then, when the page itself decides, 403. "read" is the
+    plan-reading rule (lhpn/authz/plans.py), the other actions are asked of the plan's unit."""
     plan = plans.get_plan(current_user.tenant_id, plan_id)
-    if action is not None:
+    if action == "read":
+        if not may_read_plan(current_user, plan):
+            raise authz.Forbidden("view")
+    elif action is not None:
         authz.require(current_user, action, plan.unit)
     return plan
 
@@ -280,13 +284,18 @@ def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: i
         row.indicator.choices = indicator_choices
         row.level.choices = level_choices
     form.child_levels.choices = [(lv, level_label(lv)) for lv in levels[rank + 1:]]
+    for key in SECTION_LABELS:
+        getattr(form, f"heading_{key}").render_kw = {
+            "placeholder": wording.DEFAULT_HEADINGS[key], "maxlength": 200}
     form.parent_plan_id.choices = [("", _("— Không chọn —"))] + [
         (str(p.id), _parent_label(p)) for p in _parent_plans(unit)]
     weaker = plans.weaker_targets(plan) if plan is not None else []
     last_return = _last_return(plan, plans.history(plan)) if plan is not None else None
     return render_template("plans/form.html", form=form, unit=unit, plan=plan,
-                           prototypes=prototypes, weaker=weaker,
-                           last_return=last_return), status
+                           prototypes=prototypes, weaker=weaker, measured=MEASURED,
+                           last_return=last_return,
+                           may_count=plan is None or may_mark_counted(current_user, plan)
+                           ), status
 
 
 def _indicator_choices(tenant_id: int, used: set[str]) -> list[tuple[str, str]]:
@@ -319,7 +328,7 @@ def _parent_label(plan: Plan) -> str:
 @bp.route("/<int:plan_id>")
 @login_required
 def view(plan_id: int):
-    return _render_plan(_load_plan(plan_id, "view"))
+    return _render_plan(_load_plan(plan_id, "read"))
 
 
 def _last_return(plan: Plan, events) -> WorkflowEvent | None:
@@ -330,24 +339,52 @@ def _last_return(plan: Plan, events) -> WorkflowEvent | None:
     return returns[-1] if returns else None
 
 
-def _render_plan(plan: Plan, status: int = 200, comment: str = ""):
+def _render_plan(plan: Plan, status: int = 200, comment: str = "", note_errors=None):
+    """The plan as its document (the words of lhpn/plans/wording.py, as in the .docx), with
+    what the user may do. Someone who reads an issued plan from below (lhpn/authz/plans.py)
+    sees the document and their own units' follow-up, not the plan's history nor the other
+    units' progress."""
+    viewer = authz.can(current_user, "view", plan.unit)
     creator = db.session.get(User, plan.created_by_id) if plan.created_by_id else None
-    events = plans.history(plan)
+    events = plans.history(plan) if viewer else []
     asked = db.session.scalar(select(func.count()).select_from(PlanRequest)
-                              .where(PlanRequest.parent_plan_id == plan.id))
+                              .where(PlanRequest.parent_plan_id == plan.id)) if viewer else 0
     may = {
         "edit": plan.editable and authz.can(current_user, "plan", plan.unit),
         "submit": plans.WORKFLOW.allowed(plan.status, "submit")
         and authz.can(current_user, "submit", plan.unit),
         "approve": plan.status == "submitted" and plans.can_approve(current_user, plan),
         "view_parent": plan.parent_plan is not None
-        and authz.can(current_user, "view", plan.parent_plan.unit),
+        and may_read_plan(current_user, plan.parent_plan),
+        "count": may_mark_counted(current_user, plan),
+        "history": viewer,
     }
     return render_template(
         "plans/view.html", plan=plan, history=events, creator=creator,
-        last_return=_last_return(plan, events),
+        last_return=_last_return(plan, events), words=wording.wording(plan),
         weaker=plans.weaker_targets(plan), asked=asked, may=may, comment=comment,
+        to_check=plans.targets_to_check(current_user, plan),
+        follow_up=_follow_up(plan) if viewer else [], note_errors=note_errors or {},
+        missing=[wording.section_heading(plan, key) for key in plans.empty_sections(plan)]
+        if may["submit"] else [],
         has_export="plan_export.docx" in current_app.view_functions), status
+
+
+def _follow_up(plan: Plan) -> list[dict]:
+    """Per qualitative target of an issued plan: how many units of its level did it."""
+    targets = [t for t in plan.targets if not t.measured]
+    if plan.status != "approved" or not targets:
+        return []
+    checks = plans.checks_of(targets)
+    out = []
+    for target in targets:
+        units = db.session.scalars(plans.units_of_target(target)).all()
+        answers = [(u, checks.get((target.id, u.id))) for u in units]
+        done = sum(1 for _u, c in answers if c is not None and c.done)
+        out.append({"target": target, "units": len(units), "done": done,
+                    "not_done": [(u, c) for u, c in answers if c is not None and not c.done],
+                    "no_answer": [u for u, c in answers if c is None]})
+    return out
 
 
 def _act(plan: Plan, operation, done: str):
@@ -364,6 +401,38 @@ def _act(plan: Plan, operation, done: str):
         return _render_plan(plan, 409, request.form.get("comment", ""))
     flash(done, "success")
     return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/counted", methods=["POST"])
+@login_required
+def counted(plan_id: int):
+    plan = _load_plan(plan_id)
+    wanted = request.form.get("counted") == "1"
+    return _act(plan, lambda: plans.set_counted(current_user, plan, wanted, _version()),
+                _("Kế hoạch được tính vào chương trình công tác năm.") if wanted
+                else _("Kế hoạch không còn được tính vào chương trình công tác năm."))
+
+
+@bp.route("/<int:plan_id>/targets/<int:target_id>/check", methods=["POST"])
+@login_required
+def check(plan_id: int, target_id: int):
+    """A unit's "done / not done" for a qualitative target of an issued plan."""
+    plan = _load_plan(plan_id)
+    target = plans.get_target(plan, target_id)
+    unit = load_unit(request.form.get("unit"), "submit")
+    answer = request.form.get("done")
+    try:
+        plans.check_target(current_user, target, unit,
+                           {"1": True, "0": False}.get(answer, answer),
+                           request.form.get("note", ""))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_plan(plan, exc.status,
+                            note_errors={(target.id, unit.id): request.form.get("note", "")})
+    flash(_("Đã lưu kết quả thực hiện của %(unit)s.", unit=unit.name), "success")
+    return redirect(url_for("plans.view", plan_id=plan.id, _anchor="follow-up"))
 
 
 @bp.route("/<int:plan_id>/submit", methods=["POST"])
@@ -443,7 +512,8 @@ def _render_request(asked: PlanRequest, status: int = 200):
     return render_template(
         "plans/request.html", asked=asked, parent=parent, child=child, targets=targets,
         state=state, late=late, may_plan=authz.can(current_user, "plan", asked.unit),
-        may_view_parent=authz.can(current_user, "view", parent.unit)), status
+        may_read_parent=may_read_plan(current_user, parent),
+        has_export="plan_export.docx" in current_app.view_functions), status
 
 
 @bp.route("/requests/<int:plan_id>/<int:unit_id>/start", methods=["POST"])
