@@ -55,6 +55,10 @@ def app(database_url, tmp_path_factory):
         "LHPN_ARGON2_TIME_COST": 1,
         "LHPN_ARGON2_MEMORY_KIB": 1024,
         "LHPN_UPLOAD_DIR": str(instance / "uploads"),
+        # The matrices export every plan and consolidation for every role in one test; the
+        # per-user limits are tested in tests/test_throttle.py with their own low values.
+        "LHPN_EXPORT_LIMIT": "1000/minute",
+        "LHPN_RANGE_LIMIT": "1000/minute",
     })
     with app.app_context():
         if database_url.startswith("postgresql"):
