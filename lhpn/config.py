@@ -37,6 +37,8 @@ def load_config(instance_path: Path) -> dict:
         "LHPN_SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", "30")),
         "LHPN_SESSION_ABSOLUTE_MINUTES": int(_env("SESSION_ABSOLUTE_MINUTES", "720")),
         "LHPN_TOKEN_HOURS": int(_env("TOKEN_HOURS", "12")),
+        # How long a form posted after the session ended is kept for its author to log in again.
+        "LHPN_UNSAVED_INPUT_HOURS": int(_env("UNSAVED_INPUT_HOURS", "24")),
         "LHPN_LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
         "LHPN_LOGIN_LOCK_MINUTES": int(_env("LOGIN_LOCK_MINUTES", "15")),
         "LHPN_PASSWORD_MIN_LENGTH": int(_env("PASSWORD_MIN_LENGTH", "8")),

@@ -17,11 +17,12 @@ from lhpn.reports.models import (
 from lhpn.tenants.models import Tenant
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
+from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
     "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportTemplate", "ReportValue",
     "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod", "Tenant",
-    "Unit", "User", "UserSession", "WorkflowEvent",
+    "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
 ]

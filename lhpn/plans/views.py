@@ -43,6 +43,7 @@ from lhpn.plans.forms import (
 from lhpn.plans.models import STATUSES, Plan, PlanRequest
 from lhpn.richtext import to_html
 from lhpn.units.models import Unit
+from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 from lhpn.workflow.models import WorkflowEvent
 
@@ -186,10 +187,16 @@ def _open_requests() -> list[dict]:
 # ---- the form ---------------------------------------------------------------------------------
 
 @bp.route("/new", methods=["GET", "POST"])
+@unsaved.keeps_input
 @login_required
 def new():
     unit = _unit_to_plan()
     today = utcnow().date()
+    action = url_for("plans.new", unit=unit.id)
+    kept = unsaved.take(action) if request.method == "GET" else None
+    if kept is not None:
+        db.session.commit()
+        return _restored(PlanForm(formdata=kept.fields), unit)
     form = PlanForm() if request.method == "POST" else PlanForm(data={
         "year": str(today.year), "plan_date": today.isoformat(), "signer_title": "CHỦ TỊCH"})
     if form.validate_on_submit():
@@ -197,6 +204,7 @@ def new():
             plan = plans.create_plan(current_user, unit, form.to_input())
         except DomainError as exc:
             return _refused(form, unit, exc)
+        unsaved.saved(action)
         db.session.commit()
         flash(_("Đã tạo kế hoạch dự thảo."), "success")
         return _after_save(plan)
@@ -215,16 +223,24 @@ def _unit_to_plan() -> Unit:
 
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@unsaved.keeps_input
 @login_required
 def edit(plan_id: int):
     plan = _load_plan(plan_id, "plan")
     if request.method == "GET" and not plan.editable:
         flash(_("Chỉ sửa được kế hoạch dự thảo hoặc bị trả lại."), "error")
         return redirect(url_for("plans.view", plan_id=plan.id))
+    action = url_for("plans.edit", plan_id=plan.id)
+    kept = unsaved.take(action) if request.method == "GET" else None
+    if kept is not None:
+        # With the version it was typed on: a plan changed meanwhile is refused as stale.
+        db.session.commit()
+        return _restored(PlanForm(formdata=kept.fields), plan.unit, plan)
     form = PlanForm() if request.method == "POST" else PlanForm(data=plan_data(plan))
     if form.validate_on_submit():
         try:
             plans.update_plan(current_user, plan, form.to_input(), form.version.data)
+            unsaved.saved(action)
             db.session.commit()
         except DomainError as exc:
             return _refused(form, plan.unit, exc, plan)
@@ -241,6 +257,13 @@ def _after_save(plan: Plan):
     if request.form.get("then") == "edit":
         return redirect(url_for("plans.edit", plan_id=plan.id))
     return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+def _restored(form: PlanForm, unit: Unit, plan: Plan | None = None):
+    """The form filled with input kept when the session ended (lhpn/unsaved), not saved."""
+    form.keep_filled_rows()
+    form.add_blank_rows()
+    return _render_form(form, unit, plan, restored=True)
 
 
 def _refused(form: PlanForm, unit: Unit, exc: DomainError, plan: Plan | None = None):
@@ -270,7 +293,8 @@ def _mark_error(form: PlanForm, exc: DomainError) -> None:
         field.errors = [*field.errors, exc.message]
 
 
-def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: int = 200):
+def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: int = 200,
+                 restored: bool = False):
     levels = unit.tenant.levels
     rank = levels.index(unit.level)
     used = {entry.form.indicator.data for entry in form.targets if entry.form.indicator.data}
@@ -288,7 +312,7 @@ def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: i
     last_return = _last_return(plan, plans.history(plan)) if plan is not None else None
     return render_template("plans/form.html", form=form, unit=unit, plan=plan,
                            prototypes=prototypes, weaker=weaker,
-                           last_return=last_return), status
+                           last_return=last_return, restored=restored), status
 
 
 def _indicator_choices(tenant_id: int, used: set[str]) -> list[tuple[str, str]]:

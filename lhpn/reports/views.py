@@ -26,6 +26,7 @@ from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
+from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -193,14 +194,23 @@ def open_():
 # ---- filling in -------------------------------------------------------------------------------
 
 @bp.route("/<int:report_id>/edit", methods=["GET", "POST"])
+@unsaved.keeps_input
 @login_required
 def edit(report_id: int):
     report = _load(report_id)
     reports.require_enter(current_user, report.unit)
+    action = url_for("reports.edit", report_id=report.id)
     if request.method == "GET":
         if not report.editable:
             flash(str(LOCKED), "error")
             return redirect(url_for("reports.view", report_id=report.id))
+        kept = unsaved.take(action)
+        if kept is not None:
+            # What was typed before the session ended, with the version it was typed on: a
+            # report changed meanwhile is refused as stale when saved, never overwritten.
+            db.session.commit()
+            return _render_form(report, forms.typed(report.template, kept.fields),
+                                kept.fields.get("version", ""), restored=True)
         return _render_form(report, forms.stored(report), str(report.version))
 
     entered = forms.typed(report.template, request.form)
@@ -213,6 +223,7 @@ def edit(report_id: int):
         sending = request.form.get("then") == "submit"
         if sending:
             reports.submit_report(current_user, report)
+        unsaved.saved(action)
         db.session.commit()
     except DomainError as exc:
         return _refused(report_id, entered, version, exc)
@@ -234,7 +245,7 @@ def _refused(report_id: int, entered: dict, version: str, exc: DomainError):
 
 
 def _render_form(report: Report, entered: dict, version: str, error: DomainError | None = None,
-                 status: int = 200):
+                 status: int = 200, restored: bool = False):
     previous = reports.previous_report(report)
     before = reports.values_dict(previous) if previous is not None else {}
     groups = [(group, list(items)) for group, items in
@@ -244,7 +255,7 @@ def _render_form(report: Report, entered: dict, version: str, error: DomainError
         error_field=error.field if error is not None else None,
         error=error.message if error is not None else "", previous=previous, before=before,
         input_name=forms.input_name, last_return=_last_return(report, reports.history(report)),
-        narrative=NARRATIVE_LABELS), status
+        narrative=NARRATIVE_LABELS, restored=restored), status
 
 
 
