@@ -9,6 +9,7 @@ from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
 from lhpn.reports.models import (
     Attachment,
     Report,
+    ReportReminder,
     ReportTemplate,
     ReportValue,
     TemplateItem,
@@ -22,7 +23,7 @@ from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
-    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportTemplate", "ReportValue",
-    "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod", "Tenant",
-    "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
+    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate",
+    "ReportValue", "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod",
+    "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
 ]

@@ -36,6 +36,10 @@ REPORT_EXPECTED = {
     # not its own (the province does), nor a branch's (its commune does)
     "approve": {"tenant_admin": "NNNN", "approver": "NYNN", "staff": "NNNN",
                 "viewer": "NNNN", "norole": "NNNN"},
+    # reminding the children of the unit late with a report: the unit's approver or its staff
+    # (lhpn/authz/follow_up.py), never another unit's
+    "remind": {"tenant_admin": "NNNN", "approver": "YNNN", "staff": "YNNN",
+               "viewer": "NNNN", "norole": "NNNN"},
 }
 
 # (method, path, rule, form data). {report}: the report at the relation; {unit}: the unit.
@@ -53,6 +57,8 @@ REPORT_PAGES = [
     ("POST", "/reports/{report}/approve", "approve", {"version": "0"}),
     ("POST", "/reports/{report}/return", "approve", {"version": "0", "comment": "Chưa đạt."}),
     ("POST", "/reports/{report}/reopen", "approve", {"version": "0", "comment": "Sai số."}),
+    ("POST", "/reports/remind", "remind", {"unit": "{unit}", "template": "BC_THANG",
+                                           "period": "2026-13"}),
 ]
 # Pages about no one report: anyone signed in (the inbox lists only what waits for them).
 REPORT_GLOBAL = {("GET", "/reports/"): "everyone", ("GET", "/reports/inbox"): "everyone"}

@@ -10,19 +10,22 @@ from sqlalchemy import select
 
 from lhpn.accounts.models import UserSession
 from lhpn.extensions import db
-from lhpn.reports.models import Report
+from lhpn.notifications.models import Notification
+from lhpn.plans.models import Plan, PlanRequest
+from lhpn.reports.models import Report, ReportReminder
 from tests.factories import PASSWORD
 from tests.test_browser import (  # noqa: F401  (fixtures)
     PHONE,
     assert_fits_width,
     browser,
+    confirming,
     live_server,
     log_in,
     open_page,
     playwright_api,
     shot,
 )
-from tests.test_plan_pages import add_user
+from tests.test_plan_pages import Browser, add_user, count, create, text, version_on
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +125,104 @@ def test_a_report_typed_on_a_phone_survives_the_idle_time_out(open_page, app, wo
     expect(page.locator("[data-draft-offer]")).to_be_hidden()
     _expected(problems, 401)  # the answer to the post after the time-out
     problems.assert_none()
+
+
+def _reminders_of(app, user_id: int) -> int:
+    return count(app, Notification, Notification.user_id == user_id,
+                 Notification.message.startswith("Nhắc:"))
+
+
+def test_report_reminders_clicked_twice_send_once(open_page, app, world):  # noqa: F811
+    from playwright.sync_api import expect
+
+    staff = [add_user(app, world, f"staff.{c}", "staff", c.upper()) for c in ("c11", "c12")]
+    chair, problems = _phone(open_page)
+    log_in(chair, "approver.d1", "flow-phone-remind")
+    address = (f"/units/{world.units['D1']}/consolidation?template=BC_THANG&period=2026-03")
+    chair.goto(address)
+    box = chair.locator(".remind-box")
+    expect(box).to_contain_text("2 đơn vị trực thuộc chưa gửi")
+    button = box.get_by_role("button", name="Nhắc 2 đơn vị chậm nộp")
+    expect(button).to_be_visible()
+    assert_fits_width(chair)
+    shot(chair, "flow-phone-remind-before")
+
+    # The same page open in a second tab: two clicks, two requests.
+    second = chair.context.new_page()
+    second.goto(address)
+    asked = confirming(chair)
+    button.click()
+    expect(chair.locator(".flash-success")).to_have_text("Đã nhắc 2 đơn vị.")
+    assert "Gửi thông báo nhắc tới 2 đơn vị chưa gửi" in asked[0]
+    assert "chỉ được nhắc một lần mỗi ngày" in asked[0]
+    expect(chair.locator(".late-units")).to_contain_text("đã nhắc hôm nay")
+    expect(chair.locator(".remind-box button")).to_have_count(0)
+    shot(chair, "flow-phone-remind-done")
+
+    confirming(second)
+    second.locator(".remind-box").get_by_role("button", name="Nhắc 2 đơn vị chậm nộp").click()
+    expect(second.locator(".flash-success")).to_have_text(
+        "Đã nhắc 0 đơn vị; 2 đơn vị đã được nhắc hôm nay nên không nhắc lại.")
+    assert_fits_width(second)
+    shot(second, "flow-phone-remind-twice")
+    assert [_reminders_of(app, user_id) for user_id in staff] == [1, 1]
+    assert count(app, ReportReminder) == 2
+    problems.assert_none()
+
+
+def test_approving_a_plan_says_the_count_and_its_reminders_go_once(open_page, app,  # noqa: F811
+                                                                   world):
+    from playwright.sync_api import expect
+
+    staff = [add_user(app, world, f"staff.{c}", "staff", c.upper()) for c in ("c11", "c12")]
+    officer = Browser(app, "staff.d1")
+    plan_id = create(officer, world.units["D1"])  # asks D1's communes, by yesterday
+    officer.post(f"/plans/{plan_id}/submit",
+                 {"version": version_on(text(officer.get(f"/plans/{plan_id}")))})
+
+    chair, problems = _phone(open_page)
+    log_in(chair, "approver.tb", "flow-phone-approve-plan")
+    chair.goto(f"/plans/{plan_id}#approve")
+    expect(chair.locator(".approve-consequence")).to_contain_text(
+        "gửi yêu cầu tới 2 đơn vị (Hội LHPN xã) xây dựng kế hoạch thực hiện")
+    approve = chair.get_by_role("button", name="Phê duyệt và gửi yêu cầu tới 2 đơn vị")
+    expect(approve).to_be_visible()
+    assert_fits_width(chair)
+    shot(chair, "flow-phone-approve-plan")
+
+    # "Cancel" in the confirmation: nothing happens.
+    cancelled: list[str] = []
+    chair.once("dialog", lambda d: (cancelled.append(d.message), d.dismiss()))
+    approve.click()
+    chair.wait_for_timeout(300)
+    assert "sẽ gửi yêu cầu tới 2 đơn vị và không hoàn tác được" in cancelled[0]
+    with app.app_context():
+        assert db.session.get(Plan, plan_id).status == "submitted"
+    assert count(app, PlanRequest) == 0
+
+    confirming(chair)
+    approve.click()
+    expect(chair.locator(".flash-success")).to_have_text("Đã phê duyệt kế hoạch.")
+    assert count(app, PlanRequest) == 2
+
+    # The district's officer reminds the two late communes, twice: once each.
+    district, district_problems = _phone(open_page)
+    log_in(district, "staff.d1", "flow-phone-cascade")
+    district.goto(f"/plans/{plan_id}/cascade")
+    again = district.context.new_page()
+    again.goto(f"/plans/{plan_id}/cascade")
+    asked = confirming(district)
+    district.get_by_role("button", name="Nhắc 2 đơn vị quá hạn").click()
+    expect(district.locator(".flash-success")).to_have_text("Đã nhắc 2 đơn vị.")
+    assert "Gửi thông báo nhắc tới 2 đơn vị quá hạn gửi kế hoạch thực hiện" in asked[0]
+    expect(district.locator(".remind-box")).to_contain_text(
+        "2 đơn vị quá hạn đã được nhắc hôm nay.")
+    assert_fits_width(district)
+    shot(district, "flow-phone-cascade-reminded")
+    confirming(again)
+    again.get_by_role("button", name="Nhắc 2 đơn vị quá hạn").click()
+    expect(again.locator(".flash-success")).to_contain_text(
+        "2 đơn vị đã được nhắc hôm nay nên không nhắc lại.")
+    assert [_reminders_of(app, user_id) for user_id in staff] == [1, 1]
+    problems.assert_none()
+    district_problems.assert_none()

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
+from lhpn.authz.follow_up import may_remind as may_remind_below
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
@@ -161,27 +162,8 @@ def index():
         unit_id=unit_id, requests=_open_requests())
 
 
-def _open_requests() -> list[dict]:
-    """Requests addressed to the user's units whose implementing plan is not yet sent up."""
-    requests = db.session.scalars(plans.requests_for(current_user).limit(200)).all()
-    if not requests:
-        return []
-    children = {}
-    for child in db.session.scalars(
-            select(Plan).where(Plan.parent_plan_id.in_({r.parent_plan_id for r in requests}),
-                               Plan.unit_id.in_({r.unit_id for r in requests}))
-            .order_by(Plan.id)):
-        children[(child.parent_plan_id, child.unit_id)] = child
-    today = utcnow().date()
-    out = []
-    for plan_request in requests:
-        child = children.get((plan_request.parent_plan_id, plan_request.unit_id))
-        state = child.status if child else "not_started"
-        if state in ("submitted", "approved"):
-            continue
-        out.append({"request": plan_request, "plan": child, "state": state,
-                    "late": today > plan_request.deadline})
-    return out
+def _open_requests() -> list[plans.OpenRequest]:
+    return plans.open_requests(current_user, utcnow().date())
 
 
 # ---- the form ---------------------------------------------------------------------------------
@@ -369,11 +351,37 @@ def _render_plan(plan: Plan, status: int = 200, comment: str = ""):
         "view_parent": plan.parent_plan is not None
         and authz.can(current_user, "view", plan.parent_plan.unit),
     }
+    weaker = plans.weaker_targets(plan)
     return render_template(
         "plans/view.html", plan=plan, history=events, creator=creator,
         last_return=_last_return(plan, events),
-        weaker=plans.weaker_targets(plan), asked=asked, may=may, comment=comment,
+        weaker=weaker, asked=asked, may=may, comment=comment,
+        confirm=_consequences(plan, weaker, may),
         has_export="plan_export.docx" in current_app.view_functions), status
+
+
+def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
+    """What the sign-off buttons will do, said before the click (data-confirm, and on the
+    page): sending up locks the plan; approving may ask many units for a plan of their own."""
+    out = {}
+    if may["submit"]:
+        text = _("Gửi kế hoạch “%(title)s” để %(unit)s phê duyệt? Sau khi gửi, kế hoạch không "
+                 "sửa được nữa, trừ khi bị trả lại.", title=plan.title,
+                 unit=plans.approval_unit(plan).name)
+        out["submit"] = (_("Có chỉ tiêu thấp hơn yêu cầu của cấp trên.") + " " + text
+                         if weaker else text)
+    if may["approve"]:
+        count = plans.cascade_count(plan)
+        out["asked"] = count
+        if count:
+            out["cascade"] = _(
+                "Phê duyệt sẽ ban hành kế hoạch và gửi yêu cầu tới %(n)d đơn vị (%(levels)s) "
+                "xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
+                levels=", ".join(str(LEVEL_NOUNS.get(lv, lv)) for lv in plan.child_level_list),
+                d=plan.child_deadline.strftime("%d/%m/%Y"))
+            out["approve"] = _("Phê duyệt kế hoạch “%(title)s”? Việc này sẽ gửi yêu cầu tới "
+                               "%(n)d đơn vị và không hoàn tác được.", title=plan.title, n=count)
+    return out
 
 
 def _act(plan: Plan, operation, done: str):
@@ -404,6 +412,14 @@ def submit(plan_id: int):
 @login_required
 def approve(plan_id: int):
     plan = _load_plan(plan_id)
+    if plan.status == "submitted" and plans.can_approve(current_user, plan):
+        # The page said how many units approving asks; if that is not the number now (or the
+        # page said nothing), nothing is done and the page says it again.
+        count = plans.cascade_count(plan)
+        if count and request.form.get("asked") != str(count):
+            flash(_("Phê duyệt kế hoạch này sẽ gửi yêu cầu tới %(n)d đơn vị. Hãy xem lại rồi "
+                    "bấm phê duyệt lần nữa để xác nhận.", n=count), "warn")
+            return _render_plan(plan, 409)
     return _act(plan, lambda: plans.approve_plan(current_user, plan, _version()),
                 _("Đã phê duyệt kế hoạch."))
 
@@ -433,20 +449,20 @@ def cascade(plan_id: int):
         rows = [row for row in rows if row.state == show]
     viewable = set(db.session.scalars(authz.reachable_unit_ids(current_user, "view"))) \
         if rows else set()
-    may_remind = late > 0 and (authz.can(current_user, "plan", plan.unit)
-                               or authz.can(current_user, "approve", plan.unit))
+    may_remind = late > 0 and may_remind_below(current_user, plan.unit)
+    to_remind = plans.to_remind(plan) if may_remind else 0
     return render_template("plans/cascade.html", plan=plan, rows=rows, counts=counts, late=late,
                            show=show, viewable=viewable, may_remind=may_remind,
-                           states=plans.CHILD_STATES)
+                           to_remind=to_remind, states=plans.CHILD_STATES)
 
 
 @bp.route("/<int:plan_id>/remind", methods=["POST"])
 @login_required
 def remind(plan_id: int):
     plan = _load_plan(plan_id)
-    reminded = plans.remind_late(current_user, plan)
+    answer = plans.remind_late(current_user, plan)
     db.session.commit()
-    flash(_("Đã nhắc %(n)d đơn vị.", n=reminded), "success")
+    flash(answer.message, "success")
     return redirect(url_for("plans.cascade", plan_id=plan.id))
 
 

@@ -21,7 +21,7 @@ from lhpn.accounts.models import User
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
-from lhpn.reports import forms
+from lhpn.reports import forms, reminders
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenants.models import Tenant
@@ -255,7 +255,16 @@ def _render_form(report: Report, entered: dict, version: str, error: DomainError
         error_field=error.field if error is not None else None,
         error=error.message if error is not None else "", previous=previous, before=before,
         input_name=forms.input_name, last_return=_last_return(report, reports.history(report)),
-        narrative=NARRATIVE_LABELS, restored=restored), status
+        narrative=NARRATIVE_LABELS, restored=restored,
+        submit_confirm=submit_consequence(report)), status
+
+
+def submit_consequence(report: Report) -> str:
+    """Said before sending a report up (data-confirm): where it goes, and that it locks."""
+    return _("Gửi báo cáo “%(t)s” kỳ %(p)s của %(unit)s để %(parent)s duyệt? Sau khi gửi, báo "
+             "cáo không sửa được nữa, trừ khi bị trả lại.", t=report.template.name,
+             p=reports.period_label(report.template, report.period), unit=report.unit.name,
+             parent=reports.approval_unit(report).name)
 
 
 
@@ -292,7 +301,7 @@ def _render_report(report: Report, status: int = 200, comment: str = ""):
         "reports/view.html", report=report, history=events, creator=creator,
         previous=previous, changes=changes, may=may, can_edit=enter, comment=comment,
         last_return=_last_return(report, events), narrative=NARRATIVE_LABELS,
-        late=is_late(report, report.due_date),
+        late=is_late(report, report.due_date), submit_confirm=submit_consequence(report),
         missing=reports.missing_required(report) if enter else []), status
 
 
@@ -356,3 +365,25 @@ def inbox():
             if r.due_date and r.submitted_at and r.submitted_at.date() > r.due_date}
     return render_template("reports/inbox.html", reports=rows, late=late)
 
+
+
+# ---- reminding the late units -------------------------------------------------------------------
+
+@bp.route("/remind", methods=["POST"])
+@login_required
+def remind():
+    """Remind the children of a unit late with a form's report for a period (once a day)."""
+    unit = load_unit(request.form.get("unit"), "view")
+    template = reports.get_template(current_user.tenant_id, request.form.get("template", ""))
+    period = (request.form.get("period") or "").strip()
+    try:
+        answer = reminders.remind_late(current_user, unit, template, period)
+        db.session.commit()
+        flash(answer.message, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    if request.form.get("back") == "dashboard":
+        return redirect(url_for("home.index", unit=unit.id, template=template.code))
+    return redirect(url_for("consolidation.page", unit_id=unit.id, template=template.code,
+                            period=period))
