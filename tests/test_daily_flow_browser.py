@@ -226,3 +226,57 @@ def test_approving_a_plan_says_the_count_and_its_reminders_go_once(open_page, ap
     assert [_reminders_of(app, user_id) for user_id in staff] == [1, 1]
     problems.assert_none()
     district_problems.assert_none()
+
+
+def test_a_chair_approves_three_reports_on_a_phone_one_failing(open_page, app,  # noqa: F811
+                                                                world):
+    from playwright.sync_api import expect
+
+    from tests.test_bulk_approval import _three_communes_sent
+
+    ids = _three_communes_sent(app, world)
+    add_user(app, world, "approver2.d1", "approver", "D1")
+    chair, problems = _phone(open_page)
+    log_in(chair, "approver.d1", "flow-phone-bulk")
+    chair.goto("/reports/inbox")
+    for report_id in ids.values():
+        chair.locator(f"#pick-{report_id}").check()
+    assert_fits_width(chair)
+    shot(chair, "flow-phone-bulk-inbox")
+    chair.get_by_role("button", name="Xem lại để duyệt các báo cáo đã chọn").first.click()
+
+    expect(chair.get_by_role("heading", level=1)).to_have_text("Xem lại trước khi duyệt")
+    expect(chair.locator(".review-item")).to_have_count(3)
+    c11 = chair.locator(f"#review-{ids['C11']}")
+    expect(c11).to_contain_text("1 thay đổi bất thường so với kỳ trước")
+    expect(c11.locator("tr.unusual")).to_contain_text("Thay đổi bất thường")  # open: unusual
+    expect(chair.locator(f"#review-{ids['C12']} tr.unusual")).to_have_count(0)
+    approve = chair.get_by_role("button", name="Duyệt 3 báo cáo")
+    expect(approve).to_be_visible()
+    assert_fits_width(chair)
+    shot(chair, "flow-phone-bulk-review")
+
+    # Meanwhile another approver of the district returns C12's report.
+    other = Browser(app, "approver2.d1")
+    page = text(other.get(f"/reports/{ids['C12']}"))
+    assert other.post(f"/reports/{ids['C12']}/return", {
+        "version": version_on(page), "comment": "Thiếu số liệu hòa giải."}).status_code == 302
+
+    asked = confirming(chair)
+    approve.click()
+    expect(chair.get_by_role("heading", level=1)).to_have_text("Kết quả duyệt")
+    assert asked and asked[0].startswith("Duyệt 3 báo cáo?")
+    expect(chair.locator(".approved-list")).to_contain_text("Đã duyệt 2 báo cáo.")
+    failed = chair.locator(".failed-list")
+    expect(failed).to_contain_text("1 báo cáo chưa được duyệt:")
+    expect(failed).to_contain_text("Hội LHPN xã Canh Tân")
+    expect(failed).to_contain_text("không còn chờ duyệt (đang ở trạng thái “Bị trả lại”)")
+    assert_fits_width(chair)
+    shot(chair, "flow-phone-bulk-done")
+    with app.app_context():
+        assert [db.session.get(Report, ids[c]).status for c in ("C11", "C12", "C13")] == [
+            "approved", "returned", "approved"]
+
+    chair.get_by_role("link", name="Về hộp duyệt").click()
+    expect(chair.locator("table.inbox")).to_contain_text("Không có báo cáo nào chờ duyệt.")
+    problems.assert_none()

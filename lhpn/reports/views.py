@@ -5,6 +5,7 @@ Views load through the tenant-scoped getters (404); the services check who may d
 one commit per request. A refused input rolls back and shows the message with the input kept.
 """
 
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from lhpn.accounts.models import User
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
-from lhpn.reports import forms, reminders
+from lhpn.reports import batch, forms, reminders
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenants.models import Tenant
@@ -31,6 +32,7 @@ from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
+INBOX_SIZE = 500
 STATUSES = ("draft", "submitted", "approved", "returned")
 NOT_STARTED = _l("Chưa lập")
 STALE = _l("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
@@ -357,13 +359,109 @@ def reopen(report_id: int):
 
 # ---- the approver's inbox -----------------------------------------------------------------------
 
+def _sent_late(report: Report) -> bool:
+    return bool(report.due_date and report.submitted_at
+                and report.submitted_at.date() > report.due_date)
+
+
 @bp.route("/inbox")
 @login_required
 def inbox():
-    rows = db.session.scalars(reports.inbox(current_user).limit(500)).all()
-    late = {r.id for r in rows
-            if r.due_date and r.submitted_at and r.submitted_at.date() > r.due_date}
-    return render_template("reports/inbox.html", reports=rows, late=late)
+    """The submissions waiting for the user, to open one by one or to tick and approve
+    together (after the review page)."""
+    waiting = reports.inbox(current_user)
+    groups = db.session.execute(
+        select(Report.template_id, Report.period).where(Report.id.in_(
+            select(waiting.subquery().c.id))).distinct()).all()
+    template_id = request.args.get("form", type=int)
+    period = (request.args.get("period") or "").strip()[:40]
+    if template_id:
+        waiting = waiting.where(Report.template_id == template_id)
+    if period:
+        waiting = waiting.where(Report.period == period)
+    rows = db.session.scalars(waiting.limit(INBOX_SIZE)).all()
+    templates = {t.id: t for t in db.session.scalars(reports.templates_of(
+        current_user.tenant_id, active_only=False))}
+    chosen = set(request.args.getlist("id", type=int))
+    if request.args.get("all"):
+        chosen = {r.id for r in rows if r.submitted_by_id != current_user.id}
+    return render_template(
+        "reports/inbox.html", reports=rows, late={r.id for r in rows if _sent_late(r)},
+        chosen=chosen, template_id=template_id, period=period,
+        forms=sorted({templates[t] for t, _p in groups if t in templates},
+                     key=lambda t: t.name),
+        periods=sorted({p: reports.period_label(templates[t], p) for t, p in groups
+                        if t in templates}.items(), reverse=True),
+        max_batch=batch.MAX_BATCH)
+
+
+@dataclass
+class Reviewed:
+    """One ticked report on the review page: its figures beside last period's, or why it
+    cannot be approved."""
+
+    key: object
+    report: Report | None = None
+    problem: str = ""
+    changes: list = field(default_factory=list)
+    previous: Report | None = None
+
+    @property
+    def unusual(self) -> int:
+        return sum(1 for _item, change in self.changes if change.unusual)
+
+
+def _review(key: object) -> Reviewed:
+    try:
+        report = reports.get_report(current_user.tenant_id, key)
+    except DomainError as exc:
+        return Reviewed(key, problem=exc.message)
+    if not authz.can(current_user, "approve", reports.approval_unit(report)):
+        return Reviewed(key, problem=_("Bạn không có quyền duyệt báo cáo này."))
+    reviewed = Reviewed(report.id, report)
+    if report.status != "submitted":
+        reviewed.problem = _("Báo cáo không còn chờ duyệt (đang ở trạng thái “%(s)s”).",
+                             s=status_label(report.status))
+    elif report.submitted_by_id == current_user.id:
+        reviewed.problem = _("Bạn đã gửi báo cáo này nên không thể tự duyệt.")
+    reviewed.previous = reports.previous_report(report)
+    items = {item.indicator.code: item for item in report.template.items}
+    reviewed.changes = [(items[c.code], c) for c in reports.compare(report, reviewed.previous)]
+    return reviewed
+
+
+@bp.route("/inbox/review")
+@login_required
+def review():
+    """Before approving together: each ticked report with its figures and unusual changes."""
+    keys = list(dict.fromkeys(request.args.getlist("id")))
+    if not keys:
+        flash(_("Hãy đánh dấu ít nhất một báo cáo để duyệt."), "error")
+        return redirect(url_for("reports.inbox"))
+    if len(keys) > batch.MAX_BATCH:
+        flash(_("Mỗi lần duyệt tối đa %(n)d báo cáo.", n=batch.MAX_BATCH), "error")
+        return redirect(url_for("reports.inbox"))
+    reviewed = [_review(key) for key in keys]
+    ready = [r for r in reviewed if not r.problem]
+    return render_template("reports/review.html", ready=ready,
+                           refused=[r for r in reviewed if r.problem],
+                           late={r.report.id for r in ready if _sent_late(r.report)},
+                           chosen=[r.report.id for r in reviewed if r.report is not None])
+
+
+@bp.route("/approve", methods=["POST"])
+@login_required
+def approve_many():
+    """Approve the reviewed reports, each in its own transaction (lhpn/reports/batch.py)."""
+    keys = list(dict.fromkeys(request.form.getlist("id")))
+    if not keys or len(keys) > batch.MAX_BATCH:
+        flash(_("Hãy chọn từ 1 đến %(n)d báo cáo để duyệt.", n=batch.MAX_BATCH), "error")
+        return redirect(url_for("reports.inbox"))
+    outcomes = batch.approve_many(current_user, [
+        (key, request.form.get(f"version-{key}", "")) for key in keys])
+    approved = [o for o in outcomes if o.ok]
+    return render_template("reports/approved.html", approved=approved,
+                           failed=[o for o in outcomes if not o.ok])
 
 
 
