@@ -86,10 +86,12 @@ def test_a_report_typed_on_a_phone_survives_the_idle_time_out(open_page, app, wo
     expect(offer).to_contain_text("chưa được lưu vào hệ thống")
     assert_fits_width(page)
     shot(page, "flow-phone-draft-offer")
+    version = page.locator("input[name=version]").input_value()
     offer.get_by_role("button", name="Khôi phục nội dung đang soạn").click()
     expect(offer).to_be_hidden()
     expect(page.locator("#v-TUYEN_TRUYEN")).to_have_value("14")
     expect(page.get_by_label("Kết quả")).to_have_value(NARRATIVE)
+    expect(page.locator("input[name=version]")).to_have_value(version)  # typing only
 
     # Thirty idle minutes later, "Lưu nháp": a page that says what happened, input kept.
     _idle(app)
@@ -279,4 +281,49 @@ def test_a_chair_approves_three_reports_on_a_phone_one_failing(open_page, app,  
 
     chair.get_by_role("link", name="Về hộp duyệt").click()
     expect(chair.locator("table.inbox")).to_contain_text("Không có báo cáo nào chờ duyệt.")
+    problems.assert_none()
+
+
+def test_a_plan_draft_warns_when_someone_saved_the_plan_meanwhile(open_page, app,  # noqa: F811
+                                                                  world):
+    from playwright.sync_api import expect
+
+    officer = Browser(app, "staff.d1")
+    plan_id = create(officer, world.units["D1"])
+    page, problems = _phone(open_page)
+    log_in(page, "staff.d1", "flow-phone-plan-draft")
+    page.goto(f"/plans/{plan_id}/edit")
+    page.get_by_label("Tên kế hoạch").fill("Kế hoạch giám sát năm 2026 (bản đang soạn)")
+    page.wait_for_function("() => Object.keys(localStorage).some(k => "
+                           "localStorage.getItem(k).includes('bản đang soạn'))")
+
+    # A colleague saves the plan from another computer; this tab keeps typing.
+    from tests.test_plan_pages import plan_form
+
+    edit = text(officer.get(f"/plans/{plan_id}/edit"))
+    assert officer.post(f"/plans/{plan_id}/edit", plan_form(
+        number="99/KH-BTV", version=version_on(edit))).status_code == 302
+    page.wait_for_timeout(1100)  # the colleague's save and the next keystroke: apart in time
+    page.get_by_label("Địa danh").fill("Hưng Hà, Thái Bình")
+    page.wait_for_function("() => Object.keys(localStorage).some(k => "
+                           "localStorage.getItem(k).includes('Thái Bình'))")
+
+    page.reload()
+    offer = page.locator("[data-draft-offer]")
+    expect(offer).to_contain_text("người khác đã lưu nội dung này")
+    expect(page.get_by_label("Số, ký hiệu")).to_have_value("99/KH-BTV")
+    current = page.locator("input[name=version]").input_value()
+    assert_fits_width(page)
+    shot(page, "flow-phone-plan-draft-changed")
+    offer.get_by_role("button", name="Khôi phục nội dung đang soạn").click()
+    expect(page.get_by_label("Tên kế hoạch")).to_have_value(
+        "Kế hoạch giám sát năm 2026 (bản đang soạn)")
+    expect(page.locator("input[name=version]")).to_have_value(current)
+    page.get_by_role("button", name="Lưu kế hoạch").first.click()
+    expect(page.locator(".flash-success")).to_have_text("Đã lưu kế hoạch.")
+    with app.app_context():
+        plan = db.session.get(Plan, plan_id)
+        assert (plan.title, plan.place) == ("Kế hoạch giám sát năm 2026 (bản đang soạn)",
+                                            "Hưng Hà, Thái Bình")
+    assert _drafts(page) == {}
     problems.assert_none()

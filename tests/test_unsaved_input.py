@@ -236,3 +236,30 @@ def test_kept_input_expires(app, world):
     assert login(staff.client, "staff.c11").headers["Location"] == "/"  # nothing to go back to
     page = text(staff.client.get(f"/reports/{report_id}/edit"))
     assert RESTORED not in page and NARRATIVE not in page
+
+
+def test_input_kept_over_a_report_changed_meanwhile_says_so_and_can_be_saved(app, world):
+    """A colleague saved the report while the session was dead: the person gets their own
+    input back, is told saving replaces the colleague's, and the save is not refused as stale
+    (which would make what they typed impossible to save)."""
+    staff, report_id, version = _draft_report(app, world)
+    add_user(app, world, "staff2.c11", "staff", "C11")
+    _idle(app)
+    answer = staff.client.post(f"/reports/{report_id}/edit", headers=ORIGIN, data={
+        **_monthly_form(version, results=NARRATIVE), "csrf_token": staff.token})
+    colleague = Browser(app, "staff2.c11")
+    colleague.post(f"/reports/{report_id}/edit", _monthly_form(version, results="Bản khác."))
+    current = _report(app, report_id)[1]
+    assert current != int(version)
+
+    _log_in_from(staff.client, text(answer))
+    page = text(staff.client.get(f"/reports/{report_id}/edit"))
+    assert RESTORED in page and NARRATIVE in page
+    assert "người khác đã lưu nội dung này" in page
+    assert version_on(page) == str(current)
+    token = csrf_token(staff.client, f"/reports/{report_id}/edit")
+    saved = staff.client.post(f"/reports/{report_id}/edit", data={
+        **_monthly_form(version_on(page), results=NARRATIVE), "csrf_token": token})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Report, report_id).results == NARRATIVE

@@ -215,9 +215,10 @@ def edit(plan_id: int):
     action = url_for("plans.edit", plan_id=plan.id)
     kept = unsaved.take(action) if request.method == "GET" else None
     if kept is not None:
-        # With the version it was typed on: a plan changed meanwhile is refused as stale.
         db.session.commit()
-        return _restored(PlanForm(formdata=kept.fields), plan.unit, plan)
+        form = PlanForm(formdata=kept.fields)
+        form.version.data = unsaved.over_current(kept, plan.version)
+        return _restored(form, plan.unit, plan)
     form = PlanForm() if request.method == "POST" else PlanForm(data=plan_data(plan))
     if form.validate_on_submit():
         try:

@@ -208,11 +208,9 @@ def edit(report_id: int):
             return redirect(url_for("reports.view", report_id=report.id))
         kept = unsaved.take(action)
         if kept is not None:
-            # What was typed before the session ended, with the version it was typed on: a
-            # report changed meanwhile is refused as stale when saved, never overwritten.
             db.session.commit()
             return _render_form(report, forms.typed(report.template, kept.fields),
-                                kept.fields.get("version", ""), restored=True)
+                                unsaved.over_current(kept, report.version), restored=True)
         return _render_form(report, forms.stored(report), str(report.version))
 
     entered = forms.typed(report.template, request.form)

@@ -7,10 +7,12 @@ document.addEventListener("submit", (event) => {
 
 // Drafts of the long forms (reports, plans). While a person types, the form's fields are kept
 // in this browser under "lhpn-draft:<user id>:<form action>" (never the CSRF token, never a
-// password). A page that opens with a draft newer than the server's copy offers it back; the
-// page after a successful save (data-draft-saved) drops it, logging out drops the user's
-// drafts, and drafts older than a week go. The server keeps what is posted after a time-out
-// too (lhpn/unsaved/web.py): this is the second net, for a tab closed before saving.
+// password). A page that opens with a draft newer than the server's copy offers it back (and
+// warns when someone saved the record after the draft began); restoring fills what was typed,
+// never the hidden fields, so the page's own version is what a save is checked against. The
+// page after a successful save (data-draft-saved) drops the draft, logging out drops the
+// user's drafts, and drafts older than a week go. The server keeps what is posted after a
+// time-out too (lhpn/unsaved/web.py): this is the second net, for a tab closed before saving.
 (() => {
   const PREFIX = "lhpn-draft:";
   const MAX_AGE = 7 * 24 * 3600 * 1000;
@@ -70,7 +72,7 @@ document.addEventListener("submit", (event) => {
     }
     const seen = new Map();
     for (const el of form.elements) {
-      if (!kept(el)) continue;
+      if (!kept(el) || el.type === "hidden") continue;
       const list = values.get(el.name) || [];
       if (checkable(el)) {
         el.checked = list.includes(el.value);
@@ -90,11 +92,13 @@ document.addEventListener("submit", (event) => {
     return `${two(d.getHours())}:${two(d.getMinutes())} ${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()}`;
   }
 
-  function offer(form, draft) {
+  const versionOf = (fields) => (fields.find(([name]) => name === "version") || [])[1];
+
+  function offer(form, draft, changed) {
     const box = form.querySelector("[data-draft-offer]");
     if (!box) return;
-    box.querySelector("[data-draft-text]").textContent =
-      box.dataset.draftMessage.replace("{t}", when(draft.savedAt));
+    const message = changed ? box.dataset.draftMessageChanged : box.dataset.draftMessage;
+    box.querySelector("[data-draft-text]").textContent = message.replace("{t}", when(draft.savedAt));
     box.hidden = false;
     box.querySelector("[data-draft-restore]").addEventListener("click", () => {
       fill(form, draft.fields);
@@ -113,9 +117,10 @@ document.addEventListener("submit", (event) => {
     } else {
       const draft = read(keyOf(form));
       if (draft) {
+        const now = fieldsOf(form);
         const newer = draft.savedAt > Number(form.dataset.draftChanged || 0);
-        const differs = JSON.stringify(draft.fields) !== JSON.stringify(fieldsOf(form));
-        if (newer && differs) offer(form, draft);
+        const differs = JSON.stringify(draft.fields) !== JSON.stringify(now);
+        if (newer && differs) offer(form, draft, versionOf(draft.fields) !== versionOf(now));
         else store.removeItem(keyOf(form));
       }
     }

@@ -123,6 +123,16 @@ def take(form_action: str) -> Kept | None:
     return kept
 
 
+def over_current(kept: Kept, version: int) -> str:
+    """The version a restored form is saved over: the current one. The person sees their own
+    input, and is told when someone saved the record since they typed it (saving replaces
+    that); otherwise a stale version would refuse every save of what they typed."""
+    if kept.fields.get("version", "") != str(version):
+        flash(_("Trong lúc đó, người khác đã lưu nội dung này. Biểu mẫu dưới đây là nội dung "
+                "bạn đã nhập; nếu bấm lưu, nó sẽ thay cho nội dung hiện có."), "warn")
+    return str(version)
+
+
 def saved(form_action: str) -> None:
     """The form at ``form_action`` is being saved: nothing kept for it is needed any more, and,
     once the transaction commits, the next page tells the browser to drop its draft."""
@@ -143,8 +153,9 @@ def draft_stamp(obj=None) -> dict:
     def ms(moment: datetime | None) -> int:
         return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000) if moment else 0
 
+    # Times the application wrote (naive UTC); created_at is the database's own clock.
     moments = [getattr(obj, name, None) for name in
-               ("created_at", "updated_at", "submitted_at", "approved_at")] if obj else []
+               ("updated_at", "submitted_at", "approved_at")] if obj else []
     return {"now": ms(utcnow()), "changed": max((ms(m) for m in moments if m), default=0)}
 
 
