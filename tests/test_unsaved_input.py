@@ -263,3 +263,20 @@ def test_input_kept_over_a_report_changed_meanwhile_says_so_and_can_be_saved(app
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.get(Report, report_id).results == NARRATIVE
+
+
+def test_a_button_pressed_after_the_time_out_leads_back_to_its_page_after_log_in(app, world):
+    """Approving after 30 idle minutes: log-in leads back to the report, not to the approve
+    address (a GET there would only say "method not allowed")."""
+    staff, report_id, version = _draft_report(app, world)
+    _idle(app)
+    answer = staff.client.post(f"/reports/{report_id}/submit", data={
+        "version": version, "csrf_token": staff.token},
+        headers={"Referer": f"http://localhost/reports/{report_id}"})
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/login?next=%2Freports%2F{report_id}"
+    elsewhere = staff.client.post(f"/reports/{report_id}/submit", data={
+        "version": version, "csrf_token": staff.token},
+        headers={"Referer": "https://evil.example/page"})
+    assert elsewhere.headers["Location"] == (
+        f"/login?next=%2Freports%2F{report_id}%2Fsubmit")

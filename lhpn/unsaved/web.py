@@ -70,6 +70,17 @@ def action() -> str:
     return request.full_path.rstrip("?")
 
 
+def _back_after_log_in() -> str:
+    """Where log-in leads back to: the page asked for; for a button (a POST, which cannot be
+    replayed by a redirect) the page it was pressed on, when that page is on this site."""
+    if request.method == "GET":
+        return request.url
+    page = urlsplit(request.referrer or "")
+    if page.netloc == request.host and page.path.startswith("/"):
+        return page.path + (f"?{page.query}" if page.query else "")
+    return request.url
+
+
 def _hours() -> int:
     return current_app.config["LHPN_UNSAVED_INPUT_HOURS"]
 
@@ -180,7 +191,7 @@ def init_app(app: Flask) -> None:
         # (idle or absolute time-out, ended elsewhere), rather than never logged in.
         if _keepable() and session.get("sid"):
             return _kept_page("expired", _keep(session.get("uid")), 401)
-        return redirect(login_url(login_manager.login_view, next_url=request.url))
+        return redirect(login_url(login_manager.login_view, next_url=_back_after_log_in()))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_exc):
