@@ -37,6 +37,7 @@ from flask_login import current_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 
+from lhpn.clock import utcnow
 from lhpn.extensions import db, login_manager
 from lhpn.transaction import after_commit
 from lhpn.unsaved import services
@@ -159,7 +160,6 @@ def draft_key(form_action: str) -> str:
 def draft_stamp(obj=None) -> dict:
     """Server times a page gives its draft script: now, and when the object last changed (a
     browser draft older than that is stale), in milliseconds since 1970 (UTC)."""
-    from lhpn.clock import utcnow
 
     def ms(moment: datetime | None) -> int:
         return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000) if moment else 0
