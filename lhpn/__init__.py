@@ -84,9 +84,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
+    from lhpn.unsaved.web import init_app as init_unsaved_input
     from lhpn.web import init_error_handlers
 
     init_error_handlers(app)
+    init_unsaved_input(app)  # expired sessions and CSRF failures keep the typed input
 
 
 def register_cli(app: Flask) -> None:

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def utcnow() -> datetime:
@@ -17,3 +17,8 @@ def local_date(moment: datetime) -> date:
 
 def local_today() -> date:
     return local_date(utcnow())
+
+
+def local_day_start(day: date) -> datetime:
+    """The naive-UTC moment a calendar day begins in Vietnam (its midnight)."""
+    return datetime.combine(day, time()) - VIETNAM_OFFSET

@@ -62,6 +62,8 @@ def load_config(instance_path: Path) -> dict:
         # How many reverse proxies in front of the app set X-Forwarded-For (0: trust none).
         "LHPN_TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         **_rate_limit_storage(_env("REDIS_URL", "")),
+        # How long a form posted after the session ended is kept for its author to log in again.
+        "LHPN_UNSAVED_INPUT_HOURS": int(_env("UNSAVED_INPUT_HOURS", "24")),
         "LHPN_PASSWORD_MIN_LENGTH": int(_env("PASSWORD_MIN_LENGTH", "8")),
         # Argon2id parameters; tests lower them (hashing cost is not what they test).
         "LHPN_ARGON2_TIME_COST": int(_env("ARGON2_TIME_COST", "3")),

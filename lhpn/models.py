@@ -9,6 +9,7 @@ from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
 from lhpn.reports.models import (
     Attachment,
     Report,
+    ReportReminder,
     ReportTemplate,
     ReportValue,
     TemplateItem,
@@ -17,11 +18,12 @@ from lhpn.reports.models import (
 from lhpn.tenants.models import Tenant
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
+from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
-    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportTemplate", "ReportValue",
-    "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod", "Tenant",
-    "Unit", "User", "UserSession", "WorkflowEvent",
+    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate",
+    "ReportValue", "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod",
+    "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
 ]

@@ -52,6 +52,8 @@ REPORT_API_COVERED = (
     {(m, p.split("?")[0]) for m, p, *_ in REPORT_ROUTES + UNIT_ROUTES}
     | {("GET", "/api/v1/templates/{code}"), ("GET", "/api/v1/reports"),
        ("GET", "/api/v1/templates")}
+    # Several at once: decided per report (test_approving_several_decides_per_report).
+    | {("POST", "/api/v1/reports/approve")}
 )
 
 # Y = allowed, N = 403, for the unit at own (D1), child (C11), grandchild (B111), parent (TB),
@@ -163,3 +165,24 @@ def test_the_report_list_is_what_single_reads_allow(client, world, report_ids, r
                 if report_ids[r]["report"] is not None
                 and report_expected("view", role, r) == "allow"}
     assert listed == readable
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_approving_several_decides_per_report(app, client, world, report_ids, role):
+    """All the relations' reports in one call: each item answers what approving that report
+    alone answers (forbidden, not found, or — allowed — refused for its stale version), and
+    nothing changes."""
+    token = api_token(client, f"{role}.d1")
+    relations = [r for r in RELATIONS if report_ids[r]["report"] is not None]
+    before = report_state(app)
+    response = _call(client, "POST", "/api/v1/reports/approve", {"items": [
+        {"id": int(report_ids[r]["report"]), "version": 1} for r in relations]}, token)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["approved"] == 0 and body["failed"] == len(relations)
+    codes = {"403": "forbidden", "404": "not_found", "allow": "conflict"}
+    for relation, result in zip(relations, body["results"], strict=True):
+        assert result["id"] == int(report_ids[relation]["report"])
+        assert result["error"]["code"] == codes[report_expected("approve", role, relation)], (
+            role, relation, result)
+    assert report_state(app) == before

@@ -36,6 +36,10 @@ REPORT_EXPECTED = {
     # not its own (the province does), nor a branch's (its commune does)
     "approve": {"tenant_admin": "NNNN", "approver": "NYNN", "staff": "NNNN",
                 "viewer": "NNNN", "norole": "NNNN"},
+    # reminding the children of the unit late with a report: the unit's approver or its staff
+    # (lhpn/authz/follow_up.py), never another unit's
+    "remind": {"tenant_admin": "NNNN", "approver": "YNNN", "staff": "YNNN",
+               "viewer": "NNNN", "norole": "NNNN"},
 }
 
 # (method, path, rule, form data). {report}: the report at the relation; {unit}: the unit.
@@ -53,6 +57,8 @@ REPORT_PAGES = [
     ("POST", "/reports/{report}/approve", "approve", {"version": "0"}),
     ("POST", "/reports/{report}/return", "approve", {"version": "0", "comment": "Chưa đạt."}),
     ("POST", "/reports/{report}/reopen", "approve", {"version": "0", "comment": "Sai số."}),
+    ("POST", "/reports/remind", "remind", {"unit": "{unit}", "template": "BC_THANG",
+                                           "period": "2026-13"}),
 ]
 # Pages about no one report: anyone signed in (the inbox lists only what waits for them).
 REPORT_GLOBAL = {("GET", "/reports/"): "everyone", ("GET", "/reports/inbox"): "everyone"}
@@ -68,8 +74,12 @@ def _attachment_routes() -> set[tuple[str, str]]:
     return {(method, path) for method, path, _rule in ATTACHMENT_ROUTES}
 
 
+# Approving several at once: open to anyone signed in, decided per report by the same rule as
+# one by one ("approve" above); test_approving_several_decides_per_report walks it.
+REPORT_BATCH = {("GET", "/reports/inbox/review"), ("POST", "/reports/approve")}
+
 REPORT_COVERED = ({(m, p.split("?")[0]) for m, p, *_ in REPORT_PAGES} | set(REPORT_GLOBAL)
-                  | _attachment_routes())
+                  | REPORT_BATCH | _attachment_routes())
 
 
 def expected(rule: str, role: str, relation: str) -> str:
@@ -143,3 +153,38 @@ def test_global_report_pages(client, world, actor):
     assert login(client, actor).status_code == 302
     for (method, path), _who in REPORT_GLOBAL.items():
         assert _verdict(_page(client, method, path, None, None)) == "allow", (actor, path)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_approving_several_decides_per_report(app, client, world, report_world, role):
+    """Every report at every relation, ticked together: the review page and the approval
+    answer for each one what approving it alone would (a stale version makes an allowed
+    approval fail without changing anything); another tenant's report is not found."""
+    import html
+
+    assert login(client, f"{role}.d1").status_code == 302
+    token = csrf_token(client, "/account")
+    ids = [report_world[relation] for relation in RELATIONS]
+    review = html.unescape(client.get("/reports/inbox/review?" + "&".join(
+        f"id={i}" for i in ids)).get_data(as_text=True))
+    answer = client.post("/reports/approve", data={
+        "csrf_token": token, "id": ids, **{f"version-{i}": "0" for i in ids}})
+    assert answer.status_code == 200
+    page = html.unescape(answer.get_data(as_text=True))
+    for relation in RELATIONS:
+        report_id = report_world[relation]
+        verdict = expected("approve", role, relation)
+        if verdict == "allow":
+            assert f'name="version-{report_id}"' in review, (role, relation)
+            assert "vừa được người khác thay đổi" in page, (role, relation)
+        else:
+            assert f'name="version-{report_id}"' not in review, (role, relation)
+    if role != "approver":
+        assert "Bạn không có quyền duyệt báo cáo này." in page
+    assert "Không tìm thấy báo cáo." in page  # the other tenant's
+    assert "Đã duyệt" not in page
+    with app.app_context():
+        from lhpn.reports.models import Report
+
+        assert {db.session.get(Report, i).status for i in report_world.values()} == {
+            "submitted"}

@@ -145,6 +145,18 @@ def log_in(page, username: str, prefix: str) -> None:
     assert page.get_by_role("button", name="Đăng xuất").is_visible()
 
 
+def confirming(page) -> list[str]:
+    """Accept the next confirmation the page asks (data-confirm); the list gets its text."""
+    asked: list[str] = []
+
+    def accept(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    return asked
+
+
 def assert_fits_width(page) -> None:
     """Nothing wider than the viewport: no sideways scrolling on a phone."""
     overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")

@@ -13,6 +13,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
     PHONE,
     assert_fits_width,
     browser,
+    confirming,
     live_server,
     log_in,
     open_page,
@@ -80,8 +81,10 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
         "1. 100% Hội LHPN cấp xã đạt ít nhất 02 hoạt động (số hoạt động tuyên truyền")
     plan_url = staff.url
     shot(staff, "plan-desktop-draft")
+    asked = confirming(staff)
     staff.get_by_role("button", name="Gửi duyệt").click()
     expect(staff.locator(".flash-success")).to_have_text("Đã gửi kế hoạch chờ phê duyệt.")
+    assert "để Hội LHPN tỉnh Thái Bình phê duyệt?" in asked[0]
     expect(staff.locator(".plan-head .badge")).to_have_class(re.compile("status-submitted"))
 
     # The province's approver, on a phone, returns it with a comment.
@@ -108,13 +111,16 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
     expect(staff.locator(".flash-success")).to_have_text("Đã lưu kế hoạch.")
     expect(staff.locator(".targets")).to_contain_text(
         "100% Hội LHPN cấp xã đạt ít nhất 03 hoạt động")
+    confirming(staff)
     staff.get_by_role("button", name="Gửi duyệt").click()
     expect(staff.locator(".plan-head .badge")).to_have_class(re.compile("status-submitted"))
 
     approver.reload()
     expect(approver.locator(".targets")).to_contain_text("đạt ít nhất 03 hoạt động")
+    asked = confirming(approver)
     approver.get_by_role("button", name="Phê duyệt").click()
     expect(approver.locator(".flash-success")).to_have_text("Đã phê duyệt kế hoạch.")
+    assert "sẽ gửi yêu cầu tới 2 đơn vị" in asked[0]  # D1's communes C11 and C12
     expect(approver.locator(".plan-head .badge")).to_have_text("Đã duyệt")
     assert_fits_width(approver)
     shot(approver, "plan-phone-approved")

@@ -57,6 +57,13 @@ def version_on(page: str) -> str:
     return match.group(1)
 
 
+def asked_on(page: str) -> str:
+    """The number of units the approve button says approving will ask (its confirmation)."""
+    match = re.search(r'name="asked" value="(\d+)"', page)
+    assert match, "no asked field on the page"
+    return match.group(1)
+
+
 def plan_form(**changes) -> dict:
     """What a district officer types: one target, one activity, a blank row of each."""
     data = {
@@ -166,7 +173,10 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     # The province approves the district's plan; returning needs a comment.
     approver = Browser(app, "approver.tb")
     page = text(approver.get(plan_path))
-    assert "Phê duyệt</button>" in page and "Trả lại với ý kiến</button>" in page
+    # Approving asks the district's two communes for a plan: the button and the page say so.
+    assert "Phê duyệt và gửi yêu cầu tới 2 đơn vị</button>" in page
+    assert "gửi yêu cầu tới 2 đơn vị (Hội LHPN xã) xây dựng kế hoạch thực hiện" in page
+    assert "Trả lại với ý kiến</button>" in page
     refused = approver.post(f"{plan_path}/return", {"version": version_on(page), "comment": " "})
     assert refused.status_code == 422
     assert "Hãy ghi ý kiến khi trả lại hoặc mở lại." in text(refused)
@@ -190,7 +200,8 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     assert staff.post(f"{plan_path}/submit", {"version": version_on(page)}).status_code == 302
 
     page = text(approver.get(plan_path))
-    approved = approver.post(f"{plan_path}/approve", {"version": version_on(page)},
+    approved = approver.post(f"{plan_path}/approve", {"version": version_on(page),
+                                                      "asked": asked_on(page)},
                              follow_redirects=True)
     assert "Đã phê duyệt kế hoạch." in text(approved)
     assert stored(app, plan_id).status == "approved"
@@ -210,7 +221,7 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     assert "Hội LHPN xã Tân Lễ" in page and "Hội LHPN xã Canh Tân" in page
     assert page.count('<span class="badge danger">Quá hạn</span>') == 2
     assert "Chưa bắt đầu: <strong>2</strong>" in page
-    assert "Nhắc các đơn vị quá hạn" not in page  # the province's approver is not D1's
+    assert "remind-box" not in page  # the province's approver is not D1's
 
     before = count(app, Notification, Notification.user_id == staff_c11)
     reminded = staff.post(f"{plan_path}/remind", follow_redirects=True)
@@ -280,7 +291,8 @@ def test_acting_on_a_stale_plan_page_is_refused(app, world):
     assert staff.post(f"{path}/submit").status_code == 409
     assert staff.post(f"{path}/submit", {"version": version_on(text(staff.get(path)))}
                       ).status_code == 302
-    shown = version_on(text(approver.get(path)))
+    shown_page = text(approver.get(path))
+    shown, asked = version_on(shown_page), asked_on(shown_page)
     # Meanwhile: returned in another tab, corrected and sent again.
     approver.post(f"{path}/return", {"version": shown, "comment": "Sửa số hiệu."})
     edit = text(staff.get(f"{path}/edit"))
@@ -289,7 +301,7 @@ def test_acting_on_a_stale_plan_page_is_refused(app, world):
     before = stored(app, plan_id)
     assert before.status == "submitted"
 
-    stale = approver.post(f"{path}/approve", {"version": shown})
+    stale = approver.post(f"{path}/approve", {"version": shown, "asked": asked})
     assert stale.status_code == 409
     assert "Kế hoạch vừa được người khác thay đổi." in text(stale)
     after = stored(app, plan_id)
@@ -298,7 +310,8 @@ def test_acting_on_a_stale_plan_page_is_refused(app, world):
     stale = approver.post(f"{path}/return", {"version": shown, "comment": "Vẫn chưa đạt."})
     assert stale.status_code == 409 and "Vẫn chưa đạt." in text(stale)  # the comment is kept
     fresh = version_on(text(approver.get(path)))
-    assert approver.post(f"{path}/approve", {"version": fresh}).status_code == 302
+    assert approver.post(f"{path}/approve", {"version": fresh, "asked": asked}
+                         ).status_code == 302
     assert stored(app, plan_id).status == "approved"
 
 

@@ -10,6 +10,7 @@ from lhpn.accounts.models import User
 from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.notifications.models import Notification
+from lhpn.notifications.reminders import Reminded
 from lhpn.plans import services as plans
 from lhpn.plans.models import Plan, PlanRequest
 from lhpn.plans.services import ActivityInput, PlanInput, TargetInput
@@ -124,7 +125,9 @@ def test_post_2025_tenant_cascades_to_communes(ctx, world):
     assert [(r.state, r.late) for r in rows] == [("draft", True)]
     before = db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == hc1_staff.id))
-    assert plans.remind_late(staff, plan, today=date(2026, 3, 1)) == 1
+    assert plans.remind_late(staff, plan, today=date(2026, 3, 1)) == Reminded(1, 0)
+    # Once a day: the second click the same day reminds nobody, and says so.
+    assert plans.remind_late(staff, plan, today=date(2026, 3, 1)) == Reminded(0, 1)
     after = db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == hc1_staff.id))
     assert after == before + 1

@@ -16,6 +16,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
     PHONE,
     assert_fits_width,
     browser,
+    confirming,
     live_server,
     log_in,
     open_page,
@@ -86,10 +87,12 @@ def test_submit_return_resubmit_approve_locked(open_page, world, app):  # noqa: 
     expect(unusual).to_contain_text("Thay đổi bất thường so với kỳ trước")
     report_url = staff.url
     shot(staff, "report-desktop-draft")
+    asked = confirming(staff)
     staff.get_by_role("button", name="Gửi báo cáo").click()
     expect(staff.locator(".flash-success")).to_have_text("Đã gửi báo cáo chờ duyệt.")
     expect(staff.locator(".report-head .badge").first).to_have_class(
         re.compile("status-submitted"))
+    assert "để Hội LHPN huyện Hưng Hà duyệt? Sau khi gửi, báo cáo không sửa được" in asked[0]
 
     # The district's approver, on a phone: the inbox, then the report; returns it.
     approver, approver_problems = open_page(PHONE, is_mobile=True, has_touch=True)
@@ -120,6 +123,7 @@ def test_submit_return_resubmit_approve_locked(open_page, world, app):  # noqa: 
     expect(staff.locator("#v-TUYEN_TRUYEN")).to_have_value("14")
     expect(staff.locator("#v-KINH_PHI")).to_have_value("3,5")
     staff.locator("#v-DOI_THOAI").fill("2")
+    confirming(staff)
     staff.get_by_role("button", name="Gửi báo cáo").click()
     expect(staff.locator(".flash-success")).to_have_text("Đã gửi báo cáo chờ duyệt.")
     expect(staff.locator(".report-status .badge")).to_have_text("Đã gửi")

@@ -9,6 +9,7 @@ from lhpn.accounts.forms import ChangePasswordForm, LoginForm
 from lhpn.accounts.services import LoginThrottled
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.unsaved import web as unsaved
 
 bp = Blueprint("accounts", __name__)
 
@@ -52,19 +53,22 @@ def login():
         session.clear()  # a fresh session on every log-in
         session.permanent = True
         session["sid"] = services.start_session(user, request.remote_addr)
+        session["uid"] = user.id  # whose input to keep if this session times out mid-form
         if lang:
             session["lang"] = lang
         db.session.commit()
         if user.must_change_password:
             flash(_("Hãy đổi mật khẩu được cấp trước khi làm việc."), "info")
             return redirect(url_for("accounts.password"))
-        return redirect(_safe_next(request.args.get("next")))
+        # Back to the form whose input was kept when the session ended, if any.
+        return redirect(_safe_next(request.args.get("next") or unsaved.waiting_action(user.id)))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     services.end_session(session.get("sid"))
+    unsaved.forget_browser()
     lang = session.get("lang")
     session.clear()
     if lang:

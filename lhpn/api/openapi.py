@@ -15,6 +15,7 @@ from lhpn.api.plumbing import MAX_ID, public
 from lhpn.indicators.models import AGGREGATIONS, KINDS
 from lhpn.plans.models import MEASURED_KINDS, SECTION_KEYS, STATUSES
 from lhpn.plans.services import CHILD_STATES, WHEN_KINDS
+from lhpn.reports.batch import MAX_BATCH
 from lhpn.reports.periods import PERIOD_TYPES
 from lhpn.tenants.models import LEVELS
 from lhpn.workflow.engine import STATUS_LABELS
@@ -477,6 +478,24 @@ def _report_schemas() -> dict:
         "ReportComment": _object({"comment": {"type": "string", "minLength": 1,
                                               "maxLength": 5000},
                                   "version": VERSION}, ["comment"]),
+        "ReportBatch": _object({"items": {
+            "type": "array", "minItems": 1, "maxItems": MAX_BATCH,
+            "items": _object({"id": ID_SCHEMA, "version": {
+                **VERSION, "description": "Phiên bản người gọi đã xem: khác là không duyệt."}},
+                ["id", "version"])}}, ["items"]),
+        "ReportBatchResult": _object({
+            "results": {"type": "array", "description": "Cùng thứ tự với items.", "items": _object({
+                "id": {"type": "integer"},
+                "ok": {"type": "boolean"},
+                "status": {"enum": list(STATUS_LABELS)},
+                "version": VERSION,
+                "error": _object({"code": {"type": "string", "examples": [
+                    "conflict", "forbidden", "not_found", "invalid"]},
+                                  "message": {"type": "string"}}, ["code", "message"]),
+            }, ["id", "ok"])},
+            "approved": {"type": "integer", "minimum": 0},
+            "failed": {"type": "integer", "minimum": 0},
+        }, ["results", "approved", "failed"]),
     }
 
 
@@ -788,6 +807,11 @@ def _report_paths() -> dict:
                               ("200", _schema("HistoryList")), errors="403 404"),
         },
     }
+    paths["/reports/approve"] = {"post": _operation(
+        "Duyệt nhiều báo cáo: mỗi báo cáo được duyệt như khi duyệt riêng (quyền, phiên bản đã "
+        "xem, không tự duyệt) và trong giao dịch riêng; báo cáo không duyệt được không ảnh "
+        "hưởng các báo cáo khác. Trả 200 với kết quả từng báo cáo.",
+        ("200", _schema("ReportBatchResult")), errors="400 422", body="ReportBatch")}
     for step, (summary, body) in steps.items():
         paths[f"/reports/{{report_id}}/{step}"] = {
             "parameters": one,

@@ -28,7 +28,7 @@ from lhpn.api.plumbing import ID, caller, created
 from lhpn.clock import utcnow
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
-from lhpn.reports import services
+from lhpn.reports import batch, services
 from lhpn.reports.models import Report, ReportTemplate
 from lhpn.units.models import Unit
 from lhpn.units.services import get_unit
@@ -331,3 +331,44 @@ def reopen_report(report_id: int) -> Response:
 def report_history(report_id: int) -> Response:
     report = _load_report(report_id, "view")
     return jsonify(items=[event.to_dict() for event in services.history(report)])
+
+
+# ---- approving several at once -------------------------------------------------------------------
+
+def _batch_items(data: dict) -> list[tuple[int, int]]:
+    """"items": a list of {"id", "version"}, each the report and the version the caller saw."""
+    items = data["items"]
+    if not isinstance(items, list) or not items or len(items) > batch.MAX_BATCH:
+        raise DomainError(_("Trường items phải là danh sách từ 1 đến %(n)d báo cáo "
+                            "{id, version}.", n=batch.MAX_BATCH), "items")
+    pairs = []
+    for index, item in enumerate(items):
+        where = f"items[{index}]"
+        if not isinstance(item, dict) or set(item) != {"id", "version"}:
+            raise DomainError(_("Mỗi phần tử của items gồm đúng hai trường id và version."),
+                              where)
+        for name in ("id", "version"):
+            value = item[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise DomainError(_("Trường %(name)s phải là số nguyên.", name=name),
+                                  f"{where}.{name}")
+        pairs.append((item["id"], item["version"]))
+    return pairs
+
+
+@bp.post("/reports/approve")
+def approve_reports() -> Response:
+    """Approve several reports, each as if approved alone and in its own transaction
+    (lhpn/reports/batch.py): 200 with one result per item, in order."""
+    items = _batch_items(json_object(required=("items",)))
+    outcomes = batch.approve_many(caller(), items)
+    results = []
+    for (key, _version), outcome in zip(items, outcomes, strict=True):
+        result: dict = {"id": key, "ok": outcome.ok}
+        if outcome.ok:
+            result.update(status=outcome.report.status, version=outcome.report.version)
+        else:
+            result["error"] = {"code": outcome.code, "message": outcome.message}
+        results.append(result)
+    approved = sum(1 for outcome in outcomes if outcome.ok)
+    return jsonify(results=results, approved=approved, failed=len(outcomes) - approved)

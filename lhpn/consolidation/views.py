@@ -17,6 +17,7 @@ from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.plans.views import target_sentence
+from lhpn.reports import reminders
 from lhpn.throttle import range_limit
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
@@ -94,10 +95,11 @@ def page(unit_id: int):
                 services.consolidate(unit, template, codes, attainment_scope=scope), query))))
     ancestors = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1]))
                                    .order_by(Unit.depth)).all()
+    remind = reminders.offer(current_user, unit, template, codes[0]) if len(codes) == 1 else None
     return render_template(
         "consolidation/page.html", unit=unit, body=body, error=error, forms=forms,
         template=template, periods=codes, choices=_period_choices(template, codes),
-        ancestors=ancestors, query=query,
+        ancestors=ancestors, query=query, remind=remind,
         unit_field=picker("unit", "view", request.args, chosen_id=unit.id),
         ranged=len(codes) > 1 or bool(request.args.get("from"))), status
 

@@ -21,8 +21,10 @@ from lhpn.consolidation.views import number
 from lhpn.dashboard import services
 from lhpn.errors import DomainError
 from lhpn.labels import level_label
-from lhpn.plans.views import target_sentence
+from lhpn.plans import services as plan_services
+from lhpn.plans.views import child_state_label, target_sentence
 from lhpn.reports import periods as P
+from lhpn.reports import reminders
 from lhpn.reports.services import period_label
 from lhpn.reports.views import state_label
 from lhpn.units.picker import picker
@@ -222,11 +224,12 @@ def render_dashboard():
     assignments = sorted(user.assignments, key=lambda a: (a.unit.path, a.role))
     page = {"assignments": assignments, "today": today, "unit": None, "error": None,
             "late_html": "", "charts_html": "", "state_label": state_label,
-            "period_label": period_label}
+            "child_state_label": child_state_label, "period_label": period_label}
     if not user.tenant_id:
         return render_template("dashboard/index.html", **page)
     page["reach"] = services.reach_counts(user)
     page["tasks"] = services.tasks(user, today)
+    page["plan_requests"] = plan_services.open_requests(user, today)
     page["inbox_reports"], page["inbox_total"] = services.waiting(user)
     if page["inbox_total"]:  # the menu's count (lhpn/reports/views.py) needs no query again
         g.report_inbox_count = page["inbox_total"]
@@ -245,6 +248,8 @@ def render_dashboard():
     template = chosen["template"]
     if template is not None:
         page.update(periods=_period_choices(template, chosen["period"]),
-                    indicators=services.chart_indicators(template))
+                    indicators=services.chart_indicators(template),
+                    remind=reminders.offer(user, unit, template,
+                                           consolidation.default_period(template, today)))
         page.update(_figures(unit, template, chosen["period"], chosen["indicator"], today))
     return render_template("dashboard/index.html", **page)

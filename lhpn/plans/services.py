@@ -8,16 +8,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 
 from lhpn import authz
 from lhpn.audit.services import record
+from lhpn.authz.follow_up import require_remind
 from lhpn.authz.plans import may_mark_counted, readable_plans
-from lhpn.clock import utcnow
+from lhpn.clock import local_date, local_day_start, local_today, utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.services import indicator_by_code
 from lhpn.labels import level_label
+from lhpn.notifications.reminders import Reminded
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.plans import wording
 from lhpn.plans.models import (
@@ -571,22 +573,30 @@ def targets_to_check(user, plan: Plan) -> list[ToCheck]:
 
 # ---- cascade --------------------------------------------------------------------------------
 
+def _units_to_ask(plan: Plan):
+    """The open units of the named levels below the plan not asked yet (a SELECT of Unit)."""
+    asked = select(PlanRequest.unit_id).where(PlanRequest.parent_plan_id == plan.id)
+    return select(Unit).where(Unit.tenant_id == plan.tenant_id,
+                              Unit.path.startswith(plan.unit.path, autoescape=True),
+                              Unit.id != plan.unit_id, Unit.level.in_(plan.child_level_list),
+                              ~Unit.closed, Unit.id.not_in(asked))
+
+
+def cascade_count(plan: Plan) -> int:
+    """How many units approving the plan would ask for an implementing plan now: the count a
+    person confirms before approving (0 when the plan asks nobody)."""
+    if not plan.child_level_list or plan.child_deadline is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_units_to_ask(plan).subquery()))
+
+
 def _cascade(plan: Plan) -> None:
     """An issued plan asks every open unit of the named levels below it for its own plan."""
     if not plan.child_level_list or plan.child_deadline is None:
         return
-    units = db.session.scalars(
-        select(Unit).where(Unit.tenant_id == plan.tenant_id,
-                           Unit.path.startswith(plan.unit.path, autoescape=True),
-                           Unit.id != plan.unit_id, Unit.level.in_(plan.child_level_list),
-                           ~Unit.closed)
-    ).all()
-    have = set(db.session.scalars(select(PlanRequest.unit_id)
-                                  .where(PlanRequest.parent_plan_id == plan.id)))
+    units = db.session.scalars(_units_to_ask(plan)).all()
     deadline = plan.child_deadline.strftime("%d/%m/%Y")
     for unit in units:
-        if unit.id in have:
-            continue
         db.session.add(PlanRequest(tenant_id=plan.tenant_id, parent_plan_id=plan.id,
                                    unit_id=unit.id, deadline=plan.child_deadline))
         notify(users_who_can("plan", unit),
@@ -602,6 +612,42 @@ def requests_for(user, unit_ids=None):
             .where(PlanRequest.unit_id.in_(authz.reachable_unit_ids(user, "plan")))
             .order_by(PlanRequest.deadline))
     return stmt
+
+
+@dataclass
+class OpenRequest:
+    """A request addressed to one of the user's units, not yet answered by a plan sent up."""
+
+    request: PlanRequest
+    plan: Plan | None
+    state: str
+    days_late: int  # > 0: overdue by that many days
+
+    @property
+    def late(self) -> bool:
+        return self.days_late > 0
+
+
+def open_requests(user, today: date, limit: int = 200) -> list[OpenRequest]:
+    """Requests to the units where ``user`` may plan whose implementing plan is not submitted
+    or approved yet, soonest deadline first (two statements)."""
+    requests = db.session.scalars(requests_for(user).limit(limit)).all()
+    if not requests:
+        return []
+    children = {}
+    for child in db.session.scalars(
+            select(Plan).where(Plan.parent_plan_id.in_({r.parent_plan_id for r in requests}),
+                               Plan.unit_id.in_({r.unit_id for r in requests}))
+            .order_by(Plan.id)):
+        children[(child.parent_plan_id, child.unit_id)] = child
+    out = []
+    for plan_request in requests:
+        child = children.get((plan_request.parent_plan_id, plan_request.unit_id))
+        state = child.status if child else "not_started"
+        if state not in ("submitted", "approved"):
+            out.append(OpenRequest(plan_request, child, state,
+                                   (today - plan_request.deadline).days))
+    return out
 
 
 def get_request(tenant_id: int | None, parent_plan_id: object, unit_id: object) -> PlanRequest:
@@ -726,22 +772,39 @@ def cascade_status(plan: Plan, today: date | None = None) -> list[ChildStatus]:
     return rows
 
 
-def remind_late(actor, plan: Plan, today: date | None = None) -> int:
-    """Remind the units that are late with their implementing plan; returns how many."""
-    if not (authz.can(actor, "plan", plan.unit) or authz.can(actor, "approve", plan.unit)):
-        raise authz.Forbidden("plan")
-    reminded = 0
+def remind_late(actor, plan: Plan, today: date | None = None) -> Reminded:
+    """Remind the units that are late with their implementing plan, once a day each (Vietnam
+    date): a request reminded today is skipped. Each request is claimed by one conditional
+    UPDATE, so two clicks racing in two requests remind a unit once — the second waits for the
+    first's row lock, then finds it reminded."""
+    require_remind(actor, plan.unit)
     now = utcnow()
+    since = local_day_start(local_date(now))
+    answer = Reminded()
     for row in cascade_status(plan, today):
         if not row.late:
+            continue
+        claimed = db.session.execute(
+            update(PlanRequest)
+            .where(PlanRequest.id == row.request.id,
+                   or_(PlanRequest.reminded_at.is_(None), PlanRequest.reminded_at < since))
+            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            answer.skipped += 1
             continue
         notify(users_who_can("plan", row.request.unit),
                _("Nhắc: kế hoạch thực hiện “%(title)s” đã quá hạn %(d)s.", title=plan.title,
                  d=row.request.deadline.strftime("%d/%m/%Y")),
                f"/plans/requests/{plan.id}/{row.request.unit_id}")
-        row.request.reminded_at = now
-        reminded += 1
+        answer.reminded += 1
     record("plan.remind", "plan", plan.id, actor=actor, tenant_id=plan.tenant_id,
-           summary=f"{reminded}", count=reminded)
+           summary=f"{answer.reminded}", count=answer.reminded, skipped=answer.skipped)
     db.session.flush()
-    return reminded
+    return answer
+
+
+def to_remind(plan: Plan, today: date | None = None) -> int:
+    """How many late units a reminder would reach now (those not reminded today)."""
+    since = local_day_start(local_today())
+    return sum(1 for row in cascade_status(plan, today) if row.late and (
+        row.request.reminded_at is None or row.request.reminded_at < since))

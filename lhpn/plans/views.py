@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
+from lhpn.authz.follow_up import may_remind as may_remind_below
 from lhpn.authz.plans import may_mark_counted, may_read_plan
 from lhpn.clock import utcnow
 from lhpn.errors import MAX_ID, Conflict, DomainError
@@ -48,6 +49,7 @@ from lhpn.plans.models import STATUSES, Plan, PlanRequest
 from lhpn.richtext import to_html
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
+from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 from lhpn.workflow.models import WorkflowEvent
 
@@ -162,36 +164,23 @@ def index():
         unit_id=unit_id, requests=_open_requests())
 
 
-def _open_requests() -> list[dict]:
-    """Requests addressed to the user's units whose implementing plan is not yet sent up."""
-    requests = db.session.scalars(plans.requests_for(current_user).limit(200)).all()
-    if not requests:
-        return []
-    children = {}
-    for child in db.session.scalars(
-            select(Plan).where(Plan.parent_plan_id.in_({r.parent_plan_id for r in requests}),
-                               Plan.unit_id.in_({r.unit_id for r in requests}))
-            .order_by(Plan.id)):
-        children[(child.parent_plan_id, child.unit_id)] = child
-    today = utcnow().date()
-    out = []
-    for plan_request in requests:
-        child = children.get((plan_request.parent_plan_id, plan_request.unit_id))
-        state = child.status if child else "not_started"
-        if state in ("submitted", "approved"):
-            continue
-        out.append({"request": plan_request, "plan": child, "state": state,
-                    "late": today > plan_request.deadline})
-    return out
+def _open_requests() -> list[plans.OpenRequest]:
+    return plans.open_requests(current_user, utcnow().date())
 
 
 # ---- the form ---------------------------------------------------------------------------------
 
 @bp.route("/new", methods=["GET", "POST"])
+@unsaved.keeps_input
 @login_required
 def new():
     unit = _unit_to_plan()
     today = utcnow().date()
+    action = url_for("plans.new", unit=unit.id)
+    kept = unsaved.take(action) if request.method == "GET" else None
+    if kept is not None:
+        db.session.commit()
+        return _restored(PlanForm(formdata=kept.fields), unit)
     form = PlanForm() if request.method == "POST" else PlanForm(data={
         "year": str(today.year), "plan_date": today.isoformat(), "signer_title": "CHỦ TỊCH"})
     if form.validate_on_submit():
@@ -199,6 +188,7 @@ def new():
             plan = plans.create_plan(current_user, unit, form.to_input())
         except DomainError as exc:
             return _refused(form, unit, exc)
+        unsaved.saved(action)
         db.session.commit()
         flash(_("Đã tạo kế hoạch dự thảo."), "success")
         return _after_save(plan)
@@ -217,16 +207,25 @@ def _unit_to_plan() -> Unit:
 
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@unsaved.keeps_input
 @login_required
 def edit(plan_id: int):
     plan = _load_plan(plan_id, "plan")
     if request.method == "GET" and not plan.editable:
         flash(_("Chỉ sửa được kế hoạch dự thảo hoặc bị trả lại."), "error")
         return redirect(url_for("plans.view", plan_id=plan.id))
+    action = url_for("plans.edit", plan_id=plan.id)
+    kept = unsaved.take(action) if request.method == "GET" else None
+    if kept is not None:
+        db.session.commit()
+        form = PlanForm(formdata=kept.fields)
+        form.version.data = unsaved.over_current(kept, plan.version)
+        return _restored(form, plan.unit, plan)
     form = PlanForm() if request.method == "POST" else PlanForm(data=plan_data(plan))
     if form.validate_on_submit():
         try:
             plans.update_plan(current_user, plan, form.to_input(), form.version.data)
+            unsaved.saved(action)
             db.session.commit()
         except DomainError as exc:
             return _refused(form, plan.unit, exc, plan)
@@ -243,6 +242,13 @@ def _after_save(plan: Plan):
     if request.form.get("then") == "edit":
         return redirect(url_for("plans.edit", plan_id=plan.id))
     return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+def _restored(form: PlanForm, unit: Unit, plan: Plan | None = None):
+    """The form filled with input kept when the session ended (lhpn/unsaved), not saved."""
+    form.keep_filled_rows()
+    form.add_blank_rows()
+    return _render_form(form, unit, plan, restored=True)
 
 
 def _refused(form: PlanForm, unit: Unit, exc: DomainError, plan: Plan | None = None):
@@ -272,7 +278,8 @@ def _mark_error(form: PlanForm, exc: DomainError) -> None:
         field.errors = [*field.errors, exc.message]
 
 
-def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: int = 200):
+def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: int = 200,
+                 restored: bool = False):
     levels = unit.tenant.levels
     rank = levels.index(unit.level)
     used = {entry.form.indicator.data for entry in form.targets if entry.form.indicator.data}
@@ -293,7 +300,7 @@ def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: i
     last_return = _last_return(plan, plans.history(plan)) if plan is not None else None
     return render_template("plans/form.html", form=form, unit=unit, plan=plan,
                            prototypes=prototypes, weaker=weaker, measured=MEASURED,
-                           last_return=last_return,
+                           last_return=last_return, restored=restored,
                            may_count=plan is None or may_mark_counted(current_user, plan)
                            ), status
 
@@ -359,10 +366,12 @@ def _render_plan(plan: Plan, status: int = 200, comment: str = "", note_errors=N
         "count": may_mark_counted(current_user, plan),
         "history": viewer,
     }
+    weaker = plans.weaker_targets(plan)
     return render_template(
         "plans/view.html", plan=plan, history=events, creator=creator,
         last_return=_last_return(plan, events), words=wording.wording(plan),
-        weaker=plans.weaker_targets(plan), asked=asked, may=may, comment=comment,
+        weaker=weaker, asked=asked, may=may, comment=comment,
+        confirm=_consequences(plan, weaker, may),
         to_check=plans.targets_to_check(current_user, plan),
         follow_up=_follow_up(plan) if viewer else [], note_errors=note_errors or {},
         missing=[wording.section_heading(plan, key) for key in plans.empty_sections(plan)]
@@ -384,6 +393,30 @@ def _follow_up(plan: Plan) -> list[dict]:
         out.append({"target": target, "units": len(units), "done": done,
                     "not_done": [(u, c) for u, c in answers if c is not None and not c.done],
                     "no_answer": [u for u, c in answers if c is None]})
+    return out
+
+
+def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
+    """What the sign-off buttons will do, said before the click (data-confirm, and on the
+    page): sending up locks the plan; approving may ask many units for a plan of their own."""
+    out = {}
+    if may["submit"]:
+        text = _("Gửi kế hoạch “%(title)s” để %(unit)s phê duyệt? Sau khi gửi, kế hoạch không "
+                 "sửa được nữa, trừ khi bị trả lại.", title=plan.title,
+                 unit=plans.approval_unit(plan).name)
+        out["submit"] = (_("Có chỉ tiêu thấp hơn yêu cầu của cấp trên.") + " " + text
+                         if weaker else text)
+    if may["approve"]:
+        count = plans.cascade_count(plan)
+        out["asked"] = count
+        if count:
+            out["cascade"] = _(
+                "Phê duyệt sẽ ban hành kế hoạch và gửi yêu cầu tới %(n)d đơn vị (%(levels)s) "
+                "xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
+                levels=", ".join(str(LEVEL_NOUNS.get(lv, lv)) for lv in plan.child_level_list),
+                d=plan.child_deadline.strftime("%d/%m/%Y"))
+            out["approve"] = _("Phê duyệt kế hoạch “%(title)s”? Việc này sẽ gửi yêu cầu tới "
+                               "%(n)d đơn vị và không hoàn tác được.", title=plan.title, n=count)
     return out
 
 
@@ -447,6 +480,14 @@ def submit(plan_id: int):
 @login_required
 def approve(plan_id: int):
     plan = _load_plan(plan_id)
+    if plan.status == "submitted" and plans.can_approve(current_user, plan):
+        # The page said how many units approving asks; if that is not the number now (or the
+        # page said nothing), nothing is done and the page says it again.
+        count = plans.cascade_count(plan)
+        if count and request.form.get("asked") != str(count):
+            flash(_("Phê duyệt kế hoạch này sẽ gửi yêu cầu tới %(n)d đơn vị. Hãy xem lại rồi "
+                    "bấm phê duyệt lần nữa để xác nhận.", n=count), "warn")
+            return _render_plan(plan, 409)
     return _act(plan, lambda: plans.approve_plan(current_user, plan, _version()),
                 _("Đã phê duyệt kế hoạch."))
 
@@ -476,20 +517,20 @@ def cascade(plan_id: int):
         rows = [row for row in rows if row.state == show]
     viewable = set(db.session.scalars(authz.reachable_unit_ids(current_user, "view"))) \
         if rows else set()
-    may_remind = late > 0 and (authz.can(current_user, "plan", plan.unit)
-                               or authz.can(current_user, "approve", plan.unit))
+    may_remind = late > 0 and may_remind_below(current_user, plan.unit)
+    to_remind = plans.to_remind(plan) if may_remind else 0
     return render_template("plans/cascade.html", plan=plan, rows=rows, counts=counts, late=late,
                            show=show, viewable=viewable, may_remind=may_remind,
-                           states=plans.CHILD_STATES)
+                           to_remind=to_remind, states=plans.CHILD_STATES)
 
 
 @bp.route("/<int:plan_id>/remind", methods=["POST"])
 @login_required
 def remind(plan_id: int):
     plan = _load_plan(plan_id)
-    reminded = plans.remind_late(current_user, plan)
+    answer = plans.remind_late(current_user, plan)
     db.session.commit()
-    flash(_("Đã nhắc %(n)d đơn vị.", n=reminded), "success")
+    flash(answer.message, "success")
     return redirect(url_for("plans.cascade", plan_id=plan.id))
 
 

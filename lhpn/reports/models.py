@@ -174,3 +174,22 @@ class Attachment(TenantScoped, db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ReportReminder(TenantScoped, db.Model):
+    """A unit reminded of its report of a form and period on one day (Vietnam date): the
+    unique key is what makes a second reminder the same day a no-op, even from two requests
+    at once."""
+
+    __tablename__ = "report_reminders"
+    __table_args__ = (UniqueConstraint("unit_id", "template_id", "period", "reminded_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("report_templates.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(40))
+    reminded_on: Mapped[date]
+    reminded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

@@ -5,6 +5,7 @@ Views load through the tenant-scoped getters (404); the services check who may d
 one commit per request. A refused input rolls back and shows the message with the input kept.
 """
 
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -22,16 +23,18 @@ from lhpn.clock import utcnow
 from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.params import page_number, query_int
-from lhpn.reports import forms
+from lhpn.reports import batch, forms, reminders
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
+from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
+INBOX_SIZE = 500
 STATUSES = ("draft", "submitted", "approved", "returned")
 NOT_STARTED = _l("Chưa lập")
 STALE = _l("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
@@ -193,14 +196,21 @@ def open_():
 # ---- filling in -------------------------------------------------------------------------------
 
 @bp.route("/<int:report_id>/edit", methods=["GET", "POST"])
+@unsaved.keeps_input
 @login_required
 def edit(report_id: int):
     report = _load(report_id)
     reports.require_enter(current_user, report.unit)
+    action = url_for("reports.edit", report_id=report.id)
     if request.method == "GET":
         if not report.editable:
             flash(str(LOCKED), "error")
             return redirect(url_for("reports.view", report_id=report.id))
+        kept = unsaved.take(action)
+        if kept is not None:
+            db.session.commit()
+            return _render_form(report, forms.typed(report.template, kept.fields),
+                                unsaved.over_current(kept, report.version), restored=True)
         return _render_form(report, forms.stored(report), str(report.version))
 
     entered = forms.typed(report.template, request.form)
@@ -213,6 +223,7 @@ def edit(report_id: int):
         sending = request.form.get("then") == "submit"
         if sending:
             reports.submit_report(current_user, report)
+        unsaved.saved(action)
         db.session.commit()
     except DomainError as exc:
         return _refused(report_id, entered, version, exc)
@@ -234,7 +245,7 @@ def _refused(report_id: int, entered: dict, version: str, exc: DomainError):
 
 
 def _render_form(report: Report, entered: dict, version: str, error: DomainError | None = None,
-                 status: int = 200):
+                 status: int = 200, restored: bool = False):
     previous = reports.previous_report(report)
     before = reports.values_dict(previous) if previous is not None else {}
     groups = [(group, list(items)) for group, items in
@@ -244,7 +255,16 @@ def _render_form(report: Report, entered: dict, version: str, error: DomainError
         error_field=error.field if error is not None else None,
         error=error.message if error is not None else "", previous=previous, before=before,
         input_name=forms.input_name, last_return=_last_return(report, reports.history(report)),
-        narrative=NARRATIVE_LABELS), status
+        narrative=NARRATIVE_LABELS, restored=restored,
+        submit_confirm=submit_consequence(report)), status
+
+
+def submit_consequence(report: Report) -> str:
+    """Said before sending a report up (data-confirm): where it goes, and that it locks."""
+    return _("Gửi báo cáo “%(t)s” kỳ %(p)s của %(unit)s để %(parent)s duyệt? Sau khi gửi, báo "
+             "cáo không sửa được nữa, trừ khi bị trả lại.", t=report.template.name,
+             p=reports.period_label(report.template, report.period), unit=report.unit.name,
+             parent=reports.approval_unit(report).name)
 
 
 
@@ -281,7 +301,7 @@ def _render_report(report: Report, status: int = 200, comment: str = ""):
         "reports/view.html", report=report, history=events, creator=creator,
         previous=previous, changes=changes, may=may, can_edit=enter, comment=comment,
         last_return=_last_return(report, events), narrative=NARRATIVE_LABELS,
-        late=is_late(report, report.due_date),
+        late=is_late(report, report.due_date), submit_confirm=submit_consequence(report),
         missing=reports.missing_required(report) if enter else []), status
 
 
@@ -337,11 +357,129 @@ def reopen(report_id: int):
 
 # ---- the approver's inbox -----------------------------------------------------------------------
 
+def _sent_late(report: Report) -> bool:
+    return bool(report.due_date and report.submitted_at
+                and report.submitted_at.date() > report.due_date)
+
+
 @bp.route("/inbox")
 @login_required
 def inbox():
-    rows = db.session.scalars(reports.inbox(current_user).limit(500)).all()
-    late = {r.id for r in rows
-            if r.due_date and r.submitted_at and r.submitted_at.date() > r.due_date}
-    return render_template("reports/inbox.html", reports=rows, late=late)
+    """The submissions waiting for the user, to open one by one or to tick and approve
+    together (after the review page)."""
+    waiting = reports.inbox(current_user)
+    groups = db.session.execute(
+        select(Report.template_id, Report.period).where(Report.id.in_(
+            select(waiting.subquery().c.id))).distinct()).all()
+    template_id = request.args.get("form", type=int)
+    period = (request.args.get("period") or "").strip()[:40]
+    if template_id:
+        waiting = waiting.where(Report.template_id == template_id)
+    if period:
+        waiting = waiting.where(Report.period == period)
+    rows = db.session.scalars(waiting.limit(INBOX_SIZE)).all()
+    templates = {t.id: t for t in db.session.scalars(reports.templates_of(
+        current_user.tenant_id, active_only=False))}
+    chosen = set(request.args.getlist("id", type=int))
+    if request.args.get("all"):
+        chosen = {r.id for r in rows if r.submitted_by_id != current_user.id}
+    return render_template(
+        "reports/inbox.html", reports=rows, late={r.id for r in rows if _sent_late(r)},
+        chosen=chosen, template_id=template_id, period=period,
+        forms=sorted({templates[t] for t, _p in groups if t in templates},
+                     key=lambda t: t.name),
+        periods=sorted({p: reports.period_label(templates[t], p) for t, p in groups
+                        if t in templates}.items(), reverse=True),
+        max_batch=batch.MAX_BATCH)
 
+
+@dataclass
+class Reviewed:
+    """One ticked report on the review page: its figures beside last period's, or why it
+    cannot be approved."""
+
+    key: object
+    report: Report | None = None
+    problem: str = ""
+    changes: list = field(default_factory=list)
+    previous: Report | None = None
+
+    @property
+    def unusual(self) -> int:
+        return sum(1 for _item, change in self.changes if change.unusual)
+
+
+def _review(key: object) -> Reviewed:
+    try:
+        report = reports.get_report(current_user.tenant_id, key)
+    except DomainError as exc:
+        return Reviewed(key, problem=exc.message)
+    if not authz.can(current_user, "approve", reports.approval_unit(report)):
+        return Reviewed(key, problem=_("Bạn không có quyền duyệt báo cáo này."))
+    reviewed = Reviewed(report.id, report)
+    if report.status != "submitted":
+        reviewed.problem = _("Báo cáo không còn chờ duyệt (đang ở trạng thái “%(s)s”).",
+                             s=status_label(report.status))
+    elif report.submitted_by_id == current_user.id:
+        reviewed.problem = _("Bạn đã gửi báo cáo này nên không thể tự duyệt.")
+    reviewed.previous = reports.previous_report(report)
+    items = {item.indicator.code: item for item in report.template.items}
+    reviewed.changes = [(items[c.code], c) for c in reports.compare(report, reviewed.previous)]
+    return reviewed
+
+
+@bp.route("/inbox/review")
+@login_required
+def review():
+    """Before approving together: each ticked report with its figures and unusual changes."""
+    keys = list(dict.fromkeys(request.args.getlist("id")))
+    if not keys:
+        flash(_("Hãy đánh dấu ít nhất một báo cáo để duyệt."), "error")
+        return redirect(url_for("reports.inbox"))
+    if len(keys) > batch.MAX_BATCH:
+        flash(_("Mỗi lần duyệt tối đa %(n)d báo cáo.", n=batch.MAX_BATCH), "error")
+        return redirect(url_for("reports.inbox"))
+    reviewed = [_review(key) for key in keys]
+    ready = [r for r in reviewed if not r.problem]
+    return render_template("reports/review.html", ready=ready,
+                           refused=[r for r in reviewed if r.problem],
+                           late={r.report.id for r in ready if _sent_late(r.report)},
+                           chosen=[r.report.id for r in reviewed if r.report is not None])
+
+
+@bp.route("/approve", methods=["POST"])
+@login_required
+def approve_many():
+    """Approve the reviewed reports, each in its own transaction (lhpn/reports/batch.py)."""
+    keys = list(dict.fromkeys(request.form.getlist("id")))
+    if not keys or len(keys) > batch.MAX_BATCH:
+        flash(_("Hãy chọn từ 1 đến %(n)d báo cáo để duyệt.", n=batch.MAX_BATCH), "error")
+        return redirect(url_for("reports.inbox"))
+    outcomes = batch.approve_many(current_user, [
+        (key, request.form.get(f"version-{key}", "")) for key in keys])
+    approved = [o for o in outcomes if o.ok]
+    return render_template("reports/approved.html", approved=approved,
+                           failed=[o for o in outcomes if not o.ok])
+
+
+
+# ---- reminding the late units -------------------------------------------------------------------
+
+@bp.route("/remind", methods=["POST"])
+@login_required
+def remind():
+    """Remind the children of a unit late with a form's report for a period (once a day)."""
+    unit = load_unit(request.form.get("unit"), "view")
+    template = reports.get_template(current_user.tenant_id, request.form.get("template", ""))
+    period = (request.form.get("period") or "").strip()
+    try:
+        answer = reminders.remind_late(current_user, unit, template, period)
+        db.session.commit()
+        flash(answer.message, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    if request.form.get("back") == "dashboard":
+        return redirect(url_for("home.index", unit=unit.id, template=template.code))
+    return redirect(url_for("consolidation.page", unit_id=unit.id, template=template.code,
+                            period=period))
