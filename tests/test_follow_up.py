@@ -308,7 +308,12 @@ def test_an_overdue_plan_request_is_on_the_officers_to_do_list(app, world):
     todo = text(officer.get("/"))
     assert f'href="/plans/{child_id}/edit">Tiếp tục soạn' in todo and start not in todo
 
-    # Sent up: answered, so off the list.
+    # The officer writes the sections a plan cannot be sent without, then sends it up: answered,
+    # so off the list.
+    with app.app_context():
+        child = db.session.get(Plan, child_id)
+        child.purpose, child.content = "Mục đích của xã.", "Nội dung của xã."
+        db.session.commit()
     page = text(officer.get(f"/plans/{child_id}"))
     assert officer.post(f"/plans/{child_id}/submit", {"version": version_on(page)}
                         ).status_code == 302
