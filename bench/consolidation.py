@@ -386,7 +386,7 @@ def measure_national(results: Results, data: DataSet, runs: int) -> None:
                     .where(ReportTemplate.code == TEMPLATE_CODE, Report.period.in_(codes),
                            Report.status == "approved")).subquery()
             return db.session.execute(
-                select(rows.c.code, *rollups._aggregates(rows)).group_by(rows.c.code)
+                select(rows.c.code, *rollups.aggregates(rows)).group_by(rows.c.code)
                 .execution_options(all_tenants=True)).all()
 
         with acting_for(None):
