@@ -12,6 +12,7 @@ from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import Tenant
 from lhpn.text import nfc, search_key
+from lhpn.units.locks import hold_place, lock_tree
 from lhpn.units.models import Unit
 
 MAX_NAME = 200
@@ -112,6 +113,7 @@ def create_unit(
     admin_code: str | None = None,
 ) -> Unit:
     tenant = parent.tenant
+    hold_place(parent)  # its path as committed: the new unit's path starts with it
     name = _clean_name(name)
     level = (level or "").strip()
     _check_level(tenant, level, parent)
@@ -137,6 +139,9 @@ def create_unit(
 
 
 def rename_unit(actor, unit: Unit, name: str | None) -> Unit:
+    # Every write to units takes the tree lock first, so a rename and a move never wait for
+    # each other in opposite orders (unit row, then tenant row; tenant row, then unit rows).
+    lock_tree(unit.tenant_id)
     name = _clean_name(name)
     if name != unit.name:
         old = unit.name
@@ -148,6 +153,9 @@ def rename_unit(actor, unit: Unit, name: str | None) -> Unit:
 
 
 def move_unit(actor, unit: Unit, new_parent: Unit) -> Unit:
+    # Both places as committed, under the tree lock (lhpn/units/locks.py): no approval,
+    # reopen or other move of this tenant commits until this move has.
+    hold_place(unit, new_parent)
     if unit.parent_id is None:
         raise DomainError(_("Không thể chuyển đơn vị gốc của tỉnh."), "parent_id")
     if new_parent.tenant_id != unit.tenant_id:
@@ -190,6 +198,7 @@ def move_unit(actor, unit: Unit, new_parent: Unit) -> Unit:
 
 
 def close_unit(actor, unit: Unit) -> Unit:
+    hold_place(unit)
     if unit.parent_id is None:
         raise DomainError(_("Không thể giải thể đơn vị gốc của tỉnh."))
     open_children = db.session.scalar(
@@ -208,6 +217,9 @@ def close_unit(actor, unit: Unit) -> Unit:
 
 
 def reopen_unit(actor, unit: Unit) -> Unit:
+    hold_place(unit)
+    if unit.parent is not None:
+        hold_place(unit.parent)
     if unit.parent is not None and unit.parent.closed:
         raise DomainError(_("Đơn vị cấp trên đã giải thể; hãy mở lại đơn vị cấp trên trước."))
     if unit.closed:
