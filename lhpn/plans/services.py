@@ -302,6 +302,7 @@ def check_version(plan: Plan, version: object) -> None:
 
 def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     authz.require(actor, "submit", plan.unit)
+    WORKFLOW.require(plan, "submit")
     if version is not None:
         check_version(plan, version)
     # Set before the transition so the plan row is written (and its version moves) once.
@@ -321,6 +322,7 @@ def _require_approver(actor, plan: Plan) -> None:
 
 def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     _require_approver(actor, plan)
+    WORKFLOW.require(plan, "approve")
     if version is not None:
         check_version(plan, version)
     plan.approved_by_id, plan.approved_at = actor.id, utcnow()
@@ -332,6 +334,7 @@ def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
 
 def return_plan(actor, plan: Plan, comment: object, version: object | None = None) -> Plan:
     _require_approver(actor, plan)
+    WORKFLOW.require(plan, "return")
     if version is not None:
         check_version(plan, version)
     if not isinstance(comment, str):
