@@ -3,6 +3,7 @@
     .venv/bin/python bench/consolidation.py [--quick] [--no-sqlite] [--no-postgres]
                                             [--no-national] [--runs N] [--approvals N]
                                             [--seconds S] [--clients N] [--workers N]
+                                            [--no-pages] [--keep]
 
 Generates its own data with ``flask --app wsgi demo generate`` (lhpn/generate.py) into
 throw-away databases — SQLite files in a temporary instance folder, PostgreSQL databases
@@ -18,11 +19,15 @@ median timings of:
    and national trees;
 4. requests/s of /healthz, the dashboard / and the consolidation page under concurrent clients
    against gunicorn on loopback, with the page cache on (hits), off (every page built), and
-   on while a report is approved every 2 s (each approval makes the tenant's pages stale).
+   on while a report is approved every 2 s (each approval makes the tenant's pages stale);
+5. approvals per second over the API against gunicorn: one approver after another, several
+   at once, and several at once while their branches are moved back and forth (``--no-pages``
+   skips section 4, for measuring approvals alone).
 
 PostgreSQL: BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres), and
-BENCH_PG_ADMIN_DB (test, where CREATE/DROP DATABASE are run through psql). When it cannot be
-reached the PostgreSQL part is skipped (and said so).
+BENCH_PG_ADMIN_DB (test, where CREATE/DROP DATABASE are run through psql), BENCH_PG_PREFIX
+(bench: the databases are bench_p and bench_n). When it cannot be reached the PostgreSQL part
+is skipped (and said so).
 """
 
 import argparse
@@ -54,6 +59,8 @@ PG = {
     "port": os.environ.get("BENCH_PG_PORT", "5432"),
     "user": os.environ.get("BENCH_PG_USER", "postgres"),
     "admin_db": os.environ.get("BENCH_PG_ADMIN_DB", "test"),
+    # The throw-away databases are PREFIX_p and PREFIX_n.
+    "prefix": os.environ.get("BENCH_PG_PREFIX", "bench"),
 }
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105 (throw-away databases only)
 
@@ -386,7 +393,7 @@ def measure_national(results: Results, data: DataSet, runs: int) -> None:
                     .where(ReportTemplate.code == TEMPLATE_CODE, Report.period.in_(codes),
                            Report.status == "approved")).subquery()
             return db.session.execute(
-                select(rows.c.code, *rollups._aggregates(rows)).group_by(rows.c.code)
+                select(rows.c.code, *rollups.aggregates(rows)).group_by(rows.c.code)
                 .execution_options(all_tenants=True)).all()
 
         with acting_for(None):
@@ -404,14 +411,33 @@ def measure_national(results: Results, data: DataSet, runs: int) -> None:
                     f"{summary(r)}; ratio {statistics.median(c) / statistics.median(r):.3f}×")
 
 
-def measure_approvals(results: Results, data: DataSet, count: int) -> None:
-    """Section 3: approve_report + commit, and rollups.add alone (rolled back)."""
-    from sqlalchemy import func, select, update
+def bench_approver(tenant_id: int, username: str, unit_ids: list[int]):
+    """The benchmark's approver at these units, created the first time (a kept database is
+    measured again with the same users)."""
+    from sqlalchemy import select
 
+    from lhpn.accounts.models import User
     from lhpn.accounts.services import assign_role, create_user
-    from lhpn.consolidation import rollups
     from lhpn.extensions import db
     from lhpn.generate import password
+    from lhpn.units.models import Unit
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = create_user(None, tenant_id=tenant_id, username=username, password=password(),
+                           full_name="Người duyệt (bench)",
+                           unit=db.session.get(Unit, unit_ids[0]))
+        for unit_id in unit_ids:
+            assign_role(None, user, "approver", db.session.get(Unit, unit_id))
+    return user
+
+
+def measure_approvals(results: Results, data: DataSet, count: int) -> None:
+    """Section 3: approve_report + commit, and rollups.add alone (rolled back)."""
+    from sqlalchemy import func, select
+
+    from lhpn.consolidation import rollups
+    from lhpn.extensions import db
     from lhpn.reports.models import Report
     from lhpn.reports.services import approve_report
     from lhpn.tenancy import acting_for
@@ -442,17 +468,6 @@ def measure_approvals(results: Results, data: DataSet, count: int) -> None:
                     break
             pool = pool[:count]
 
-            def put_back(report_id: int) -> None:
-                """An approved report made "submitted" again, taken out of the running totals
-                first as a reopen would (untimed; a small tree has too few waiting reports)."""
-                report = db.session.get(Report, report_id)
-                report.status = "returned"  # no longer approved for remove()'s raw min/max
-                db.session.flush()
-                rollups.remove(report)
-                db.session.execute(update(Report).where(Report.id == report_id)
-                                   .values(status="submitted"))
-                db.session.commit()
-
             if len(pool) < count:
                 approved = db.session.execute(
                     select(Report.id, branch.c.parent_id)
@@ -469,12 +484,8 @@ def measure_approvals(results: Results, data: DataSet, count: int) -> None:
                                                 {r for r, _c in waiting})
             approvers = {}
             for commune_id in sorted({c for _r, c in pool}):
-                commune = db.session.get(Unit, commune_id)
-                user = create_user(None, tenant_id=tid, username=f"bench.duyet{commune_id}",
-                                   password=password(), full_name="Người duyệt (bench)",
-                                   unit=commune)
-                assign_role(None, user, "approver", commune)
-                approvers[commune_id] = user.id
+                approvers[commune_id] = bench_approver(tid, f"bench.duyet{commune_id}",
+                                                       [commune_id]).id
             db.session.commit()
 
             from lhpn.accounts.models import User
@@ -525,6 +536,24 @@ def measure_approvals(results: Results, data: DataSet, count: int) -> None:
     else:
         results.add(sec, f"approve_report + commit [{label}]", data.engine,
                     f"no approval succeeded ({failed} failed)")
+
+
+def put_back(report_id: int) -> None:
+    """An approved report made "submitted" again, taken out of the running totals first as a
+    reopen would (untimed; a small tree has too few waiting reports)."""
+    from sqlalchemy import update
+
+    from lhpn.consolidation import rollups
+    from lhpn.extensions import db
+    from lhpn.reports.models import Report
+
+    report = db.session.get(Report, report_id)
+    report.status = "returned"  # no longer approved for remove()'s raw min/max
+    db.session.flush()
+    rollups.remove(report)
+    db.session.execute(update(Report).where(Report.id == report_id)
+                       .values(status="submitted"))
+    db.session.commit()
 
 
 class Approver(threading.Thread):
@@ -801,6 +830,223 @@ def last_error(log_file: Path) -> str:
     return found or "(no traceback)"
 
 
+# ---- approvals at once, over the API -------------------------------------------------------------
+
+def api_call(port: int, method: str, path: str, token: str | None = None,
+             body: dict | None = None) -> tuple[int, dict]:
+    import json
+
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request(method, f"/api/v1{path}", body=json.dumps(body or {}), headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, (json.loads(raw) if raw else {})
+    finally:
+        conn.close()
+
+
+def totals_snapshot(unit_ids) -> dict:
+    """The running totals of some units (period, year and counts), rows holding nothing left
+    out (a reopen leaves zeros where a rebuild writes no row)."""
+    from sqlalchemy import select
+
+    from lhpn.consolidation import rollups
+    from lhpn.extensions import db
+
+    out = {}
+    for table, key in ((rollups.ROLLUP, "period"), (rollups.YEARS, "year")):
+        for row in db.session.execute(select(table).where(table.c.unit_id.in_(unit_ids))):
+            stats = tuple(None if v is None else round(float(v), 4)
+                          for v in (row._mapping[k] for k in rollups.STATS))
+            if any(v not in (0, None) for v in stats):
+                out[(table.name, row.unit_id, row.template_id, row._mapping[key],
+                     row.indicator_id)] = stats
+    k = rollups.COUNTS
+    for row in db.session.execute(select(k).where(k.c.unit_id.in_(unit_ids))):
+        if row.approved or row.on_time:
+            out[("counts", row.unit_id, row.template_id, row.period)] = (row.approved,
+                                                                           row.on_time)
+    return out
+
+
+def totals_match_rebuild(unit_ids) -> tuple[bool, int]:
+    """Whether the running totals of the units equal their rebuild from the approved raw rows
+    (``rollups.rebuild_units``, rolled back); and how many rows differ."""
+    from sqlalchemy import select
+
+    from lhpn.consolidation import rollups
+    from lhpn.extensions import db
+    from lhpn.units.models import Unit
+
+    fresh_session()
+    kept = totals_snapshot(unit_ids)
+    rollups.rebuild_units(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))).all())
+    rebuilt = totals_snapshot(unit_ids)
+    db.session.rollback()
+    differ = {key for key in kept.keys() | rebuilt.keys() if kept.get(key) != rebuilt.get(key)}
+    return not differ, len(differ)
+
+
+def measure_concurrent_approvals(results: Results, data: DataSet, args, logdir: Path) -> None:
+    """Section 5: approvals per second over the API against gunicorn (``--workers``), sent by
+    the approvers of several communes, each approving its own branches' reports: one after
+    another, then one client per commune at once, then at once while the tenant admin moves
+    those branches between their commune and a spare one and back (the race that the tree lock
+    of lhpn/units/locks.py serialises). Afterwards the running totals of every unit involved
+    must equal their rebuild from the raw rows."""
+    from sqlalchemy import select
+
+    from lhpn.extensions import db
+    from lhpn.generate import password
+    from lhpn.reports.models import Report
+    from lhpn.tenancy import acting_for
+    from lhpn.units.models import Unit
+
+    per = 8 if data.scale == "small" else 15
+    with app_for(data):
+        tenant, root, _template = tenant_root("GEN01")
+        tid, root_id = tenant.id, root.id
+        with acting_for(tid):
+            communes = db.session.scalars(select(Unit.id).where(Unit.parent_id == root_id)
+                                          .order_by(Unit.id)).all()
+            clients = min(args.workers, len(communes) - 1)
+            chosen, spare = communes[:clients], communes[clients]
+            jobs: dict[int, list[int]] = {}
+            for commune_id in chosen:
+                rows = db.session.execute(
+                    select(Report.id, Report.status).join(Unit, Unit.id == Report.unit_id)
+                    .where(Unit.parent_id == commune_id,
+                           Report.status.in_(("submitted", "approved")))
+                    .order_by(Report.status.desc(), Report.period, Report.id)).all()
+                jobs[commune_id] = [report_id for report_id, _status in rows[:per]]
+            branches = sorted(set(db.session.scalars(
+                select(Report.unit_id).where(Report.id.in_(
+                    [r for ids in jobs.values() for r in ids])))))
+            home = dict(db.session.execute(select(Unit.id, Unit.parent_id)
+                                           .where(Unit.id.in_(branches))).all())
+            for commune_id in chosen:
+                # Also at the spare commune: the branch may stand there when it is approved.
+                bench_approver(tid, f"bench.dong{commune_id}", [commune_id, spare])
+            db.session.commit()
+
+        def reset() -> None:
+            with acting_for(tid):
+                for ids in jobs.values():
+                    for report_id in ids:
+                        fresh_session()
+                        if db.session.get(Report, report_id).status == "approved":
+                            put_back(report_id)
+                fresh_session()
+
+        involved = [root_id, *chosen, spare, *branches]
+        server = Server(data, args.workers, logdir)
+        sec = "5 approvals at once (API, gunicorn)"
+        setup = (f"{len(chosen)} communes × {per} branch reports, {args.workers} workers, "
+                 f"{data.scale}")
+        try:
+            tokens = {c: api_call(server.port, "POST", "/auth/token", body={
+                "username": f"bench.dong{c}", "password": password()})[1]["token"]
+                for c in chosen}
+            admin = api_call(server.port, "POST", "/auth/token", body={
+                "username": "gen01.admin", "password": password()})[1]["token"]
+            for _ in range(2 * args.workers):  # every worker has loaded what a call needs
+                for token in (admin, *tokens.values()):
+                    api_call(server.port, "GET", f"/reports/{jobs[chosen[0]][0]}", token)
+
+            def approve(commune_id: int, ids: list[int], latency: list, failed: list) -> None:
+                for report_id in ids:
+                    start = time.perf_counter()
+                    status, body = api_call(server.port, "POST",
+                                            f"/reports/{report_id}/approve", tokens[commune_id])
+                    latency.append((time.perf_counter() - start) * 1000)
+                    if status != 200:
+                        failed.append(f"{status} {str(body)[:160]}")
+
+            def run(at_once: bool, moving: bool) -> tuple[float, list, list, int]:
+                latency: list[float] = []
+                failed: list[str] = []
+                moves = [0]
+                done = threading.Event()
+
+                def mover() -> None:
+                    while not done.is_set():
+                        for branch_id in branches:
+                            if done.is_set():
+                                break
+                            status, path = api_call(server.port, "GET", f"/units/{branch_id}",
+                                                    admin)
+                            there = spare if path.get("parent_id") == home[branch_id] \
+                                else home[branch_id]
+                            status, body = api_call(server.port, "POST",
+                                                    f"/units/{branch_id}/move", admin,
+                                                    {"parent_id": there})
+                            moves[0] += 1
+                            if status != 200:
+                                failed.append(f"move {status} {str(body)[:160]}")
+
+                if at_once:
+                    threads = [threading.Thread(target=approve, args=(c, ids, latency, failed))
+                               for c, ids in jobs.items()]
+                else:
+                    order = [(c, r) for i in range(per) for c, ids in jobs.items()
+                             for r in ids[i:i + 1]]
+                    threads = [threading.Thread(target=lambda: [
+                        approve(c, [r], latency, failed) for c, r in order])]
+                helper = threading.Thread(target=mover) if moving else None
+                start = time.perf_counter()
+                if helper is not None:
+                    helper.start()
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                elapsed = time.perf_counter() - start
+                done.set()
+                if helper is not None:
+                    helper.join()
+                return elapsed, latency, failed, moves[0]
+
+            def report(what: str, outcome, base: float | None = None) -> float:
+                elapsed, latency, failed, moves = outcome
+                rate = (len(latency) - len([f for f in failed if not f.startswith("move")])
+                        ) / elapsed
+                extra = f"; {rate / base:.2f}× one after another" if base else ""
+                moved = f", {moves} moves meanwhile" if moves else ""
+                results.add(sec, what, data.engine,
+                            f"{rate:.1f} approvals/s (median {ms(statistics.median(latency))}"
+                            f"{moved}, {len(failed)} failed){extra}")
+                for failure in failed[:3]:
+                    results.notes.append(f"{data.engine} {what}: {failure}")
+                return rate
+
+            reset()
+            base = report(f"one approver after another [{setup}]", run(False, False))
+            reset()
+            report(f"{len(chosen)} approvers at once", run(True, False), base)
+            with acting_for(tid):
+                same, differ = totals_match_rebuild(involved)
+            results.notes.append(f"{data.engine} {data.scale}: after approvals at once, running "
+                                 f"totals of {len(involved)} units == their rebuild: {same}"
+                                 f"{'' if same else f' ({differ} rows differ)'}")
+            reset()
+            report(f"{len(chosen)} approvers at once while their branches move",
+                   run(True, True), base)
+            with acting_for(tid):
+                same, differ = totals_match_rebuild(involved)
+            results.notes.append(f"{data.engine} {data.scale}: after approvals racing moves, "
+                                 f"running totals of {len(involved)} units == their rebuild: "
+                                 f"{same}{'' if same else f' ({differ} rows differ)'}")
+            for branch_id in branches:  # everything back where it was
+                api_call(server.port, "POST", f"/units/{branch_id}/move", admin,
+                         {"parent_id": home[branch_id]})
+        finally:
+            server.stop()
+
+
 # ---- machine --------------------------------------------------------------------------------
 
 def machine(pg_version: str | None) -> list[str]:
@@ -837,6 +1083,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="seconds of load per page")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--no-pages", action="store_true",
+                        help="skip the page throughput (section 4)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder and PostgreSQL databases")
     args = parser.parse_args()
@@ -854,6 +1102,7 @@ def main() -> int:
     os.environ.setdefault("LHPN_GENERATE_PASSWORD", "bench12345")
     big = "small" if args.quick else "province"
     created_pg: list[str] = []
+    small_db, national_db = f"{PG['prefix']}_p", f"{PG['prefix']}_n"
     skipped = []
     try:
         engines = []
@@ -875,14 +1124,15 @@ def main() -> int:
                 else:
                     folder = tmp / f"pg-{scale}"
                     folder.mkdir()
-                    pg_recreate("bench_p")
-                    created_pg.append("bench_p")
-                    data = DataSet(engine, scale, pg_url("bench_p"), folder, "bench_p")
+                    pg_recreate(small_db)
+                    created_pg.append(small_db)
+                    data = DataSet(engine, scale, pg_url(small_db), folder, small_db)
                 took = generate(data)
                 results.notes.append(f"{engine} {scale}: generated in {took:.0f} s")
                 if scale == big:
                     log(f"{engine} {scale}: consolidation timings")
                     measure_consolidation(results, data, args.runs)
+                if scale == big and not args.no_pages:
                     log(f"{engine} {scale}: throughput against gunicorn")
                     measure_throughput(results, data, args, tmp)
                     log(f"{engine} {scale}: throughput with the page cache off")
@@ -891,14 +1141,17 @@ def main() -> int:
                     measure_throughput(results, data, args, tmp, approve_every=2.0)
                 log(f"{engine} {scale}: approvals")
                 measure_approvals(results, data, args.approvals)
+                if scale == big:
+                    log(f"{engine} {scale}: approvals at once, over the API")
+                    measure_concurrent_approvals(results, data, args, tmp)
         if pg_version and not args.quick and not args.no_national:
-            pg_recreate("bench_n")
-            created_pg.append("bench_n")
-            data = DataSet("PostgreSQL", "national", pg_url("bench_n"), tmp / "pg-national",
-                           "bench_n")
+            pg_recreate(national_db)
+            created_pg.append(national_db)
+            data = DataSet("PostgreSQL", "national", pg_url(national_db), tmp / "pg-national",
+                           national_db)
             data.instance.mkdir()
-            if "bench_p" in created_pg and not args.keep:
-                pg_drop("bench_p")
+            if small_db in created_pg and not args.keep:
+                pg_drop(small_db)
             took = generate(data)
             results.notes.append(f"PostgreSQL national: generated in {took:.0f} s")
             log("PostgreSQL national: tenant and country month")

@@ -372,8 +372,11 @@ def test_two_approvers_on_the_same_version_one_wins(app, api, world):
     assert seen[0] == seen[1]
     assert first.post(f"/plans/{plan['id']}/approve", {"version": seen[0]}).status_code == 200
     with unchanged(app):
-        assert_error(second.post(f"/plans/{plan['id']}/return",
-                                 {"comment": "Chưa đạt", "version": seen[1]}), 409, "version")
+        # The second learns what happened: the plan is approved (not just "changed").
+        error = assert_error(second.post(f"/plans/{plan['id']}/return",
+                                         {"comment": "Chưa đạt", "version": seen[1]}), 409,
+                             "status")
+    assert "“Đã duyệt”" in error["message"]
 
 
 def _race(app, monkeypatch, calls: list[tuple[str, str, str, dict]]) -> list:

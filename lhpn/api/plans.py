@@ -80,6 +80,14 @@ def plan_dict(plan: Plan) -> dict:
     }
 
 
+def _committed(plan: Plan) -> Response:
+    """Commit, and answer with the plan as written (built before the commit, as for reports:
+    nothing is read after it)."""
+    answer = plan_dict(plan)
+    db.session.commit()
+    return jsonify(answer)
+
+
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
@@ -333,16 +341,14 @@ def update_plan(plan_id: int) -> Response:
 def submit_plan(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "submit")
     services.submit_plan(caller(), plan, _optional_version())
-    db.session.commit()
-    return jsonify(plan_dict(plan))
+    return _committed(plan)
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/approve")
 def approve_plan(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "approve")
     services.approve_plan(caller(), plan, _optional_version())
-    db.session.commit()
-    return jsonify(plan_dict(plan))
+    return _committed(plan)
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/return")
@@ -352,8 +358,7 @@ def return_plan(plan_id: int) -> Response:
     comment = _string(data["comment"], "comment")
     version = _whole(data["version"], "version") if "version" in data else None
     services.return_plan(caller(), plan, comment, version)
-    db.session.commit()
-    return jsonify(plan_dict(plan))
+    return _committed(plan)
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/counted")

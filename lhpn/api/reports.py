@@ -89,6 +89,15 @@ def report_dict(report: Report) -> dict:
     }
 
 
+def _committed(report: Report) -> Response:
+    """Commit, and answer with the report as written: the answer is built first, so that
+    nothing is read after the commit (a connection lost then cannot turn a decision that
+    went through into an error)."""
+    answer = report_dict(report)
+    db.session.commit()
+    return jsonify(answer)
+
+
 def _calendar_entry(due: services.Due) -> dict:
     return {"template": due.template.code, "period": due.period, "label": due.label,
             "due_date": due.due_date.isoformat(), "status": due.state,
@@ -292,16 +301,14 @@ def save_values(report_id: int) -> Response:
 def submit_report(report_id: int) -> Response:
     report = _load_report(report_id, "enter")
     services.submit_report(caller(), report, _optional_version())
-    db.session.commit()
-    return jsonify(report_dict(report))
+    return _committed(report)
 
 
 @bp.post(f"/reports/<{ID}:report_id>/approve")
 def approve_report(report_id: int) -> Response:
     report = _load_report(report_id, "approve")
     services.approve_report(caller(), report, _optional_version())
-    db.session.commit()
-    return jsonify(report_dict(report))
+    return _committed(report)
 
 
 def _comment_and_version() -> tuple[str, int | None]:
@@ -314,8 +321,7 @@ def return_report(report_id: int) -> Response:
     report = _load_report(report_id, "approve")
     comment, version = _comment_and_version()
     services.return_report(caller(), report, comment, version)
-    db.session.commit()
-    return jsonify(report_dict(report))
+    return _committed(report)
 
 
 @bp.post(f"/reports/<{ID}:report_id>/reopen")
@@ -323,8 +329,7 @@ def reopen_report(report_id: int) -> Response:
     report = _load_report(report_id, "approve")
     comment, version = _comment_and_version()
     services.reopen_report(caller(), report, comment, version)
-    db.session.commit()
-    return jsonify(report_dict(report))
+    return _committed(report)
 
 
 @bp.get(f"/reports/<{ID}:report_id>/history")

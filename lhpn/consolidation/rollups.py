@@ -33,6 +33,7 @@ from lhpn.consolidation.models import SPLIT_YEAR_TYPES, Rollup, RollupCount, Rol
 from lhpn.extensions import db
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report, ReportTemplate, ReportValue
+from lhpn.units.locks import held_units, hold_place
 from lhpn.units.models import Unit
 from lhpn.workflow.models import WorkflowEvent
 
@@ -155,10 +156,13 @@ def year_of(report: Report) -> int | None:
 
 def add(report: Report) -> None:
     """Add an approved report to its unit's and every ancestor's running totals."""
+    # The ancestors as committed, under the tree lock: a move cannot change them any more
+    # before this approval commits, and a move after it will rebuild with it counted.
+    hold_place(report.unit)
+    ancestors = report.unit.ancestor_ids
     _changed(report.tenant_id)
     dialect = db.session.get_bind().dialect.name
     periods, years, counts = _add_statements(dialect)
-    ancestors = report.unit.ancestor_ids
     shared = {"tenant_id": report.tenant_id, "template_id": report.template_id}
     rows = [{"unit_id": unit_id, "indicator_id": value.indicator_id, **_stats(value)}
             for unit_id in ancestors
@@ -185,8 +189,9 @@ def add(report: Report) -> None:
 
 def remove(report: Report) -> None:
     """Take a reopened report out of the running totals (its status is no longer approved)."""
-    _changed(report.tenant_id)
+    hold_place(report.unit)  # as in ``add``
     ancestors = report.unit.ancestor_ids
+    _changed(report.tenant_id)
     # (table, its period or year condition, the periods whose raw rows make it up)
     targets = [(ROLLUP, ROLLUP.c.period == report.period, [report.period])]
     year = year_of(report)
@@ -196,8 +201,7 @@ def remove(report: Report) -> None:
                                                    template.cutoff_day)]
         targets.append((YEARS, YEARS.c.year == year, codes))
     extremes = [value.indicator_id for value in report.values if value.number is not None]
-    units = (db.session.scalars(select(Unit).where(Unit.id.in_(ancestors))).all()
-             if extremes else [])
+    units = held_units(ancestors) if extremes else []
     for table, when, codes in targets:
         c = table.c
         where = [c.unit_id.in_(ancestors), c.template_id == report.template_id, when]

@@ -388,6 +388,7 @@ def empty_sections(plan: Plan) -> list[str]:
 
 def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     authz.require(actor, "submit", plan.unit)
+    WORKFLOW.require(plan, "submit")
     if version is not None:
         check_version(plan, version)
     missing = empty_sections(plan)
@@ -412,6 +413,7 @@ def _require_approver(actor, plan: Plan) -> None:
 
 def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     _require_approver(actor, plan)
+    WORKFLOW.require(plan, "approve")
     if version is not None:
         check_version(plan, version)
     plan.approved_by_id, plan.approved_at = actor.id, utcnow()
@@ -423,6 +425,7 @@ def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
 
 def return_plan(actor, plan: Plan, comment: object, version: object | None = None) -> Plan:
     _require_approver(actor, plan)
+    WORKFLOW.require(plan, "return")
     if version is not None:
         check_version(plan, version)
     if not isinstance(comment, str):

@@ -421,6 +421,8 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
 
 
 def _act(plan: Plan, operation, done: str):
+    # Nothing is read after the commit: the way back is known before it.
+    plan_id = plan.id
     try:
         operation()
         db.session.commit()
@@ -433,7 +435,7 @@ def _act(plan: Plan, operation, done: str):
         flash(str(STALE), "error")
         return _render_plan(plan, 409, request.form.get("comment", ""))
     flash(done, "success")
-    return redirect(url_for("plans.view", plan_id=plan.id))
+    return redirect(url_for("plans.view", plan_id=plan_id))
 
 
 @bp.route("/<int:plan_id>/counted", methods=["POST"])

@@ -417,6 +417,7 @@ def missing_required(report: Report) -> list[str]:
 
 def submit_report(actor, report: Report, version: object | None = None) -> Report:
     require_enter(actor, report.unit)
+    WORKFLOW.require(report, "submit")
     if version is not None:
         check_version(report, version)
     # A report set aside under a stand-in period (a duplicate found when codes were made
@@ -444,6 +445,7 @@ def _require_approver(actor, report: Report) -> None:
 
 def _decide(actor, report: Report, action: str, comment: object, version: object) -> Report:
     _require_approver(actor, report)
+    WORKFLOW.require(report, action)
     if version is not None:
         check_version(report, version)
     if action == "approve":

@@ -306,19 +306,21 @@ def _render_report(report: Report, status: int = 200, comment: str = ""):
 
 
 def _act(report: Report, operation, done: str):
+    # Nothing is read after the commit: the way back is known before it.
+    report_id = report.id
     try:
         operation()
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _render_report(_load(report.id), exc.status, request.form.get("comment", ""))
+        return _render_report(_load(report_id), exc.status, request.form.get("comment", ""))
     except StaleDataError:
         db.session.rollback()
         flash(str(STALE), "error")
-        return _render_report(_load(report.id), 409, request.form.get("comment", ""))
+        return _render_report(_load(report_id), 409, request.form.get("comment", ""))
     flash(done, "success")
-    return redirect(url_for("reports.view", report_id=report.id))
+    return redirect(url_for("reports.view", report_id=report_id))
 
 
 @bp.route("/<int:report_id>/submit", methods=["POST"])

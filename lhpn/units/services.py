@@ -13,6 +13,7 @@ from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import Tenant
 from lhpn.text import clean_line, nfc, search_key
+from lhpn.units.locks import hold_place, lock_tree
 from lhpn.units.models import Unit
 
 MAX_NAME = 200
@@ -146,6 +147,7 @@ def create_unit(
 ) -> Unit:
     """A unit under ``parent``; it opens ``opened_on`` (today when not given)."""
     tenant = parent.tenant
+    hold_place(parent)  # its path as committed: the new unit's path starts with it
     name = _clean_name(name)
     opened = opening_date(opened_on)
     level = (level or "").strip()
@@ -173,6 +175,9 @@ def create_unit(
 
 
 def rename_unit(actor, unit: Unit, name: str | None) -> Unit:
+    # Every write to units takes the tree lock first, so a rename and a move never wait for
+    # each other in opposite orders (unit row, then tenant row; tenant row, then unit rows).
+    lock_tree(unit.tenant_id)
     name = _clean_name(name)
     if name != unit.name:
         old = unit.name
@@ -199,6 +204,9 @@ def set_opened_on(actor, unit: Unit, value: object) -> Unit:
 
 
 def move_unit(actor, unit: Unit, new_parent: Unit) -> Unit:
+    # Both places as committed, under the tree lock (lhpn/units/locks.py): no approval,
+    # reopen or other move of this tenant commits until this move has.
+    hold_place(unit, new_parent)
     if unit.parent_id is None:
         raise DomainError(_("Không thể chuyển đơn vị gốc của tỉnh."), "parent_id")
     if new_parent.tenant_id != unit.tenant_id:
@@ -241,6 +249,7 @@ def move_unit(actor, unit: Unit, new_parent: Unit) -> Unit:
 
 
 def close_unit(actor, unit: Unit) -> Unit:
+    hold_place(unit)
     if unit.parent_id is None:
         raise DomainError(_("Không thể giải thể đơn vị gốc của tỉnh."))
     open_children = db.session.scalar(
@@ -259,6 +268,9 @@ def close_unit(actor, unit: Unit) -> Unit:
 
 
 def reopen_unit(actor, unit: Unit) -> Unit:
+    hold_place(unit)
+    if unit.parent is not None:
+        hold_place(unit.parent)
     if unit.parent is not None and unit.parent.closed:
         raise DomainError(_("Đơn vị cấp trên đã giải thể; hãy mở lại đơn vị cấp trên trước."))
     if unit.closed:

@@ -54,13 +54,19 @@ class Workflow:
         transition = self.transitions.get(action)
         return transition is not None and status in transition.sources
 
-    def apply(self, obj, action: str, actor, comment: str | None = None) -> WorkflowEvent:
-        """Move ``obj`` (with .status, .id, .tenant_id) along ``action``; flushes."""
-        transition = self.transitions[action]
-        if obj.status not in transition.sources:
+    def require(self, obj, action: str) -> None:
+        """409 naming the state ``obj`` is in when ``action`` cannot start from it. Services
+        ask this before the version check: a client retrying a step that already happened
+        (it never saw the answer) learns that it did, not merely that something changed."""
+        if obj.status not in self.transitions[action].sources:
             raise Conflict(_("Không thể %(action)s khi đang ở trạng thái “%(status)s”.",
                              action=str(ACTION_LABELS.get(action, action)).lower(),
                              status=status_label(obj.status)), "status")
+
+    def apply(self, obj, action: str, actor, comment: str | None = None) -> WorkflowEvent:
+        """Move ``obj`` (with .status, .id, .tenant_id) along ``action``; flushes."""
+        transition = self.transitions[action]
+        self.require(obj, action)
         comment = clean_text(comment, _("Ý kiến"), "comment")
         if transition.needs_comment and not comment:
             raise DomainError(_("Hãy ghi ý kiến khi trả lại hoặc mở lại."), "comment")
