@@ -20,7 +20,7 @@ from tests.conftest import api_token
 from tests.test_api import Caller
 from tests.test_api_plans import add_user, create, submitted_plan
 from tests.test_api_reports import ok, open_report, put_values
-from tests.test_plan_pages import Browser, text, version_on
+from tests.test_plan_pages import Browser, asked_on, text, version_on
 from tests.test_plan_pages import create as create_on_page
 
 STATE = {"submit": "Đã gửi", "approve": "Đã duyệt", "return": "Bị trả lại",
@@ -191,8 +191,10 @@ def test_a_plan_decision_on_its_page_survives_the_database_going_away(app, world
         assert staff.post(f"{path}/submit", {"version": version_on(text(staff.get(path)))}
                           ).status_code == 302
     browser = staff if action == "submit" else Browser(app, "approver.tb")
-    form = {"version": version_on(text(browser.get(path)))} | (
-        {"comment": COMMENT[action]} if action in COMMENT else {})
+    page = text(browser.get(path))
+    form = {"version": version_on(page)} | (
+        {"comment": COMMENT[action]} if action in COMMENT else {}) | (
+        {"asked": asked_on(page)} if action == "approve" else {})
 
     with database_gone_after_commit(app, monkeypatch, plan_services,
                                     f"{action}_plan") as refused:
