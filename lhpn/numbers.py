@@ -109,8 +109,9 @@ def _readings(text: str, group: str, decimal: str) -> list[Decimal]:
     return out
 
 
-def _english_thousands(text: str, decimal: str) -> re.Match | None:
-    """1,500 (Vietnamese: 1,5) — the shape an English habit gives one thousand five hundred."""
+def _thousands_shape(text: str, decimal: str) -> re.Match | None:
+    """One to three digits, the decimal sign and three digits: "1,500" in Vietnamese, which
+    someone with the other habit (English) writes for one thousand five hundred."""
     return re.fullmatch(f"[{MINUS}]?([1-9][0-9]{{0,2}}){re.escape(decimal)}([0-9]{{3}})", text)
 
 
@@ -139,7 +140,7 @@ def parse_number(value: object, *, label: str, field: str | None = None, whole: 
         if not typed:
             raise refuse(_("hãy nhập một số."))
         number = _read(typed, group, decimal)
-        ambiguous = _english_thousands(typed, decimal)
+        ambiguous = _thousands_shape(typed, decimal)
         if number is not None and ambiguous is not None and typed.endswith("0"):
             large = Decimal(ambiguous[1] + ambiguous[2]) * (-1 if typed[0] in MINUS else 1)
             raise refuse(_("“%(typed)s” có thể đọc là %(small)s hoặc %(large)s. Hãy viết "
@@ -168,7 +169,7 @@ def parse_number(value: object, *, label: str, field: str | None = None, whole: 
             raise refuse(_("“%(typed)s” không phải là một số.", typed=typed))
     if whole and number != number.to_integral_value():
         hint = ""
-        thousands = _english_thousands(typed, decimal) if isinstance(value, str) else None
+        thousands = _thousands_shape(typed, decimal) if isinstance(value, str) else None
         if thousands is not None:
             large = Decimal(thousands[1] + thousands[2])
             hint = " " + _("Nếu ý bạn là %(large)s, hãy viết %(large)s hoặc %(plain)s.",
