@@ -6,7 +6,6 @@ their documents from these; the words themselves come from the callers."""
 
 from datetime import datetime
 
-from babel.numbers import format_decimal
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -16,6 +15,7 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from lhpn.numbers import format_number
 from lhpn.text import xml_safe
 
 FONT = "Times New Roman"
@@ -40,9 +40,7 @@ AFTER_TBLBORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblC
 def vn_number(value: int | float | None, *, places: int = 4) -> str:
     """A number the way a Vietnamese document writes it: 1.234,5 (empty for no value). Fixed
     to Vietnamese whatever the interface language: the document is Vietnamese."""
-    if value is None:
-        return ""
-    return format_decimal(value, format="#,##0." + "#" * places, locale="vi_VN")
+    return format_number(value, "vi_VN", places)
 
 
 # ---- the page and its fixed parts -------------------------------------------------------------

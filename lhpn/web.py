@@ -186,6 +186,12 @@ def init_request_context(app: Flask) -> None:
 
         return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
+    @app.template_filter("number")
+    def _number(value) -> str:
+        from lhpn.numbers import format_number
+
+        return format_number(value)
+
     @app.context_processor
     def _template_helpers() -> dict:
         from lhpn.labels import level_label, role_label

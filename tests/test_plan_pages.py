@@ -132,7 +132,7 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
 
     # Refused input: the service's message, the typed input kept, nothing saved.
     for changes, message in [
-        ({"targets-0-value": "nhiều"}, "Giá trị chỉ tiêu phải là số."),
+        ({"targets-0-value": "nhiều"}, "Chỉ tiêu thứ 1, giá trị: “nhiều” không phải là một số."),
         ({"title": "   "}, "Hãy nhập tên kế hoạch."),
         ({"activities-0-when": "month", "activities-0-when_number": "13"},
          "Hoạt động thứ 1: tháng (1–12) hoặc quý (1–4) không hợp lệ."),

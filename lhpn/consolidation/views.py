@@ -3,7 +3,6 @@ timeliness, plan attainment and the children to drill into, one level at a time.
 
 from functools import lru_cache
 
-from babel.numbers import format_decimal
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -16,6 +15,7 @@ from lhpn.consolidation import freshness, services
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import AGGREGATION_LABELS, level_label
+from lhpn.numbers import format_number
 from lhpn.plans.views import target_sentence
 from lhpn.reports import reminders
 from lhpn.throttle import range_limit
@@ -41,7 +41,8 @@ def number(value) -> str:
 def _formatted(value, locale: str) -> str:
     # A province page shows ~3,000 figures and most are the same from one look to the next:
     # Babel formats each value once per process (equal values format alike: 1.50 → "1,5").
-    return format_decimal(value, locale=locale)
+    # Every stored decimal is shown (4 places), so what the pages show reads back unchanged.
+    return format_number(value, locale)
 
 
 def figure_text(indicator, value) -> str:

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lhpn.numbers import format_number
 from lhpn.plans.services import ActivityInput, PlanInput, TargetInput
 
 BLANK_ROWS = 3
@@ -202,9 +203,8 @@ def _target_data(t) -> dict:
 
 
 def _plain(number) -> str:
-    """2.00 → "2", 2.50 → "2.5": what a person would type."""
-    text = format(number, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """2.00 → "2", 1500.50 → "1.500,5": written as the pages show it, which reads back."""
+    return format_number(number, places=2)
 
 
 def _text(value) -> str:

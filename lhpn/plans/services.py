@@ -5,7 +5,7 @@ Every operation starts with its access check, flushes, and leaves the commit to 
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -21,6 +21,7 @@ from lhpn.indicators.services import indicator_by_code
 from lhpn.labels import level_label
 from lhpn.notifications.reminders import Reminded
 from lhpn.notifications.services import notify, users_who_can
+from lhpn.numbers import parse_number
 from lhpn.plans import wording
 from lhpn.plans.models import (
     SECTION_KEYS,
@@ -42,6 +43,7 @@ WORKFLOW = Workflow("plan", {
     "return": Transition(frozenset({"submitted"}), "returned", needs_comment=True),
 })
 WHEN_KINDS = ("year", "quarter", "month", "range")
+MAX_TARGET = Decimal("999999999999.99")  # plan_targets.value is NUMERIC(14, 2)
 
 
 @dataclass
@@ -156,20 +158,12 @@ def _date(value: object, name: str) -> date | None:
     raise DomainError(_("Ngày không hợp lệ (định dạng yyyy-mm-dd)."), name)
 
 
-def _decimal(value: object, name: str) -> Decimal:
-    if isinstance(value, bool):
-        raise DomainError(_("Giá trị chỉ tiêu phải là số."), name)
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_("Giá trị chỉ tiêu phải là số."), name) from None
-    if not number.is_finite() or number < 0 or number >= Decimal("1e12"):
-        raise DomainError(_("Giá trị chỉ tiêu phải là số không âm."), name)
-    number = number.quantize(Decimal("0.01"))
-    # plan_targets.value is NUMERIC(14, 2): 999999999999.999 rounds up past what it holds.
-    if number >= Decimal("1e12"):
-        raise DomainError(_("Giá trị chỉ tiêu phải nhỏ hơn 1.000.000.000.000."), name)
-    return number
+def _decimal(value: object, name: str, label: str, whole: bool = False) -> Decimal:
+    """A target's value or threshold: typed on the page (Vietnamese: 1.500; 90,5) or a JSON
+    number; ≥ 0, two decimals at most (plan_targets.value is NUMERIC(14, 2)); whole for a
+    count indicator."""
+    return parse_number(value, label=label, field=name, whole=whole, places=2,
+                        maximum=MAX_TARGET).quantize(Decimal("0.01"))
 
 
 def _year(value: object) -> int:
@@ -200,7 +194,10 @@ def _target(unit: Unit, data: TargetInput, index: int) -> PlanTarget:
     if data.kind == "text":
         return _text_target(data, index)
     indicator = indicator_by_code(unit.tenant_id, data.indicator)
-    value = _decimal(data.value, f"{where}.value")
+    counted = indicator.kind == "count"  # a count indicator's values are whole numbers
+    value = _decimal(data.value, f"{where}.value",
+                     _("Chỉ tiêu thứ %(i)d, giá trị", i=index + 1),
+                     whole=counted and data.kind == "count")
     if data.kind in ("share", "rate") and value > 100:
         raise DomainError(_("Chỉ tiêu thứ %(i)d: tỷ lệ không vượt quá 100%%.", i=index + 1),
                           f"{where}.value")
@@ -209,7 +206,8 @@ def _target(unit: Unit, data: TargetInput, index: int) -> PlanTarget:
                             i=index + 1), f"{where}.kind")
     threshold = None
     if data.kind == "share":
-        threshold = (_decimal(data.threshold, f"{where}.threshold")
+        threshold = (_decimal(data.threshold, f"{where}.threshold",
+                              _("Chỉ tiêu thứ %(i)d, ngưỡng", i=index + 1), whole=counted)
                      if data.threshold not in (None, "") else Decimal("1.00"))
     return PlanTarget(position=index, indicator=indicator, indicator_id=indicator.id,
                       level=data.level, kind=data.kind, value=value, threshold=threshold,
@@ -690,11 +688,13 @@ def prefill_from(parent: Plan, unit: Unit) -> PlanInput:
         elif t.kind == "share" and t.level == unit.level:
             note = "; ".join(part for part in (t.note, wording.share_as_own(t, parent)) if part)
             targets.append(TargetInput(t.indicator.code, t.level, "count",
-                                       t.threshold if t.threshold is not None else 1,
-                                       None, note[:500]))
+                                       _whole_up(t, t.threshold if t.threshold is not None
+                                                 else 1), None, note[:500]))
         else:
-            targets.append(TargetInput(t.indicator.code, t.level, t.kind, t.value, t.threshold,
-                                       t.note))
+            targets.append(TargetInput(
+                t.indicator.code, t.level, t.kind,
+                _whole_up(t, t.value) if t.kind == "count" else t.value,
+                _whole_up(t, t.threshold), t.note))
     return PlanInput(
         title=parent.title, year=parent.year, parent_plan_id=parent.id,
         basis=wording.child_basis(parent, unit),
@@ -702,6 +702,14 @@ def prefill_from(parent: Plan, unit: Unit) -> PlanInput:
         child_levels=[lv for lv in parent.child_level_list if levels.index(lv) > rank],
         child_deadline=None, targets=targets,
     )
+
+
+def _whole_up(target: PlanTarget, value):
+    """A count indicator's target stored as 1,5 (typed before targets of counts had to be
+    whole) asks for the same as 2, which is what a new plan may hold."""
+    if value is None or target.indicator.kind != "count":
+        return value
+    return Decimal(value).to_integral_value(rounding=ROUND_CEILING)
 
 
 def start_from_request(actor, request: PlanRequest) -> Plan:

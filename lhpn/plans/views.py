@@ -16,7 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -34,6 +33,7 @@ from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import catalogue
 from lhpn.labels import level_label
+from lhpn.numbers import format_number
 from lhpn.params import page_number, query_int
 from lhpn.plans import services as plans
 from lhpn.plans import wording
@@ -73,7 +73,7 @@ STALE = _l("Kế hoạch vừa được người khác thay đổi. Hãy tải l
 # ---- presentation helpers (also used by the templates) ----------------------------------------
 
 def number(value) -> str:
-    return format_decimal(value) if value is not None else ""
+    return format_number(value, places=2)  # what the plan's form reads back
 
 
 def target_sentence(target) -> str:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from lhpn.numbers import format_number
 from lhpn.plans.models import SECTION_KEYS, Plan, PlanActivity, PlanTarget
 from lhpn.units.models import Unit
 
@@ -193,6 +194,5 @@ def _amount(value: Decimal) -> str:
 
 
 def _percent(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return str(int(value))
-    return f"{value.normalize():f}".replace(".", ",")
+    # The document is Vietnamese whatever the interface: 90,5; 12.500,5.
+    return format_number(value, "vi_VN", places=2)

@@ -4,10 +4,9 @@ The inputs are read as plain strings and handed to the service, which does every
 refusal the page shows the same strings again. An empty input means "no value".
 """
 
-from decimal import Decimal
-
 from werkzeug.datastructures import MultiDict
 
+from lhpn.numbers import format_number
 from lhpn.reports.models import Report, ReportTemplate
 
 NARRATIVE = ("results", "shortcomings", "proposals")
@@ -46,27 +45,19 @@ def values_of(template: ReportTemplate, entered: dict[str, str]) -> dict[str, ob
 
 
 def stored(report: Report) -> dict[str, str]:
-    """The inputs filled from the stored report."""
+    """The inputs filled from the stored report, numbers written as the pages show them
+    (1.500; 12.500,5), which is what the service reads back."""
     out = {field: getattr(report, field) or "" for field in NARRATIVE}
     out["nothing_to_report"] = "y" if report.nothing_to_report else ""
     for row in report.values:
         code, kind = row.indicator.code, row.indicator.kind
         if kind == "rate":
-            out[input_name(code, "n")] = str(row.numerator if row.numerator is not None else "")
-            out[input_name(code, "d")] = str(row.denominator
-                                             if row.denominator is not None else "")
+            out[input_name(code, "n")] = format_number(row.numerator)
+            out[input_name(code, "d")] = format_number(row.denominator)
         elif kind == "boolean":
             out[input_name(code)] = "" if row.flag is None else ("yes" if row.flag else "no")
         elif kind == "text":
             out[input_name(code)] = row.text or ""
         elif row.number is not None:
-            out[input_name(code)] = plain(row.number, comma=kind == "decimal")
+            out[input_name(code)] = format_number(row.number)
     return out
-
-
-def plain(number: Decimal, comma: bool = False) -> str:
-    """12.5000 → "12,5", 3.0000 → "3": what a person would type."""
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if comma else text

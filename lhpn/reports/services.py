@@ -5,7 +5,7 @@ Every operation starts with its access check, flushes, and leaves the commit to 
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import indicator_by_code
 from lhpn.notifications.services import notify, users_who_can
+from lhpn.numbers import parse_number
 from lhpn.reports import periods as P
 from lhpn.reports.catalogue import STARTER_TEMPLATES
 from lhpn.reports.models import Report, ReportTemplate, ReportValue, TemplateItem, TemplatePeriod
@@ -237,31 +238,17 @@ class Problem:
     message: str
 
 
-def _count(value: object, code: str) -> Decimal:
-    if isinstance(value, bool):
-        raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code)
-    if isinstance(value, str):
-        value = value.strip().replace(".", "").replace(",", "") if value.strip() else value
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code) from None
-    if not number.is_finite() or number < 0 or number != number.to_integral_value() \
-            or number >= MAX_NUMBER:
-        raise DomainError(_("%(c)s: hãy nhập một số nguyên không âm.", c=code), code)
-    return number
+def _count(value: object, indicator: Indicator, label: str | None = None,
+           maximum: int | Decimal = MAX_NUMBER - 1) -> Decimal:
+    """A whole number ≥ 0 typed on the page (Vietnamese: 1.500) or sent as a JSON number."""
+    return parse_number(value, label=label or indicator.name, field=indicator.code, whole=True,
+                        maximum=maximum)
 
 
-def _decimal(value: object, code: str) -> Decimal:
-    if isinstance(value, bool):
-        raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code)
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code) from None
-    if not number.is_finite() or abs(number) >= MAX_NUMBER:
-        raise DomainError(_("%(c)s: hãy nhập một số.", c=code), code)
-    return number.quantize(Decimal("0.0001"))
+def _decimal(value: object, indicator: Indicator) -> Decimal:
+    number = parse_number(value, label=indicator.name, field=indicator.code, negative=True,
+                          maximum=MAX_NUMBER - Decimal("0.0001"))
+    return number.quantize(Decimal("0.0001"))  # exact: parse_number refused more decimals
 
 
 def _flag(value: object, code: str) -> bool:
@@ -274,15 +261,14 @@ def _flag(value: object, code: str) -> bool:
     raise DomainError(_("%(c)s: hãy chọn có hoặc không.", c=code), code)
 
 
-def _rate(value: object, code: str) -> tuple[int, int]:
+def _rate(value: object, indicator: Indicator) -> tuple[int, int]:
+    code = indicator.code
     if not isinstance(value, dict) or set(value) - {"numerator", "denominator"}:
         raise DomainError(_("%(c)s: tỷ lệ gồm tử số (numerator) và mẫu số (denominator).",
                             c=code), code)
-    numerator = int(_count(value.get("numerator"), code))
-    denominator = int(_count(value.get("denominator"), code))
-    if max(numerator, denominator) > MAX_RATE_PART:
-        raise DomainError(_("%(c)s: tử số và mẫu số tối đa %(max)s.", c=code,
-                            max=f"{MAX_RATE_PART:,}".replace(",", ".")), code)
+    numerator, denominator = (
+        int(_count(value.get(part), indicator, f"{indicator.name} ({label})", MAX_RATE_PART))
+        for part, label in (("numerator", _("tử số")), ("denominator", _("mẫu số"))))
     if numerator > denominator:
         raise DomainError(_("%(c)s: tử số (%(n)d) không được lớn hơn mẫu số (%(d)d).",
                             c=code, n=numerator, d=denominator), code)
@@ -301,13 +287,13 @@ def _value_row(indicator: Indicator, raw: object) -> ReportValue:
     code, kind = indicator.code, indicator.kind
     row = ReportValue(indicator_id=indicator.id, indicator=indicator)
     if kind == "count":
-        row.number = _count(raw, code)
+        row.number = _count(raw, indicator)
     elif kind == "decimal":
-        row.number = _decimal(raw, code)
+        row.number = _decimal(raw, indicator)
     elif kind == "boolean":
         row.flag = _flag(raw, code)
     elif kind == "rate":
-        row.numerator, row.denominator = _rate(raw, code)
+        row.numerator, row.denominator = _rate(raw, indicator)
     else:
         if not isinstance(raw, str):
             raise DomainError(_("%(c)s: hãy nhập văn bản.", c=code), code)

@@ -15,6 +15,7 @@ from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
+from lhpn.numbers import parse_number
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem, TemplatePeriod
 from lhpn.reports.periods import PERIOD_TYPES, is_own_code
 from lhpn.tenants.models import Tenant
@@ -125,12 +126,9 @@ def periods_text(template: ReportTemplate) -> str:
 # ---- checks ---------------------------------------------------------------------------------
 
 def _number(value: object, low: int, high: int, message: str, name: str) -> int:
-    if isinstance(value, bool):
-        raise DomainError(message, name)
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise DomainError(message, name) from None
+    """A small whole number typed on the page, read like every number (``lhpn.numbers``): a
+    refusal says how it was read after ``message``, which states the range."""
+    number = int(parse_number(value, label=message.rstrip("."), field=name, whole=True))
     if not low <= number <= high:
         raise DomainError(message, name)
     return number

@@ -18,6 +18,7 @@ from lhpn.reports.periods import PERIOD_TYPES
 from lhpn.tenants.models import Tenant
 
 bp = Blueprint("templates_admin", __name__, url_prefix="/forms")
+NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 
 
 class TemplateForm(FlaskForm):
@@ -26,9 +27,11 @@ class TemplateForm(FlaskForm):
     name = StringField(_l("Tên biểu mẫu"), validators=[Length(max=300)])
     period_type = SelectField(_l("Loại kỳ"), validate_choice=False)
     levels = SelectMultipleField(_l("Cấp lập báo cáo"), validate_choice=False)
-    due_day = StringField(_l("Hạn nộp: ngày"), default="20")
-    due_months_after = StringField(_l("của tháng thứ … sau kỳ (0 = tháng cuối kỳ)"), default="1")
-    cutoff_day = StringField(_l("Ngày chốt số liệu tháng (tùy chọn, 1–28)"))
+    # Text, not type=number: the server reads what was typed (lhpn/numbers.py) and says how.
+    due_day = StringField(_l("Hạn nộp: ngày"), default="20", render_kw=NUMERIC)
+    due_months_after = StringField(_l("của tháng thứ … sau kỳ (0 = tháng cuối kỳ)"), default="1",
+                                   render_kw=NUMERIC)
+    cutoff_day = StringField(_l("Ngày chốt số liệu tháng (tùy chọn, 1–28)"), render_kw=NUMERIC)
     active = BooleanField(_l("Đang dùng"), default=True)
     items = TextAreaField(_l("Chỉ tiêu, mỗi dòng một chỉ tiêu: MÃ | nhóm | x (bắt buộc)"))
     periods = TextAreaField(_l("Kỳ chuyên đề, mỗi dòng: MÃ | tên kỳ | hạn nộp dd/mm/yyyy"))
@@ -68,6 +71,15 @@ class OnBehalfForm(FlaskForm):
     allow_on_behalf = BooleanField(_l("Cho phép cán bộ xã nhập báo cáo thay chi hội"))
 
 
+def _refused(form, exc: DomainError) -> None:
+    """Nothing is kept; the message goes on top and next to the field it is about."""
+    db.session.rollback()
+    flash(exc.message, "error")
+    field = form._fields.get(exc.field or "")
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -101,8 +113,7 @@ def new():
             template = admin.create_template(current_user, current_user.tenant_id,
                                              form.code.data, _input(form))
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            _refused(form, exc)
             return render_template("forms/form.html", form=form, template=None), exc.status
         db.session.commit()
         flash(_("Đã tạo biểu mẫu %(code)s.", code=template.code), "success")
@@ -121,8 +132,7 @@ def edit(template_id: int):
         try:
             admin.update_template(current_user, template, _input(form))
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            _refused(form, exc)
             template = admin.template_by_id(current_user.tenant_id, template_id)
             return render_template("forms/form.html", form=form, template=template), exc.status
         db.session.commit()

@@ -22,6 +22,7 @@ from lhpn.accounts.models import User
 from lhpn.clock import utcnow
 from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
+from lhpn.numbers import format_number
 from lhpn.params import page_number, query_int
 from lhpn.reports import batch, forms, reminders
 from lhpn.reports import services as reports
@@ -63,7 +64,7 @@ def show_value(value: object, kind: str) -> str:
         share = format_decimal(round(100 * numerator / denominator, 1))
         return f"{format_decimal(numerator)}/{format_decimal(denominator)} ({share}%)"
     if isinstance(value, int | float):
-        return format_decimal(value)
+        return format_number(value)  # what the form reads back: 12.500,5
     return str(value)
 
 
