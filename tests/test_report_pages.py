@@ -205,11 +205,16 @@ def test_the_commune_enters_for_its_branch(app, world):
     add_user(app, world, "staff.c11", "staff", "C11")
     staff = Browser(app, "staff.c11")
     page = text(staff.get(f"/reports/?unit={world.units['B111']}&year=2026"))
-    assert "nhập thay chi hội" in page and "Lập báo cáo" in page
+    # Who entered for whom, the right way round: the commune for its branch.
+    entered_for = "Hội LHPN xã Tân Lễ nhập thay cho Chi hội thôn Tân Hòa"
+    assert entered_for in page and "Lập báo cáo" in page
     report_id = _open(staff, world.units["B111"], "BC_THANG", "2026-03")
     page = text(staff.get(f"/reports/{report_id}/edit"))
-    assert "nhập thay chi hội" in page and "Chi hội thôn Tân Hòa" in page
-    assert "nhập thay chi hội" in text(staff.get(f"/reports/{report_id}"))
+    assert f"Báo cáo này do {entered_for}." in page
+    page = text(staff.get(f"/reports/{report_id}"))
+    assert f"Báo cáo này do {entered_for}." in page
+    assert "Hội LHPN xã Tân Lễ nhập thay</span>" in page
+    assert "cho Hội LHPN xã" not in page
     # The district's staff may not.
     other = Browser(app, "staff.d1")
     refused = other.post("/reports/open", {"unit": world.units["B111"],

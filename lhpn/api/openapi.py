@@ -213,6 +213,8 @@ def _schemas() -> dict:
         "Unit": _object({
             "id": ID_SCHEMA,
             "name": {"type": "string"},
+            "official_name": {"type": ["string", "null"],
+                              "description": "Tên chính thức ghi trên văn bản; null: dùng name."},
             "code": {"type": "string"},
             "level": {"enum": list(LEVELS)},
             "parent_id": NULLABLE_ID,
@@ -220,7 +222,8 @@ def _schemas() -> dict:
             "opened_on": {"type": "string", "format": "date",
                           "description": "Ngày bắt đầu hoạt động: đơn vị chỉ phải nộp báo cáo "
                                          "của các kỳ có hạn nộp sau ngày này."},
-        }, ["id", "name", "code", "level", "parent_id", "closed", "opened_on"]),
+        }, ["id", "name", "official_name", "code", "level", "parent_id", "closed",
+            "opened_on"]),
         "UnitList": _list_of("Unit"),
         "NewUnit": _object({
             "name": {"type": "string", "maxLength": 200},
@@ -233,6 +236,9 @@ def _schemas() -> dict:
         }, ["name", "level", "parent_id"]),
         "UnitChanges": _object({
             "name": {"type": "string", "maxLength": 200},
+            "official_name": {"type": ["string", "null"], "maxLength": 200,
+                              "description": "Tên chính thức ghi trên văn bản; rỗng hoặc null: "
+                                             "dùng tên đơn vị."},
             "closed": {"type": "boolean", "description": "true: giải thể; false: mở lại."},
             "opened_on": {"type": "string", "format": "date",
                           "description": "Sửa ngày bắt đầu hoạt động (yyyy-mm-dd)."},
