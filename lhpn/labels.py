@@ -103,26 +103,27 @@ def audit_label(action: str) -> str:
 
 
 # What a notice calls a report or a plan. Form names and plan titles often begin with the word
-# already ("Báo cáo nhanh…", "Kế hoạch tổ chức…"): the word is not said twice.
-REPORT_WORD = _l("báo cáo")
-PLAN_WORD = _l("kế hoạch")
+# already ("Báo cáo nhanh…", "Kế hoạch tổ chức…"): the word is not said twice. Names are
+# Vietnamese whatever the interface language, so the check is on the Vietnamese word.
+REPORT_PHRASE = _l("báo cáo “%(name)s”")
+PLAN_PHRASE = _l("kế hoạch “%(name)s”")
 
 
-def named(word: str, name: str) -> str:
-    """``name`` in quotes, after ``word`` unless the name starts with it: "báo cáo “Tuyên
-    truyền”", but "“Báo cáo nhanh vụ việc…”", never "báo cáo “Báo cáo nhanh…”"."""
-    word = str(word)
-    if search_key(name).startswith(search_key(word) + " ") or search_key(name) == search_key(word):
+def named(word: str, phrase, name: str) -> str:
+    """``name`` in quotes, introduced by ``phrase`` unless the name starts with ``word``:
+    "báo cáo “Tuyên truyền”", but "“Báo cáo nhanh vụ việc…”", never "báo cáo “Báo cáo…”"."""
+    key, head = search_key(name), search_key(word)
+    if key == head or key.startswith(head + " "):
         return f"“{name}”"
-    return f"{word} “{name}”"
+    return str(phrase) % {"name": name}
 
 
 def report_named(form_name: str) -> str:
-    return named(REPORT_WORD, form_name)
+    return named("báo cáo", REPORT_PHRASE, form_name)
 
 
 def plan_named(title: str) -> str:
-    return named(PLAN_WORD, title)
+    return named("kế hoạch", PLAN_PHRASE, title)
 
 
 def capital(text: str) -> str:

@@ -272,7 +272,7 @@ def test_report_has_the_decree_header_and_title(document):
     positions = [texts.index(h) for h in headings]
     assert positions == sorted(positions)
     reporting = texts[positions[0] + 1]
-    assert "5 báo cáo phải nộp" in reporting and "đã phê duyệt 4 báo cáo, đạt 80%" in reporting
+    assert "5 báo cáo phải nộp" in reporting and "đã duyệt 4 báo cáo, đạt 80%" in reporting
     assert document.core_properties.title == texts[kind + 1]
 
 

@@ -157,7 +157,7 @@ def test_a_monthly_report_from_draft_to_approved_locked_and_reopened(app, world)
     assert _report(app, report_id)[0] == "returned"
     page = text(staff.get(f"/reports/{report_id}"))
     steps = re.findall(r"<strong>([^<]+)</strong>: ", page)
-    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Phê duyệt", "Mở lại"]
+    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Duyệt", "Mở lại"]
     assert f"/reports/{report_id}/edit" in page
 
 

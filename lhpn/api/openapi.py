@@ -105,7 +105,7 @@ PLAN_WRITABLE = {
     "child_levels": {**LEVEL_LIST, "description":
                      "Các cấp dưới phải xây dựng kế hoạch thực hiện khi kế hoạch được ban hành."},
     "child_deadline": {**NULLABLE_DATE, "description":
-                       "Hạn gửi kế hoạch của cấp dưới; bắt buộc khi có child_levels."},
+                       "Hạn nộp kế hoạch của cấp dưới; bắt buộc khi có child_levels."},
     "targets": {"type": "array", "items": _schema("Target")},
     "activities": {"type": "array", "items": _schema("Activity")},
 }
@@ -713,7 +713,7 @@ def _plan_paths() -> dict:
         },
         "/plans/{plan_id}/approve": {
             "parameters": one,
-            "post": _operation("Phê duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực "
+            "post": _operation("Duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực "
                                "hiện. Không ai tự duyệt kế hoạch mình gửi (422).", plan,
                                errors="400 403 404 409 422", body="PlanStep",
                                body_optional=True),
@@ -769,7 +769,7 @@ def _report_paths() -> dict:
     report = ("200", _schema("Report"))
     one = [_ref("parameters", "report_id")]
     steps = {
-        "submit": ("Gửi báo cáo (cần quyền nhập báo cáo của đơn vị).", "ReportStep"),
+        "submit": ("Gửi duyệt báo cáo (cần quyền nhập báo cáo của đơn vị).", "ReportStep"),
         "approve": ("Duyệt và khóa báo cáo (cần quyền duyệt của đơn vị cấp trên). Không ai tự "
                     "duyệt báo cáo mình gửi (422).", "ReportStep"),
         "return": ("Trả lại kèm ý kiến.", "ReportComment"),

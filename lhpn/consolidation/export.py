@@ -372,7 +372,7 @@ def _reporting(doc: DocxDocument, result: Consolidation, number: str) -> None:
     if counts.expected:
         sentence = (
             f"Trong kỳ {_when(result)}, có {_count(counts.expected)} báo cáo phải nộp; "
-            f"đã phê duyệt {_count(counts.approved)} báo cáo, đạt "
+            f"đã duyệt {_count(counts.approved)} báo cáo, đạt "
             f"{_percent(counts.completeness)} (tỷ lệ đầy đủ); nộp đúng hạn "
             f"{_count(counts.on_time)} báo cáo, đạt {_percent(counts.timeliness)} "
             f"(tỷ lệ đúng hạn).")
@@ -380,7 +380,7 @@ def _reporting(doc: DocxDocument, result: Consolidation, number: str) -> None:
         sentence = f"Trong kỳ {_when(result)}, không có báo cáo nào phải nộp."
     D.run(D.paragraph(doc), sentence)
     D.run(D.paragraph(doc), (
-        f"Số liệu tính đến ngày {local_today():%d/%m/%Y}; báo cáo chưa được phê duyệt không "
+        f"Số liệu tính đến ngày {local_today():%d/%m/%Y}; báo cáo chưa được duyệt không "
         f"được tổng hợp."))
 
 

@@ -299,9 +299,9 @@ def _apply(plan: Plan, unit: Unit, data: PlanInput) -> None:
                             l=", ".join(level_label(lv) for lv in allowed) or "—"),
                           "child_levels")
     if child_levels and deadline is None:
-        raise DomainError(_("Hãy đặt hạn gửi kế hoạch cho cấp dưới."), "child_deadline")
+        raise DomainError(_("Hãy đặt hạn nộp kế hoạch cho cấp dưới."), "child_deadline")
     if deadline and plan_date and deadline < plan_date:
-        raise DomainError(_("Hạn gửi kế hoạch của cấp dưới không được trước ngày kế hoạch."),
+        raise DomainError(_("Hạn nộp kế hoạch của cấp dưới không được trước ngày kế hoạch."),
                           "child_deadline")
     parent_plan = None
     if data.parent_plan_id not in (None, ""):
@@ -406,7 +406,7 @@ def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
 def _require_approver(actor, plan: Plan) -> None:
     authz.require(actor, "approve", approval_unit(plan))
     if plan.submitted_by_id == actor.id:
-        raise DomainError(_("Bạn không thể tự phê duyệt hoặc trả lại kế hoạch do chính mình gửi."))
+        raise DomainError(_("Bạn không thể tự duyệt hoặc trả lại kế hoạch do chính mình gửi."))
 
 
 def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
