@@ -411,8 +411,8 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
         out["asked"] = count
         if count:
             out["cascade"] = _(
-                "Khi được duyệt, kế hoạch được ban hành và gửi yêu cầu tới %(n)d đơn vị (%(levels)s) "
-                "xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
+                "Khi được duyệt, kế hoạch được ban hành và gửi yêu cầu tới %(n)d đơn vị "
+                "(%(levels)s) xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
                 levels=", ".join(str(LEVEL_NOUNS.get(lv, lv)) for lv in plan.child_level_list),
                 d=plan.child_deadline.strftime("%d/%m/%Y"))
             out["approve"] = _("Duyệt %(plan)s? Việc này sẽ gửi yêu cầu tới %(n)d đơn vị và "
