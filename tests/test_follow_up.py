@@ -76,8 +76,8 @@ def test_late_units_of_a_report_are_reminded_once_a_day(app, world):
     with app.app_context():
         notice = db.session.scalars(select(Notification).where(
             Notification.user_id == staff_c12)).all()[-1]
-        assert notice.message.startswith("Nhắc: báo cáo Báo cáo kết quả hoạt động tháng kỳ "
-                                         "Tháng 03/2026 đã quá hạn 20/04/2026")
+        assert notice.message.startswith("Nhắc: “Báo cáo kết quả hoạt động tháng” kỳ "
+                                         "tháng 03/2026 đã quá hạn nộp 20/04/2026")
         assert notice.link == f"/reports/?unit={world.units['C12']}"
     assert "đã nhắc hôm nay" in page and "chậm nộp</button>" not in page
 
