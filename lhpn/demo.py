@@ -24,7 +24,7 @@ from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
 from lhpn.units.importers import import_communes
 from lhpn.units.models import Unit
-from lhpn.units.services import create_unit, root_of, set_opened_on
+from lhpn.units.services import create_unit, root_of, set_official_name, set_opened_on
 
 # Documented in the README and printed by `make run`; never use it outside a demo.
 DEMO_PASSWORD = "demo12345"  # noqa: S105
@@ -38,13 +38,16 @@ class DemoTenant:
     province_code: str                 # in the package that fits the levels
     branches_per_commune: int
     branch_districts: tuple[str, ...] | None = None  # admin codes; None: every commune
+    # The root's name on official documents, when the demo's name carries a label.
+    official_name: str | None = None
 
 
 TENANTS = (
     DemoTenant("HY", "Hội LHPN tỉnh Hưng Yên", ("province", "commune", "branch"), "33", 3),
     # Hưng Hà (339) and Đông Hưng (340) only: branches for 65 communes keep the load short.
     DemoTenant("TB", "Hội LHPN tỉnh Thái Bình (trước 01/7/2025)",
-               ("province", "district", "commune", "branch"), "34", 2, ("339", "340")),
+               ("province", "district", "commune", "branch"), "34", 2, ("339", "340"),
+               "Hội LHPN tỉnh Thái Bình"),
 )
 
 ROOT = "@root"
@@ -106,9 +109,14 @@ def demo_opened_on() -> date:
 def _tenant(spec: DemoTenant) -> tuple[Tenant, bool]:
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == spec.code))
     if tenant is not None:
+        root = root_of(tenant.id)
+        if spec.official_name and not root.official_name:
+            # A demo loaded before official names existed gets its root's on the next load.
+            set_official_name(None, root, spec.official_name)
         return tenant, False
     tenant = create_tenant(None, spec.code, spec.name, list(spec.levels))
     set_opened_on(None, root_of(tenant.id), demo_opened_on())
+    set_official_name(None, root_of(tenant.id), spec.official_name)
     return tenant, True
 
 

@@ -211,7 +211,7 @@ def generate(scale: str, year: int = 2027, seed: int = 1) -> Iterator[str]:
             "kiện quy trình (%(s)s giây).", t=_n(spec.tenants), u=_n(totals["units"]),
             r=_n(totals["reports"]), v=_n(totals["values"]), e=_n(totals["events"]),
             s=_secs(started))
-    yield _("Đăng nhập: gen01.admin (quản trị tỉnh), gen01.chutich (phê duyệt), gen01.vanphong "
+    yield _("Đăng nhập: gen01.admin (quản trị tỉnh), gen01.chutich (duyệt), gen01.vanphong "
             "(văn phòng); mật khẩu %(p)s.",
             p=DEFAULT_PASSWORD if password() == DEFAULT_PASSWORD else "LHPN_GENERATE_PASSWORD")
 

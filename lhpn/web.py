@@ -194,7 +194,7 @@ def init_request_context(app: Flask) -> None:
 
     @app.context_processor
     def _template_helpers() -> dict:
-        from lhpn.labels import level_label, role_label
+        from lhpn.labels import audit_label, level_label, role_label
 
         def can(action: str, obj) -> bool:
             return authz.can(current_user, action, obj)
@@ -209,7 +209,7 @@ def init_request_context(app: Flask) -> None:
 
         return {"can": can, "manages_any": manages_any, "get_locale": get_locale,
                 "level_label": level_label, "unread_notifications": unread_notifications,
-                "role_label": role_label, "SYSTEM": authz.SYSTEM}
+                "role_label": role_label, "audit_label": audit_label, "SYSTEM": authz.SYSTEM}
 
 
 def error_response(status: int, code: str, message: str):

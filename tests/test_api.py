@@ -362,6 +362,7 @@ def test_creating_a_unit(app, api, world):
     unit = response.get_json()
     assert unit == {"id": unit["id"], "name": "Hội LHPN xã Minh Khai", "code": "C13",
                     "level": "commune", "parent_id": world.units["D1"], "closed": False,
+                    "official_name": None,
                     "opened_on": local_today().isoformat()}
     assert response.headers["Location"].endswith(f"{API}/units/{unit['id']}")
     assert admin.get(f"/units/{unit['id']}").get_json() == unit

@@ -211,8 +211,11 @@ def test_download_headers_and_audit(app, client, kt):
     response = _download(client, kt, "xlsx")
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment; ")
-    assert 'filename="Tong-hop-BC_KT-Hoi-LHPN-tinh-Kiem-Thu-Thang-01-2027.xlsx"' in disposition
-    assert "filename*=UTF-8''T%E1%BB%95ng%20h%E1%BB%A3p%20BC_KT" in disposition
+    # Named by the form's name, never by its code (BC_KT).
+    assert ('filename="Tong-hop-bao-cao-kiem-thu-Hoi-LHPN-tinh-Kiem-Thu-Thang-01-2027.xlsx"'
+            in disposition)
+    assert "filename*=UTF-8''T%E1%BB%95ng%20h%E1%BB%A3p%20b%C3%A1o%20c%C3%A1o" in disposition
+    assert "BC_KT" not in disposition
     assert response.headers["Cache-Control"] == "no-store"
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(
@@ -220,12 +223,12 @@ def test_download_headers_and_audit(app, client, kt):
         assert [(e.object_type, e.object_id, e.data["format"]) for e in entries] == [
             ("unit", str(kt.units["KT"]), "xlsx")]
         assert entries[0].actor_id == kt.users["kt.viewer"]
-        assert "BC_KT" in entries[0].summary and "Tháng 01/2027" in entries[0].summary
+        assert "Báo cáo kiểm thử" in entries[0].summary and "Tháng 01/2027" in entries[0].summary
 
 
 def test_download_name_has_no_path_characters():
-    name = download_name("BC/1", 'Xã "A": B', "Quý I/2027", "docx")
-    assert name == "Tổng hợp BC 1 - Xã A B - Quý I-2027.docx"
+    name = download_name("Báo cáo 1/2", 'Xã "A": B', "Quý I/2027", "docx")
+    assert name == "Tổng hợp báo cáo 1 2 - Xã A B - Quý I-2027.docx"
 
 
 # ---- Word ----------------------------------------------------------------------------------
@@ -269,7 +272,7 @@ def test_report_has_the_decree_header_and_title(document):
     positions = [texts.index(h) for h in headings]
     assert positions == sorted(positions)
     reporting = texts[positions[0] + 1]
-    assert "5 báo cáo phải nộp" in reporting and "đã phê duyệt 4 báo cáo, đạt 80%" in reporting
+    assert "5 báo cáo phải nộp" in reporting and "đã duyệt 4 báo cáo, đạt 80%" in reporting
     assert document.core_properties.title == texts[kind + 1]
 
 

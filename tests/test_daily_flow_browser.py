@@ -187,7 +187,7 @@ def test_approving_a_plan_says_the_count_and_its_reminders_go_once(open_page, ap
     chair.goto(f"/plans/{plan_id}#approve")
     expect(chair.locator(".approve-consequence")).to_contain_text(
         "gửi yêu cầu tới 2 đơn vị (Hội LHPN xã) xây dựng kế hoạch thực hiện")
-    approve = chair.get_by_role("button", name="Phê duyệt và gửi yêu cầu tới 2 đơn vị")
+    approve = chair.get_by_role("button", name="Duyệt và gửi yêu cầu tới 2 đơn vị")
     expect(approve).to_be_visible()
     assert_fits_width(chair)
     shot(chair, "flow-phone-approve-plan")
@@ -204,7 +204,7 @@ def test_approving_a_plan_says_the_count_and_its_reminders_go_once(open_page, ap
 
     confirming(chair)
     approve.click()
-    expect(chair.locator(".flash-success")).to_have_text("Đã phê duyệt kế hoạch.")
+    expect(chair.locator(".flash-success")).to_have_text("Đã duyệt kế hoạch.")
     assert count(app, PlanRequest) == 2
 
     # The district's officer reminds the two late communes, twice: once each.
@@ -216,7 +216,7 @@ def test_approving_a_plan_says_the_count_and_its_reminders_go_once(open_page, ap
     asked = confirming(district)
     district.get_by_role("button", name="Nhắc 2 đơn vị quá hạn").click()
     expect(district.locator(".flash-success")).to_have_text("Đã nhắc 2 đơn vị.")
-    assert "Gửi thông báo nhắc tới 2 đơn vị quá hạn gửi kế hoạch thực hiện" in asked[0]
+    assert "Gửi thông báo nhắc tới 2 đơn vị quá hạn nộp kế hoạch thực hiện" in asked[0]
     expect(district.locator(".remind-box")).to_contain_text(
         "2 đơn vị quá hạn đã được nhắc hôm nay.")
     assert_fits_width(district)

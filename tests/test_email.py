@@ -81,10 +81,10 @@ def test_a_submission_mails_the_approver_after_commit(app, world, inbox):
     recipients, message = inbox.messages[0]
     assert recipients == [APPROVER_MAIL]
     assert message["To"] == APPROVER_MAIL and message["From"] == "lhpn@hoi.example.vn"
-    assert message["Subject"] == ("[LHPN] Hội LHPN xã Tân Lễ gửi báo cáo Báo cáo kết quả "
-                                  "hoạt động tháng kỳ 2026-03.")
+    assert message["Subject"] == ("[LHPN] Hội LHPN xã Tân Lễ gửi “Báo cáo kết quả "
+                                  "hoạt động tháng” kỳ tháng 03/2026 chờ duyệt.")
     body = message.get_content()
-    assert "Hội LHPN xã Tân Lễ gửi báo cáo" in body
+    assert "Hội LHPN xã Tân Lễ gửi “Báo cáo kết quả hoạt động tháng”" in body
     assert f"https://lhpn.example.vn/reports/{report_id}" in body
 
 
@@ -105,7 +105,7 @@ def test_without_smtp_only_the_in_app_notice(app, world, monkeypatch):
         _submitted_report(world)
         db.session.commit()
         (notice,) = _notices(world.users["approver.d1"])
-        assert "gửi báo cáo" in notice.message
+        assert "gửi “Báo cáo kết quả hoạt động tháng” kỳ tháng 03/2026" in notice.message
 
 
 def test_an_unreachable_server_is_logged_not_raised(app, world, monkeypatch, caplog):

@@ -76,8 +76,8 @@ def test_late_units_of_a_report_are_reminded_once_a_day(app, world):
     with app.app_context():
         notice = db.session.scalars(select(Notification).where(
             Notification.user_id == staff_c12)).all()[-1]
-        assert notice.message.startswith("Nhắc: báo cáo Báo cáo kết quả hoạt động tháng kỳ "
-                                         "Tháng 03/2026 đã quá hạn 20/04/2026")
+        assert notice.message.startswith("Nhắc: “Báo cáo kết quả hoạt động tháng” kỳ "
+                                         "tháng 03/2026 đã quá hạn nộp 20/04/2026")
         assert notice.link == f"/reports/?unit={world.units['C12']}"
     assert "đã nhắc hôm nay" in page and "chậm nộp</button>" not in page
 
@@ -216,12 +216,12 @@ def test_approving_a_plan_says_how_many_units_it_asks_and_checks_the_count(app, 
     staff, approver = Browser(app, "staff.d1"), Browser(app, "approver.tb")
     plan_id = create(staff, world.units["D1"])
     page = text(staff.get(f"/plans/{plan_id}"))
-    assert ('data-confirm="Gửi kế hoạch “Kế hoạch tham gia giám sát, phản biện xã hội của '
-            'huyện” để Hội LHPN tỉnh Thái Bình phê duyệt? Sau khi gửi, kế hoạch không sửa được '
+    assert ('data-confirm="Gửi “Kế hoạch tham gia giám sát, phản biện xã hội của '
+            'huyện” để Hội LHPN tỉnh Thái Bình duyệt? Sau khi gửi, kế hoạch không sửa được '
             'nữa, trừ khi bị trả lại."') in page
     staff.post(f"/plans/{plan_id}/submit", {"version": version_on(page)})
     page = text(approver.get(f"/plans/{plan_id}"))
-    assert "Phê duyệt và gửi yêu cầu tới 2 đơn vị</button>" in page
+    assert "Duyệt và gửi yêu cầu tới 2 đơn vị</button>" in page
     assert "sẽ gửi yêu cầu tới 2 đơn vị và không hoàn tác được" in page  # data-confirm
     assert asked_on(page) == "2"
 
@@ -236,7 +236,7 @@ def test_approving_a_plan_says_how_many_units_it_asks_and_checks_the_count(app, 
                                                          "asked": "2"})
     assert answer.status_code == 409
     assert "sẽ gửi yêu cầu tới 3 đơn vị. Hãy xem lại" in text(answer)
-    assert "Phê duyệt và gửi yêu cầu tới 3 đơn vị</button>" in text(answer)
+    assert "Duyệt và gửi yêu cầu tới 3 đơn vị</button>" in text(answer)
     with app.app_context():
         assert db.session.get(Plan, plan_id).status == "submitted"
     assert count(app, PlanRequest) == 0
@@ -255,7 +255,7 @@ def test_plan_reminders_clicked_twice_remind_once(app, world):
     staff = Browser(app, "staff.d1")
     page = text(staff.get(f"/plans/{plan_id}/cascade"))
     assert "Nhắc 2 đơn vị quá hạn</button>" in page
-    assert 'data-confirm="Gửi thông báo nhắc tới 2 đơn vị quá hạn gửi kế hoạch' in page
+    assert 'data-confirm="Gửi thông báo nhắc tới 2 đơn vị quá hạn nộp kế hoạch' in page
     before = (_notices(app, staff_c11), _notices(app, staff_c12))
     assert "Đã nhắc 2 đơn vị." in text(staff.post(f"/plans/{plan_id}/remind",
                                                  follow_redirects=True))
@@ -330,7 +330,7 @@ def test_submitting_a_report_says_where_it_goes_and_that_it_locks(app, world):
     answer = officer.post("/reports/open", {"unit": world.units["C11"],
                                             "template": "BC_THANG", "period": PERIOD})
     report_path = answer.headers["Location"].removesuffix("/edit")
-    confirm = ('data-confirm="Gửi báo cáo “Báo cáo kết quả hoạt động tháng” kỳ Tháng 03/2026 '
+    confirm = ('data-confirm="Gửi “Báo cáo kết quả hoạt động tháng” kỳ tháng 03/2026 '
                'của Hội LHPN xã Tân Lễ để Hội LHPN huyện Hưng Hà duyệt? Sau khi gửi, báo cáo '
                'không sửa được nữa, trừ khi bị trả lại."')
     assert confirm in text(officer.get(f"{report_path}/edit"))

@@ -85,7 +85,7 @@ def test_every_source_string_is_in_the_catalogue(tmp_path):
 
     extracted = {m.id for m in _messages(_read(pot_path))}
     # lazy_gettext (_l) strings only: proves babel.cfg's keywords are honoured.
-    assert {"Quản trị tỉnh", "Tên đăng nhập", "Chi hội"} <= extracted
+    assert {"Quản trị hệ thống tỉnh", "Tên đăng nhập", "Chi hội"} <= extracted
     in_po = {m.id for m in _messages(_read(EN_PO))}
     missing = sorted(extracted - in_po, key=str)
     assert not missing, (
@@ -118,7 +118,7 @@ def test_switching_to_english_translates_pages_and_messages(client, world):
 
     assert login(client, "tenant_admin.tb").status_code == 302
     html = client.get("/").get_data(as_text=True)
-    for label in ("Units", "Users", "Log out", "Province admin"):  # lazy role label too
+    for label in ("Units", "Users", "Log out", "Province system administrator"):  # lazy role label too
         assert label in html, label
 
     token = csrf_token(client, "/")

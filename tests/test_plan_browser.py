@@ -69,7 +69,7 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
     staff.get_by_label("Họ tên người ký").fill("Trần Thị Lan")
     # The communes are asked for their implementing plans once this one is issued.
     staff.get_by_label("Xã", exact=True).check()
-    staff.get_by_label("Hạn gửi kế hoạch của cấp dưới").fill(
+    staff.get_by_label("Hạn nộp kế hoạch của cấp dưới").fill(
         (utcnow().date() + timedelta(days=30)).isoformat())
     shot(staff, "plan-desktop-form")
     staff.get_by_role("button", name="Lưu kế hoạch").click()
@@ -83,15 +83,15 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
     shot(staff, "plan-desktop-draft")
     asked = confirming(staff)
     staff.get_by_role("button", name="Gửi duyệt").click()
-    expect(staff.locator(".flash-success")).to_have_text("Đã gửi kế hoạch chờ phê duyệt.")
-    assert "để Hội LHPN tỉnh Thái Bình phê duyệt?" in asked[0]
+    expect(staff.locator(".flash-success")).to_have_text("Đã gửi kế hoạch chờ duyệt.")
+    assert "để Hội LHPN tỉnh Thái Bình duyệt?" in asked[0]
     expect(staff.locator(".plan-head .badge")).to_have_class(re.compile("status-submitted"))
 
     # The province's approver, on a phone, returns it with a comment.
     approver, approver_problems = open_page(PHONE, is_mobile=True, has_touch=True)
     log_in(approver, "approver.tb", "plan-phone")
     approver.goto(plan_url)
-    expect(approver.get_by_role("button", name="Phê duyệt")).to_be_visible()
+    expect(approver.get_by_role("button", name="Duyệt")).to_be_visible()
     assert_fits_width(approver)
     shot(approver, "plan-phone-to-approve")
     approver.get_by_label("Ý kiến khi trả lại (bắt buộc)").fill(COMMENT)
@@ -118,8 +118,8 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
     approver.reload()
     expect(approver.locator(".targets")).to_contain_text("đạt ít nhất 03 hoạt động")
     asked = confirming(approver)
-    approver.get_by_role("button", name="Phê duyệt").click()
-    expect(approver.locator(".flash-success")).to_have_text("Đã phê duyệt kế hoạch.")
+    approver.get_by_role("button", name="Duyệt").click()
+    expect(approver.locator(".flash-success")).to_have_text("Đã duyệt kế hoạch.")
     assert "sẽ gửi yêu cầu tới 2 đơn vị" in asked[0]  # D1's communes C11 and C12
     expect(approver.locator(".plan-head .badge")).to_have_text("Đã duyệt")
     assert_fits_width(approver)
@@ -128,7 +128,7 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
     staff.reload()
     expect(staff.locator(".plan-head .badge")).to_have_text("Đã duyệt")
     steps = staff.locator(".timeline li strong").all_inner_texts()
-    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Phê duyệt"]
+    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Duyệt"]
     expect(staff.get_by_role("link", name="Sửa", exact=True)).to_have_count(0)
     shot(staff, "plan-desktop-approved")
     staff.get_by_role("link", name="Tiến độ cấp dưới (2)").click()
@@ -144,7 +144,7 @@ def test_write_submit_return_resubmit_approve(open_page, world):  # noqa: F811
     assert_fits_width(phone)
     shot(phone, "plan-phone-list")
     phone.goto("/notifications/")
-    expect(phone.locator(".notices")).to_contain_text("đã được phê duyệt")
+    expect(phone.locator(".notices")).to_contain_text("đã được duyệt")
     assert_fits_width(phone)
     shot(phone, "plan-phone-notifications")
     phone.goto("/plans/new")

@@ -136,9 +136,9 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
         ({"title": "   "}, "Hãy nhập tên kế hoạch."),
         ({"activities-0-when": "month", "activities-0-when_number": "13"},
          "Hoạt động thứ 1: tháng (1–12) hoặc quý (1–4) không hợp lệ."),
-        ({"child_deadline": ""}, "Hãy đặt hạn gửi kế hoạch cho cấp dưới."),
+        ({"child_deadline": ""}, "Hãy đặt hạn nộp kế hoạch cho cấp dưới."),
         ({"child_deadline": (PLAN_DATE - timedelta(days=1)).isoformat()},
-         "Hạn gửi kế hoạch của cấp dưới không được trước ngày kế hoạch."),
+         "Hạn nộp kế hoạch của cấp dưới không được trước ngày kế hoạch."),
         ({"targets-0-indicator": "KHONG_CO"}, "Không có chỉ tiêu mã KHONG_CO"),
     ]:
         refused = staff.post(f"/plans/new?unit={d1}", plan_form(**changes))
@@ -174,7 +174,7 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     approver = Browser(app, "approver.tb")
     page = text(approver.get(plan_path))
     # Approving asks the district's two communes for a plan: the button and the page say so.
-    assert "Phê duyệt và gửi yêu cầu tới 2 đơn vị</button>" in page
+    assert "Duyệt và gửi yêu cầu tới 2 đơn vị</button>" in page
     assert "gửi yêu cầu tới 2 đơn vị (Hội LHPN xã) xây dựng kế hoạch thực hiện" in page
     assert "Trả lại với ý kiến</button>" in page
     refused = approver.post(f"{plan_path}/return", {"version": version_on(page), "comment": " "})
@@ -203,14 +203,14 @@ def test_a_plan_from_draft_to_issued_and_down_to_the_communes(app, world):
     approved = approver.post(f"{plan_path}/approve", {"version": version_on(page),
                                                       "asked": asked_on(page)},
                              follow_redirects=True)
-    assert "Đã phê duyệt kế hoạch." in text(approved)
+    assert "Đã duyệt kế hoạch." in text(approved)
     assert stored(app, plan_id).status == "approved"
 
     # The timeline: every step, who, when, from → to, and the comment.
     page = text(staff.get(plan_path))
     timeline = page[page.index('class="timeline"'):]
     assert re.findall(r"<strong>([^<]+)</strong>:", timeline) == [
-        "Gửi duyệt", "Trả lại", "Gửi duyệt", "Phê duyệt"]
+        "Gửi duyệt", "Trả lại", "Gửi duyệt", "Duyệt"]
     submitted, returned, approved = (label(app, s) for s in ("submitted", "returned", "approved"))
     assert f"{submitted} → {returned}" in timeline and f"{submitted} → {approved}" in timeline
     assert comment in timeline and "Approver.Tb" in timeline and "Staff.D1" in timeline
@@ -369,7 +369,7 @@ def test_a_viewer_reads_but_may_not_write(app, world):
     viewer = Browser(app, "viewer.d1")
     page = text(viewer.get(path))
     assert TITLE in page
-    for button in ("Sửa</a>", "Gửi duyệt</button>", "Phê duyệt</button>", "Trả lại với ý kiến"):
+    for button in ("Sửa</a>", "Gửi duyệt</button>", "Duyệt</button>", "Trả lại với ý kiến"):
         assert button not in page
     version = version_on(text(staff.get(path)))
     for method, target, data in [

@@ -88,7 +88,7 @@ def test_submit_return_resubmit_approve_locked(open_page, world, app):  # noqa: 
     report_url = staff.url
     shot(staff, "report-desktop-draft")
     asked = confirming(staff)
-    staff.get_by_role("button", name="Gửi báo cáo").click()
+    staff.get_by_role("button", name="Gửi duyệt").click()
     expect(staff.locator(".flash-success")).to_have_text("Đã gửi báo cáo chờ duyệt.")
     expect(staff.locator(".report-head .badge").first).to_have_class(
         re.compile("status-submitted"))
@@ -124,7 +124,7 @@ def test_submit_return_resubmit_approve_locked(open_page, world, app):  # noqa: 
     expect(staff.locator("#v-KINH_PHI")).to_have_value("3,5")
     staff.locator("#v-DOI_THOAI").fill("2")
     confirming(staff)
-    staff.get_by_role("button", name="Gửi báo cáo").click()
+    staff.get_by_role("button", name="Gửi duyệt").click()
     expect(staff.locator(".flash-success")).to_have_text("Đã gửi báo cáo chờ duyệt.")
     expect(staff.locator(".report-status .badge")).to_have_text("Đã gửi")
 
@@ -140,9 +140,9 @@ def test_submit_return_resubmit_approve_locked(open_page, world, app):  # noqa: 
     staff.reload()
     expect(staff.locator(".report-head")).to_contain_text("Đã khóa")
     expect(staff.get_by_role("link", name="Sửa", exact=True)).to_have_count(0)
-    expect(staff.get_by_role("button", name="Gửi báo cáo")).to_have_count(0)
+    expect(staff.get_by_role("button", name="Gửi duyệt")).to_have_count(0)
     steps = staff.locator(".timeline li strong").all_inner_texts()
-    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Phê duyệt"]
+    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Duyệt"]
     staff.goto(report_url + "/edit")
     expect(staff.locator(".flash-error")).to_have_text(LOCKED)
     assert staff.url == report_url

@@ -157,7 +157,7 @@ def test_a_monthly_report_from_draft_to_approved_locked_and_reopened(app, world)
     assert _report(app, report_id)[0] == "returned"
     page = text(staff.get(f"/reports/{report_id}"))
     steps = re.findall(r"<strong>([^<]+)</strong>: ", page)
-    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Phê duyệt", "Mở lại"]
+    assert steps == ["Gửi duyệt", "Trả lại", "Gửi duyệt", "Duyệt", "Mở lại"]
     assert f"/reports/{report_id}/edit" in page
 
 
@@ -205,11 +205,16 @@ def test_the_commune_enters_for_its_branch(app, world):
     add_user(app, world, "staff.c11", "staff", "C11")
     staff = Browser(app, "staff.c11")
     page = text(staff.get(f"/reports/?unit={world.units['B111']}&year=2026"))
-    assert "nhập thay chi hội" in page and "Lập báo cáo" in page
+    # Who entered for whom, the right way round: the commune for its branch.
+    entered_for = "Hội LHPN xã Tân Lễ nhập thay cho Chi hội thôn Tân Hòa"
+    assert entered_for in page and "Lập báo cáo" in page
     report_id = _open(staff, world.units["B111"], "BC_THANG", "2026-03")
     page = text(staff.get(f"/reports/{report_id}/edit"))
-    assert "nhập thay chi hội" in page and "Chi hội thôn Tân Hòa" in page
-    assert "nhập thay chi hội" in text(staff.get(f"/reports/{report_id}"))
+    assert f"Báo cáo này do {entered_for}." in page
+    page = text(staff.get(f"/reports/{report_id}"))
+    assert f"Báo cáo này do {entered_for}." in page
+    assert "Hội LHPN xã Tân Lễ nhập thay</span>" in page
+    assert "cho Hội LHPN xã" not in page
     # The district's staff may not.
     other = Browser(app, "staff.d1")
     refused = other.post("/reports/open", {"unit": world.units["B111"],

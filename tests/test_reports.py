@@ -76,7 +76,7 @@ def test_lifecycle_return_fix_resubmit_approve_lock_reopen(ctx, world):
     d1_approver = _user(world, "approver.d1")
     report = reports.open_report(staff, _unit(world, "C11"), _monthly(world), "2026-03")
     assert (report.status, report.due_date) == ("draft", date(2026, 4, 20))
-    with pytest.raises(DomainError, match="TUYEN_TRUYEN"):
+    with pytest.raises(DomainError, match="Số hoạt động tuyên truyền"):
         reports.submit_report(staff, report)  # a required indicator is missing
     reports.save_report(staff, report, {"TUYEN_TRUYEN": 3, "KINH_PHI": "12,5"}, report.version,
                         narrative={"results": "Tổ chức 3 buổi tuyên truyền."})

@@ -105,7 +105,7 @@ PLAN_WRITABLE = {
     "child_levels": {**LEVEL_LIST, "description":
                      "Các cấp dưới phải xây dựng kế hoạch thực hiện khi kế hoạch được ban hành."},
     "child_deadline": {**NULLABLE_DATE, "description":
-                       "Hạn gửi kế hoạch của cấp dưới; bắt buộc khi có child_levels."},
+                       "Hạn nộp kế hoạch của cấp dưới; bắt buộc khi có child_levels."},
     "targets": {"type": "array", "items": _schema("Target")},
     "activities": {"type": "array", "items": _schema("Activity")},
 }
@@ -213,6 +213,8 @@ def _schemas() -> dict:
         "Unit": _object({
             "id": ID_SCHEMA,
             "name": {"type": "string"},
+            "official_name": {"type": ["string", "null"],
+                              "description": "Tên chính thức ghi trên văn bản; null: dùng name."},
             "code": {"type": "string"},
             "level": {"enum": list(LEVELS)},
             "parent_id": NULLABLE_ID,
@@ -220,7 +222,8 @@ def _schemas() -> dict:
             "opened_on": {"type": "string", "format": "date",
                           "description": "Ngày bắt đầu hoạt động: đơn vị chỉ phải nộp báo cáo "
                                          "của các kỳ có hạn nộp sau ngày này."},
-        }, ["id", "name", "code", "level", "parent_id", "closed", "opened_on"]),
+        }, ["id", "name", "official_name", "code", "level", "parent_id", "closed",
+            "opened_on"]),
         "UnitList": _list_of("Unit"),
         "NewUnit": _object({
             "name": {"type": "string", "maxLength": 200},
@@ -233,6 +236,9 @@ def _schemas() -> dict:
         }, ["name", "level", "parent_id"]),
         "UnitChanges": _object({
             "name": {"type": "string", "maxLength": 200},
+            "official_name": {"type": ["string", "null"], "maxLength": 200,
+                              "description": "Tên chính thức ghi trên văn bản; rỗng hoặc null: "
+                                             "dùng tên đơn vị."},
             "closed": {"type": "boolean", "description": "true: giải thể; false: mở lại."},
             "opened_on": {"type": "string", "format": "date",
                           "description": "Sửa ngày bắt đầu hoạt động (yyyy-mm-dd)."},
@@ -707,7 +713,7 @@ def _plan_paths() -> dict:
         },
         "/plans/{plan_id}/approve": {
             "parameters": one,
-            "post": _operation("Phê duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực "
+            "post": _operation("Duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực "
                                "hiện. Không ai tự duyệt kế hoạch mình gửi (422).", plan,
                                errors="400 403 404 409 422", body="PlanStep",
                                body_optional=True),
@@ -763,7 +769,7 @@ def _report_paths() -> dict:
     report = ("200", _schema("Report"))
     one = [_ref("parameters", "report_id")]
     steps = {
-        "submit": ("Gửi báo cáo (cần quyền nhập báo cáo của đơn vị).", "ReportStep"),
+        "submit": ("Gửi duyệt báo cáo (cần quyền nhập báo cáo của đơn vị).", "ReportStep"),
         "approve": ("Duyệt và khóa báo cáo (cần quyền duyệt của đơn vị cấp trên). Không ai tự "
                     "duyệt báo cáo mình gửi (422).", "ReportStep"),
         "return": ("Trả lại kèm ý kiến.", "ReportComment"),

@@ -64,11 +64,13 @@ def create_unit() -> Response:
 @bp.patch(f"/units/<{ID}:unit_id>")
 def update_unit(unit_id: int) -> Response:
     unit = load_unit(unit_id, "manage")
-    data = json_object(optional=("name", "closed", "opened_on"), nonempty=True)
+    data = json_object(optional=("name", "official_name", "closed", "opened_on"), nonempty=True)
     name, closed = text_field(data, "name"), flag_field(data, "closed")
     opened_on = _opened_on(data, nullable=False)
     if name is not None:
         services.rename_unit(caller(), unit, name)
+    if "official_name" in data:
+        services.set_official_name(caller(), unit, data["official_name"])
     if closed is not None:
         _set_closed(unit, closed)
     if opened_on is not None:

@@ -24,7 +24,14 @@ from lhpn.consolidation.services import Attainment, Consolidation, Counts, Row
 from lhpn.indicators.models import Indicator
 from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.plans.forms import TARGET_KIND_LABELS
-from lhpn.plans.wording import ISSUER, MOTTO, NBSP, ON_BEHALF, RECEIVED_BY, target_sentence
+from lhpn.plans.wording import (
+    MOTTO,
+    NBSP,
+    ON_BEHALF,
+    RECEIVED_BY,
+    agency_of,
+    target_sentence,
+)
 from lhpn.reports.models import TemplateItem
 from lhpn.reports.services import period_label
 from lhpn.text import search_key, xml_safe
@@ -297,12 +304,13 @@ def consolidation_docx(result: Consolidation) -> bytes:
     unit = result.unit
     doc = Document()
     name = report_name(result)
-    D.page_setup(doc, title=name, subject=DOC_KIND, author=unit.name, created=utcnow())
+    D.page_setup(doc, title=name, subject=DOC_KIND, author=unit.document_name, created=utcnow())
     D.header(doc, _agency(result), MOTTO, f"Số:{NBSP * 6}/BC-BTV", _place_date(result))
     D.title(doc, DOC_KIND, name)
-    sources = f"{unit.name} và các đơn vị trực thuộc" if result.children else unit.name
+    own = unit.document_name
+    sources = f"{own} và các đơn vị trực thuộc" if result.children else own
     D.run(D.paragraph(doc), (
-        f"Căn cứ các báo cáo đã được phê duyệt của {sources}, Ban Thường vụ {unit.name} báo cáo "
+        f"Căn cứ các báo cáo đã được duyệt của {sources}, Ban Thường vụ {own} báo cáo "
         f"{_lower_first(name)} như sau:"))
     sections = [_reporting, _figures]
     if result.plans:
@@ -312,7 +320,7 @@ def consolidation_docx(result: Consolidation) -> bytes:
     for number, write in zip(ROMAN, sections, strict=False):
         write(doc, result, number)
     D.run(D.paragraph(doc, before=6), (
-        f"Trên đây là báo cáo {_lower_first(name)} của {unit.name}./."))
+        f"Trên đây là báo cáo {_lower_first(name)} của {own}./."))
     D.closing(doc, RECEIVED_BY, _recipients(result), (ON_BEHALF, SIGNER_TITLE, ""))
     out = BytesIO()
     doc.save(out)
@@ -346,10 +354,7 @@ def _span(result: Consolidation, codes: list[str]) -> str:
 def _agency(result: Consolidation) -> tuple[str, str]:
     """As in the plan: the root writes under the union's name; a unit below names its parent
     on the first line and itself on the second."""
-    unit = result.unit
-    if unit.parent is None:
-        return unit.tenant.name.upper(), ISSUER
-    return unit.parent.name.upper(), f"{ISSUER} {unit.name.upper()}"
+    return agency_of(result.unit)
 
 
 def _place_date(result: Consolidation) -> str:
@@ -367,7 +372,7 @@ def _reporting(doc: DocxDocument, result: Consolidation, number: str) -> None:
     if counts.expected:
         sentence = (
             f"Trong kỳ {_when(result)}, có {_count(counts.expected)} báo cáo phải nộp; "
-            f"đã phê duyệt {_count(counts.approved)} báo cáo, đạt "
+            f"đã duyệt {_count(counts.approved)} báo cáo, đạt "
             f"{_percent(counts.completeness)} (tỷ lệ đầy đủ); nộp đúng hạn "
             f"{_count(counts.on_time)} báo cáo, đạt {_percent(counts.timeliness)} "
             f"(tỷ lệ đúng hạn).")
@@ -375,7 +380,7 @@ def _reporting(doc: DocxDocument, result: Consolidation, number: str) -> None:
         sentence = f"Trong kỳ {_when(result)}, không có báo cáo nào phải nộp."
     D.run(D.paragraph(doc), sentence)
     D.run(D.paragraph(doc), (
-        f"Số liệu tính đến ngày {local_today():%d/%m/%Y}; báo cáo chưa được phê duyệt không "
+        f"Số liệu tính đến ngày {local_today():%d/%m/%Y}; báo cáo chưa được duyệt không "
         f"được tổng hợp."))
 
 
@@ -469,7 +474,8 @@ def _children(doc: DocxDocument, result: Consolidation, number: str) -> None:
 
 def _recipients(result: Consolidation) -> list[str]:
     parent = result.unit.parent
-    above = f"Ban Thường vụ {parent.name}" if parent is not None else "Trung ương Hội LHPN Việt Nam"
+    above = (f"Ban Thường vụ {parent.document_name}" if parent is not None
+             else "Trung ương Hội LHPN Việt Nam")
     return [f"- {above} (để báo cáo);", "- Lưu: VT."]
 
 

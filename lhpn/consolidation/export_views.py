@@ -13,6 +13,7 @@ from lhpn.consolidation import services as consolidation
 from lhpn.consolidation.export import consolidation_docx, consolidation_xlsx
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
+from lhpn.labels import lower_first
 from lhpn.plans.export_views import DOCX_MIMETYPE, ascii_name
 from lhpn.throttle import export_limit
 from lhpn.web import error_response
@@ -49,10 +50,10 @@ def _download(unit_id: int, how: str) -> Response:
     build, mimetype = FORMATS[how]
     data = build(result)
     record("consolidation.export", "unit", unit.id, actor=current_user, tenant_id=unit.tenant_id,
-           summary=f"{how}: {result.template.code} {result.label} – {unit.name}"[:200],
+           summary=f"{how}: {result.template.name} · {result.label} – {unit.name}"[:200],
            format=how, template=result.template.code, periods=result.periods)
     db.session.commit()
-    name = download_name(result.template.code, unit.name, result.label, how)
+    name = download_name(result.template.name, unit.name, result.label, how)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{ascii_name(name)}"; filename*=UTF-8\'\'{quote(name, safe="")}'
@@ -61,8 +62,10 @@ def _download(unit_id: int, how: str) -> Response:
     return response
 
 
-def download_name(form_code: str, unit_name: str, label: str, extension: str) -> str:
-    """"Tổng hợp BC_KT - Hội LHPN xã An Bình - Tháng 01-2027.xlsx"."""
-    stem = " - ".join((f"Tổng hợp {form_code}", unit_name[:80], label.replace("/", "-")))
+def download_name(form_name: str, unit_name: str, label: str, extension: str) -> str:
+    """"Tổng hợp báo cáo kết quả hoạt động tháng - Hội LHPN xã An Bình - Tháng 01-2027.xlsx":
+    named by the form's name as people know it, never by its code."""
+    stem = " - ".join((f"Tổng hợp {lower_first(form_name[:80].rstrip())}", unit_name[:80],
+                       label.replace("/", "-")))
     stem = re.sub(r'[\x00-\x1f\x7f\\/:*?"<>|;]+', " ", stem)
     return re.sub(r"\s+", " ", stem).strip() + f".{extension}"

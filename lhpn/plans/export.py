@@ -28,7 +28,7 @@ def plan_docx(plan: Plan) -> bytes:
     words = wording(plan)
     doc = Document()
     D.page_setup(doc, title=plan.title, subject=f"{DOC_KIND} {plan.number}".strip(),
-                 author=plan.unit.name, created=utcnow())
+                 author=plan.unit.document_name, created=utcnow())
     D.header(doc, words.agency, MOTTO, words.number, words.place_date)
     D.title(doc, DOC_KIND, plan.title)
     _markdown(doc, plan.basis)

@@ -133,7 +133,7 @@ class PlanForm(FlaskForm):
     signer_name = StringField(_l("Họ tên người ký"))
     child_levels = CheckboxesField(_l("Yêu cầu cấp dưới xây dựng kế hoạch thực hiện"),
                                    validate_choice=False)
-    child_deadline = StringField(_l("Hạn gửi kế hoạch của cấp dưới"), render_kw={"type": "date"})
+    child_deadline = StringField(_l("Hạn nộp kế hoạch của cấp dưới"), render_kw={"type": "date"})
     version = HiddenField()
 
     def filled(self, rows: FieldList) -> list:

@@ -18,7 +18,7 @@ from lhpn.clock import local_date, local_day_start, local_today, utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.services import indicator_by_code
-from lhpn.labels import level_label
+from lhpn.labels import capital, level_label, plan_named
 from lhpn.notifications.reminders import Reminded
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.numbers import parse_number
@@ -299,9 +299,9 @@ def _apply(plan: Plan, unit: Unit, data: PlanInput) -> None:
                             l=", ".join(level_label(lv) for lv in allowed) or "—"),
                           "child_levels")
     if child_levels and deadline is None:
-        raise DomainError(_("Hãy đặt hạn gửi kế hoạch cho cấp dưới."), "child_deadline")
+        raise DomainError(_("Hãy đặt hạn nộp kế hoạch cho cấp dưới."), "child_deadline")
     if deadline and plan_date and deadline < plan_date:
-        raise DomainError(_("Hạn gửi kế hoạch của cấp dưới không được trước ngày kế hoạch."),
+        raise DomainError(_("Hạn nộp kế hoạch của cấp dưới không được trước ngày kế hoạch."),
                           "child_deadline")
     parent_plan = None
     if data.parent_plan_id not in (None, ""):
@@ -398,15 +398,15 @@ def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     plan.submitted_by_id, plan.submitted_at = actor.id, utcnow()
     WORKFLOW.apply(plan, "submit", actor)
     approvers = [u for u in users_who_can("approve", approval_unit(plan)) if u.id != actor.id]
-    notify(approvers, _("%(unit)s gửi kế hoạch “%(title)s” chờ phê duyệt.",
-                        unit=plan.unit.name, title=plan.title), f"/plans/{plan.id}")
+    notify(approvers, _("%(unit)s gửi %(plan)s chờ duyệt.", unit=plan.unit.name,
+                        plan=plan_named(plan.title)), f"/plans/{plan.id}")
     return plan
 
 
 def _require_approver(actor, plan: Plan) -> None:
     authz.require(actor, "approve", approval_unit(plan))
     if plan.submitted_by_id == actor.id:
-        raise DomainError(_("Bạn không thể tự phê duyệt hoặc trả lại kế hoạch do chính mình gửi."))
+        raise DomainError(_("Bạn không thể tự duyệt hoặc trả lại kế hoạch do chính mình gửi."))
 
 
 def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
@@ -416,7 +416,7 @@ def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
         check_version(plan, version)
     plan.approved_by_id, plan.approved_at = actor.id, utcnow()
     WORKFLOW.apply(plan, "approve", actor)
-    _notify_submitter(plan, _("Kế hoạch “%(title)s” đã được phê duyệt.", title=plan.title))
+    _notify_submitter(plan, _("%(plan)s đã được duyệt.", plan=capital(plan_named(plan.title))))
     _cascade(plan)
     return plan
 
@@ -429,7 +429,7 @@ def return_plan(actor, plan: Plan, comment: object, version: object | None = Non
     if not isinstance(comment, str):
         comment = ""
     WORKFLOW.apply(plan, "return", actor, comment)
-    _notify_submitter(plan, _("Kế hoạch “%(title)s” bị trả lại: %(c)s", title=plan.title,
+    _notify_submitter(plan, _("%(plan)s bị trả lại: %(c)s", plan=capital(plan_named(plan.title)),
                               c=nfc(comment)[:200]))
     return plan
 
@@ -601,8 +601,8 @@ def _cascade(plan: Plan) -> None:
         db.session.add(PlanRequest(tenant_id=plan.tenant_id, parent_plan_id=plan.id,
                                    unit_id=unit.id, deadline=plan.child_deadline))
         notify(users_who_can("plan", unit),
-               _("%(unit)s yêu cầu xây dựng kế hoạch thực hiện “%(title)s” trước ngày %(d)s.",
-                 unit=plan.unit.name, title=plan.title, d=deadline),
+               _("%(unit)s yêu cầu xây dựng kế hoạch thực hiện %(plan)s trước ngày %(d)s.",
+                 unit=plan.unit.name, plan=plan_named(plan.title), d=deadline),
                f"/plans/requests/{plan.id}/{unit.id}")
     db.session.flush()
 
@@ -804,8 +804,8 @@ def remind_late(actor, plan: Plan, today: date | None = None) -> Reminded:
             answer.skipped += 1
             continue
         notify(users_who_can("plan", row.request.unit),
-               _("Nhắc: kế hoạch thực hiện “%(title)s” đã quá hạn %(d)s.", title=plan.title,
-                 d=row.request.deadline.strftime("%d/%m/%Y")),
+               _("Nhắc: kế hoạch thực hiện %(plan)s đã quá hạn nộp %(d)s.",
+                 plan=plan_named(plan.title), d=row.request.deadline.strftime("%d/%m/%Y")),
                f"/plans/requests/{plan.id}/{row.request.unit_id}")
         answer.reminded += 1
     record("plan.remind", "plan", plan.id, actor=actor, tenant_id=plan.tenant_id,

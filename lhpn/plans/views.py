@@ -32,7 +32,7 @@ from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import catalogue
-from lhpn.labels import level_label
+from lhpn.labels import level_label, plan_named
 from lhpn.numbers import format_number
 from lhpn.params import page_number, query_int
 from lhpn.plans import services as plans
@@ -401,8 +401,8 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
     page): sending up locks the plan; approving may ask many units for a plan of their own."""
     out = {}
     if may["submit"]:
-        text = _("Gửi kế hoạch “%(title)s” để %(unit)s phê duyệt? Sau khi gửi, kế hoạch không "
-                 "sửa được nữa, trừ khi bị trả lại.", title=plan.title,
+        text = _("Gửi %(plan)s để %(unit)s duyệt? Sau khi gửi, kế hoạch không "
+                 "sửa được nữa, trừ khi bị trả lại.", plan=plan_named(plan.title),
                  unit=plans.approval_unit(plan).name)
         out["submit"] = (_("Có chỉ tiêu thấp hơn yêu cầu của cấp trên.") + " " + text
                          if weaker else text)
@@ -411,12 +411,12 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
         out["asked"] = count
         if count:
             out["cascade"] = _(
-                "Phê duyệt sẽ ban hành kế hoạch và gửi yêu cầu tới %(n)d đơn vị (%(levels)s) "
-                "xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
+                "Khi được duyệt, kế hoạch được ban hành và gửi yêu cầu tới %(n)d đơn vị "
+                "(%(levels)s) xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
                 levels=", ".join(str(LEVEL_NOUNS.get(lv, lv)) for lv in plan.child_level_list),
                 d=plan.child_deadline.strftime("%d/%m/%Y"))
-            out["approve"] = _("Phê duyệt kế hoạch “%(title)s”? Việc này sẽ gửi yêu cầu tới "
-                               "%(n)d đơn vị và không hoàn tác được.", title=plan.title, n=count)
+            out["approve"] = _("Duyệt %(plan)s? Việc này sẽ gửi yêu cầu tới %(n)d đơn vị và "
+                               "không hoàn tác được.", plan=plan_named(plan.title), n=count)
     return out
 
 
@@ -475,7 +475,7 @@ def check(plan_id: int, target_id: int):
 def submit(plan_id: int):
     plan = _load_plan(plan_id)
     return _act(plan, lambda: plans.submit_plan(current_user, plan, _version()),
-                _("Đã gửi kế hoạch chờ phê duyệt."))
+                _("Đã gửi kế hoạch chờ duyệt."))
 
 
 @bp.route("/<int:plan_id>/approve", methods=["POST"])
@@ -487,11 +487,11 @@ def approve(plan_id: int):
         # page said nothing), nothing is done and the page says it again.
         count = plans.cascade_count(plan)
         if count and request.form.get("asked") != str(count):
-            flash(_("Phê duyệt kế hoạch này sẽ gửi yêu cầu tới %(n)d đơn vị. Hãy xem lại rồi "
-                    "bấm phê duyệt lần nữa để xác nhận.", n=count), "warn")
+            flash(_("Duyệt kế hoạch này sẽ gửi yêu cầu tới %(n)d đơn vị. Hãy xem lại rồi "
+                    "bấm duyệt lần nữa để xác nhận.", n=count), "warn")
             return _render_plan(plan, 409)
     return _act(plan, lambda: plans.approve_plan(current_user, plan, _version()),
-                _("Đã phê duyệt kế hoạch."))
+                _("Đã duyệt kế hoạch."))
 
 
 @bp.route("/<int:plan_id>/return", methods=["POST"])

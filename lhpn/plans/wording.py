@@ -97,8 +97,9 @@ def child_basis(parent: Plan, unit: Unit) -> str:
     number = f" số {parent.number}" if parent.number else ""
     day = f" ngày {parent.plan_date:%d/%m/%Y}" if parent.plan_date else ""
     about = f" về {lower_first(parent.title)}" if parent.title else ""
-    return (f"Thực hiện Kế hoạch{number}{day} của Ban Thường vụ {parent.unit.name}{about}, "
-            f"Ban Thường vụ {unit.name} xây dựng kế hoạch triển khai thực hiện, cụ thể như sau:")
+    return (f"Thực hiện Kế hoạch{number}{day} của Ban Thường vụ {parent.unit.document_name}"
+            f"{about}, Ban Thường vụ {unit.document_name} xây dựng kế hoạch triển khai thực "
+            "hiện, cụ thể như sau:")
 
 
 def share_as_own(target: PlanTarget, parent: Plan) -> str:
@@ -106,16 +107,21 @@ def share_as_own(target: PlanTarget, parent: Plan) -> str:
     threshold = target.threshold if target.threshold is not None else Decimal(1)
     body = LEVEL_BODIES.get(target.level, target.level)
     return (f"theo chỉ tiêu {_percent(target.value)}% {body} đạt ít nhất {_amount(threshold)} "
-            f"của {parent.unit.name}")
+            f"của {parent.unit.document_name}")
 
 
 def agency_lines(plan: Plan) -> tuple[str, str]:
     """The root's standing committee writes under the union's own name; a unit below names its
     parent on the first line and itself on the second, as the decree's header does."""
-    unit = plan.unit
+    return agency_of(plan.unit)
+
+
+def agency_of(unit: Unit) -> tuple[str, str]:
+    """The two agency lines of any official document of ``unit`` (plans, consolidations), in
+    the official names: never a label added to a name for the screen."""
     if unit.parent is None:
-        return unit.tenant.name.upper(), ISSUER
-    return unit.parent.name.upper(), f"{ISSUER} {unit.name.upper()}"
+        return (unit.official_name or unit.tenant.name).upper(), ISSUER
+    return unit.parent.document_name.upper(), f"{ISSUER} {unit.document_name.upper()}"
 
 
 def number_line(plan: Plan) -> str:
@@ -143,14 +149,14 @@ def target_sentence(target: PlanTarget, plan: Plan) -> str:
     body = LEVEL_BODIES.get(target.level, target.level)
     own = target.level == plan.unit.level
     if target.kind == "count":
-        who = plan.unit.name if own else f"Mỗi {body}"
+        who = plan.unit.document_name if own else f"Mỗi {body}"
         text = f"{who} đạt ít nhất {_amount(target.value)}{label} ({what})"
     elif target.kind == "share":
         threshold = target.threshold if target.threshold is not None else Decimal(1)
         text = (f"{_percent(target.value)}% {body} đạt ít nhất {_amount(threshold)}{label} "
                 f"({what})")
     else:
-        where = plan.unit.name if own else f"mỗi {body}"
+        where = plan.unit.document_name if own else f"mỗi {body}"
         text = f"Phấn đấu từ {_percent(target.value)}% trở lên {what} tại {where}"
     note = target.note.strip().rstrip(".;")
     return f"{text}; {note}." if note else f"{text}."

@@ -21,6 +21,7 @@ from lhpn.clock import local_today, utcnow
 from lhpn.consolidation.freshness import bump_activity
 from lhpn.errors import NotFound
 from lhpn.extensions import db
+from lhpn.labels import lower_first, report_named
 from lhpn.notifications.reminders import Reminded
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.reports.models import Report, ReportReminder, ReportTemplate
@@ -98,14 +99,15 @@ def remind_late(actor, parent: Unit, template: ReportTemplate, period: str) -> R
             continue
         link = f"/reports/{row.report.id}" if row.report else f"/reports/?unit={row.unit.id}"
         notify(users_who_can("submit", row.unit),
-               _("Nhắc: báo cáo %(t)s kỳ %(p)s đã quá hạn %(d)s. Hãy hoàn thành và gửi sớm.",
-                 t=template.name, p=late.label, d=late.due_date.strftime("%d/%m/%Y")), link)
+               _("Nhắc: %(report)s kỳ %(p)s đã quá hạn nộp %(d)s. Hãy hoàn thành và gửi sớm.",
+                 report=report_named(template.name), p=lower_first(late.label),
+                 d=late.due_date.strftime("%d/%m/%Y")), link)
         answer.reminded += 1
     if answer.reminded:
         # The rows above bypass the ORM: pages showing who was reminded today are stale now.
         bump_activity(db.session.connection(), [parent.tenant_id])
     record("report.remind", "unit", parent.id, actor=actor, tenant_id=parent.tenant_id,
-           summary=f"{template.code} · {late.period}: {answer.reminded}",
+           summary=f"{template.name} · {late.label}: {answer.reminded}",
            template=template.code, period=late.period, count=answer.reminded,
            skipped=answer.skipped)
     db.session.flush()

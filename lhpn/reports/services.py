@@ -19,6 +19,7 @@ from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import indicator_by_code
+from lhpn.labels import capital, level_label, lower_first, report_named
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.numbers import parse_number
 from lhpn.reports import periods as P
@@ -135,6 +136,11 @@ def _not_canonical(template: ReportTemplate, code: str) -> DomainError | None:
                          spelling=spelling), "period")
 
 
+def _period_words(report: Report) -> str:
+    """The report's period inside a sentence: "kỳ tháng 12/2026"."""
+    return lower_first(period_label(report.template, report.period))
+
+
 def period_label(template: ReportTemplate, code: str) -> str:
     for tp in template.periods:
         if tp.code == code:
@@ -211,7 +217,8 @@ def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> 
     if template.tenant_id != unit.tenant_id:
         raise NotFound(_("Không tìm thấy biểu mẫu."))
     if unit.level not in template.level_list:
-        raise DomainError(_("Biểu mẫu này không dành cho cấp %(level)s.", level=unit.level),
+        raise DomainError(_("Biểu mẫu này không dành cho cấp %(level)s.",
+                            level=level_label(unit.level).lower()),
                           "template")
     if unit.closed:
         raise DomainError(_("Đơn vị đã giải thể không lập báo cáo mới."), "unit_id")
@@ -226,7 +233,8 @@ def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> 
     db.session.add(report)
     db.session.flush()
     record("report.create", "report", report.id, actor=actor, tenant_id=report.tenant_id,
-           summary=f"{unit.name} · {template.code} · {found.code}", on_behalf=report.on_behalf)
+           summary=f"{unit.name} · {template.name} · {period_label(template, found.code)}",
+           on_behalf=report.on_behalf)
     return report
 
 
@@ -251,29 +259,29 @@ def _decimal(value: object, indicator: Indicator) -> Decimal:
     return number.quantize(Decimal("0.0001"))  # exact: parse_number refused more decimals
 
 
-def _flag(value: object, code: str) -> bool:
+def _flag(value: object, indicator: Indicator) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("yes", "true", "1", "có", "co"):
         return True
     if isinstance(value, str) and value.strip().lower() in ("no", "false", "0", "không", "khong"):
         return False
-    raise DomainError(_("%(c)s: hãy chọn có hoặc không.", c=code), code)
+    raise DomainError(_("%(c)s: hãy chọn có hoặc không.", c=indicator.name), indicator.code)
 
 
 def _rate(value: object, indicator: Indicator) -> tuple[int, int]:
-    code = indicator.code
+    code, name = indicator.code, indicator.name
     if not isinstance(value, dict) or set(value) - {"numerator", "denominator"}:
         raise DomainError(_("%(c)s: tỷ lệ gồm tử số (numerator) và mẫu số (denominator).",
-                            c=code), code)
+                            c=name), code)
     numerator, denominator = (
         int(_count(value.get(part), indicator, f"{indicator.name} ({label})", MAX_RATE_PART))
         for part, label in (("numerator", _("tử số")), ("denominator", _("mẫu số"))))
     if numerator > denominator:
         raise DomainError(_("%(c)s: tử số (%(n)d) không được lớn hơn mẫu số (%(d)d).",
-                            c=code, n=numerator, d=denominator), code)
+                            c=name, n=numerator, d=denominator), code)
     if denominator == 0 and numerator == 0:
-        raise DomainError(_("%(c)s: mẫu số phải lớn hơn 0.", c=code), code)
+        raise DomainError(_("%(c)s: mẫu số phải lớn hơn 0.", c=name), code)
     return numerator, denominator
 
 
@@ -291,13 +299,13 @@ def _value_row(indicator: Indicator, raw: object) -> ReportValue:
     elif kind == "decimal":
         row.number = _decimal(raw, indicator)
     elif kind == "boolean":
-        row.flag = _flag(raw, code)
+        row.flag = _flag(raw, indicator)
     elif kind == "rate":
         row.numerator, row.denominator = _rate(raw, indicator)
     else:
         if not isinstance(raw, str):
-            raise DomainError(_("%(c)s: hãy nhập văn bản.", c=code), code)
-        row.text = clean_text(raw, code, code)[:MAX_TEXT]
+            raise DomainError(_("%(c)s: hãy nhập văn bản.", c=indicator.name), code)
+        row.text = clean_text(raw, indicator.name, code)[:MAX_TEXT]
     return row
 
 
@@ -387,15 +395,16 @@ def warnings(report: Report) -> list[Problem]:
         if drift > DENOMINATOR_DRIFT:
             out.append(Problem(row.indicator.code, _(
                 "%(c)s: mẫu số %(new)d khác nhiều so với kỳ trước (%(old)d). Hãy kiểm tra lại.",
-                c=row.indicator.code, new=row.denominator, old=old.denominator)))
+                c=row.indicator.name, new=row.denominator, old=old.denominator)))
     return out
 
 
 def missing_required(report: Report) -> list[str]:
+    """The names of the required indicators the report has no value for."""
     if report.nothing_to_report:
         return []
     have = {row.indicator_id for row in report.values}
-    return [item.indicator.code for item in report.template.items
+    return [item.indicator.name for item in report.template.items
             if item.required and item.indicator_id not in have]
 
 
@@ -411,14 +420,15 @@ def submit_report(actor, report: Report, version: object | None = None) -> Repor
     period_of(report.template, report.period)
     missing = missing_required(report)
     if missing and report.status in ("draft", "returned"):
-        raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(codes)s. Nhập giá trị, hoặc đánh "
-                            "dấu “Không có số liệu để báo cáo”.", codes=", ".join(missing)),
+        raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(names)s. Nhập giá trị, hoặc đánh "
+                            "dấu “Không có số liệu để báo cáo”.", names="; ".join(missing)),
                           "values")
     report.submitted_by_id, report.submitted_at = actor.id, utcnow()
     WORKFLOW.apply(report, "submit", actor)
     approvers = [u for u in users_who_can("approve", approval_unit(report)) if u.id != actor.id]
-    notify(approvers, _("%(unit)s gửi báo cáo %(t)s kỳ %(p)s.", unit=report.unit.name,
-                        t=report.template.name, p=report.period), f"/reports/{report.id}")
+    notify(approvers, _("%(unit)s gửi %(report)s kỳ %(p)s chờ duyệt.", unit=report.unit.name,
+                        report=report_named(report.template.name), p=_period_words(report)),
+           f"/reports/{report.id}")
     return report
 
 
@@ -443,13 +453,13 @@ def _decide(actor, report: Report, action: str, comment: object, version: object
     elif action == "reopen":
         rollups.remove(report)
     if report.submitted_by is not None:
+        what, when = capital(report_named(report.template.name)), _period_words(report)
         messages = {
-            "approve": _("Báo cáo %(t)s kỳ %(p)s đã được duyệt.", t=report.template.name,
-                         p=report.period),
-            "return": _("Báo cáo %(t)s kỳ %(p)s bị trả lại: %(c)s", t=report.template.name,
-                        p=report.period, c=str(comment)[:200]),
-            "reopen": _("Báo cáo %(t)s kỳ %(p)s được mở lại: %(c)s", t=report.template.name,
-                        p=report.period, c=str(comment)[:200]),
+            "approve": _("%(report)s kỳ %(p)s đã được duyệt.", report=what, p=when),
+            "return": _("%(report)s kỳ %(p)s bị trả lại: %(c)s", report=what, p=when,
+                        c=str(comment)[:200]),
+            "reopen": _("%(report)s kỳ %(p)s được mở lại: %(c)s", report=what, p=when,
+                        c=str(comment)[:200]),
         }
         notify([report.submitted_by], messages[action], f"/reports/{report.id}")
     return report

@@ -22,6 +22,7 @@ from lhpn.accounts.models import User
 from lhpn.clock import utcnow
 from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
+from lhpn.labels import lower_first, report_named
 from lhpn.numbers import format_number
 from lhpn.params import page_number, query_int
 from lhpn.reports import batch, forms, reminders
@@ -262,9 +263,11 @@ def _render_form(report: Report, entered: dict, version: str, error: DomainError
 
 def submit_consequence(report: Report) -> str:
     """Said before sending a report up (data-confirm): where it goes, and that it locks."""
-    return _("Gửi báo cáo “%(t)s” kỳ %(p)s của %(unit)s để %(parent)s duyệt? Sau khi gửi, báo "
-             "cáo không sửa được nữa, trừ khi bị trả lại.", t=report.template.name,
-             p=reports.period_label(report.template, report.period), unit=report.unit.name,
+    return _("Gửi %(report)s kỳ %(p)s của %(unit)s để %(parent)s duyệt? Sau khi gửi, báo "
+             "cáo không sửa được nữa, trừ khi bị trả lại.",
+             report=report_named(report.template.name),
+             p=lower_first(reports.period_label(report.template, report.period)),
+             unit=report.unit.name,
              parent=reports.approval_unit(report).name)
 
 

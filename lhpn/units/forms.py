@@ -17,6 +17,11 @@ class RenameForm(FlaskForm):
     name = StringField(_l("Tên mới"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
+class OfficialNameForm(FlaskForm):
+    official_name = StringField(_l("Tên chính thức (dùng trên văn bản)"),
+                                validators=[Length(max=200)])
+
+
 class OpenedForm(FlaskForm):
     opened_on = StringField(_l("Ngày bắt đầu hoạt động"), validators=[Length(max=10)])
 

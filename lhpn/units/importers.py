@@ -29,7 +29,14 @@ from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import has_control, nfc, search_key
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
-from lhpn.units.services import MAX_CODE, MAX_NAME, create_unit, opening_date, root_of
+from lhpn.units.services import (
+    MAX_CODE,
+    MAX_NAME,
+    create_unit,
+    opening_date,
+    root_of,
+    set_official_name,
+)
 
 MAX_ROWS = 20_000
 CHUNK_SIZE = 200
@@ -256,6 +263,7 @@ COLUMNS = {
     "code": ("ma", "code", "ma_don_vi"),
     "level": ("cap", "level"),
     "opened_on": ("ngay_bat_dau", "opened_on", "ngay_bat_dau_hoat_dong"),
+    "official_name": ("ten_chinh_thuc", "official_name"),
 }
 REQUIRED_COLUMNS = ("parent_code", "name")
 LEVEL_WORDS = {
@@ -456,6 +464,7 @@ def check_rows(actor: User, tenant: Tenant,
             "code": nfc(cell(cells, "code")).upper(),
             "level_text": _one_line(cell(cells, "level")),
             "opened_on": _one_line(cell(cells, "opened_on")),
+            "official_name": _one_line(cell(cells, "official_name")),
         }
         for line, cells in records
     ]
@@ -479,6 +488,10 @@ def check_rows(actor: User, tenant: Tenant,
             errors.append(_("Tên đơn vị dài quá %(n)d ký tự.", n=MAX_NAME))
         elif has_control(name):
             errors.append(_("Tên đơn vị chứa ký tự điều khiển không hợp lệ."))
+        if len(row["official_name"]) > MAX_NAME:
+            errors.append(_("Tên chính thức dài quá %(n)d ký tự.", n=MAX_NAME))
+        elif has_control(row["official_name"]):
+            errors.append(_("Tên chính thức chứa ký tự điều khiển không hợp lệ."))
 
         level = LEVEL_WORDS.get(_key(row.pop("level_text")) or "branch")
         if level is None:
@@ -548,7 +561,7 @@ def check_rows(actor: User, tenant: Tenant,
                 name_lines[key] = row["line"]
 
         row.update(level=level or "", errors=errors)
-        for text_field in ("parent_code", "name", "code"):
+        for text_field in ("parent_code", "name", "code", "official_name"):
             row[text_field] = row[text_field][:STORED_CELL]
         if code and code not in file_units and first_line_of_code.get(code) == row["line"]:
             file_units[code] = row
@@ -656,6 +669,8 @@ def run_chunk(actor: User, batch: ImportBatch, size: int | None = None) -> bool:
                                     code=row["parent_code"]))
             unit = create_unit(actor, parent, row["name"], row["level"], row["code"] or None,
                                opened_on=row.get("opened_on") or None)
+            if row.get("official_name"):
+                set_official_name(actor, unit, row["official_name"])
         except DomainError as exc:
             row["run_error"] = exc.message  # the row dict lives in batch.rows
             flag_modified(batch, "rows")

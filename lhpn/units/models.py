@@ -25,6 +25,9 @@ class Unit(TenantScoped, db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
+    # The name the unit signs official documents with, when the name shown in lists is not it
+    # (a label such as "(trước 01/7/2025)", a short form): documents use ``document_name``.
+    official_name: Mapped[str | None] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     level: Mapped[str] = mapped_column(String(16))
     closed: Mapped[bool] = mapped_column(default=False)
@@ -46,10 +49,16 @@ class Unit(TenantScoped, db.Model):
         """Ids from the root down to this unit, inclusive."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
+    @property
+    def document_name(self) -> str:
+        """The name an official document's header and text give the unit."""
+        return self.official_name or self.name
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
             "name": self.name,
+            "official_name": self.official_name,
             "code": self.code,
             "level": self.level,
             "parent_id": self.parent_id,

@@ -188,6 +188,22 @@ def rename_unit(actor, unit: Unit, name: str | None) -> Unit:
     return unit
 
 
+def set_official_name(actor, unit: Unit, value: object) -> Unit:
+    """The name official documents give the unit; empty: its name."""
+    if value is not None and not isinstance(value, str):
+        raise DomainError(_("Tên chính thức phải là văn bản."), "official_name")
+    lock_tree(unit.tenant_id)
+    official = clean_line(value, _("Tên chính thức"), "official_name") or None
+    if official is not None and len(official) > MAX_NAME:
+        raise DomainError(_("Tên chính thức dài quá %(n)d ký tự.", n=MAX_NAME), "official_name")
+    if official != unit.official_name:
+        old = unit.official_name
+        unit.official_name = official
+        record("unit.official_name", "unit", unit.id, actor=actor, tenant_id=unit.tenant_id,
+               summary=f"{unit.name}: {old or '—'} → {official or '—'}", old=old, new=official)
+    return unit
+
+
 def set_opened_on(actor, unit: Unit, value: object) -> Unit:
     """Correct the day a unit opened; what it owes changes with it (the consolidation reads the
     date live, and the change moves the tenant's figures version, so no cached page is stale)."""

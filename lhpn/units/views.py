@@ -13,7 +13,7 @@ from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.text import search_key
 from lhpn.units import picker, services
-from lhpn.units.forms import MoveForm, OpenedForm, RenameForm, UnitForm
+from lhpn.units.forms import MoveForm, OfficialNameForm, OpenedForm, RenameForm, UnitForm
 from lhpn.units.models import Unit
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -85,6 +85,7 @@ def detail(unit_id: int):
     ).all()
     return render_template("units/detail.html", unit=unit, children=kids, ancestors=ancestors,
                            rename_form=RenameForm(name=unit.name),
+                           official_form=OfficialNameForm(official_name=unit.official_name or ""),
                            opened_form=OpenedForm(opened_on=unit.opened_on.isoformat()))
 
 
@@ -134,6 +135,24 @@ def rename(unit_id: int):
         return redirect(url_for("units.detail", unit_id=unit_id))
     db.session.commit()
     flash(_("Đã đổi tên đơn vị."), "success")
+    return redirect(url_for("units.detail", unit_id=unit_id))
+
+
+@bp.route("/<int:unit_id>/official-name", methods=["POST"])
+@login_required
+def official_name(unit_id: int):
+    unit = load_unit(unit_id, "manage")
+    form = OfficialNameForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Tên chính thức dài quá %(n)d ký tự.", n=200))
+        services.set_official_name(current_user, unit, form.official_name.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("units.detail", unit_id=unit_id))
+    db.session.commit()
+    flash(_("Đã lưu tên chính thức của đơn vị."), "success")
     return redirect(url_for("units.detail", unit_id=unit_id))
 
 

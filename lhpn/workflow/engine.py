@@ -23,7 +23,7 @@ STATUS_LABELS = {
 ACTION_LABELS = {
     "create": _l("Tạo"),
     "submit": _l("Gửi duyệt"),
-    "approve": _l("Phê duyệt"),
+    "approve": _l("Duyệt"),
     "return": _l("Trả lại"),
     "reopen": _l("Mở lại"),
 }
