@@ -29,7 +29,7 @@ from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import has_control, nfc, search_key
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
-from lhpn.units.services import MAX_CODE, MAX_NAME, create_unit, opening_date, root_of
+from lhpn.units.services import MAX_CODE, MAX_NAME, create_unit, opening_date
 
 MAX_ROWS = 20_000
 CHUNK_SIZE = 200
@@ -588,7 +588,8 @@ def get_batch(tenant_id: int | None, batch_id: object) -> ImportBatch:
 
 
 def may_run(actor: User, batch: ImportBatch) -> bool:
-    return batch.created_by == actor.id or authz.can(actor, "manage", root_of(batch.tenant_id))
+    return batch.created_by == actor.id or (batch.tenant_id == actor.tenant_id
+                                            and authz.manages_tenant(actor))
 
 
 def require_batch_access(actor: User, batch: ImportBatch) -> None:
