@@ -14,6 +14,20 @@ user_cli = AppGroup("user", help="User accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
+class RoleName(click.ParamType):
+    """A role named in policies/ (read when the command runs, not when the module loads)."""
+
+    name = "role"
+
+    def convert(self, value, param, ctx):
+        from lhpn.authz import all_roles
+
+        if value not in all_roles():
+            self.fail(f"{value!r} không phải vai trò; chọn một trong: {', '.join(all_roles())}.",
+                      param, ctx)
+        return value
+
+
 def _fail(exc: DomainError) -> None:
     db.session.rollback()
     click.echo(f"Lỗi: {exc.message}", err=True)
@@ -50,21 +64,22 @@ def tenant_list() -> None:
 @user_cli.command("create")
 @click.argument("username")
 @click.option("--tenant", "tenant_code", help="Tenant code (none for the system admin).")
-@click.option("--role", type=click.Choice(["system_admin", "tenant_admin", "approver", "staff",
-                                           "viewer"]), required=True)
+@click.option("--role", type=RoleName(), required=True,
+              help="A role of policies/policy.csv (the system administrator's, or a tenant's).")
 @click.option("--unit", "unit_code", help="Unit code of the role; default: the root unit.")
 @click.option("--full-name", default="", help="Full name.")
 @click.option("--password-stdin", is_flag=True, required=True,
               help="Read the password from standard input.")
 def user_create(username, tenant_code, role, unit_code, full_name, password_stdin) -> None:
     """Create a user with one role (the first admin of a tenant, or a system admin)."""
+    from lhpn import authz
     from lhpn.accounts.services import assign_role, create_user
     from lhpn.tenants.services import get_tenant_by_code
     from lhpn.units.services import get_unit_by_code, root_of
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        if role == "system_admin":
+        if role == authz.system_role():
             if tenant_code:
                 raise DomainError("Quản trị hệ thống không thuộc tỉnh nào; bỏ --tenant.")
             user = create_user(None, tenant_id=None, username=username, password=password,

@@ -9,6 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from lhpn import authz
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role
 from lhpn.consolidation import rollups
@@ -141,7 +142,7 @@ def _decision(kt, report_id: int, action: str):
         report = db.session.get(Report, report_id)
         approver = kt.user("kt.approver.x1")
         # What the request has read before it acts: the report, its unit and the unit above.
-        assert reports.can_approve(approver, report)
+        assert authz.may_decide(approver, report)
         _ = report.values, report.unit.ancestor_ids
         if action == "approve":
             return lambda: reports.approve_report(approver, report)

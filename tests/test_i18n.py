@@ -118,7 +118,8 @@ def test_switching_to_english_translates_pages_and_messages(client, world):
 
     assert login(client, "tenant_admin.tb").status_code == 302
     html = client.get("/").get_data(as_text=True)
-    for label in ("Units", "Users", "Log out", "Province system administrator"):  # lazy role label too
+    # the role label is a lazy string too
+    for label in ("Units", "Users", "Log out", "Province system administrator"):
         assert label in html, label
 
     token = csrf_token(client, "/")

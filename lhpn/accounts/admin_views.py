@@ -9,7 +9,6 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts import services
 from lhpn.accounts.forms import AssignRoleForm, EmailForm, ResetPasswordForm, UserForm
-from lhpn.accounts.models import ROLES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import role_label
@@ -35,7 +34,7 @@ def _load_user(user_id: int):
 
 def _role_choices() -> list[tuple[str, str]]:
     """Nothing chosen to begin with: one careless click must not make anyone an admin."""
-    return [("", _("— Chọn vai trò —"))] + [(r, role_label(r)) for r in ROLES]
+    return [("", _("— Chọn vai trò —"))] + [(r, role_label(r)) for r in authz.tenant_roles()]
 
 
 @bp.route("/")

@@ -8,9 +8,6 @@ from lhpn.extensions import db
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 
-ROLES = ("tenant_admin", "approver", "staff", "viewer")
-SYSTEM_ADMIN = "system_admin"
-
 
 class User(UserMixin, db.Model):
     """An account. The system administrator belongs to no tenant; everyone else to one."""

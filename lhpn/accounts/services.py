@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from lhpn import authz, throttle
-from lhpn.accounts.models import ROLES, ApiToken, RoleAssignment, User, UserSession
+from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.accounts.passwords import burn_time, hash_password, verify_password
 from lhpn.audit.services import record
 from lhpn.authz.engine import forget_principal
@@ -226,7 +226,7 @@ def assign_role(actor: User | None, user: User, role: str | None, unit: Unit) ->
     manages ``unit``. ``actor`` None is the command line or a loader."""
     if actor is not None:
         authz.require_change_roles_of(actor, user)
-    if role not in ROLES:
+    if role not in authz.tenant_roles():
         raise DomainError(_("Vai trò không hợp lệ."), "role")
     if unit.tenant_id != user.tenant_id:
         raise NotFound(_("Không tìm thấy đơn vị."))

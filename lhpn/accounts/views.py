@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lhpn import authz
 from lhpn.accounts import services
 from lhpn.accounts.forms import ChangePasswordForm, LoginForm
 from lhpn.accounts.services import LoginThrottled
@@ -81,7 +82,8 @@ def logout():
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("accounts/account.html", user=current_user)
+    return render_template("accounts/account.html", user=current_user,
+                           system_role=authz.system_role())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

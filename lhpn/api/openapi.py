@@ -8,10 +8,10 @@ from functools import cache
 
 from flask import Response, jsonify
 
-from lhpn.accounts.models import ROLES
 from lhpn.api import bp
 from lhpn.api.payload import DEFAULT_LIMIT, MAX_LIMIT
 from lhpn.api.plumbing import MAX_ID, public
+from lhpn.authz import tenant_roles
 from lhpn.indicators.models import AGGREGATIONS, KINDS
 from lhpn.plans.models import MEASURED_KINDS, SECTION_KEYS, STATUSES
 from lhpn.plans.services import CHILD_STATES, WHEN_KINDS
@@ -268,9 +268,9 @@ def _schemas() -> dict:
             "full_name": {"type": "string", "maxLength": 200},
             "email": EMAIL,
         }, minProperties=1),
-        "RoleAssignment": _object({"id": ID_SCHEMA, "role": {"enum": list(ROLES)},
+        "RoleAssignment": _object({"id": ID_SCHEMA, "role": {"enum": list(tenant_roles())},
                                    "unit_id": ID_SCHEMA}, ["id", "role", "unit_id"]),
-        "NewRoleAssignment": _object({"role": {"enum": list(ROLES)}, "unit_id": ID_SCHEMA},
+        "NewRoleAssignment": _object({"role": {"enum": list(tenant_roles())}, "unit_id": ID_SCHEMA},
                                      ["role", "unit_id"]),
         **_plan_schemas(),
         **_report_schemas(),

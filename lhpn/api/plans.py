@@ -283,7 +283,7 @@ def _load_plan(plan_id: int, action: str) -> Plan:
         if not may_read_plan(caller(), plan):
             raise authz.Forbidden("view")
         return plan
-    unit = services.approval_unit(plan) if action == "approve" else plan.unit
+    unit = authz.approval_unit(plan) if action == "approve" else plan.unit
     authz.require(caller(), action, unit)
     return plan
 

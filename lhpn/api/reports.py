@@ -188,9 +188,9 @@ def _load_report(report_id: int, action: str) -> Report:
     approving, returning and reopening are asked of the unit above."""
     report = services.get_report(caller().tenant_id, report_id)
     if action == "enter":
-        services.require_enter(caller(), report.unit)
+        authz.require_enter_for(caller(), report.unit)
     elif action == "approve":
-        authz.require(caller(), "approve", services.approval_unit(report))
+        authz.require_approver_of(caller(), report)
     else:
         authz.require(caller(), "view", report.unit)
     return report
@@ -260,7 +260,7 @@ def open_report() -> Response:
     key = data["template"]
     # A form that is not the tenant's is "not found" before the right to the unit is asked.
     template = _template(key, "template") if isinstance(key, str) else None
-    services.require_enter(caller(), unit)
+    authz.require_enter_for(caller(), unit)
     template = template or _template(_code(key, "template"), "template")
     period = _code(data["period"], "period")
     existing = services.find_report(unit, template, period)

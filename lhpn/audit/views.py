@@ -16,10 +16,7 @@ PAGE_SIZE = 50
 @login_required
 def index():
     # The audit log is the tenant's: only who manages its root unit may browse it.
-    if current_user.tenant_id is None:
-        raise authz.Forbidden("manage")
-    root = _root()
-    authz.require(current_user, "manage", root)
+    authz.require_manage_tenant(current_user)
     action = request.args.get("action") or None
     q = (request.args.get("q") or "").strip() or None
     page = page_number()
@@ -34,9 +31,3 @@ def index():
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("audit/index.html", entries=entries, actions=actions, action=action,
                            q=q or "", page=page, pages=pages, total=total)
-
-
-def _root():
-    from lhpn.units.services import root_of
-
-    return root_of(current_user.tenant_id)

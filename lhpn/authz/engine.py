@@ -95,7 +95,9 @@ def principal_of(user) -> Principal:
     above: set[tuple[str, int]] = set()
     if user is not None and getattr(user, "is_authenticated", False) and not user.locked:
         if user.is_system_admin:
-            holdings.add(("system_admin", None))
+            from lhpn.authz.roles import system_role
+
+            holdings.add((system_role(), None))
         for a in user.assignments:
             holdings.add((a.role, a.unit_id))
             if a.unit is not None:

@@ -63,15 +63,37 @@ def manageable_users(actor) -> ColumnElement[bool]:
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.tenant_id is None:
         return false()
     managed = reachable_unit_ids(actor, "manage")
-    manages_root = exists(select(Unit.id).where(
-        Unit.tenant_id == actor.tenant_id, Unit.parent_id.is_(None), Unit.id.in_(managed)))
     role_outside = exists(select(RoleAssignment.id).where(
         RoleAssignment.user_id == User.id, not_(RoleAssignment.unit_id.in_(managed))))
     return and_(
         User.tenant_id == actor.tenant_id,
-        or_(User.unit_id.in_(managed), and_(User.unit_id.is_(None), manages_root)),
+        or_(User.unit_id.in_(managed), and_(User.unit_id.is_(None), tenant_managed_by(actor))),
         ~role_outside,
     )
+
+
+def manages_tenant(actor) -> bool:
+    """The actor manages its tenant's root unit: the tenant's own settings (indicator catalogue,
+    report forms, entry on behalf), its audit log and every unit import are theirs."""
+    from lhpn.units.services import root_of
+
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.tenant_id is None:
+        return False
+    return can(actor, "manage", root_of(actor.tenant_id))
+
+
+def require_manage_tenant(actor) -> None:
+    if not manages_tenant(actor):
+        raise Forbidden("manage")
+
+
+def tenant_managed_by(actor) -> ColumnElement[bool]:
+    """``manages_tenant`` as a SQL condition (an EXISTS), for lists that depend on it."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.tenant_id is None:
+        return false()
+    return exists(select(Unit.id).where(
+        Unit.tenant_id == actor.tenant_id, Unit.parent_id.is_(None),
+        Unit.id.in_(reachable_unit_ids(actor, "manage"))))
 
 
 def may_change_roles_of(actor, user: User) -> bool:

@@ -13,7 +13,6 @@ from lhpn.indicators import services
 from lhpn.indicators.forms import IndicatorForm
 from lhpn.indicators.models import AGGREGATIONS, KINDS, Indicator
 from lhpn.labels import AGGREGATION_LABELS
-from lhpn.units.services import root_of
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -33,11 +32,11 @@ def _tenant_id() -> int:
 
 
 def _may_edit() -> bool:
-    return authz.can(current_user, "manage", root_of(_tenant_id()))
+    return authz.manages_tenant(current_user)
 
 
 def _require_editor() -> None:
-    authz.require(current_user, "manage", root_of(_tenant_id()))
+    authz.require_manage_tenant(current_user)
 
 
 def _choices(form: IndicatorForm) -> IndicatorForm:

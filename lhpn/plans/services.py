@@ -120,15 +120,6 @@ def visible_plans(user, *, unit_id: int | None = None, year: int | None = None,
     return stmt.order_by(Plan.year.desc(), Plan.created_at.desc(), Plan.id.desc())
 
 
-def approval_unit(plan: Plan) -> Unit:
-    """Plans go up to the parent's approver; the root's own plan is issued by its approver."""
-    return plan.unit.parent or plan.unit
-
-
-def can_approve(user, plan: Plan) -> bool:
-    return authz.can(user, "approve", approval_unit(plan)) and plan.submitted_by_id != user.id
-
-
 # ---- validation -------------------------------------------------------------------------------
 
 def _text(value: object, name: str, limit: int, *, required: bool = False, label: str = "",
@@ -397,16 +388,16 @@ def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
     # Set before the transition so the plan row is written (and its version moves) once.
     plan.submitted_by_id, plan.submitted_at = actor.id, utcnow()
     WORKFLOW.apply(plan, "submit", actor)
-    approvers = [u for u in users_who_can("approve", approval_unit(plan)) if u.id != actor.id]
+    approvers = [u for u in users_who_can("approve", authz.approval_unit(plan))
+                 if not authz.is_own_submission(u, plan)]
     notify(approvers, _("%(unit)s gửi %(plan)s chờ duyệt.", unit=plan.unit.name,
                         plan=plan_named(plan.title)), f"/plans/{plan.id}")
     return plan
 
 
 def _require_approver(actor, plan: Plan) -> None:
-    authz.require(actor, "approve", approval_unit(plan))
-    if plan.submitted_by_id == actor.id:
-        raise DomainError(_("Bạn không thể tự duyệt hoặc trả lại kế hoạch do chính mình gửi."))
+    authz.require_decide(actor, plan, _("Bạn không thể tự duyệt hoặc trả lại kế hoạch do "
+                                        "chính mình gửi."))
 
 
 def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:

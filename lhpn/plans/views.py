@@ -360,7 +360,7 @@ def _render_plan(plan: Plan, status: int = 200, comment: str = "", note_errors=N
         "edit": plan.editable and authz.can(current_user, "plan", plan.unit),
         "submit": plans.WORKFLOW.allowed(plan.status, "submit")
         and authz.can(current_user, "submit", plan.unit),
-        "approve": plan.status == "submitted" and plans.can_approve(current_user, plan),
+        "approve": plan.status == "submitted" and authz.may_decide(current_user, plan),
         "view_parent": plan.parent_plan is not None
         and may_read_plan(current_user, plan.parent_plan),
         "count": may_mark_counted(current_user, plan),
@@ -403,7 +403,7 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
     if may["submit"]:
         text = _("Gửi %(plan)s để %(unit)s duyệt? Sau khi gửi, kế hoạch không "
                  "sửa được nữa, trừ khi bị trả lại.", plan=plan_named(plan.title),
-                 unit=plans.approval_unit(plan).name)
+                 unit=authz.approval_unit(plan).name)
         out["submit"] = (_("Có chỉ tiêu thấp hơn yêu cầu của cấp trên.") + " " + text
                          if weaker else text)
     if may["approve"]:
@@ -482,7 +482,7 @@ def submit(plan_id: int):
 @login_required
 def approve(plan_id: int):
     plan = _load_plan(plan_id)
-    if plan.status == "submitted" and plans.can_approve(current_user, plan):
+    if plan.status == "submitted" and authz.may_decide(current_user, plan):
         # The page said how many units approving asks; if that is not the number now (or the
         # page said nothing), nothing is done and the page says it again.
         count = plans.cascade_count(plan)

@@ -23,7 +23,6 @@ from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.reports.models import Attachment, Report
-from lhpn.reports.services import require_enter
 from lhpn.transaction import after_commit, after_rollback
 
 MAX_PER_REPORT = 20
@@ -99,7 +98,7 @@ def _content_matches(ext: str, path: Path) -> bool:
 
 
 def _require_editable(actor, report: Report) -> None:
-    require_enter(actor, report.unit)
+    authz.require_enter_for(actor, report.unit)
     if not report.editable:
         raise Conflict(_("Báo cáo đã gửi hoặc đã duyệt: không thêm hay xóa tệp đính kèm được."),
                        "status")

@@ -69,7 +69,7 @@ def _failed(actor, key: object, code: str, message: str) -> Outcome:
         report = services.get_report(actor.tenant_id, key)
     except DomainError:
         return Outcome(key, False, code, message)
-    if not authz.can(actor, "approve", services.approval_unit(report)):
+    if not authz.is_approver_of(actor, report):
         return Outcome(key, False, code, message)
     if report.status != "submitted":
         # Decided (or returned to its unit) since the approver looked: say where it is now.

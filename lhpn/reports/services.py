@@ -150,30 +150,6 @@ def period_label(template: ReportTemplate, code: str) -> str:
     return P.label(code, template.period_type)
 
 
-# ---- who may fill in ----------------------------------------------------------------------------
-
-def can_enter(user, unit: Unit) -> bool:
-    """Staff of the unit; or, where the tenant allows it, staff of the commune for a branch."""
-    if authz.can(user, "submit", unit):
-        return True
-    parent = unit.parent
-    return bool(unit.tenant.allow_on_behalf and parent is not None and unit.level == "branch"
-                and authz.can(user, "submit", parent))
-
-
-def require_enter(user, unit: Unit) -> None:
-    if not can_enter(user, unit):
-        raise authz.Forbidden("submit")
-
-
-def approval_unit(report: Report) -> Unit:
-    return report.unit.parent or report.unit
-
-
-def can_approve(user, report: Report) -> bool:
-    return authz.can(user, "approve", approval_unit(report)) and report.submitted_by_id != user.id
-
-
 # ---- look-ups ---------------------------------------------------------------------------------
 
 def get_report(tenant_id: int | None, report_id: object) -> Report:
@@ -199,10 +175,9 @@ def visible_reports(user, *, unit_id=None, template_id=None, period=None, status
 
 def inbox(user):
     """Submitted reports waiting for this approver: those of the children of units it approves
-    for (and the root's own reports at the root)."""
-    approving = authz.reachable_unit_ids(user, "approve")
-    child = select(Unit.id).where(Unit.parent_id.in_(approving))
-    return (select(Report).where(Report.status == "submitted", Report.unit_id.in_(child))
+    for (and the root's own reports at the root): ``authz.units_approved_by``."""
+    approved = select(Unit.id).where(authz.units_approved_by(user))
+    return (select(Report).where(Report.status == "submitted", Report.unit_id.in_(approved))
             .order_by(Report.submitted_at))
 
 
@@ -213,7 +188,7 @@ def find_report(unit: Unit, template: ReportTemplate, period: str) -> Report | N
 
 def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> Report:
     """The unit's report for the period, created as a draft the first time."""
-    require_enter(actor, unit)
+    authz.require_enter_for(actor, unit)
     if template.tenant_id != unit.tenant_id:
         raise NotFound(_("Không tìm thấy biểu mẫu."))
     if unit.level not in template.level_list:
@@ -229,7 +204,7 @@ def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> 
     report = Report(tenant_id=unit.tenant_id, unit_id=unit.id, unit=unit,
                     template_id=template.id, template=template, period=found.code,
                     due_date=due, created_by_id=actor.id,
-                    on_behalf=not authz.can(actor, "submit", unit))
+                    on_behalf=authz.enters_on_behalf(actor, unit))
     db.session.add(report)
     db.session.flush()
     record("report.create", "report", report.id, actor=actor, tenant_id=report.tenant_id,
@@ -336,7 +311,7 @@ def save_report(actor, report: Report, values: object, version: object, *,
                 narrative: dict | None = None, nothing_to_report: bool | None = None
                 ) -> list[Problem]:
     """Store values and narrative of a draft; returns warnings (they never block)."""
-    require_enter(actor, report.unit)
+    authz.require_enter_for(actor, report.unit)
     if not report.editable:
         raise Conflict(_("Báo cáo đã gửi hoặc đã duyệt thì không sửa được."), "status")
     check_version(report, version)
@@ -411,7 +386,7 @@ def missing_required(report: Report) -> list[str]:
 # ---- sign-off ---------------------------------------------------------------------------------
 
 def submit_report(actor, report: Report, version: object | None = None) -> Report:
-    require_enter(actor, report.unit)
+    authz.require_enter_for(actor, report.unit)
     WORKFLOW.require(report, "submit")
     if version is not None:
         check_version(report, version)
@@ -425,7 +400,8 @@ def submit_report(actor, report: Report, version: object | None = None) -> Repor
                           "values")
     report.submitted_by_id, report.submitted_at = actor.id, utcnow()
     WORKFLOW.apply(report, "submit", actor)
-    approvers = [u for u in users_who_can("approve", approval_unit(report)) if u.id != actor.id]
+    approvers = [u for u in users_who_can("approve", authz.approval_unit(report))
+                 if not authz.is_own_submission(u, report)]
     notify(approvers, _("%(unit)s gửi %(report)s kỳ %(p)s chờ duyệt.", unit=report.unit.name,
                         report=report_named(report.template.name), p=_period_words(report)),
            f"/reports/{report.id}")
@@ -433,10 +409,8 @@ def submit_report(actor, report: Report, version: object | None = None) -> Repor
 
 
 def _require_approver(actor, report: Report) -> None:
-    authz.require(actor, "approve", approval_unit(report))
-    if report.submitted_by_id == actor.id:
-        raise DomainError(_("Bạn không thể tự duyệt, trả lại hoặc mở lại báo cáo do chính mình "
-                            "gửi."))
+    authz.require_decide(actor, report, _("Bạn không thể tự duyệt, trả lại hoặc mở lại báo cáo "
+                                          "do chính mình gửi."))
 
 
 def _decide(actor, report: Report, action: str, comment: object, version: object) -> Report:

@@ -20,7 +20,6 @@ from lhpn.reports.models import Report, ReportTemplate, TemplateItem, TemplatePe
 from lhpn.reports.periods import PERIOD_TYPES, is_own_code
 from lhpn.tenants.models import Tenant
 from lhpn.text import clean_line, nfc
-from lhpn.units.services import root_of
 
 CODE_RE = re.compile(r"[A-Z0-9_]{2,40}")
 MAX_NAME = 300
@@ -69,13 +68,9 @@ class _Checked:
 
 # ---- access and look-ups -----------------------------------------------------------------------
 
-def may_define(actor) -> bool:
-    return actor.tenant_id is not None and authz.can(actor, "manage", root_of(actor.tenant_id))
-
-
 def require_define(actor) -> None:
-    if not may_define(actor):
-        raise authz.Forbidden("manage")
+    """Forms are the tenant's: who manages its root defines them."""
+    authz.require_manage_tenant(actor)
 
 
 def all_templates(tenant_id: int):

@@ -28,7 +28,6 @@ from lhpn.params import page_number, query_int
 from lhpn.reports import batch, forms, reminders
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
-from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
@@ -37,6 +36,7 @@ from lhpn.workflow.engine import ACTION_LABELS, status_label
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
 INBOX_SIZE = 500
+ENTRY_UNITS = 700  # a commune's officer with its branches, rarely more
 STATUSES = ("draft", "submitted", "approved", "returned")
 NOT_STARTED = _l("Chưa lập")
 STALE = _l("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
@@ -114,17 +114,11 @@ def _version() -> str:
 # ---- the list and the calendar -----------------------------------------------------------------
 
 def _entry_units() -> list[Unit]:
-    """Units the user may fill in reports for: its own, and branches of its communes where the
-    tenant allows entry on their behalf."""
-    own = select(Unit.id).where(authz.reachable(current_user, "submit"), ~Unit.closed)
-    branches = (select(Unit).join(Tenant, Tenant.id == Unit.tenant_id)
-                .where(Unit.parent_id.in_(own), Unit.level == "branch", ~Unit.closed,
-                       Tenant.allow_on_behalf))
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(own))
-                               .order_by(Unit.path).limit(200)).all()
-    units += db.session.scalars(branches.order_by(Unit.path).limit(500)).all()
-    units.sort(key=lambda u: u.path)
-    return [u for u in units if reports.can_enter(current_user, u)]
+    """Open units the user may fill in reports for (``authz.enterable_units``): its own, and
+    branches of its communes where the tenant allows entry on their behalf."""
+    return list(db.session.scalars(select(Unit).where(authz.enterable_units(current_user),
+                                                      ~Unit.closed)
+                                   .order_by(Unit.path).limit(ENTRY_UNITS)))
 
 
 def _calendar_unit(choices: list[Unit], unit_id: object) -> Unit | None:
@@ -162,7 +156,7 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
     year = year if year and 2000 <= year <= 2100 else utcnow().year
     calendar = reports.calendar_for(unit, year) if unit is not None else []
     calendar_unit = picker("unit", "view", args, chosen_id=unit.id if unit else None)
-    may_enter = unit is not None and reports.can_enter(current_user, unit)
+    may_enter = unit is not None and authz.may_enter_for(current_user, unit)
     unit_templates = [t for t in templates if unit is not None and unit.level in t.level_list]
     return render_template(
         "reports/index.html", reports=rows, total=total, page=page,
@@ -171,7 +165,7 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
         templates=templates, status=status, unit_id=unit_id, template_id=template_id,
         period=period or "", unit=unit,
         year=year, calendar=calendar, may_enter=may_enter, unit_templates=unit_templates,
-        on_behalf=may_enter and not authz.can(current_user, "submit", unit),
+        on_behalf=unit is not None and authz.enters_on_behalf(current_user, unit),
         is_late=is_late, opening=opening or {}), status_code
 
 
@@ -190,7 +184,7 @@ def open_():
         flash(exc.message, "error")
         return _render_index(unit.id, None, exc.status,
                              {"template": template.code, "period": period})
-    if report.editable and reports.can_enter(current_user, report.unit):
+    if report.editable and authz.may_enter_for(current_user, report.unit):
         return redirect(url_for("reports.edit", report_id=report.id))
     return redirect(url_for("reports.view", report_id=report.id))
 
@@ -202,7 +196,7 @@ def open_():
 @login_required
 def edit(report_id: int):
     report = _load(report_id)
-    reports.require_enter(current_user, report.unit)
+    authz.require_enter_for(current_user, report.unit)
     action = url_for("reports.edit", report_id=report.id)
     if request.method == "GET":
         if not report.editable:
@@ -268,7 +262,7 @@ def submit_consequence(report: Report) -> str:
              report=report_named(report.template.name),
              p=lower_first(reports.period_label(report.template, report.period)),
              unit=report.unit.name,
-             parent=reports.approval_unit(report).name)
+             parent=authz.approval_unit(report).name)
 
 
 
@@ -296,8 +290,8 @@ def _render_report(report: Report, status: int = 200, comment: str = ""):
     items = {item.indicator.code: item for item in report.template.items}
     changes = [(items[change.code], change) for change in reports.compare(report, previous)]
     creator = db.session.get(User, report.created_by_id) if report.created_by_id else None
-    enter = report.editable and reports.can_enter(current_user, report.unit)
-    decide = reports.can_approve(current_user, report)
+    enter = report.editable and authz.may_enter_for(current_user, report.unit)
+    decide = authz.may_decide(current_user, report)
     may = {"edit": enter, "submit": enter,
            "approve": decide and report.status == "submitted",
            "reopen": decide and report.status == "approved"}
@@ -388,7 +382,7 @@ def inbox():
         current_user.tenant_id, active_only=False))}
     chosen = set(request.args.getlist("id", type=int))
     if request.args.get("all"):
-        chosen = {r.id for r in rows if r.submitted_by_id != current_user.id}
+        chosen = {r.id for r in rows if not authz.is_own_submission(current_user, r)}
     return render_template(
         "reports/inbox.html", reports=rows, late={r.id for r in rows if _sent_late(r)},
         chosen=chosen, template_id=template_id, period=period,
@@ -420,13 +414,13 @@ def _review(key: object) -> Reviewed:
         report = reports.get_report(current_user.tenant_id, key)
     except DomainError as exc:
         return Reviewed(key, problem=exc.message)
-    if not authz.can(current_user, "approve", reports.approval_unit(report)):
+    if not authz.is_approver_of(current_user, report):
         return Reviewed(key, problem=_("Bạn không có quyền duyệt báo cáo này."))
     reviewed = Reviewed(report.id, report)
     if report.status != "submitted":
         reviewed.problem = _("Báo cáo không còn chờ duyệt (đang ở trạng thái “%(s)s”).",
                              s=status_label(report.status))
-    elif report.submitted_by_id == current_user.id:
+    elif authz.is_own_submission(current_user, report):
         reviewed.problem = _("Bạn đã gửi báo cáo này nên không thể tự duyệt.")
     reviewed.previous = reports.previous_report(report)
     items = {item.indicator.code: item for item in report.template.items}

@@ -55,7 +55,7 @@ def _importers_only():
 
 def _render_index(commune_form: CommuneImportForm, upload_form: UploadForm, status: int = 200):
     root = root_of(current_user.tenant_id)
-    manages_root = authz.can(current_user, "manage", root)
+    manages_root = authz.manages_tenant(current_user)
     if manages_root:
         commune_form.province.choices = importers.province_choices(root.tenant)
         if not commune_form.province.data:

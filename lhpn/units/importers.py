@@ -34,7 +34,6 @@ from lhpn.units.services import (
     MAX_NAME,
     create_unit,
     opening_date,
-    root_of,
     set_official_name,
 )
 
@@ -601,7 +600,8 @@ def get_batch(tenant_id: int | None, batch_id: object) -> ImportBatch:
 
 
 def may_run(actor: User, batch: ImportBatch) -> bool:
-    return batch.created_by == actor.id or authz.can(actor, "manage", root_of(batch.tenant_id))
+    return batch.created_by == actor.id or (batch.tenant_id == actor.tenant_id
+                                            and authz.manages_tenant(actor))
 
 
 def require_batch_access(actor: User, batch: ImportBatch) -> None:
