@@ -20,8 +20,13 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# axe-core (package.json) for the accessibility test, which injects it into pages; never served.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: tests/test_accessibility.py will skip (fails under CI=true); apt-get install npm"; fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 i18n: install
 	bash scripts/i18n.sh compile
@@ -53,4 +58,4 @@ bench: install-dev
 	$(BIN)/python bench/consolidation.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache test-artifacts
+	rm -rf $(VENV) instance .pytest_cache test-artifacts node_modules
