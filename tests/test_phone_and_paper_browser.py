@@ -148,6 +148,25 @@ def test_on_a_wide_screen_the_whole_menu_shows(open_page, data):  # noqa: F811
     problems.assert_none()
 
 
+
+@pytest.mark.parametrize("size", [WIDE, PHONE], ids=["wide", "phone"])
+def test_filter_lists_are_one_line_high(open_page, data, size):  # noqa: F811
+    """A filter's drop-down list is as high as a text field, not stretched down its column
+    (the inbox's filters were 160 px high once, a flex basis applied to the wrong axis)."""
+    page, problems = open_page(size)
+    log_in(page, "approver.d1", "filters")
+    measured = 0
+    # A chosen period shows the inbox's filters even when one form and one period wait.
+    for path in ("/reports/inbox?period=2026-03", "/reports/", "/plans/"):
+        page.goto(path)
+        for select in page.locator("form.filters select").all():
+            if select.is_visible():
+                height = select.bounding_box()["height"]
+                assert height < 60, f"{path}: a filter list is {height:.0f} px high"
+                measured += 1
+    assert measured >= 3, measured
+    problems.assert_none()
+
 # ---- paper ------------------------------------------------------------------------------------
 
 def _printed(page, name: str) -> bytes:
