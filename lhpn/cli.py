@@ -1,5 +1,6 @@
 """Command-line set-up for the system administrator: tenants, first users, demo data."""
 
+import functools
 import sys
 
 import click
@@ -8,6 +9,7 @@ from flask.cli import AppGroup
 
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.tenancy import crossing_tenants
 
 tenant_cli = AppGroup("tenant", help="Tenants (province-level unions).")
 user_cli = AppGroup("user", help="User accounts.")
@@ -110,6 +112,24 @@ def demo_generate(scale: str, year: int, seed: int) -> None:
         _fail(exc)
 
 
+def _crossing_tenants(command: click.Command) -> None:
+    """Every command here is the operator's, acting for no tenant or for several: it runs
+    inside the named crossing "cli" (lhpn.tenancy)."""
+    callback = command.callback
+    assert callback is not None
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        with crossing_tenants("cli"):
+            return callback(*args, **kwargs)
+
+    run.lhpn_crossing = True  # type: ignore[attr-defined]
+    command.callback = run
+
+
 def init_cli(app: Flask) -> None:
     for group in (tenant_cli, user_cli, demo_cli):
+        for command in group.commands.values():
+            if not getattr(command.callback, "lhpn_crossing", False):
+                _crossing_tenants(command)
         app.cli.add_command(group)

@@ -143,7 +143,7 @@ def _unit_for(tenant: Tenant, code: str) -> Unit | None:
 def _user(spec: DemoUser, tenants: dict[str, Tenant]) -> tuple[str, str]:
     """Create the user and its role if missing; (what happened, unit name)."""
     user = db.session.scalar(
-        select(User).where(User.username == spec.username).execution_options(all_tenants=True)
+        select(User).where(User.username == spec.username)
     )
     if spec.tenant is None:
         if user is None:
@@ -168,7 +168,7 @@ def _user(spec: DemoUser, tenants: dict[str, Tenant]) -> tuple[str, str]:
 
 def _count(model) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(model).execution_options(all_tenants=True)
+        select(func.count()).select_from(model)
     ) or 0
 
 

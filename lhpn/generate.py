@@ -180,8 +180,7 @@ def check(scale: str, year: int) -> Scale:
                             "sở dữ liệu khác (hoặc xóa các tỉnh đó) rồi chạy lại.",
                             codes=", ".join(taken)))
     usernames = [f"{code.lower()}.{suffix}" for code in codes for suffix, _r, _f in USERS]
-    users = db.session.scalars(select(User.username).where(User.username.in_(usernames))
-                               .execution_options(all_tenants=True)).all()
+    users = db.session.scalars(select(User.username).where(User.username.in_(usernames))).all()
     if users:
         raise DomainError(_("Đã có người dùng %(users)s.", users=", ".join(sorted(users))))
     check_password_rules(password(), usernames[0])

@@ -26,7 +26,7 @@ INDEX = "/units/import/"
 
 
 def count(model, *where) -> int:
-    stmt = select(func.count()).select_from(model).execution_options(all_tenants=True)
+    stmt = select(func.count()).select_from(model)
     return db.session.scalar(stmt.where(*where))
 
 

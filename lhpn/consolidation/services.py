@@ -44,6 +44,7 @@ from lhpn.plans.services import counted_plans
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem
 from lhpn.reports.services import period_label, period_of
+from lhpn.tenancy import crossing_tenants, require_scope
 from lhpn.text import search_key
 from lhpn.units.models import Unit
 from lhpn.units.picker import SEPARATOR, parent_chains
@@ -281,8 +282,12 @@ class Consolidation:
 
 def _core(stmt):
     """Run a column query on the session's connection, skipping ORM row handling (the rows
-    here are plain numbers, and there are thousands of them); every query filters its tenant
-    explicitly."""
+    here are plain numbers, and there are thousands of them). The automatic scoping does not
+    see these statements (lhpn.tenancy): every one of them filters by the tenant of the unit,
+    form or plan it was given, which were loaded through the scoped getters, and the isolation
+    tests (tests/test_tenant_scoping.py) read two tenants whose ids interleave. With no tenant
+    set, it refuses like any scoped read unless a crossing is named."""
+    require_scope("a consolidation query")
     return db.session.connection().execute(stmt)
 
 
@@ -582,19 +587,20 @@ def trend(unit: Unit, template: ReportTemplate, indicator: Indicator, codes: lis
 
 def country(template_code: str, codes: list[str]) -> dict[str, dict]:
     """The whole platform's consolidation of one form (same code in every tenant), by indicator
-    code: a read-only sum over the root units' running totals, for the system administrator."""
+    code: a read-only sum over the root units' running totals, for the system administrator.
+    Crossing every tenant is the point: the caller has checked the system administrator."""
     root = Unit.__table__.alias("root")
     indicator = Indicator.__table__
     template = ReportTemplate.__table__
-    rows = db.session.execute(
-        select(indicator.c.code, indicator.c.kind, indicator.c.aggregation, *_STAT_COLUMNS)
-        .select_from(Rollup.__table__
-                     .join(root, (root.c.id == Rollup.unit_id) & root.c.parent_id.is_(None))
-                     .join(template, template.c.id == Rollup.template_id)
-                     .join(indicator, indicator.c.id == Rollup.indicator_id))
-        .where(template.c.code == template_code, Rollup.period.in_(codes))
-        .group_by(indicator.c.code, indicator.c.kind, indicator.c.aggregation)
-        .execution_options(all_tenants=True))
+    with crossing_tenants("system_admin"):
+        rows = db.session.execute(
+            select(indicator.c.code, indicator.c.kind, indicator.c.aggregation, *_STAT_COLUMNS)
+            .select_from(Rollup.__table__
+                         .join(root, (root.c.id == Rollup.unit_id) & root.c.parent_id.is_(None))
+                         .join(template, template.c.id == Rollup.template_id)
+                         .join(indicator, indicator.c.id == Rollup.indicator_id))
+            .where(template.c.code == template_code, Rollup.period.in_(codes))
+            .group_by(indicator.c.code, indicator.c.kind, indicator.c.aggregation))
     out = {}
     for code, kind, how, *stats in rows:
         stand_in = Indicator(code=code, kind=kind, aggregation=how)

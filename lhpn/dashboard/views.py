@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from lhpn import tenant_versions
 from lhpn.access import load_unit
 from lhpn.clock import local_today
 from lhpn.consolidation import freshness
@@ -179,9 +180,9 @@ def _selection(unit, args) -> dict:
 
 def _figures(unit, template, period: str, indicator, today) -> dict:
     """The late children and the charts, rendered once per change of the tenant's figures
-    (lhpn/consolidation/freshness.py): they depend on the unit, form, period, indicator and
+    (lhpn/tenant_versions.py): they depend on the unit, form, period, indicator and
     day, never on who looks (the unit's view right is checked before)."""
-    version = freshness.version(unit.tenant_id)
+    version = tenant_versions.version(unit.tenant_id)
     base = (unit.tenant_id, version, unit.id, template.id)
     built: dict[tuple, consolidation.Consolidation] = {}
 
