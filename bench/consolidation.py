@@ -5,7 +5,7 @@
                                             [--seconds S] [--clients N] [--workers N]
                                             [--no-pages] [--keep]
 
-Generates its own data with ``flask --app wsgi demo generate`` (lhpn/generate.py) into
+Generates its own data with ``flask --app wsgi demo generate`` (lhpn/demo/generate.py) into
 throw-away databases — SQLite files in a temporary instance folder, PostgreSQL databases
 bench_p (small, then province) and bench_n (national), dropped again at the end — and prints
 median timings of:
@@ -219,8 +219,8 @@ def fresh_session() -> None:
 def tenant_root(code: str):
     from sqlalchemy import select
 
+    from lhpn.demo.generate import TEMPLATE_CODE
     from lhpn.extensions import db
-    from lhpn.generate import TEMPLATE_CODE
     from lhpn.reports.models import ReportTemplate
     from lhpn.tenants.models import Tenant
     from lhpn.units.services import root_of
@@ -341,8 +341,8 @@ def measure_national(results: Results, data: DataSet, runs: int) -> None:
     from sqlalchemy import func, select
 
     from lhpn.consolidation import rollups, services
+    from lhpn.demo.generate import TEMPLATE_CODE
     from lhpn.extensions import db
-    from lhpn.generate import TEMPLATE_CODE
     from lhpn.indicators.models import Indicator
     from lhpn.reports.models import Report, ReportTemplate, ReportValue
     from lhpn.tenancy import acting_for
@@ -416,8 +416,8 @@ def bench_approver(tenant_id: int, username: str, unit_ids: list[int]):
 
     from lhpn.accounts.models import User
     from lhpn.accounts.services import assign_role, create_user
+    from lhpn.demo.generate import password
     from lhpn.extensions import db
-    from lhpn.generate import password
     from lhpn.units.models import Unit
 
     user = db.session.scalar(select(User).where(User.username == username))
@@ -569,8 +569,8 @@ class Approver(threading.Thread):
         from sqlalchemy import select
 
         from lhpn.accounts.services import assign_role, create_user
+        from lhpn.demo.generate import password
         from lhpn.extensions import db
-        from lhpn.generate import password
         from lhpn.reports.models import Report
         from lhpn.reports.services import approve_report
         from lhpn.tenancy import acting_for
@@ -733,7 +733,7 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
     with it off (``LHPN_CACHE_TYPE=NullCache``) every request builds its page, as the first
     look after an approval does. With ``approve_every``, a report is approved every so many
     seconds during the load (``Approver``)."""
-    from lhpn.generate import password
+    from lhpn.demo.generate import password
 
     with app_for(data):
         root_id = tenant_root("GEN01")[1].id
@@ -898,8 +898,8 @@ def measure_concurrent_approvals(results: Results, data: DataSet, args, logdir: 
     must equal their rebuild from the raw rows."""
     from sqlalchemy import select
 
+    from lhpn.demo.generate import password
     from lhpn.extensions import db
-    from lhpn.generate import password
     from lhpn.reports.models import Report
     from lhpn.tenancy import acting_for
     from lhpn.units.models import Unit

@@ -88,7 +88,7 @@ def user_create(username, tenant_code, role, unit_code, full_name, password_stdi
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo tenants, units and users (idempotent)."""
-    from lhpn.demo import load_demo
+    from lhpn.demo.load import load_demo
 
     for line in load_demo():
         click.echo(line)
@@ -101,8 +101,8 @@ def demo_load() -> None:
 @click.option("--year", type=int, default=2027, show_default=True, help="Year of the reports.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 def demo_generate(scale: str, year: int, seed: int) -> None:
-    """Generate a synthetic deployment for benchmarks and tests (see lhpn/generate.py)."""
-    from lhpn.generate import check, generate
+    """Generate a synthetic deployment for benchmarks and tests (see lhpn/demo/generate.py)."""
+    from lhpn.demo.generate import check, generate
 
     try:
         check(scale, year)

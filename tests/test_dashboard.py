@@ -13,6 +13,7 @@ from lhpn.consolidation import services as consolidation
 from lhpn.dashboard import services as dashboard
 from lhpn.extensions import db
 from lhpn.indicators.services import create_indicator
+from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.reports.models import ReportTemplate, TemplateItem
 from lhpn.units import services as units
@@ -130,7 +131,7 @@ def test_inbox_and_late_children_for_the_approver(client, kt, app):
         waiting_id = kw.file_january(kt)["X2"].id
         template = kt.template
         code = consolidation.default_period(template)
-        due = reports.period_of(template, code)[1]
+        due = P.period_of(template, code)[1]
     html = _page(client, "kt.approver.kt", "template=BC_KT")
     todo = _section(html, "todo-heading")
     assert "Chờ bạn duyệt" in todo
@@ -152,7 +153,7 @@ def test_only_the_children_furthest_behind_are_listed(client, kt, app, monkeypat
     monkeypatch.setattr(clock, "utcnow", lambda: datetime(2027, 3, 25, 3, 0))
     with app.app_context():
         code = consolidation.default_period(kt.template)
-        due = reports.period_of(kt.template, code)[1]
+        due = P.period_of(kt.template, code)[1]
     assert (code, due) == ("2027-02", date(2027, 3, 20))
     assert (local_today() - due).days == 5
     monkeypatch.setattr(dashboard_views, "LATE_SHOWN", 1)

@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from lhpn.accounts.models import User
 from lhpn.accounts.passwords import verify_password
-from lhpn.demo import DEMO_PASSWORD, USERS, load_demo
+from lhpn.demo.load import DEMO_PASSWORD, USERS, load_demo
 from lhpn.extensions import db
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from lhpn.accounts.models import User
 from lhpn.accounts.passwords import verify_password
 from lhpn.consolidation import models as consolidation
+from lhpn.demo.generate import DEFAULT_PASSWORD, TEMPLATE_CODE
 from lhpn.extensions import db
-from lhpn.generate import DEFAULT_PASSWORD, TEMPLATE_CODE
 from lhpn.indicators.models import AGGREGATIONS, Indicator
 from lhpn.plans.models import Plan
 from lhpn.reports import periods as P

@@ -26,7 +26,7 @@ from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.plans.forms import TARGET_KIND_LABELS
 from lhpn.plans.wording import ISSUER, MOTTO, NBSP, ON_BEHALF, RECEIVED_BY, target_sentence
 from lhpn.reports.models import TemplateItem
-from lhpn.reports.services import period_label
+from lhpn.reports.periods import period_label
 from lhpn.text import search_key, xml_safe
 
 # ---- Excel ---------------------------------------------------------------------------------

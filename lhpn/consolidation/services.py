@@ -43,7 +43,6 @@ from lhpn.plans.models import Plan, PlanTarget, TargetCheck
 from lhpn.plans.services import counted_plans
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem
-from lhpn.reports.services import period_label, period_of
 from lhpn.tenancy import crossing_tenants, require_scope
 from lhpn.text import search_key
 from lhpn.units.models import Unit
@@ -71,12 +70,12 @@ def resolve_periods(template: ReportTemplate, period: object = None, start: obje
         if start not in (None, "") or end not in (None, ""):
             raise DomainError(_("Chọn một kỳ, hoặc một khoảng từ kỳ … đến kỳ …, không cả hai."),
                               "period")
-        found, _due = period_of(template, period)
+        found, _due = P.period_of(template, period)
         return [found.code]
     if start in (None, "") or end in (None, ""):
         raise DomainError(_("Hãy chọn kỳ báo cáo (hoặc cả kỳ đầu và kỳ cuối)."), "period")
-    first, _due = period_of(template, start)
-    last, _due = period_of(template, end)
+    first, _due = P.period_of(template, start)
+    last, _due = P.period_of(template, end)
     listed = _sequence(template)
     if listed is not None:
         i, j = listed.index(first.code), listed.index(last.code)
@@ -96,8 +95,8 @@ def resolve_periods(template: ReportTemplate, period: object = None, start: obje
 
 def periods_label(template: ReportTemplate, codes: list[str]) -> str:
     if len(codes) == 1:
-        return period_label(template, codes[0])
-    return f"{period_label(template, codes[0])} – {period_label(template, codes[-1])}"
+        return P.period_label(template, codes[0])
+    return f"{P.period_label(template, codes[0])} – {P.period_label(template, codes[-1])}"
 
 
 def period_choices(template: ReportTemplate, shown: str | None = None
@@ -111,7 +110,7 @@ def period_choices(template: ReportTemplate, shown: str | None = None
     codes = recent_periods(template, year)
     if _sequence(template) is None:
         codes = recent_periods(template, year - 1) + codes
-    return [(code, period_label(template, code)) for code in dict.fromkeys(codes)]
+    return [(code, P.period_label(template, code)) for code in dict.fromkeys(codes)]
 
 
 def recent_periods(template: ReportTemplate, year: int) -> list[str]:
@@ -355,7 +354,7 @@ def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[in
         select(Unit.id, Unit.path, Unit.closed, Unit.closed_at, Unit.opened_on)
         .where(Unit.tenant_id == unit.tenant_id, Unit.level.in_(levels),
                Unit.path.startswith(unit.path, autoescape=True))).all()
-    dues = {code: period_of(template, code)[1] for code in codes}
+    dues = {code: P.period_of(template, code)[1] for code in codes}
     earliest = min((due for due in dues.values() if due is not None), default=None)
     # Units owing every period are counted at once; the others (closed, or opened after a due
     # date) period by period, with the reports they sent anyway (one statement).
@@ -554,7 +553,7 @@ def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
     own = row(unit, total_expected)
     rows = [row(k, expected.get(k.id, 0)) for k in kids]
     year = P.parse(codes[-1], template.period_type, template.cutoff_day)
-    plan_year = year.end.year if year else period_of(template, codes[-1])[1].year
+    plan_year = year.end.year if year else P.period_of(template, codes[-1])[1].year
     plans = counted_plans(unit, plan_year) if attainment else []
     scope = "periods" if attainment_scope == "periods" else "year"
     compared = year_to_date(template, codes, plan_year) if scope == "year" else codes
@@ -581,7 +580,7 @@ def trend(unit: Unit, template: ReportTemplate, indicator: Indicator, codes: lis
         .group_by(Rollup.period))
     for period, *stats in rows:
         figures[period] = Figure.of(indicator, stats)
-    return [(period_label(template, code), figures[code].value if code in figures else None)
+    return [(P.period_label(template, code), figures[code].value if code in figures else None)
             for code in codes]
 
 

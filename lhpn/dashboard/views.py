@@ -26,7 +26,6 @@ from lhpn.plans import services as plan_services
 from lhpn.plans.views import child_state_label, target_sentence
 from lhpn.reports import periods as P
 from lhpn.reports import reminders
-from lhpn.reports.services import period_label
 from lhpn.reports.views import state_label
 from lhpn.units.picker import picker
 
@@ -225,7 +224,7 @@ def render_dashboard():
     assignments = sorted(user.assignments, key=lambda a: (a.unit.path, a.role))
     page = {"assignments": assignments, "today": today, "unit": None, "error": None,
             "late_html": "", "charts_html": "", "state_label": state_label,
-            "child_state_label": child_state_label, "period_label": period_label}
+            "child_state_label": child_state_label, "period_label": P.period_label}
     if not user.tenant_id:
         return render_template("dashboard/index.html", **page)
     page["reach"] = services.reach_counts(user)

@@ -23,7 +23,7 @@ from lhpn.extensions import db
 from lhpn.notifications.reminders import Reminded
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.reports.models import Report, ReportReminder, ReportTemplate
-from lhpn.reports.services import period_label, period_of
+from lhpn.reports.periods import period_label, period_of
 from lhpn.tenant_versions import bump_activity
 from lhpn.units.models import Unit
 

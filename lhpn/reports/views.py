@@ -25,6 +25,7 @@ from lhpn.extensions import db
 from lhpn.numbers import format_number
 from lhpn.params import page_number, query_int
 from lhpn.reports import batch, forms, reminders
+from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenants.models import Tenant
@@ -78,7 +79,7 @@ def is_late(report: Report | None, due_date) -> bool:
 @bp.context_processor
 def _helpers() -> dict:
     return {"status_label": status_label, "state_label": state_label,
-            "period_label": reports.period_label, "show_value": show_value,
+            "period_label": P.period_label, "show_value": show_value,
             "action_label": lambda a: str(ACTION_LABELS.get(a, a)), "statuses": STATUSES}
 
 
@@ -264,7 +265,7 @@ def submit_consequence(report: Report) -> str:
     """Said before sending a report up (data-confirm): where it goes, and that it locks."""
     return _("Gửi báo cáo “%(t)s” kỳ %(p)s của %(unit)s để %(parent)s duyệt? Sau khi gửi, báo "
              "cáo không sửa được nữa, trừ khi bị trả lại.", t=report.template.name,
-             p=reports.period_label(report.template, report.period), unit=report.unit.name,
+             p=P.period_label(report.template, report.period), unit=report.unit.name,
              parent=reports.approval_unit(report).name)
 
 
@@ -391,7 +392,7 @@ def inbox():
         chosen=chosen, template_id=template_id, period=period,
         forms=sorted({templates[t] for t, _p in groups if t in templates},
                      key=lambda t: t.name),
-        periods=sorted({p: reports.period_label(templates[t], p) for t, p in groups
+        periods=sorted({p: P.period_label(templates[t], p) for t, p in groups
                         if t in templates}.items(), reverse=True),
         max_batch=batch.MAX_BATCH)
 

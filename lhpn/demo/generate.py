@@ -56,7 +56,7 @@ from sqlalchemy import func, insert, select, text
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, check_password_rules, create_user
 from lhpn.clock import local_today
-from lhpn.demo import VILLAGES
+from lhpn.demo.names import VILLAGES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator

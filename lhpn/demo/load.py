@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, create_user
 from lhpn.clock import local_today
+from lhpn.demo.generate import bulk_reports
+from lhpn.demo.names import VILLAGES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
@@ -85,8 +87,6 @@ USERS = (
     DemoUser("tb.tanle.chihoi", "Đinh Thị Nga", "TB", "staff", "X12592-01"),
 )
 
-VILLAGES = ("Đông", "Đoài", "Nam", "Bắc", "Thượng", "Trung", "Hạ", "Tiền", "Hậu", "Đình",
-            "Chợ", "Cầu", "Mới", "An Lạc", "Phú Mỹ", "Bình Minh", "Hòa Bình", "Tân Thành")
 
 
 def branch_names(commune: Unit, index: int, count: int) -> list[str]:
@@ -290,7 +290,6 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
     import random
 
     from lhpn.consolidation import rollups
-    from lhpn.generate import bulk_reports
     from lhpn.reports.models import Report
     from lhpn.reports.services import get_template
     from lhpn.workflow.models import WorkflowEvent
