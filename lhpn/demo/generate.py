@@ -68,7 +68,7 @@ from lhpn.reports.template_admin import TemplateInput, create_template
 from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
 from lhpn.text import search_key
-from lhpn.units.importers import admin_units, unit_code
+from lhpn.units.admin_import import admin_units, unit_code
 from lhpn.units.models import Unit
 from lhpn.units.services import root_of, set_opened_on
 from lhpn.workflow.models import WorkflowEvent

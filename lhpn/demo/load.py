@@ -24,7 +24,7 @@ from lhpn.labels import role_label
 from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
-from lhpn.units.importers import import_communes
+from lhpn.units.admin_import import import_communes
 from lhpn.units.models import Unit
 from lhpn.units.services import create_unit, root_of, set_opened_on
 
@@ -62,7 +62,7 @@ class DemoUser:
     unit_code: str | None  # ROOT, a unit code, or None for the system administrator
 
 
-# Unit codes derive from the administrative codes (see importers.unit_code): X11953 is
+# Unit codes derive from the administrative codes (see admin_import.unit_code): X11953 is
 # phường Phố Hiến, X12364 xã Tiên Lữ, H339 huyện Hưng Hà, X12592 xã Tân Lễ; "-01" is the
 # first demo branch of a commune.
 USERS = (
