@@ -30,9 +30,10 @@ Not scoped, and why:
 
 Core statements (``Model.__table__``, ``session.connection().execute``) are not filtered
 automatically: when the session executes them, naming a scoped table with no tenant set still
-raises, but with a tenant set the statement must carry its own condition. Write it with
-:func:`tenant_condition`, or say next to the statement why it is safe (its rows are chosen by
-ids that were read through the scoped ORM).
+raises, but with a tenant set the statement carries its own condition, written next to it:
+``tenant_id ==`` the tenant of the unit, form or plan it was given (loaded through the scoped
+getters), as in lhpn/consolidation/services.py and rollups.py. Statements run on
+``session.connection()`` bypass the listener entirely: call :func:`require_scope` first.
 """
 
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import ForeignKey, Table, and_, event
+from sqlalchemy import ForeignKey, Table, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql import visitors
 
@@ -135,16 +136,6 @@ def leave_request(tokens: tuple[Token, Token] | None) -> None:
     except ValueError:  # not the context the request began in
         _current_tenant.set(None)
         _crossing.set(None)
-
-
-def tenant_condition(*tables):
-    """The condition a Core statement on scoped tables (or their aliases) adds for the current
-    tenant. With no tenant set it raises, unless inside a crossing (then no condition)."""
-    tenant_id = _current_tenant.get()
-    if tenant_id is None:
-        _require_crossing("a Core statement on " + ", ".join(str(t.name) for t in tables))
-        return and_(True)
-    return and_(*(table.c.tenant_id == tenant_id for table in tables))
 
 
 def require_scope(what: str) -> None:

@@ -19,7 +19,6 @@ from lhpn.tenancy import (
     acting_for,
     crossing_tenants,
     scoped_tables,
-    tenant_condition,
 )
 from lhpn.units.models import Unit
 from tests import consolidation_world as kw
@@ -48,7 +47,7 @@ READS = {
     "session.get": lambda ids: db.session.get(Unit, ids["TB"]),
     "core statement": lambda ids: db.session.execute(
         select(Unit.__table__.c.code)).all(),
-    "tenant_condition": lambda ids: tenant_condition(Unit.__table__),
+    "connection statement": lambda ids: consolidation._core(select(Unit.__table__.c.code)),
 }
 
 

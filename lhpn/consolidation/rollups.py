@@ -5,6 +5,10 @@ counts), reopening takes it out again, and moving a unit rebuilds the ancestors 
 ``rebuild`` recomputes a whole tenant from the approved reports (level by level, deepest first)
 and ``subtree_values`` is the plain aggregate over the raw rows that the running totals must
 always equal; tests and the benchmark compare the two.
+
+The totals tables are not tenant-scoped models (lhpn/tenancy.py): every statement here names
+its tenant or its units explicitly — the approved report's, or the tenant being rebuilt (from
+the command line, inside its crossing).
 """
 
 from collections import defaultdict
