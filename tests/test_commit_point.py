@@ -45,21 +45,38 @@ def _app(database_url: str, *, fail: bool):
     return app
 
 
+@pytest.fixture
+def make_app(database_url):
+    """Apps of this module's own, with their own engines: closed after the test (a pool left
+    to the garbage collector warns, on PostgreSQL, in whichever test comes next)."""
+    made = []
+
+    def make(*, fail: bool):
+        made.append(_app(database_url, fail=fail))
+        return made[-1]
+
+    yield make
+    for one in made:
+        with one.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _codes(app) -> set[str]:
     with app.app_context():
         return set(db.session.scalars(select(Tenant.code)))
 
 
 @pytest.mark.parametrize("path", ["/added-only", "/added-then-read"])
-def test_a_view_that_does_not_commit_fails_loudly(app, database_url, path):
-    guarded = _app(database_url, fail=True)
+def test_a_view_that_does_not_commit_fails_loudly(app, make_app, path):
+    guarded = make_app(fail=True)
     with pytest.raises(UncommittedChanges, match=path):
         guarded.test_client().get(path)
     assert _codes(guarded) == set()
 
 
-def test_a_view_that_commits_or_only_reads_passes(app, database_url):
-    guarded = _app(database_url, fail=True)
+def test_a_view_that_commits_or_only_reads_passes(app, make_app):
+    guarded = make_app(fail=True)
     client = guarded.test_client()
     assert client.get("/committed").status_code == 200
     assert client.get("/read-only").get_data(as_text=True) == "1"
@@ -67,10 +84,10 @@ def test_a_view_that_commits_or_only_reads_passes(app, database_url):
 
 
 @pytest.mark.parametrize("path", ["/added-only", "/added-then-read"])
-def test_in_production_nothing_commits_for_the_view(app, database_url, path, caplog):
+def test_in_production_nothing_commits_for_the_view(app, make_app, path, caplog):
     """Without the flag the request answers, but its changes are dropped and logged: an add()
     alone is no longer kept by an implicit commit at the end of the request."""
-    quiet = _app(database_url, fail=False)
+    quiet = make_app(fail=False)
     with caplog.at_level(logging.ERROR):
         assert quiet.test_client().get(path).status_code == 200
     assert _codes(quiet) == set()
