@@ -564,8 +564,17 @@ class Approver(threading.Thread):
         self.data, self.every = data, every
         self.stop = threading.Event()
         self.done, self.failed = 0, 0
+        self.died = ""
 
     def run(self) -> None:
+        # A thread that dies prints its traceback and is forgotten: say so in the results.
+        try:
+            self._approve_waiting()
+        except Exception as exc:
+            self.died = f"{type(exc).__name__}: {exc}"[:200]
+            raise
+
+    def _approve_waiting(self) -> None:
         from sqlalchemy import select
 
         from lhpn.accounts.services import assign_role, create_user
@@ -573,10 +582,11 @@ class Approver(threading.Thread):
         from lhpn.extensions import db
         from lhpn.reports.models import Report
         from lhpn.reports.services import approve_report
-        from lhpn.tenancy import acting_for
+        from lhpn.tenancy import acting_for, crossing_tenants
         from lhpn.units.models import Unit
 
-        with app_for(self.data):
+        # A thread starts outside the main thread's crossing (contextvars are not inherited).
+        with app_for(self.data), crossing_tenants("bench"):
             tenant, _root, template = tenant_root("GEN01")
             with acting_for(tenant.id):
                 branch = Unit.__table__.alias("branch")
@@ -798,6 +808,7 @@ def measure_throughput(results: Results, data: DataSet, args, logdir: Path,
             approver.stop.set()
             approver.join()
             failed = f", {approver.failed} failed" if approver.failed else ""
+            failed += f", the approver stopped: {approver.died}" if approver.died else ""
             results.add(sec, "approvals during the load", data.engine,
                         f"{approver.done}{failed}")
     finally:
