@@ -27,8 +27,10 @@ def _instance_path() -> Path:
 
 
 def register_extensions(app: Flask) -> None:
-    from lhpn import models  # noqa: F401  (every model registered before migrations run)
-    from lhpn.consolidation import freshness  # noqa: F401  (its flush listeners)
+    from lhpn import (
+        models,  # noqa: F401  (every model registered before migrations run)
+        tenant_versions,  # noqa: F401  (its flush listeners)
+    )
     from lhpn.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from lhpn.web import select_locale
 

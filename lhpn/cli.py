@@ -1,5 +1,6 @@
 """Command-line set-up for the system administrator: tenants, first users, demo data."""
 
+import functools
 import sys
 
 import click
@@ -8,6 +9,7 @@ from flask.cli import AppGroup
 
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.tenancy import crossing_tenants
 
 tenant_cli = AppGroup("tenant", help="Tenants (province-level unions).")
 user_cli = AppGroup("user", help="User accounts.")
@@ -101,7 +103,7 @@ def user_create(username, tenant_code, role, unit_code, full_name, password_stdi
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo tenants, units and users (idempotent)."""
-    from lhpn.demo import load_demo
+    from lhpn.demo.load import load_demo
 
     for line in load_demo():
         click.echo(line)
@@ -114,8 +116,8 @@ def demo_load() -> None:
 @click.option("--year", type=int, default=2027, show_default=True, help="Year of the reports.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 def demo_generate(scale: str, year: int, seed: int) -> None:
-    """Generate a synthetic deployment for benchmarks and tests (see lhpn/generate.py)."""
-    from lhpn.generate import check, generate
+    """Generate a synthetic deployment for benchmarks and tests (see lhpn/demo/generate.py)."""
+    from lhpn.demo.generate import check, generate
 
     try:
         check(scale, year)
@@ -125,6 +127,24 @@ def demo_generate(scale: str, year: int, seed: int) -> None:
         _fail(exc)
 
 
+def _crossing_tenants(command: click.Command) -> None:
+    """Every command here is the operator's, acting for no tenant or for several: it runs
+    inside the named crossing "cli" (lhpn.tenancy)."""
+    callback = command.callback
+    assert callback is not None
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        with crossing_tenants("cli"):
+            return callback(*args, **kwargs)
+
+    run.lhpn_crossing = True  # type: ignore[attr-defined]
+    command.callback = run
+
+
 def init_cli(app: Flask) -> None:
     for group in (tenant_cli, user_cli, demo_cli):
+        for command in group.commands.values():
+            if not getattr(command.callback, "lhpn_crossing", False):
+                _crossing_tenants(command)
         app.cli.add_command(group)

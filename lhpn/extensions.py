@@ -11,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from lhpn.tenancy import TenantSession
+
 # Named constraints from the first migration on, so later migrations can drop them by name.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -25,7 +27,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# The session class checks the tenant of what ``get()`` finds (lhpn.tenancy).
+db = SQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -86,3 +86,13 @@ def xml_safe(value: str | None) -> str:
     """``value`` without the characters an XML 1.0 document cannot hold (Word and Excel files
     are XML): exports of data stored before the rule above never fail on them."""
     return _NOT_XML.sub("", value or "")
+
+
+def one_line(value: object) -> str:
+    """A cell or a package's name on one line: NFC, inner runs of spaces as one space."""
+    return " ".join(nfc(str(value or "")).split())
+
+
+def same_name(name: str) -> str:
+    """Comparison key for unit names: spacing and case do not make two units different."""
+    return one_line(name).casefold()

@@ -28,7 +28,8 @@ from lhpn import authz, throttle
 from lhpn.audit.services import client_ip, record
 from lhpn.errors import MAX_ID, DomainError
 from lhpn.extensions import db, login_manager
-from lhpn.tenancy import set_current_tenant
+from lhpn.tenancy import NO_TENANT, enter_request, leave_request, set_current_tenant
+from lhpn.transaction import uncommitted_changes
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -143,10 +144,10 @@ def init_request_context(app: Flask) -> None:
     @app.before_request
     def _who_is_asking() -> None:
         client_ip.set(request.remote_addr)
-        set_current_tenant(None)
+        g.tenancy = enter_request()
         user = current_user._get_current_object()
         if user.is_authenticated:
-            set_current_tenant(user.tenant_id)
+            set_current_tenant(NO_TENANT if user.tenant_id is None else user.tenant_id)
         g.user = user
 
     @app.before_request
@@ -170,15 +171,15 @@ def init_request_context(app: Flask) -> None:
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
-        if db.session.new or db.session.dirty or db.session.deleted:
-            # Session touches (last seen, expired sessions) are kept even on read-only pages.
-            db.session.commit()
         return response
 
     @app.teardown_request
-    def _forget(_exc) -> None:
-        set_current_tenant(None)
-        client_ip.set(None)
+    def _forget(exc) -> None:
+        try:
+            _check_one_commit_point(app, exc)
+        finally:
+            leave_request(g.pop("tenancy", None))
+            client_ip.set(None)
 
     @app.template_filter("datetimefmt")
     def _datetimefmt(value) -> str:
@@ -210,6 +211,30 @@ def init_request_context(app: Flask) -> None:
         return {"can": can, "manages_any": manages_any, "get_locale": get_locale,
                 "level_label": level_label, "unread_notifications": unread_notifications,
                 "role_label": role_label, "audit_label": audit_label, "SYSTEM": authz.SYSTEM}
+
+
+class UncommittedChanges(RuntimeError):
+    """A request ended with writes it never committed (raised only where the app's
+    ``LHPN_FAIL_ON_UNCOMMITTED`` is on: the test suite)."""
+
+
+def _check_one_commit_point(app: Flask, exc: BaseException | None) -> None:
+    """One commit point: the view (or CLI command, or job) commits once; nothing commits for
+    it afterwards. A request that still holds changes here forgot to: they are dropped (the
+    session is rolled back when the app context ends) and said so, loudly in tests. After an
+    unhandled error the changes are dropped without a word: the error is the news."""
+    if exc is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if not uncommitted_changes(session):
+        return
+    endpoint = request.endpoint
+    session.rollback()
+    if app.config.get("LHPN_FAIL_ON_UNCOMMITTED"):
+        raise UncommittedChanges(f"{request.method} {request.path} ({endpoint}) ended with "
+                                 "changes it did not commit")
+    app.logger.error("uncommitted changes dropped at the end of %s %s (%s)", request.method,
+                     request.path, endpoint)
 
 
 def error_response(status: int, code: str, message: str):

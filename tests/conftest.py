@@ -59,6 +59,8 @@ def app(database_url, tmp_path_factory):
         # per-user limits are tested in tests/test_throttle.py with their own low values.
         "LHPN_EXPORT_LIMIT": "1000/minute",
         "LHPN_RANGE_LIMIT": "1000/minute",
+        # One commit point: a request that ends with changes it did not commit raises.
+        "LHPN_FAIL_ON_UNCOMMITTED": True,
     })
     with app.app_context():
         if database_url.startswith("postgresql"):
@@ -80,6 +82,17 @@ def _empty_all_tables() -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+
+
+@pytest.fixture(autouse=True)
+def _operator_crossing():
+    """The tests' own set-up and checks (factories, direct service calls) act as the operator,
+    for no tenant: inside the named crossing "tests". Requests are not: each starts outside any
+    crossing (lhpn.tenancy.enter_request), so pages and the API stay strict."""
+    from lhpn.tenancy import crossing_tenants
+
+    with crossing_tenants("tests"):
+        yield
 
 
 @pytest.fixture(autouse=True)

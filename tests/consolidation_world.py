@@ -59,6 +59,8 @@ class KT:
     template_id: int = 0
     units: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
+    # Usernames start with it ("kt.staff.x1").
+    prefix: str = "kt"
 
     def unit(self, code: str) -> Unit:
         return db.session.get(Unit, self.units[code])
@@ -75,48 +77,71 @@ class KT:
 
 def build() -> KT:
     """Tree, users, indicators and the form (call inside an app context; commits)."""
-    kt = KT()
-    tenant = factories.tenant("KT", "Hội LHPN tỉnh Kiểm Thử", "province,commune,branch")
-    kt.tenant_id = tenant.id
-    root = units.root_of(tenant.id)
-    units.set_opened_on(None, root, OPENED)
-    x1 = factories.unit(root, "Hội LHPN xã An Bình", "commune", "X1", OPENED)
-    x2 = factories.unit(root, "Hội LHPN xã Bình Minh", "commune", "X2", OPENED)
-    made = {"KT": root, "X1": x1, "X2": x2,
-            "X1A": factories.unit(x1, "Chi hội thôn Đông", "branch", "X1A", OPENED),
-            "X1B": factories.unit(x1, "Chi hội thôn Tây", "branch", "X1B", OPENED),
-            "X2A": factories.unit(x2, "Chi hội thôn Nam", "branch", "X2A", OPENED)}
-    kt.units = {code: u.id for code, u in made.items()}
-    for code, u in made.items():
-        name = f"kt.staff.{code.lower()}"
-        kt.users[name] = factories.user(tenant, name, "staff", u).id
-    for code in ("KT", "X1", "X2"):
-        name = f"kt.approver.{code.lower()}"
-        kt.users[name] = factories.user(tenant, name, "approver", made[code]).id
-    kt.users["kt.viewer"] = factories.user(tenant, "kt.viewer", "viewer", root).id
-    kt.users["kt.admin"] = factories.user(tenant, "kt.admin", "tenant_admin", root).id
-    items = []
+    return build_many([("KT", "Hội LHPN tỉnh Kiểm Thử")])[0]
+
+
+def build_many(tenants: list[tuple[str, str]]) -> list[KT]:
+    """The same province once per (code, name), built step by step for all of them at once,
+    so their ids interleave (unit, user, indicator and form ids alternate between tenants)."""
+    kts = [KT(prefix=code.lower()) for code, _name in tenants]
+    made: list[dict] = []
+    for kt, (code, name) in zip(kts, tenants, strict=True):
+        tenant = factories.tenant(code, name, "province,commune,branch")
+        kt.tenant_id = tenant.id
+        root = units.root_of(tenant.id)
+        units.set_opened_on(None, root, OPENED)
+        made.append({"KT": root})
+    for names in (("X1", "Hội LHPN xã An Bình"), ("X2", "Hội LHPN xã Bình Minh")):
+        for here in made:
+            here[names[0]] = factories.unit(here["KT"], names[1], "commune", names[0], OPENED)
+    for child, parent, name in (("X1A", "X1", "Chi hội thôn Đông"),
+                                ("X1B", "X1", "Chi hội thôn Tây"),
+                                ("X2A", "X2", "Chi hội thôn Nam")):
+        for here in made:
+            here[child] = factories.unit(here[parent], name, "branch", child, OPENED)
+    tenant_rows = [_tenant_of(kt) for kt in kts]
+    for kt, here in zip(kts, made, strict=True):
+        kt.units = {code: u.id for code, u in here.items()}
+    people = [(f"staff.{code.lower()}", "staff", code) for code in made[0]]
+    people += [(f"approver.{code.lower()}", "approver", code) for code in ("KT", "X1", "X2")]
+    people += [("viewer", "viewer", "KT"), ("admin", "tenant_admin", "KT")]
+    for suffix, role, code in people:
+        for kt, here, tenant in zip(kts, made, tenant_rows, strict=True):
+            name = f"{kt.prefix}.{suffix}"
+            kt.users[name] = factories.user(tenant, name, role, here[code]).id
+    items: list[list] = [[] for _kt in kts]
     for position, (code, name, kind, how) in enumerate(INDICATORS):
-        indicator = create_indicator(None, tenant.id, code=code, name=name, kind=kind,
-                                     aggregation=how)
-        items.append(TemplateItem(indicator_id=indicator.id, position=position, group="Chung"))
-    template = ReportTemplate(tenant_id=tenant.id, code="BC_KT", name="Báo cáo kiểm thử",
-                              period_type="month", levels="commune,branch", due_day=20,
-                              due_months_after=1, items=items)
-    db.session.add(template)
+        for kt, own in zip(kts, items, strict=True):
+            indicator = create_indicator(None, kt.tenant_id, code=code, name=name, kind=kind,
+                                         aggregation=how)
+            own.append(TemplateItem(indicator_id=indicator.id, position=position,
+                                    group="Chung"))
+    for kt, own in zip(kts, items, strict=True):
+        template = ReportTemplate(tenant_id=kt.tenant_id, code="BC_KT", name="Báo cáo kiểm thử",
+                                  period_type="month", levels="commune,branch", due_day=20,
+                                  due_months_after=1, items=own)
+        db.session.add(template)
+        db.session.flush()
+        kt.template_id = template.id
     db.session.commit()
-    kt.template_id = template.id
-    return kt
+    return kts
+
+
+def _tenant_of(kt: KT):
+    from lhpn.tenants.models import Tenant
+
+    return db.session.get(Tenant, kt.tenant_id)
 
 
 def approver_for(kt: KT, code: str):
     parent = kt.unit(code).parent
-    return kt.user(f"kt.approver.{parent.code.lower()}")
+    parent_code = next(c for c, unit_id in kt.units.items() if unit_id == parent.id)
+    return kt.user(f"{kt.prefix}.approver.{parent_code.lower()}")
 
 
 def file(kt: KT, code: str, period: str, values: dict, *, approve: bool = True) -> Report:
     """Open, fill in, submit and (unless told not to) approve one report; commits."""
-    staff = kt.user(f"kt.staff.{code.lower()}")
+    staff = kt.user(f"{kt.prefix}.staff.{code.lower()}")
     report = reports.open_report(staff, kt.unit(code), kt.template, period)
     reports.save_report(staff, report, values, report.version)
     reports.submit_report(staff, report)

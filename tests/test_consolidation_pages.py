@@ -116,18 +116,18 @@ def test_a_user_without_roles_gets_a_note(client, kt, app):
 def test_the_cached_page_changes_with_every_change_it_shows(client, kt, app):
     """Rendered figures are cached per tenant figures version: an approval, a rename, a closed
     unit or a newly issued plan shows on the next request."""
-    from lhpn.consolidation import freshness
+    from lhpn import tenant_versions
     from lhpn.reports import services as reports
     from lhpn.units import services as units
 
     login(client, "kt.viewer")
     assert _cell(_page(client, kt.units["KT"])[1], "SO_LUOT") == "10"
     with app.app_context():
-        before = freshness.version(kt.tenant_id)
+        before = tenant_versions.version(kt.tenant_id)
         pending = reports.find_report(kt.unit("X2"), kt.template, kw.JAN)
         reports.approve_report(kt.user("kt.approver.kt"), pending)
         db.session.commit()
-        assert freshness.version(kt.tenant_id) > before
+        assert tenant_versions.version(kt.tenant_id) > before
     html = _page(client, kt.units["KT"])[1]
     assert _cell(html, "SO_LUOT") == "110" and 'id="completeness">5/5' in html
     with app.app_context():
@@ -139,9 +139,9 @@ def test_the_cached_page_changes_with_every_change_it_shows(client, kt, app):
         db.session.commit()
     assert "Đã giải thể" in _page(client, kt.units["X1"])[1]
     with app.app_context():
-        versions = freshness.version(kt.tenant_id)
+        versions = tenant_versions.version(kt.tenant_id)
         db.session.execute(db.text("SELECT 1"))  # a read changes nothing
-        assert freshness.version(kt.tenant_id) == versions
+        assert tenant_versions.version(kt.tenant_id) == versions
 
 
 def test_a_second_look_is_served_from_the_cache_and_each_user_has_their_own(client, kt,

@@ -16,6 +16,7 @@ from lhpn.consolidation import rollups
 from lhpn.extensions import db
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
+from lhpn.tenancy import crossing_tenants
 from lhpn.units import services as units
 from lhpn.units.models import Unit
 from tests import consolidation_world as kw
@@ -116,7 +117,8 @@ def _race(app, *operations) -> list[str]:
     outcomes: list[str] = [""] * len(operations)
 
     def run(index: int, operation) -> None:
-        with app.app_context():
+        # A new thread starts outside the tests' crossing (threads do not inherit contextvars).
+        with app.app_context(), crossing_tenants("tests"):
             try:
                 act = operation()      # loads, returns the action
                 barrier.wait()

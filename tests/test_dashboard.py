@@ -3,7 +3,7 @@ within the user's reach; 403/404 for a unit out of reach or of another tenant; a
 number of SQL statements whatever the number of children."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import event
@@ -13,6 +13,7 @@ from lhpn.consolidation import services as consolidation
 from lhpn.dashboard import services as dashboard
 from lhpn.extensions import db
 from lhpn.indicators.services import create_indicator
+from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.reports.models import ReportTemplate, TemplateItem
 from lhpn.units import services as units
@@ -130,7 +131,7 @@ def test_inbox_and_late_children_for_the_approver(client, kt, app):
         waiting_id = kw.file_january(kt)["X2"].id
         template = kt.template
         code = consolidation.default_period(template)
-        due = reports.period_of(template, code)[1]
+        due = P.period_of(template, code)[1]
     html = _page(client, "kt.approver.kt", "template=BC_KT")
     todo = _section(html, "todo-heading")
     assert "Chờ bạn duyệt" in todo
@@ -144,13 +145,17 @@ def test_inbox_and_late_children_for_the_approver(client, kt, app):
 
 def test_only_the_children_furthest_behind_are_listed(client, kt, app, monkeypatch):
     """A province has ~100 communes: the dashboard lists the worst few and links to the rest."""
+    from lhpn import clock
     from lhpn.dashboard import views as dashboard_views
 
+    # A fixed day, so the latest period is overdue whatever the date the suite runs on: the
+    # February reports (due 20/03/2027), which nobody sent.
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2027, 3, 25, 3, 0))
     with app.app_context():
         code = consolidation.default_period(kt.template)
-        due = reports.period_of(kt.template, code)[1]
-    if (local_today() - due).days <= 0:
-        pytest.skip("the latest period of the test form is not overdue today")
+        due = P.period_of(kt.template, code)[1]
+    assert (code, due) == ("2027-02", date(2027, 3, 20))
+    assert (local_today() - due).days == 5
     monkeypatch.setattr(dashboard_views, "LATE_SHOWN", 1)
     todo = _section(_page(client, "kt.approver.kt", "template=BC_KT"), "todo-heading")
     assert "Thiếu 3 báo cáo" in todo and "Thiếu 2 báo cáo" not in todo  # X1 owes most

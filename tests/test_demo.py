@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from lhpn.accounts.models import User
 from lhpn.accounts.passwords import verify_password
-from lhpn.demo import DEMO_PASSWORD, USERS, load_demo
+from lhpn.demo.load import DEMO_PASSWORD, USERS, load_demo
 from lhpn.extensions import db
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
@@ -10,7 +10,7 @@ from tests.conftest import login
 
 
 def _count(model, *where) -> int:
-    stmt = select(func.count()).select_from(model).execution_options(all_tenants=True)
+    stmt = select(func.count()).select_from(model)
     return db.session.scalar(stmt.where(*where))
 
 
@@ -80,8 +80,7 @@ def _demo_reports_are_consolidated():
 def test_demo_users_and_roles(ctx):
     list(load_demo())
     for spec in USERS:
-        user = db.session.scalar(select(User).where(User.username == spec.username)
-                                 .execution_options(all_tenants=True))
+        user = db.session.scalar(select(User).where(User.username == spec.username))
         assert verify_password(user.password_hash, DEMO_PASSWORD), spec.username
         assert user.full_name == spec.full_name
         if spec.tenant is None:

@@ -17,6 +17,7 @@ from lhpn.plans.models import Plan, PlanRequest
 from lhpn.reports import reminders
 from lhpn.reports import services as reports
 from lhpn.reports.models import ReportReminder
+from lhpn.tenancy import crossing_tenants
 from lhpn.units.models import Unit
 from tests.test_plan_pages import (
     Browser,
@@ -151,7 +152,8 @@ def _race(app, targets: list) -> list:
     answers: list = [None] * len(targets)
 
     def run(index: int, target) -> None:
-        with app.app_context():
+        # A new thread starts outside the tests' crossing (threads do not inherit contextvars).
+        with app.app_context(), crossing_tenants("tests"):
             try:
                 answers[index] = target()
                 db.session.commit()

@@ -10,6 +10,7 @@ from lhpn.accounts.models import User
 from lhpn.audit.models import AuditEntry
 from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
+from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.reports import template_admin as admin
 from lhpn.reports.models import ReportTemplate
@@ -71,7 +72,7 @@ def test_creating_a_form_through_the_page(app, client, world):
         ("TUYEN_TRUYEN", "", False, 2)]
     with app.app_context():
         found = reports.get_template(world.tenants["TB"], "BC_QUY_HOA_GIAI")
-        assert reports.period_of(found, "2026-Q1")[1] == date(2026, 4, 15)
+        assert P.period_of(found, "2026-Q1")[1] == date(2026, 4, 15)
         entry = db.session.scalar(select(AuditEntry).where(
             AuditEntry.action == "report_template.create"))
         assert entry.object_id == str(template.id) and entry.tenant_id == world.tenants["TB"]

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from lhpn.accounts.models import User
 from lhpn.accounts.passwords import verify_password
+from lhpn.consolidation import models as consolidation
+from lhpn.demo.generate import DEFAULT_PASSWORD, TEMPLATE_CODE
 from lhpn.extensions import db
-from lhpn.generate import DEFAULT_PASSWORD, TEMPLATE_CODE
 from lhpn.indicators.models import AGGREGATIONS, Indicator
 from lhpn.plans.models import Plan
 from lhpn.reports import periods as P
@@ -32,7 +33,7 @@ def generated(app, cli):
 
 def _count(model) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(model).execution_options(all_tenants=True))
+        select(func.count()).select_from(model))
 
 
 def _tenant() -> Tenant:
@@ -190,7 +191,6 @@ def test_unknown_scale_is_a_usage_error(cli):
 
 
 def test_consolidation_is_rebuilt(app, generated):
-    consolidation = pytest.importorskip("lhpn.consolidation.models")
     with app.app_context():
         tenant = _tenant()
         root = db.session.scalars(select(Unit).where(Unit.tenant_id == tenant.id,

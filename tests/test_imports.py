@@ -11,7 +11,7 @@ from lhpn.accounts.models import User
 from lhpn.audit.models import AuditEntry
 from lhpn.errors import DomainError
 from lhpn.extensions import db
-from lhpn.units import importers
+from lhpn.units import admin_import, branch_list
 from lhpn.units import services as unit_services
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
@@ -26,7 +26,7 @@ INDEX = "/units/import/"
 
 
 def count(model, *where) -> int:
-    stmt = select(func.count()).select_from(model).execution_options(all_tenants=True)
+    stmt = select(func.count()).select_from(model)
     return db.session.scalar(stmt.where(*where))
 
 
@@ -76,12 +76,12 @@ def test_province_lists_come_from_the_packages(ctx, world):
 
     hy = db.session.get(Tenant, world.tenants["HY"])
     tb = db.session.get(Tenant, world.tenants["TB"])
-    assert len(importers.province_choices(hy)) == 34
-    assert len(importers.province_choices(tb)) == 63
-    assert importers.guess_province(hy) == "33"
-    assert importers.guess_province(tb) == "34"
-    assert dict(importers.province_choices(hy))["33"] == "Tỉnh Hưng Yên"
-    assert dict(importers.province_choices(tb))["34"] == "Tỉnh Thái Bình"
+    assert len(admin_import.province_choices(hy)) == 34
+    assert len(admin_import.province_choices(tb)) == 63
+    assert admin_import.guess_province(hy) == "33"
+    assert admin_import.guess_province(tb) == "34"
+    assert dict(admin_import.province_choices(hy))["33"] == "Tỉnh Hưng Yên"
+    assert dict(admin_import.province_choices(tb))["34"] == "Tỉnh Thái Bình"
 
 
 @pytest.mark.parametrize(("admin_name", "kind", "expected"), [
@@ -93,13 +93,13 @@ def test_province_lists_come_from_the_packages(ctx, world):
     ("Quận 1", "Quận", "Hội LHPN quận 1"),
 ])
 def test_union_names(admin_name, kind, expected):
-    assert importers.union_name(admin_name, kind) == expected
+    assert admin_import.union_name(admin_name, kind) == expected
 
 
 def test_import_communes_2025_hung_yen(ctx):
     tenant = factories.tenant("HYX", "Hội LHPN tỉnh Hưng Yên", "province,commune,branch")
     root = unit_services.root_of(tenant.id)
-    result = importers.import_communes(None, root, "33")
+    result = admin_import.import_communes(None, root, "33")
     db.session.commit()
     assert (result.created, result.skipped, result.failed) == (104, 0, [])
     communes = db.session.scalars(
@@ -114,7 +114,7 @@ def test_import_communes_2025_hung_yen(ctx):
     assert count(AuditEntry, AuditEntry.action == "unit.create",
                  AuditEntry.tenant_id == tenant.id) == 104
 
-    again = importers.import_communes(None, root, "33")
+    again = admin_import.import_communes(None, root, "33")
     db.session.commit()
     assert (again.created, again.skipped) == (0, 104)
     assert count(Unit, Unit.tenant_id == tenant.id) == 105
@@ -124,7 +124,7 @@ def test_import_legacy_thai_binh_districts_and_communes(ctx):
     tenant = factories.tenant("TBX", "Hội LHPN tỉnh Thái Bình",
                               "province,district,commune,branch")
     root = unit_services.root_of(tenant.id)
-    result = importers.import_communes(None, root, "34")
+    result = admin_import.import_communes(None, root, "34")
     db.session.commit()
     assert (result.created, result.skipped, result.failed) == (250, 0, [])
     districts = db.session.scalars(
@@ -144,14 +144,14 @@ def test_import_legacy_thai_binh_districts_and_communes(ctx):
     assert sum(1 for c in communes if c.parent_id == hung_ha.id) == 33
     assert unit_by_code(tenant.id, "H336").name == "Hội LHPN thành phố Thái Bình"
 
-    again = importers.import_communes(None, root, "34")
+    again = admin_import.import_communes(None, root, "34")
     assert (again.created, again.skipped) == (0, 250)
 
 
 def test_legacy_import_reuses_units_of_the_same_name(ctx, world):
     root = db.session.get(Unit, world.units["TB"])
     admin = user("tenant_admin.tb")
-    importers.import_communes(admin, root, "34")
+    admin_import.import_communes(admin, root, "34")
     db.session.commit()
     assert count(Unit, Unit.tenant_id == root.tenant_id, Unit.level == "district") == 8
     assert count(Unit, Unit.tenant_id == root.tenant_id, Unit.level == "commune") == 242
@@ -165,14 +165,14 @@ def test_import_communes_checks_rights_and_input(ctx, world):
     from lhpn.authz import Forbidden
 
     with pytest.raises(Forbidden):
-        importers.import_communes(user("tenant_admin.d1"), root, "34")
+        admin_import.import_communes(user("tenant_admin.d1"), root, "34")
     with pytest.raises(DomainError):
-        importers.import_communes(user("tenant_admin.tb"), root, "99")
+        admin_import.import_communes(user("tenant_admin.tb"), root, "99")
     with pytest.raises(DomainError):
-        importers.import_communes(user("tenant_admin.tb"), root, "34' OR '1'='1")
+        admin_import.import_communes(user("tenant_admin.tb"), root, "34' OR '1'='1")
     d1 = db.session.get(Unit, world.units["D1"])
     with pytest.raises(DomainError):
-        importers.import_communes(None, d1, "34")
+        admin_import.import_communes(None, d1, "34")
 
 
 def test_commune_import_page(client, world, app):
@@ -246,7 +246,7 @@ def test_csv_happy_path_through_the_pages(client, world, app):
 
 
 def test_xlsx_happy_path_and_json_progress(client, world, app, monkeypatch):
-    monkeypatch.setattr(importers, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(branch_list, "CHUNK_SIZE", 2)
     data = xlsx_bytes([
         ["parent_code", "name", "code", "level"],
         ["C11", "Chi hội thôn Một", 101, "branch"],
@@ -279,7 +279,7 @@ def test_without_script_a_huge_list_stops_after_the_time_budget(client, world, a
 
     from lhpn.units import import_views
 
-    monkeypatch.setattr(importers, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(branch_list, "CHUNK_SIZE", 2)
     clock = iter([0.0, 0.0, 1000.0])  # deadline, first check, second check
     monkeypatch.setattr(import_views, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     login(client, "tenant_admin.tb")
@@ -394,7 +394,7 @@ def test_real_xlsx_named_csv_is_refused(client, world, app):
 
 
 def test_xlsx_that_inflates_too_much_is_refused(client, world, app, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_XLSX_UNZIPPED", 1000)  # a real limit is 100 MB
+    monkeypatch.setattr(branch_list, "MAX_XLSX_UNZIPPED", 1000)  # a real limit is 100 MB
     login(client, "tenant_admin.tb")
     response = upload(client, "bom.xlsx", xlsx_bytes([["parent_code", "name"], ["C11", "A"]]))
     assert response.status_code == 422
@@ -475,7 +475,7 @@ def tb_batch(app, world) -> int:
     """A batch of the TB tenant created by the TB root admin."""
     with app.app_context():
         admin = user("tenant_admin.tb")
-        batch = importers.create_batch(admin, "b.csv",
+        batch = branch_list.create_batch(admin, "b.csv",
                                        csv_bytes("ma_don_vi_cap_tren,ten", "C11,Chi hội A"))
         db.session.commit()
         return batch.id
@@ -547,21 +547,21 @@ def test_only_creator_or_root_admin_may_use_a_batch(client, app, world, tb_batch
 
 def test_a_stale_runner_creates_nothing(ctx, world):
     admin = user("tenant_admin.tb")
-    batch = importers.create_batch(admin, "b.csv", csv_bytes(
+    batch = branch_list.create_batch(admin, "b.csv", csv_bytes(
         "ma_don_vi_cap_tren,ten", "C11,Chi hội A", "C11,Chi hội B", "C11,Chi hội C"))
     db.session.commit()
-    assert importers.run_chunk(admin, batch, size=2)
+    assert branch_list.run_chunk(admin, batch, size=2)
     db.session.commit()
     # A second request that read the batch before the first chunk committed.
     set_committed_value(batch, "processed", 0)
     set_committed_value(batch, "status", "preview")
-    assert not importers.run_chunk(admin, batch, size=2)
+    assert not branch_list.run_chunk(admin, batch, size=2)
     db.session.rollback()
     assert count(Unit, Unit.parent_id == world.units["C11"]) == 3  # B111 + A + B
-    assert importers.run_chunk(admin, batch, size=2)
+    assert branch_list.run_chunk(admin, batch, size=2)
     db.session.commit()
     assert (batch.status, batch.processed, batch.created) == ("done", 3, 3)
-    assert not importers.run_chunk(admin, batch, size=2)
+    assert not branch_list.run_chunk(admin, batch, size=2)
 
 
 def test_rows_that_break_after_the_preview_are_reported(client, app, world):
@@ -588,7 +588,7 @@ def test_browser_upload_preview_and_progress(request, world, monkeypatch):
 
     from tests.test_browser import PHONE, assert_fits_width, log_in, shot
 
-    monkeypatch.setattr(importers, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(branch_list, "CHUNK_SIZE", 2)
     page, problems = request.getfixturevalue("open_page")(PHONE)
     log_in(page, "tenant_admin.tb", "imports")
     page.goto(INDEX)

@@ -18,6 +18,7 @@ from lhpn.clock import local_today
 from lhpn.consolidation import services as consolidation
 from lhpn.dashboard import services as dashboard
 from lhpn.extensions import db
+from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.units import services as units
 from lhpn.units.models import Unit
@@ -133,7 +134,7 @@ def test_the_due_date_is_the_boundary(app, commune, opened, owed):
         rows = {r.unit.id: r.counts.expected
                 for r in consolidation.consolidate(xa, template, [OCTOBER]).children}
         assert rows[branch.id] == int(owed)
-        due = reports.period_of(template, OCTOBER)[1]
+        due = P.period_of(template, OCTOBER)[1]
         assert consolidation.owes_report(opened, False, None, due) is owed
 
 

@@ -27,12 +27,25 @@ def kt(app):
         return built
 
 
-def _statements(app) -> list[str]:
+@pytest.fixture
+def statements(app):
+    """``statements()`` starts recording the SQL sent from then on; the listener goes with the
+    test (a listener left behind would record, and slow, every later test)."""
     seen: list[str] = []
+
+    def record(_c, _cur, sql, *_a) -> None:
+        seen.append(sql)
+
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda _c, _cur, sql, *_a: seen.append(sql))
-    return seen
+        engine = db.engine
+
+    def start() -> list[str]:
+        event.listen(engine, "before_cursor_execute", record)
+        return seen
+
+    yield start
+    if event.contains(engine, "before_cursor_execute", record):
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def _token(html: str) -> str:
@@ -47,11 +60,12 @@ def _counters(app, tenant_id: int) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("path", ["/", "/units/{KT}/consolidation?" + QUERY])
-def test_a_second_look_is_a_few_statements_and_the_same_page(client, kt, app, path):
+def test_a_second_look_is_a_few_statements_and_the_same_page(client, kt, app, path,
+                                                               statements):
     path = path.format(KT=kt.units["KT"])
     login(client, "kt.approver.kt")
     first = client.get(path).get_data(as_text=True)
-    seen = _statements(app)
+    seen = statements()
     second = client.get(path)
     assert second.status_code == 200
     # The session and its user, the tenant's counters; nothing of the page itself.
@@ -63,12 +77,12 @@ def test_a_second_look_is_a_few_statements_and_the_same_page(client, kt, app, pa
     assert "Chờ bạn duyệt" in html or "Tổng hợp" in html
 
 
-def test_the_csrf_token_of_a_cached_page_is_the_sessions_own(client, kt, app):
+def test_the_csrf_token_of_a_cached_page_is_the_sessions_own(client, kt, app, statements):
     login(client, "kt.approver.kt")
     client.get("/")
     other = app.test_client()
     login(other, "kt.approver.kt")  # the same user in another browser
-    seen = _statements(app)
+    seen = statements()
     html = other.get("/").get_data(as_text=True)
     assert len(seen) <= 5  # served from the cache the first browser filled
     assert "\x00" not in html and "lhpn-csrf" not in html
@@ -162,3 +176,18 @@ def test_each_language_has_its_own_page(client, kt):
     client.post("/lang/en", data={"csrf_token": token, "next": "/"})
     html = client.get("/").get_data(as_text=True)
     assert "Trang chủ" not in html and "Home" in html
+
+
+def test_every_tenant_scoped_model_is_watched_or_exempt(app):
+    """A new tenant-scoped model must say whether its changes move the page-cache counters
+    (lhpn/tenant_versions.py): watched, activity, or exempt with a reason."""
+    from lhpn import tenant_versions
+    from lhpn.tenancy import TenantScoped
+
+    scoped = {mapper.class_ for mapper in db.Model.registry.mappers
+              if issubclass(mapper.class_, TenantScoped)}
+    told = {*tenant_versions.WATCHED, *tenant_versions.ACTIVITY, *tenant_versions.EXEMPT}
+    assert scoped - told == set(), "say whether these move the counters"
+    assert not set(tenant_versions.EXEMPT) & {*tenant_versions.WATCHED,
+                                              *tenant_versions.ACTIVITY}
+    assert all(reason.strip() for reason in tenant_versions.EXEMPT.values())

@@ -14,6 +14,7 @@ from lhpn.extensions import db
 from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
+from lhpn.tenancy import crossing_tenants
 from lhpn.units.models import Unit
 from lhpn.workflow.models import WorkflowEvent
 from tests import factories
@@ -238,7 +239,8 @@ def test_two_approvers_at_the_same_moment_exactly_one_wins(app, world):
     outcomes: list[str] = []
 
     def approve(user_id):
-        with app.app_context():
+        # A new thread starts outside the tests' crossing (threads do not inherit contextvars).
+        with app.app_context(), crossing_tenants("tests"):
             user = db.session.get(User, user_id)
             target = db.session.get(Report, report_id)
             assert target.status == "submitted"

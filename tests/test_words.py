@@ -222,7 +222,7 @@ def test_the_official_name_heads_a_childs_document_and_is_set_through_the_api(ap
 
 
 def test_the_demo_gives_its_labelled_province_an_official_name():
-    from lhpn.demo import TENANTS
+    from lhpn.demo.load import TENANTS
 
     labelled = [t for t in TENANTS if "(" in t.name]
     assert labelled and all(t.official_name and "(" not in t.official_name for t in labelled)

@@ -21,6 +21,7 @@ from lhpn.clock import utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import role_label
+from lhpn.tenancy import crossing_tenants
 from lhpn.text import clean_line, nfc
 from lhpn.units.models import Unit
 
@@ -152,7 +153,7 @@ def create_user(
     if unit is not None and unit.closed:
         raise DomainError(_("Không thể thêm người dùng vào đơn vị đã giải thể."), "unit_id")
     exists = db.session.scalar(
-        select(User.id).where(User.username == username).execution_options(all_tenants=True)
+        select(User.id).where(User.username == username)
     )
     if exists is not None:
         raise Conflict(_("Tên đăng nhập %(u)s đã có người dùng.", u=username), "username")
@@ -276,9 +277,8 @@ def authenticate(username: str | None, password: str | None, address: str | None
         if exc.first:
             _record_throttle(username, exc)  # once per counter and window, not per refusal
         raise LoginThrottled(exc.retry_after) from None
-    user = db.session.scalar(
-        select(User).where(User.username == username).execution_options(all_tenants=True)
-    )
+    with crossing_tenants("login"):  # the account (and its roles) before its tenant is known
+        user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         burn_time(password or "")
         ok = False
@@ -291,9 +291,8 @@ def authenticate(username: str | None, password: str | None, address: str | None
 
 
 def _record_throttle(username: str, exc: "throttle.Throttled") -> None:
-    user = db.session.scalar(
-        select(User).where(User.username == username).execution_options(all_tenants=True)
-    )
+    with crossing_tenants("login"):
+        user = db.session.scalar(select(User).where(User.username == username))
     record("auth.throttle", "user" if user else "login", user.id if user else None,
            tenant_id=user.tenant_id if user else None,
            summary=f"{username[:64]}: {exc.scope} {exc.limit}", scope=exc.scope, limit=exc.limit)
@@ -319,9 +318,10 @@ def user_for_session(sid: str | None) -> User | None:
     idle = timedelta(minutes=cfg["LHPN_SESSION_IDLE_MINUTES"])
     absolute = timedelta(minutes=cfg["LHPN_SESSION_ABSOLUTE_MINUTES"])
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
-        db.session.delete(row)
+        _end_expired(sid)
         return None
-    user = db.session.get(User, row.user_id)
+    with crossing_tenants("login"):  # the session's account, before its tenant is set
+        user = db.session.get(User, row.user_id)
     if user is None or user.locked:
         return None
     if now - row.last_seen_at > timedelta(seconds=60):
@@ -343,6 +343,14 @@ def _touch(sid: str, now) -> None:
                          .values(last_seen_at=now))
     except OperationalError:
         current_app.logger.info("session touch skipped (row busy)")
+
+
+def _end_expired(sid: str) -> None:
+    """An ended session's row goes at once, on any page, in its own short transaction (the
+    request itself may only read, and commits nothing)."""
+    table = UserSession.__table__
+    with db.engine.begin() as conn:
+        conn.execute(delete(table).where(table.c.id == sid))
 
 
 def end_session(sid: str | None) -> None:
@@ -379,7 +387,8 @@ def user_for_token(raw: str | None) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(raw)))
     if token is None or token.expires_at < utcnow():
         return None
-    user = db.session.get(User, token.user_id)
+    with crossing_tenants("login"):  # the token's account, before its tenant is set
+        user = db.session.get(User, token.user_id)
     if user is None or user.locked:
         return None
     return user

@@ -174,4 +174,6 @@ def reachable_unit_ids(user, action: str):
 def reaches_any(user, action: str) -> bool:
     from lhpn.extensions import db
 
+    if getattr(user, "tenant_id", None) is None:
+        return False  # no tenant, no unit (and no unscoped read: lhpn.tenancy)
     return db.session.scalar(select(Unit.id).where(reachable(user, action)).limit(1)) is not None

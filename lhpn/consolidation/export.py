@@ -33,7 +33,7 @@ from lhpn.plans.wording import (
     target_sentence,
 )
 from lhpn.reports.models import TemplateItem
-from lhpn.reports.services import period_label
+from lhpn.reports.periods import period_label
 from lhpn.text import search_key, xml_safe
 
 # ---- Excel ---------------------------------------------------------------------------------

@@ -5,6 +5,10 @@ counts), reopening takes it out again, and moving a unit rebuilds the ancestors 
 ``rebuild`` recomputes a whole tenant from the approved reports (level by level, deepest first)
 and ``subtree_values`` is the plain aggregate over the raw rows that the running totals must
 always equal; tests and the benchmark compare the two.
+
+The totals tables are not tenant-scoped models (lhpn/tenancy.py): every statement here names
+its tenant or its units explicitly — the approved report's, or the tenant being rebuilt (from
+the command line, inside its crossing).
 """
 
 from collections import defaultdict
@@ -63,8 +67,7 @@ def first_submissions(report_ids: Iterable[int]) -> dict[int, datetime]:
         select(WorkflowEvent.object_id, func.min(WorkflowEvent.created_at))
         .where(WorkflowEvent.object_type == "report", WorkflowEvent.action == "submit",
                WorkflowEvent.object_id.in_(ids))
-        .group_by(WorkflowEvent.object_id)
-        .execution_options(all_tenants=True))
+        .group_by(WorkflowEvent.object_id))
     return dict(rows.all())
 
 
@@ -81,7 +84,7 @@ def _sum(column, new):
 
 
 def _changed(tenant_id: int) -> None:
-    from lhpn.consolidation.freshness import bump
+    from lhpn.tenant_versions import bump
 
     bump(db.session.connection(), [tenant_id])
 
@@ -285,7 +288,7 @@ def _raw_query(unit: Unit, template_ids, periods, indicator_ids=None):
     sub = rows.subquery()
     stmt = (select(sub.c.indicator_id, *aggregates(sub))
             .group_by(sub.c.indicator_id))
-    return db.session.execute(stmt.execution_options(all_tenants=True)).all()
+    return db.session.execute(stmt).all()
 
 
 def subtree_values(unit: Unit, template_id: int, periods: list[str]) -> dict[int, dict]:
@@ -368,8 +371,7 @@ def _rebuild_years(where) -> None:
 def _rebuild_counts(tenant_id: int, top: Unit | None) -> None:
     stmt = (select(Report.id, Report.template_id, Report.period, Report.due_date, Unit.path)
             .join(Unit, Unit.id == Report.unit_id)
-            .where(Unit.tenant_id == tenant_id, Report.status == "approved")
-            .execution_options(all_tenants=True))
+            .where(Unit.tenant_id == tenant_id, Report.status == "approved"))
     if top is not None:
         stmt = stmt.where(Unit.path.startswith(top.path, autoescape=True))
     reports = db.session.execute(stmt).all()

@@ -43,7 +43,7 @@ from lhpn.plans.models import Plan, PlanTarget, TargetCheck
 from lhpn.plans.services import counted_plans
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem
-from lhpn.reports.services import period_label, period_of
+from lhpn.tenancy import crossing_tenants, require_scope
 from lhpn.text import search_key
 from lhpn.units.models import Unit
 from lhpn.units.picker import SEPARATOR, parent_chains
@@ -70,12 +70,12 @@ def resolve_periods(template: ReportTemplate, period: object = None, start: obje
         if start not in (None, "") or end not in (None, ""):
             raise DomainError(_("Chọn một kỳ, hoặc một khoảng từ kỳ … đến kỳ …, không cả hai."),
                               "period")
-        found, _due = period_of(template, period)
+        found, _due = P.period_of(template, period)
         return [found.code]
     if start in (None, "") or end in (None, ""):
         raise DomainError(_("Hãy chọn kỳ báo cáo (hoặc cả kỳ đầu và kỳ cuối)."), "period")
-    first, _due = period_of(template, start)
-    last, _due = period_of(template, end)
+    first, _due = P.period_of(template, start)
+    last, _due = P.period_of(template, end)
     listed = _sequence(template)
     if listed is not None:
         i, j = listed.index(first.code), listed.index(last.code)
@@ -95,8 +95,8 @@ def resolve_periods(template: ReportTemplate, period: object = None, start: obje
 
 def periods_label(template: ReportTemplate, codes: list[str]) -> str:
     if len(codes) == 1:
-        return period_label(template, codes[0])
-    return f"{period_label(template, codes[0])} – {period_label(template, codes[-1])}"
+        return P.period_label(template, codes[0])
+    return f"{P.period_label(template, codes[0])} – {P.period_label(template, codes[-1])}"
 
 
 def period_choices(template: ReportTemplate, shown: str | None = None
@@ -110,7 +110,7 @@ def period_choices(template: ReportTemplate, shown: str | None = None
     codes = recent_periods(template, year)
     if _sequence(template) is None:
         codes = recent_periods(template, year - 1) + codes
-    return [(code, period_label(template, code)) for code in dict.fromkeys(codes)]
+    return [(code, P.period_label(template, code)) for code in dict.fromkeys(codes)]
 
 
 def recent_periods(template: ReportTemplate, year: int) -> list[str]:
@@ -281,8 +281,12 @@ class Consolidation:
 
 def _core(stmt):
     """Run a column query on the session's connection, skipping ORM row handling (the rows
-    here are plain numbers, and there are thousands of them); every query filters its tenant
-    explicitly."""
+    here are plain numbers, and there are thousands of them). The automatic scoping does not
+    see these statements (lhpn.tenancy): every one of them filters by the tenant of the unit,
+    form or plan it was given, which were loaded through the scoped getters, and the isolation
+    tests (tests/test_tenant_scoping.py) read two tenants whose ids interleave. With no tenant
+    set, it refuses like any scoped read unless a crossing is named."""
+    require_scope("a consolidation query")
     return db.session.connection().execute(stmt)
 
 
@@ -350,7 +354,7 @@ def _expected(unit: Unit, template: ReportTemplate, codes: list[str]) -> dict[in
         select(Unit.id, Unit.path, Unit.closed, Unit.closed_at, Unit.opened_on)
         .where(Unit.tenant_id == unit.tenant_id, Unit.level.in_(levels),
                Unit.path.startswith(unit.path, autoescape=True))).all()
-    dues = {code: period_of(template, code)[1] for code in codes}
+    dues = {code: P.period_of(template, code)[1] for code in codes}
     earliest = min((due for due in dues.values() if due is not None), default=None)
     # Units owing every period are counted at once; the others (closed, or opened after a due
     # date) period by period, with the reports they sent anyway (one statement).
@@ -549,7 +553,7 @@ def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
     own = row(unit, total_expected)
     rows = [row(k, expected.get(k.id, 0)) for k in kids]
     year = P.parse(codes[-1], template.period_type, template.cutoff_day)
-    plan_year = year.end.year if year else period_of(template, codes[-1])[1].year
+    plan_year = year.end.year if year else P.period_of(template, codes[-1])[1].year
     plans = counted_plans(unit, plan_year) if attainment else []
     scope = "periods" if attainment_scope == "periods" else "year"
     compared = year_to_date(template, codes, plan_year) if scope == "year" else codes
@@ -576,25 +580,26 @@ def trend(unit: Unit, template: ReportTemplate, indicator: Indicator, codes: lis
         .group_by(Rollup.period))
     for period, *stats in rows:
         figures[period] = Figure.of(indicator, stats)
-    return [(period_label(template, code), figures[code].value if code in figures else None)
+    return [(P.period_label(template, code), figures[code].value if code in figures else None)
             for code in codes]
 
 
 def country(template_code: str, codes: list[str]) -> dict[str, dict]:
     """The whole platform's consolidation of one form (same code in every tenant), by indicator
-    code: a read-only sum over the root units' running totals, for the system administrator."""
+    code: a read-only sum over the root units' running totals, for the system administrator.
+    Crossing every tenant is the point: the caller has checked the system administrator."""
     root = Unit.__table__.alias("root")
     indicator = Indicator.__table__
     template = ReportTemplate.__table__
-    rows = db.session.execute(
-        select(indicator.c.code, indicator.c.kind, indicator.c.aggregation, *_STAT_COLUMNS)
-        .select_from(Rollup.__table__
-                     .join(root, (root.c.id == Rollup.unit_id) & root.c.parent_id.is_(None))
-                     .join(template, template.c.id == Rollup.template_id)
-                     .join(indicator, indicator.c.id == Rollup.indicator_id))
-        .where(template.c.code == template_code, Rollup.period.in_(codes))
-        .group_by(indicator.c.code, indicator.c.kind, indicator.c.aggregation)
-        .execution_options(all_tenants=True))
+    with crossing_tenants("whole_country"):
+        rows = db.session.execute(
+            select(indicator.c.code, indicator.c.kind, indicator.c.aggregation, *_STAT_COLUMNS)
+            .select_from(Rollup.__table__
+                         .join(root, (root.c.id == Rollup.unit_id) & root.c.parent_id.is_(None))
+                         .join(template, template.c.id == Rollup.template_id)
+                         .join(indicator, indicator.c.id == Rollup.indicator_id))
+            .where(template.c.code == template_code, Rollup.period.in_(codes))
+            .group_by(indicator.c.code, indicator.c.kind, indicator.c.aggregation))
     out = {}
     for code, kind, how, *stats in rows:
         stand_in = Indicator(code=code, kind=kind, aggregation=how)

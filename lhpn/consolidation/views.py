@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from lhpn import authz
+from lhpn import authz, tenant_versions
 from lhpn.access import load_unit
 from lhpn.consolidation import freshness, services
 from lhpn.errors import DomainError
@@ -90,8 +90,8 @@ def page(unit_id: int):
     if codes:
         # Our own template's autoescaped output, kept as a string in the cache.
         body = Markup(freshness.cached(  # noqa: S704
-            ("consolidation", unit.tenant_id, freshness.version(unit.tenant_id), current_user.id,
-             unit.id, template.id, ",".join(codes), scope),
+            ("consolidation", unit.tenant_id, tenant_versions.version(unit.tenant_id),
+             current_user.id, unit.id, template.id, ",".join(codes), scope),
             lambda: render_template("consolidation/_result.html", **_result_context(
                 services.consolidate(unit, template, codes, attainment_scope=scope), query))))
     ancestors = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1]))

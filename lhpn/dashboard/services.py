@@ -19,7 +19,7 @@ from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report, ReportTemplate
-from lhpn.reports.services import inbox, period_label, period_of, templates_of
+from lhpn.reports.services import inbox, templates_of
 from lhpn.text import nfc, search_key
 from lhpn.units.models import Unit
 
@@ -175,10 +175,10 @@ def late_children(unit: Unit, template: ReportTemplate, today: date,
     code = consolidation.default_period(template, today)
     if not code:
         return None
-    _found, due = period_of(template, code)
+    _found, due = P.period_of(template, code)
     days = (today - due).days
     if days <= 0:
-        return LateChildren(unit, template, code, period_label(template, code), due, days, [])
+        return LateChildren(unit, template, code, P.period_label(template, code), due, days, [])
     # The consolidation's running totals already count approved reports per child; expected
     # reports come from one scan of the subtree's units (lhpn/consolidation/services.py).
     if build is not None:
@@ -189,7 +189,7 @@ def late_children(unit: Unit, template: ReportTemplate, today: date,
                for row in result.children
                if not row.unit.closed and row.counts.approved < row.counts.expected]
     lagging.sort(key=lambda lag: (-lag.missing, search_key(lag.unit.name)))
-    return LateChildren(unit, template, code, period_label(template, code), due, days,
+    return LateChildren(unit, template, code, P.period_label(template, code), due, days,
                         lagging)
 
 
@@ -216,7 +216,7 @@ def pick_indicator(template: ReportTemplate, code: object) -> Indicator | None:
 def trend_periods(template: ReportTemplate, code: str) -> list[str]:
     """The periods of the year the chosen period falls in (or the form's own list)."""
     parsed = P.parse(code, template.period_type, template.cutoff_day)
-    year = parsed.end.year if parsed else period_of(template, code)[1].year
+    year = parsed.end.year if parsed else P.period_of(template, code)[1].year
     return consolidation.recent_periods(template, year)[-MAX_TREND:]
 
 

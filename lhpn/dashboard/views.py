@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from lhpn import tenant_versions
 from lhpn.access import load_unit
 from lhpn.clock import local_today
 from lhpn.consolidation import freshness
@@ -25,7 +26,6 @@ from lhpn.plans import services as plan_services
 from lhpn.plans.views import child_state_label, target_sentence
 from lhpn.reports import periods as P
 from lhpn.reports import reminders
-from lhpn.reports.services import period_label
 from lhpn.reports.views import state_label
 from lhpn.units.picker import picker
 
@@ -179,9 +179,9 @@ def _selection(unit, args) -> dict:
 
 def _figures(unit, template, period: str, indicator, today) -> dict:
     """The late children and the charts, rendered once per change of the tenant's figures
-    (lhpn/consolidation/freshness.py): they depend on the unit, form, period, indicator and
+    (lhpn/tenant_versions.py): they depend on the unit, form, period, indicator and
     day, never on who looks (the unit's view right is checked before)."""
-    version = freshness.version(unit.tenant_id)
+    version = tenant_versions.version(unit.tenant_id)
     base = (unit.tenant_id, version, unit.id, template.id)
     built: dict[tuple, consolidation.Consolidation] = {}
 
@@ -224,7 +224,7 @@ def render_dashboard():
     assignments = sorted(user.assignments, key=lambda a: (a.unit.path, a.role))
     page = {"assignments": assignments, "today": today, "unit": None, "error": None,
             "late_html": "", "charts_html": "", "state_label": state_label,
-            "child_state_label": child_state_label, "period_label": period_label}
+            "child_state_label": child_state_label, "period_label": P.period_label}
     if not user.tenant_id:
         return render_template("dashboard/index.html", **page)
     page["reach"] = services.reach_counts(user)

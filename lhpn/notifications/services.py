@@ -40,6 +40,8 @@ def users_who_can(action: str, unit: Unit) -> list[User]:
 
 
 def unread_count(user: User) -> int:
+    if user.tenant_id is None:
+        return 0  # the system administrator: notices are a tenant's
     return db.session.scalar(
         select(func.count()).select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
@@ -52,7 +54,7 @@ def for_user(user: User):
 
 
 def mark_all_read(user: User) -> None:
-    from lhpn.consolidation.freshness import bump_activity
+    from lhpn.tenant_versions import bump_activity
 
     db.session.execute(update(Notification).where(Notification.user_id == user.id,
                                                   Notification.read_at.is_(None))

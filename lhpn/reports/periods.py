@@ -7,6 +7,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext as _
+
+from lhpn.clock import utcnow
+from lhpn.errors import DomainError
+
+if TYPE_CHECKING:
+    from lhpn.reports.models import ReportTemplate
 
 PERIOD_TYPES = ("month", "quarter", "half", "year", "thematic", "adhoc")
 # Codes are ASCII and matched whole: "２０２６-03", "٢٠٢٦-03" or "2026-03\n" would otherwise
@@ -135,3 +144,52 @@ def label(code: str, period_type: str) -> str:
     if period_type == "half":
         return f"6 tháng {'đầu' if code.endswith('1') else 'cuối'} năm {year}"
     return f"Năm {year}"
+
+
+# ---- a form's periods -------------------------------------------------------------------------
+
+def period_of(template: "ReportTemplate", code: object) -> tuple[Period, date]:
+    """The period a code names for this form, and its due date; bad codes are refused."""
+    if not isinstance(code, str):
+        raise DomainError(_("Kỳ báo cáo không hợp lệ."), "period")
+    for tp in template.periods:
+        if tp.code == code:
+            start = tp.start_date or tp.due_date
+            return Period(tp.code, start, tp.end_date or tp.due_date), tp.due_date
+    if template.period_type == "adhoc" and code:
+        # An ad hoc report names its own occasion; it is due at once.
+        today = utcnow().date()
+        if not is_own_code(code):
+            raise _not_canonical(template, code) or DomainError(_(
+                "Mã kỳ báo cáo đột xuất gồm chữ cái không dấu, chữ số, dấu gạch ngang, gạch "
+                "dưới, dấu chấm (tối đa 40 ký tự)."), "period")
+        return Period(code, today, today), today
+    period = parse(code, template.period_type, template.cutoff_day)
+    if period is None:
+        raise _not_canonical(template, code) or DomainError(
+            _("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code), "period")
+    return period, due_date(period, template.due_day, template.due_months_after)
+
+
+def _not_canonical(template: "ReportTemplate", code: str) -> DomainError | None:
+    """A code that would be valid written in ASCII digits without spaces (a full-width or
+    Arabic-Indic digit, a trailing line break) is refused with the right spelling: one period
+    has one code, or a second report could stand beside the first."""
+    spelling = canonical_spelling(code)
+    valid = (any(tp.code == spelling for tp in template.periods)
+             or (template.period_type == "adhoc" and is_own_code(spelling))
+             or parse(spelling, template.period_type) is not None)
+    if spelling == code or not valid:
+        return None
+    return DomainError(_("Mã kỳ “%(code)s” có chữ số hoặc ký tự không chuẩn; hãy viết "
+                         "“%(spelling)s” (chữ số thường, không dấu cách).", code=code,
+                         spelling=spelling), "period")
+
+
+def period_label(template: "ReportTemplate", code: str) -> str:
+    for tp in template.periods:
+        if tp.code == code:
+            return tp.label
+    if template.period_type == "adhoc":
+        return code
+    return label(code, template.period_type)

@@ -18,14 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lhpn.audit.services import record
 from lhpn.authz.follow_up import may_remind, require_remind
 from lhpn.clock import local_today, utcnow
-from lhpn.consolidation.freshness import bump_activity
 from lhpn.errors import NotFound
 from lhpn.extensions import db
 from lhpn.labels import lower_first, report_named
 from lhpn.notifications.reminders import Reminded
 from lhpn.notifications.services import notify, users_who_can
 from lhpn.reports.models import Report, ReportReminder, ReportTemplate
-from lhpn.reports.services import period_label, period_of
+from lhpn.reports.periods import period_label, period_of
+from lhpn.tenant_versions import bump_activity
 from lhpn.units.models import Unit
 
 SENT = ("submitted", "approved")

@@ -98,56 +98,9 @@ def get_template(tenant_id: int | None, key: object) -> ReportTemplate:
     return template
 
 
-def period_of(template: ReportTemplate, code: object) -> tuple[P.Period, date]:
-    """The period a code names for this form, and its due date; bad codes are refused."""
-    if not isinstance(code, str):
-        raise DomainError(_("Kỳ báo cáo không hợp lệ."), "period")
-    for tp in template.periods:
-        if tp.code == code:
-            start = tp.start_date or tp.due_date
-            return P.Period(tp.code, start, tp.end_date or tp.due_date), tp.due_date
-    if template.period_type == "adhoc" and code:
-        # An ad hoc report names its own occasion; it is due at once.
-        today = utcnow().date()
-        if not P.is_own_code(code):
-            raise _not_canonical(template, code) or DomainError(_(
-                "Mã kỳ báo cáo đột xuất gồm chữ cái không dấu, chữ số, dấu gạch ngang, gạch "
-                "dưới, dấu chấm (tối đa 40 ký tự)."), "period")
-        return P.Period(code, today, today), today
-    period = P.parse(code, template.period_type, template.cutoff_day)
-    if period is None:
-        raise _not_canonical(template, code) or DomainError(
-            _("Kỳ “%(code)s” không phải một kỳ của biểu mẫu này.", code=code), "period")
-    return period, P.due_date(period, template.due_day, template.due_months_after)
-
-
-def _not_canonical(template: ReportTemplate, code: str) -> DomainError | None:
-    """A code that would be valid written in ASCII digits without spaces (a full-width or
-    Arabic-Indic digit, a trailing line break) is refused with the right spelling: one period
-    has one code, or a second report could stand beside the first."""
-    spelling = P.canonical_spelling(code)
-    valid = (any(tp.code == spelling for tp in template.periods)
-             or (template.period_type == "adhoc" and P.is_own_code(spelling))
-             or P.parse(spelling, template.period_type) is not None)
-    if spelling == code or not valid:
-        return None
-    return DomainError(_("Mã kỳ “%(code)s” có chữ số hoặc ký tự không chuẩn; hãy viết "
-                         "“%(spelling)s” (chữ số thường, không dấu cách).", code=code,
-                         spelling=spelling), "period")
-
-
 def _period_words(report: Report) -> str:
     """The report's period inside a sentence: "kỳ tháng 12/2026"."""
-    return lower_first(period_label(report.template, report.period))
-
-
-def period_label(template: ReportTemplate, code: str) -> str:
-    for tp in template.periods:
-        if tp.code == code:
-            return tp.label
-    if template.period_type == "adhoc":
-        return code
-    return P.label(code, template.period_type)
+    return lower_first(P.period_label(report.template, report.period))
 
 
 # ---- look-ups ---------------------------------------------------------------------------------
@@ -197,7 +150,7 @@ def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> 
                           "template")
     if unit.closed:
         raise DomainError(_("Đơn vị đã giải thể không lập báo cáo mới."), "unit_id")
-    found, due = period_of(template, period)
+    found, due = P.period_of(template, period)
     existing = find_report(unit, template, found.code)
     if existing is not None:
         return existing
@@ -208,7 +161,7 @@ def open_report(actor, unit: Unit, template: ReportTemplate, period: object) -> 
     db.session.add(report)
     db.session.flush()
     record("report.create", "report", report.id, actor=actor, tenant_id=report.tenant_id,
-           summary=f"{unit.name} · {template.name} · {period_label(template, found.code)}",
+           summary=f"{unit.name} · {template.name} · {P.period_label(template, found.code)}",
            on_behalf=report.on_behalf)
     return report
 
@@ -392,7 +345,7 @@ def submit_report(actor, report: Report, version: object | None = None) -> Repor
         check_version(report, version)
     # A report set aside under a stand-in period (a duplicate found when codes were made
     # canonical) cannot go back into the totals.
-    period_of(report.template, report.period)
+    P.period_of(report.template, report.period)
     missing = missing_required(report)
     if missing and report.status in ("draft", "returned"):
         raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(names)s. Nhập giá trị, hoặc đánh "

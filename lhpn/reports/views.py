@@ -26,6 +26,7 @@ from lhpn.labels import lower_first, report_named
 from lhpn.numbers import format_number
 from lhpn.params import page_number, query_int
 from lhpn.reports import batch, forms, reminders
+from lhpn.reports import periods as P
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.units.models import Unit
@@ -79,7 +80,7 @@ def is_late(report: Report | None, due_date) -> bool:
 @bp.context_processor
 def _helpers() -> dict:
     return {"status_label": status_label, "state_label": state_label,
-            "period_label": reports.period_label, "show_value": show_value,
+            "period_label": P.period_label, "show_value": show_value,
             "action_label": lambda a: str(ACTION_LABELS.get(a, a)), "statuses": STATUSES}
 
 
@@ -260,7 +261,7 @@ def submit_consequence(report: Report) -> str:
     return _("Gửi %(report)s kỳ %(p)s của %(unit)s để %(parent)s duyệt? Sau khi gửi, báo "
              "cáo không sửa được nữa, trừ khi bị trả lại.",
              report=report_named(report.template.name),
-             p=lower_first(reports.period_label(report.template, report.period)),
+             p=lower_first(P.period_label(report.template, report.period)),
              unit=report.unit.name,
              parent=authz.approval_unit(report).name)
 
@@ -388,7 +389,7 @@ def inbox():
         chosen=chosen, template_id=template_id, period=period,
         forms=sorted({templates[t] for t, _p in groups if t in templates},
                      key=lambda t: t.name),
-        periods=sorted({p: reports.period_label(templates[t], p) for t, p in groups
+        periods=sorted({p: P.period_label(templates[t], p) for t, p in groups
                         if t in templates}.items(), reverse=True),
         max_batch=batch.MAX_BATCH)
 

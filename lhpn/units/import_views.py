@@ -19,7 +19,7 @@ from lhpn.access import load_unit
 from lhpn.clock import local_today
 from lhpn.errors import DomainError
 from lhpn.extensions import db, login_manager
-from lhpn.units import importers
+from lhpn.units import admin_import, branch_list
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
 from lhpn.units.services import root_of
@@ -57,19 +57,19 @@ def _render_index(commune_form: CommuneImportForm, upload_form: UploadForm, stat
     root = root_of(current_user.tenant_id)
     manages_root = authz.manages_tenant(current_user)
     if manages_root:
-        commune_form.province.choices = importers.province_choices(root.tenant)
+        commune_form.province.choices = admin_import.province_choices(root.tenant)
         if not commune_form.province.data:
-            commune_form.province.data = importers.guess_province(root.tenant)
+            commune_form.province.data = admin_import.guess_province(root.tenant)
         if not commune_form.opened_on.data:
             commune_form.opened_on.data = local_today().isoformat()
     batches = db.session.execute(
-        importers.recent_batches(current_user, everyone=manages_root)
+        branch_list.recent_batches(current_user, everyone=manages_root)
     ).all()
     return render_template(
         "imports/index.html", root=root, manages_root=manages_root,
-        legacy=importers.is_legacy(root.tenant), commune_form=commune_form,
-        upload_form=upload_form, batches=batches, columns=importers.COLUMNS,
-        max_rows=f"{importers.MAX_ROWS:,}".replace(",", "."),
+        legacy=admin_import.is_legacy(root.tenant), commune_form=commune_form,
+        upload_form=upload_form, batches=batches, columns=branch_list.COLUMNS,
+        max_rows=f"{branch_list.MAX_ROWS:,}".replace(",", "."),
     ), status
 
 
@@ -82,12 +82,12 @@ def index():
 def communes():
     root = load_unit(root_of(current_user.tenant_id).id, "manage")
     form = CommuneImportForm()
-    form.province.choices = importers.province_choices(root.tenant)
+    form.province.choices = admin_import.province_choices(root.tenant)
     if not form.validate_on_submit():
         flash(_("Hãy chọn một tỉnh, thành phố trong danh sách."), "error")
         return _render_index(form, UploadForm(), 422)
     try:
-        result = importers.import_communes(current_user, root, form.province.data,
+        result = admin_import.import_communes(current_user, root, form.province.data,
                                            form.opened_on.data or None)
     except DomainError as exc:
         db.session.rollback()
@@ -110,7 +110,7 @@ def upload():
         return _render_index(CommuneImportForm(), form, 422)
     storage = form.file.data
     try:
-        batch = importers.create_batch(current_user, storage.filename, storage.read())
+        batch = branch_list.create_batch(current_user, storage.filename, storage.read())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -138,8 +138,8 @@ def template_csv():
 
 
 def _load_batch(batch_id: int) -> ImportBatch:
-    batch = importers.get_batch(current_user.tenant_id, batch_id)
-    importers.require_batch_access(current_user, batch)
+    batch = branch_list.get_batch(current_user.tenant_id, batch_id)
+    branch_list.require_batch_access(current_user, batch)
     return batch
 
 
@@ -156,7 +156,7 @@ def show_batch(batch_id: int):
     return render_template(
         "imports/batch.html", batch=batch, valid_count=len(valid), sample=sample,
         parent_names=parent_names, error_rows=batch.error_rows,
-        failed_rows=importers.failed_rows(batch), progress=importers.progress(batch),
+        failed_rows=branch_list.failed_rows(batch), progress=branch_list.progress(batch),
         form=RunForm(),
     )
 
@@ -164,7 +164,7 @@ def show_batch(batch_id: int):
 def _run_one_chunk(batch_id: int) -> bool:
     """One chunk in its own transaction."""
     batch = _load_batch(batch_id)
-    if importers.run_chunk(current_user, batch):
+    if branch_list.run_chunk(current_user, batch):
         db.session.commit()
         return True
     db.session.rollback()
@@ -177,14 +177,14 @@ def run(batch_id: int):
         ["text/html", "application/json"]) == "application/json"
     if wants_json:
         _run_one_chunk(batch_id)
-        return jsonify(importers.progress(_load_batch(batch_id)))
+        return jsonify(branch_list.progress(_load_batch(batch_id)))
     # Without the page script: every chunk in this request, each committed on its own; a very
     # large list stops after a time budget (before a worker timeout) and offers to continue.
     deadline = time.monotonic() + NO_SCRIPT_SECONDS
     worked = False
     while time.monotonic() < deadline and _run_one_chunk(batch_id):
         worked = True
-    state = importers.progress(_load_batch(batch_id))
+    state = branch_list.progress(_load_batch(batch_id))
     if state["done"]:
         flash(_("Đã nhập xong: tạo %(created)d đơn vị.", created=state["created"]), "success")
     elif worked:

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, create_user
 from lhpn.clock import local_today
+from lhpn.demo.generate import bulk_reports
+from lhpn.demo.names import VILLAGES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
@@ -22,7 +24,7 @@ from lhpn.labels import role_label
 from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
-from lhpn.units.importers import import_communes
+from lhpn.units.admin_import import import_communes
 from lhpn.units.models import Unit
 from lhpn.units.services import create_unit, root_of, set_official_name, set_opened_on
 
@@ -63,7 +65,7 @@ class DemoUser:
     unit_code: str | None  # ROOT, a unit code, or None for the system administrator
 
 
-# Unit codes derive from the administrative codes (see importers.unit_code): X11953 is
+# Unit codes derive from the administrative codes (see admin_import.unit_code): X11953 is
 # phường Phố Hiến, X12364 xã Tiên Lữ, H339 huyện Hưng Hà, X12592 xã Tân Lễ; "-01" is the
 # first demo branch of a commune.
 USERS = (
@@ -88,8 +90,6 @@ USERS = (
     DemoUser("tb.tanle.chihoi", "Đinh Thị Nga", "TB", "staff", "X12592-01"),
 )
 
-VILLAGES = ("Đông", "Đoài", "Nam", "Bắc", "Thượng", "Trung", "Hạ", "Tiền", "Hậu", "Đình",
-            "Chợ", "Cầu", "Mới", "An Lạc", "Phú Mỹ", "Bình Minh", "Hòa Bình", "Tân Thành")
 
 
 def branch_names(commune: Unit, index: int, count: int) -> list[str]:
@@ -151,7 +151,7 @@ def _unit_for(tenant: Tenant, code: str) -> Unit | None:
 def _user(spec: DemoUser, tenants: dict[str, Tenant]) -> tuple[str, str]:
     """Create the user and its role if missing; (what happened, unit name)."""
     user = db.session.scalar(
-        select(User).where(User.username == spec.username).execution_options(all_tenants=True)
+        select(User).where(User.username == spec.username)
     )
     if spec.tenant is None:
         if user is None:
@@ -176,7 +176,7 @@ def _user(spec: DemoUser, tenants: dict[str, Tenant]) -> tuple[str, str]:
 
 def _count(model) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(model).execution_options(all_tenants=True)
+        select(func.count()).select_from(model)
     ) or 0
 
 
@@ -298,7 +298,6 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
     import random
 
     from lhpn.consolidation import rollups
-    from lhpn.generate import bulk_reports
     from lhpn.reports.models import Report
     from lhpn.reports.services import get_template
     from lhpn.workflow.models import WorkflowEvent

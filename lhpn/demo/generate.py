@@ -56,7 +56,7 @@ from sqlalchemy import func, insert, select, text
 from lhpn.accounts.models import User
 from lhpn.accounts.services import assign_role, check_password_rules, create_user
 from lhpn.clock import local_today
-from lhpn.demo import VILLAGES
+from lhpn.demo.names import VILLAGES
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
@@ -68,7 +68,7 @@ from lhpn.reports.template_admin import TemplateInput, create_template
 from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
 from lhpn.text import search_key
-from lhpn.units.importers import admin_units, unit_code
+from lhpn.units.admin_import import admin_units, unit_code
 from lhpn.units.models import Unit
 from lhpn.units.services import root_of, set_opened_on
 from lhpn.workflow.models import WorkflowEvent
@@ -180,8 +180,7 @@ def check(scale: str, year: int) -> Scale:
                             "sở dữ liệu khác (hoặc xóa các tỉnh đó) rồi chạy lại.",
                             codes=", ".join(taken)))
     usernames = [f"{code.lower()}.{suffix}" for code in codes for suffix, _r, _f in USERS]
-    users = db.session.scalars(select(User.username).where(User.username.in_(usernames))
-                               .execution_options(all_tenants=True)).all()
+    users = db.session.scalars(select(User.username).where(User.username.in_(usernames))).all()
     if users:
         raise DomainError(_("Đã có người dùng %(users)s.", users=", ".join(sorted(users))))
     check_password_rules(password(), usernames[0])

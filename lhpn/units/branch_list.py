@@ -1,9 +1,7 @@
-"""Importing union units.
-
-Communes (and, for a legacy tenant, districts) come from the maintained administrative-unit
-packages; branches come from an uploaded CSV or XLSX list that is checked row by row, kept as
-an ImportBatch for the preview, then created in chunks. Operations flush; the caller commits
-(one transaction per chunk).
+"""Importing branches (and other units) from an uploaded CSV or XLSX list: checked row by row
+into typed rows (:class:`UploadRow`), kept as an ImportBatch for the preview, then created in
+chunks. Operations flush; the caller commits (one transaction per chunk). Communes come from
+the administrative-unit packages instead (lhpn/units/admin_import.py).
 """
 
 import csv
@@ -11,9 +9,8 @@ import io
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from typing import NotRequired, TypedDict
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -26,7 +23,7 @@ from lhpn.errors import DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import LEVELS, Tenant
-from lhpn.text import has_control, nfc, search_key
+from lhpn.text import has_control, nfc, one_line, same_name, search_key
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
 from lhpn.units.services import (
@@ -47,14 +44,7 @@ STORED_CELL = 250
 _IN_CHUNK = 500
 
 
-def _one_line(value: object) -> str:
-    return " ".join(nfc(str(value or "")).split())
-
-
-def _same(name: str) -> str:
-    """Comparison key for names: spacing and case do not make two units different."""
-    return _one_line(name).casefold()
-
+# ==== branches from an uploaded list ============================================================
 
 def _chunks(values: Iterable, size: int = _IN_CHUNK) -> Iterator[list]:
     items = list(values)
@@ -62,199 +52,6 @@ def _chunks(values: Iterable, size: int = _IN_CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
-# ==== communes from the administrative-unit packages ========================================
-
-@dataclass(frozen=True)
-class AdminUnit:
-    admin_code: str          # code of the administrative unit, e.g. "12586"
-    name: str                # the union unit's name, e.g. "Hội LHPN xã Tân Lễ"
-    level: str               # district | commune
-    parent_admin_code: str | None = None  # the district of a legacy commune
-
-
-@dataclass
-class CommuneImportResult:
-    created: int = 0
-    skipped: int = 0
-    failed: list[str] = field(default_factory=list)
-
-
-def union_name(admin_name: str, division_type: str) -> str:
-    """"Phường Phố Hiến", "phường" → "Hội LHPN phường Phố Hiến"."""
-    name = _one_line(admin_name)
-    kind = _one_line(division_type).lower()
-    if kind and name.lower().startswith(kind + " "):
-        name = name[len(kind) + 1:]
-    return f"Hội LHPN {kind} {name}" if kind else f"Hội LHPN {name}"
-
-
-def unit_code(item: AdminUnit) -> str:
-    """Stable unit code derived from the administrative code."""
-    return f"{'H' if item.level == 'district' else 'X'}{item.admin_code}"
-
-
-def is_legacy(tenant: Tenant) -> bool:
-    """A tenant that keeps the district level imports the 63-province (pre-2025) lists."""
-    return "district" in tenant.levels
-
-
-def source_name(tenant: Tenant) -> str:
-    return "vietnamadminunits" if is_legacy(tenant) else "vietnam_provinces"
-
-
-def _short_province(name: str) -> str:
-    for prefix in ("Thành phố ", "Tỉnh "):
-        if name.startswith(prefix):
-            return name[len(prefix):]
-    return name
-
-
-@lru_cache(maxsize=1)
-def _provinces_2025() -> tuple[tuple[str, str], ...]:
-    from vietnam_provinces import Province
-
-    items = []
-    for province in Province.iter_all():
-        name = _one_line(province.name)
-        if not name.lower().startswith("thành phố"):
-            name = f"Tỉnh {name}"
-        items.append((f"{int(province.code):02d}", name))
-    return tuple(sorted(items, key=lambda item: search_key(_short_province(item[1]))))
-
-
-@lru_cache(maxsize=1)
-def _provinces_legacy() -> tuple[tuple[str, str], ...]:
-    from vietnamadminunits.database import query
-
-    rows = query("SELECT DISTINCT provinceCode, province FROM admin_units_legacy")
-    items = [(row["provinceCode"], _one_line(row["province"])) for row in rows]
-    return tuple(sorted(items, key=lambda item: search_key(_short_province(item[1]))))
-
-
-def province_choices(tenant: Tenant) -> list[tuple[str, str]]:
-    """(code, name) of the provinces of the package that fits the tenant's levels."""
-    return list(_provinces_legacy() if is_legacy(tenant) else _provinces_2025())
-
-
-def guess_province(tenant: Tenant) -> str | None:
-    """The province whose name the tenant's name contains (the longest such name)."""
-    tenant_key = search_key(tenant.name)
-    best: tuple[int, str] | None = None
-    for code, name in province_choices(tenant):
-        key = search_key(_short_province(name))
-        if key and key in tenant_key and (best is None or len(key) > best[0]):
-            best = (len(key), code)
-    return best[1] if best else None
-
-
-def _units_2025(province_code: str) -> list[AdminUnit]:
-    from vietnam_provinces import Ward
-
-    wanted = int(province_code)
-    wards = sorted((w for w in Ward.iter_all() if int(w.province_code) == wanted),
-                   key=lambda w: int(w.code))
-    return [AdminUnit(f"{int(w.code):05d}", union_name(w.name, w.division_type.value), "commune")
-            for w in wards]
-
-
-def _units_legacy(province_code: str) -> list[AdminUnit]:
-    from vietnamadminunits.database import query
-
-    if not province_code.isdigit():  # the package's query() takes no parameters
-        raise DomainError(_("Mã tỉnh không hợp lệ."))
-    rows = query(
-        "SELECT districtCode, district, districtType, wardCode, ward, wardType "  # noqa: S608
-        f"FROM admin_units_legacy WHERE provinceCode = '{province_code}' "
-        "ORDER BY districtCode, wardCode"
-    )
-    districts: dict[str, AdminUnit] = {}
-    communes: list[AdminUnit] = []
-    for row in rows:
-        district_code = row["districtCode"]
-        if district_code not in districts:
-            districts[district_code] = AdminUnit(
-                district_code, union_name(row["district"], row["districtType"] or ""), "district"
-            )
-        if row["wardCode"]:
-            name = union_name(row["ward"], row["wardType"] or "")
-            communes.append(AdminUnit(row["wardCode"], name, "commune", district_code))
-    return [*districts.values(), *communes]
-
-
-def admin_units(tenant: Tenant, province_code: str) -> list[AdminUnit]:
-    """Districts first (legacy tenants only), then communes, in administrative-code order."""
-    if province_code not in dict(province_choices(tenant)):
-        raise DomainError(_("Không có tỉnh, thành phố mã %(code)s trong danh mục.",
-                            code=province_code), "province")
-    return _units_legacy(province_code) if is_legacy(tenant) else _units_2025(province_code)
-
-
-def import_communes(actor: User | None, root: Unit, province_code: str,
-                    opened_on: object = None) -> CommuneImportResult:
-    """Create the province's communes (and legacy districts) under ``root``, opened on
-    ``opened_on`` (today when not given).
-
-    Idempotent: an administrative unit already imported (same admin code and level), or an
-    open unit of the same name and level under the same parent, is skipped. ``actor`` None is
-    the command line (demo data).
-    """
-    if actor is not None:
-        authz.require(actor, "manage", root)
-    opened = opening_date(opened_on)
-    if root.parent_id is not None:
-        raise DomainError(_("Chỉ nhập xã, phường vào đơn vị gốc của tỉnh."))
-    tenant = root.tenant
-    if "commune" not in tenant.levels:
-        raise DomainError(_("Tổ chức của tỉnh này không có cấp xã."))
-    items = admin_units(tenant, str(province_code))
-    wanted_levels = sorted({item.level for item in items})
-
-    existing = db.session.scalars(
-        select(Unit).where(Unit.tenant_id == tenant.id, Unit.level.in_(wanted_levels))
-    ).all()
-    by_admin_code = {(u.level, u.admin_code): u for u in existing if u.admin_code}
-    by_name = {(u.parent_id, u.level, _same(u.name)): u for u in existing if not u.closed}
-    taken_codes = set(db.session.scalars(select(Unit.code).where(Unit.tenant_id == tenant.id)))
-    districts: dict[str, Unit] = {}
-
-    result = CommuneImportResult()
-    for item in items:
-        parent = root if item.parent_admin_code is None else districts.get(item.parent_admin_code)
-        if parent is None:
-            result.failed.append(_("%(name)s: đơn vị cấp trên chưa được tạo.", name=item.name))
-            continue
-        found = by_admin_code.get((item.level, item.admin_code)) or by_name.get(
-            (parent.id, item.level, _same(item.name))
-        )
-        if found is not None:
-            result.skipped += 1
-            if item.level == "district":
-                districts[item.admin_code] = found
-            continue
-        code = unit_code(item)
-        try:
-            unit = create_unit(actor, parent, item.name, item.level,
-                               None if code in taken_codes else code, admin_code=item.admin_code,
-                               opened_on=opened)
-        except DomainError as exc:
-            result.failed.append(f"{item.name}: {exc.message}")
-            continue
-        taken_codes.add(unit.code)
-        if item.level == "district":
-            districts[item.admin_code] = unit
-        result.created += 1
-
-    record("unit.import", "unit", root.id, actor=actor, tenant_id=tenant.id,
-           summary=_("Nhập từ danh mục %(source)s, tỉnh mã %(code)s: tạo %(created)d, bỏ qua "
-                     "%(skipped)d, lỗi %(failed)d.", source=source_name(tenant),
-                     code=province_code, created=result.created, skipped=result.skipped,
-                     failed=len(result.failed)),
-           source=source_name(tenant), province=province_code, created=result.created,
-           skipped=result.skipped, failed=len(result.failed))
-    return result
-
-
-# ==== branches from an uploaded list ============================================================
 
 COLUMNS = {
     "parent_code": ("ma_don_vi_cap_tren", "parent_code", "ma_cap_tren"),
@@ -433,7 +230,7 @@ def _child_names(parents: Iterable[Unit]) -> set[tuple[str, str]]:
         for parent_id, name in db.session.execute(
             select(Unit.parent_id, Unit.name).where(Unit.parent_id.in_(part), ~Unit.closed)
         ):
-            names.add((code_of[parent_id], _same(name)))
+            names.add((code_of[parent_id], same_name(name)))
     return names
 
 
@@ -447,26 +244,40 @@ def _level_error(tenant: Tenant, level: str, parent_level: str) -> str | None:
     return None
 
 
+class UploadRow(TypedDict):
+    """One checked data row of an uploaded list, as the batch keeps it (JSON in
+    ``ImportBatch.rows``): the cells it names, read and normalised, the level it resolves to
+    ("" when the level is not one of ours) and its Vietnamese error messages (none: valid).
+    ``run_error`` is added when creating the unit failed during the import."""
+
+    line: int
+    parent_code: str
+    name: str
+    code: str
+    level: str
+    opened_on: str          # ISO date once checked; what was typed when it is an error
+    official_name: str      # the unit's name on official documents; "" when the list has none
+    errors: list[str]
+    run_error: NotRequired[str]
+
+
 def check_rows(actor: User, tenant: Tenant,
-               records: list[tuple[int, list[str]]], columns: dict[str, int]) -> list[dict]:
-    """One dict per data row with its Vietnamese error messages (empty list: valid)."""
+               records: list[tuple[int, list[str]]], columns: dict[str, int]) -> list[UploadRow]:
+    """One typed row per data row with its Vietnamese error messages (empty list: valid)."""
 
     def cell(cells: list[str], name: str) -> str:
         index = columns.get(name)
         return cells[index] if index is not None and index < len(cells) else ""
 
-    rows = [
-        {
-            "line": line,
-            "parent_code": nfc(cell(cells, "parent_code")).upper(),
-            "name": _one_line(cell(cells, "name")),
-            "code": nfc(cell(cells, "code")).upper(),
-            "level_text": _one_line(cell(cells, "level")),
-            "opened_on": _one_line(cell(cells, "opened_on")),
-            "official_name": _one_line(cell(cells, "official_name")),
-        }
+    rows: list[UploadRow] = [
+        UploadRow(line=line, parent_code=nfc(cell(cells, "parent_code")).upper(),
+                  name=one_line(cell(cells, "name")), code=nfc(cell(cells, "code")).upper(),
+                  level="", opened_on=one_line(cell(cells, "opened_on")),
+                  official_name=one_line(cell(cells, "official_name")), errors=[])
         for line, cells in records
     ]
+    level_texts = {row["line"]: one_line(cell(cells, "level"))
+                   for row, (_line, cells) in zip(rows, records, strict=True)}
     parents = _units_by_code(tenant.id, (r["parent_code"] for r in rows))
     taken = _taken_codes(tenant.id, (r["code"] for r in rows))
     names = _child_names(parents.values())
@@ -475,7 +286,7 @@ def check_rows(actor: User, tenant: Tenant,
         if row["code"]:
             first_line_of_code.setdefault(row["code"], row["line"])
     manageable: dict[int, bool] = {}
-    file_units: dict[str, dict] = {}  # code → earlier row (a parent created by this import)
+    file_units: dict[str, UploadRow] = {}  # code → earlier row (a parent created by it)
     name_lines: dict[tuple[str, str], int] = {}
 
     for row in rows:
@@ -492,7 +303,7 @@ def check_rows(actor: User, tenant: Tenant,
         elif has_control(row["official_name"]):
             errors.append(_("Tên chính thức chứa ký tự điều khiển không hợp lệ."))
 
-        level = LEVEL_WORDS.get(_key(row.pop("level_text")) or "branch")
+        level = LEVEL_WORDS.get(_key(level_texts[row["line"]]) or "branch")
         if level is None:
             errors.append(_("Cấp không hợp lệ; dùng: chi hội (branch), tổ phụ nữ (group), "
                             "xã (commune), huyện (district)."))
@@ -549,7 +360,7 @@ def check_rows(actor: User, tenant: Tenant,
                 errors.append(problem)
 
         if name and parent_code:
-            key = (parent_code, _same(name))
+            key = (parent_code, same_name(name))
             if key in names:
                 errors.append(_("Đơn vị cấp trên %(code)s đã có đơn vị trực thuộc tên "
                                 "“%(name)s”.", code=parent_code, name=name))
@@ -559,9 +370,10 @@ def check_rows(actor: User, tenant: Tenant,
             else:
                 name_lines[key] = row["line"]
 
-        row.update(level=level or "", errors=errors)
-        for text_field in ("parent_code", "name", "code", "official_name"):
-            row[text_field] = row[text_field][:STORED_CELL]
+        row["level"], row["errors"] = level or "", errors
+        row["parent_code"] = row["parent_code"][:STORED_CELL]
+        row["name"], row["code"] = row["name"][:STORED_CELL], row["code"][:STORED_CELL]
+        row["official_name"] = row["official_name"][:STORED_CELL]
         if code and code not in file_units and first_line_of_code.get(code) == row["line"]:
             file_units[code] = row
     return rows
@@ -691,5 +503,5 @@ def run_chunk(actor: User, batch: ImportBatch, size: int | None = None) -> bool:
     return True
 
 
-def failed_rows(batch: ImportBatch) -> list[dict]:
+def failed_rows(batch: ImportBatch) -> list[UploadRow]:
     return [row for row in batch.valid_rows if row.get("run_error")]
