@@ -24,7 +24,14 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
 )
 from tests.test_plan_browser import _province_asks_the_communes
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    # What axe checks is the markup and the stylesheet, which do not depend on the database:
+    # .ci/run's SQLite pass runs it, and its PostgreSQL pass does not spend five minutes again.
+    pytest.mark.skipif(bool(os.environ.get("LHPN_TEST_DATABASE_URL")),
+                       reason="accessibility runs in the SQLite pass (markup does not depend on "
+                              "the database)"),
+]
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0 and 2.1, levels A and AA (axe's own tags).
