@@ -42,7 +42,7 @@ class Me(UserDetail):
 @endpoint("Đăng nhập, nhận token (gửi lại trong Authorization: Bearer TOKEN).\n\n"
           "Sai tên hoặc mật khẩu, tài khoản bị khóa: 401. Mật khẩu do quản trị cấp phải đổi trên "
           "trang web trước: 403. Quá nhiều lần sai: 429 với Retry-After.",
-          ok={200: Token}, body=Credentials, errors="403 429", public=True)
+          ok={200: Token}, body=Credentials, errors="401 403 429", public=True)
 def issue_token() -> Response:
     data = body(Credentials)
     try:

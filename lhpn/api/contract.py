@@ -28,7 +28,6 @@ from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 
 from lhpn.errors import MAX_ID, DomainError
 
-MAX_DEPTH = 16  # nesting of a JSON body: the deepest body we take (a plan) needs 4
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
@@ -223,14 +222,6 @@ def contract() -> Contract:
 
 # ---- reading a request ------------------------------------------------------------------------
 
-def _depth(value: object) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(item) for item in value), default=0)
-    return 0
-
-
 def _where(loc: tuple) -> str:
     where = ""
     for part in loc:
@@ -284,6 +275,8 @@ def _message(error: dict, name: str, *, in_query: bool,  # noqa: PLR0911, PLR091
         return _("Trường %(name)s dài quá %(n)d ký tự.", name=name, n=ctx.get("max_length", 0))
     if kind == "string_too_short":
         return _("Trường %(name)s không được để trống.", name=name)
+    if kind == "string_pattern_mismatch":
+        return _("Trường %(name)s không đúng định dạng.", name=name)
     if kind in ("too_short", "too_long"):
         return _("Trường %(name)s có số phần tử không hợp lệ.", name=name)
     if kind in ("literal_error", "enum"):
@@ -330,18 +323,13 @@ def body(model: type[ModelT] | None = None) -> ModelT:
     raw = request.get_data(cache=True)
     if not raw and declared.body_optional:
         return model()  # type: ignore[misc, return-value]
-    data = None
-    if request.is_json:
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            data = None
+    # Read through the application's JSON provider, which refuses nesting deeper than
+    # lhpn.web.MAX_JSON_DEPTH with a 400 (never a RecursionError).
+    data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest(
             _("Nội dung yêu cầu phải là một đối tượng JSON (Content-Type: application/json).")
         )
-    if _depth(data) > MAX_DEPTH:
-        raise DomainError(_("Nội dung yêu cầu lồng nhau quá sâu."))
     return validate(model, data)  # type: ignore[arg-type]
 
 
@@ -439,3 +427,15 @@ def _openapi_path(rule: str) -> str:
 
 def document() -> dict:
     return _document(current_app.import_name)
+
+
+def operations_table(document: dict) -> str:
+    """The README's list of operations, written from the document (tests/test_api_contract.py
+    fails when the README differs; ``python scripts/api_readme.py`` rewrites it)."""
+    lines = ["| method | path | what |", "|---|---|---|"]
+    for path, item in sorted(document["paths"].items()):
+        for method in METHODS:
+            if method in item:
+                summary = item[method]["summary"].replace("|", "\\|")
+                lines.append(f"| {method.upper()} | `{path}` | {summary} |")
+    return "\n".join(lines)

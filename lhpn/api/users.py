@@ -1,7 +1,7 @@
 """User and role management over the API: the same services and checks as
 lhpn/accounts/admin_views.py."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Response, jsonify, url_for
 from pydantic import ConfigDict, Field
@@ -60,9 +60,8 @@ Email = Text(254)
 
 
 class NewUser(Body):
-    username: Text(64, 1) = Field(description=(
-        "3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang (422 nếu "
-        "không đúng); trùng: 409."))
+    username: Annotated[str, Field(pattern=services.USERNAME_RE.pattern, description=(
+        "3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang; trùng: 409."))]
     password: Text(1000, 1) = Field(description="Theo quy tắc mật khẩu của hệ thống (422).")
     full_name: Text(200) = ""
     unit_id: Id = Field(default=None, description=(

@@ -1,0 +1,107 @@
+"""Schemathesis against the running API: the document and the application agree.
+
+A fresh application is started on loopback with its own SQLite database in a temporary folder
+and its own small world (two tenants, units, users of every role, forms, plans and reports),
+never the demo data. Schemathesis reads /api/v1/openapi.json and sends what the document calls
+valid and invalid to every operation, with every check it has (``--checks all``). It must end
+with no failure.
+
+Each run has its own bearer token: the province administrator reaches every operation of a
+tenant; log-out gets a token of its own,
+so revoking it cannot cut the other run short. The fuzzer cannot lock or strip itself (the
+API refuses both, 422). Throttling limits are raised for this application only.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from lhpn import create_app
+from lhpn.accounts import services as accounts
+from lhpn.extensions import db
+from tests import factories
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = os.environ.get("LHPN_FUZZ_EXAMPLES", "3")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz")
+    app = create_app({
+        "TESTING": False,
+        "SECRET_KEY": "fuzz-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'fuzz.sqlite3'}",
+        "LHPN_ARGON2_TIME_COST": 1,
+        "LHPN_ARGON2_MEMORY_KIB": 1024,
+        "LHPN_UPLOAD_DIR": str(folder / "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LHPN_LOGIN_LIMIT_ACCOUNT_ADDRESS": "100000/minute",
+        "LHPN_LOGIN_LIMIT_ADDRESS": "100000/minute",
+        "LHPN_LOGIN_LIMIT_ACCOUNT": "100000/minute",
+        "LHPN_EXPORT_LIMIT": "100000/minute",
+        "LHPN_RANGE_LIMIT": "100000/minute",
+    })
+    with app.app_context():
+        upgrade()
+        factories.build_world()
+        accounts.create_user(None, tenant_id=None, username="root.admin",
+                             password=factories.PASSWORD, is_system_admin=True)
+        db.session.commit()
+    http = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _token(app, username: str) -> str:
+    client = app.test_client()
+    answer = client.post("/api/v1/auth/token",
+                         json={"username": username, "password": factories.PASSWORD})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["token"]
+
+
+def _schemathesis(base: str, token: str, *select: str) -> subprocess.CompletedProcess:
+    st = shutil.which("st", path=str(Path(os.sys.executable).parent))
+    assert st, "schemathesis is a dev dependency (pip install -e .[dev])"
+    command = [st, "--config-file", str(HERE / "fuzz" / "schemathesis.toml"), "run",
+               f"{base}/api/v1/openapi.json", "--url", f"{base}/api/v1",
+               "--checks", "all", "--max-examples", EXAMPLES, "--seed", "13",
+               "-H", f"Authorization: Bearer {token}", "--no-color", *select]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+
+
+def _clean(result: subprocess.CompletedProcess) -> None:
+    tail = (result.stdout + result.stderr)[-12000:]
+    assert result.returncode == 0, tail
+    assert "FAILURES" not in result.stdout, tail
+    assert re.search(r"\b[1-9]\d* generated, [1-9]\d* passed", result.stdout), tail
+
+
+# The operations whose contract is declared in lhpn/api (pydantic models): plans, reports and
+# consolidation still have a hand-written description and join this list when declared.
+DECLARED = (r"^/(auth/token|me|units|units/\{unit_id\}|units/\{unit_id\}/move|users|users/.*"
+            r"|indicators|openapi\.json)$")
+
+
+def test_the_province_administrator_finds_no_contract_failure(server):
+    app, base = server
+    token = _token(app, "tenant_admin.tb")
+    _clean(_schemathesis(base, token, "--include-path-regex", DECLARED))
+
+
+def test_logout_with_a_token_of_its_own_finds_no_contract_failure(server):
+    app, base = server
+    _clean(_schemathesis(base, _token(app, "viewer.d1"), "--include-path", "/auth/logout"))
