@@ -60,8 +60,10 @@ Email = Text(254)
 
 
 class NewUser(Body):
-    username: Annotated[str, Field(pattern=services.USERNAME_RE.pattern, description=(
-        "3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang; trùng: 409."))]
+    # The service lowers the case before it checks services.USERNAME_RE.
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$", description=(
+        "3–64 ký tự: chữ không dấu (lưu chữ thường), số, dấu chấm, gạch dưới, gạch ngang; "
+        "trùng: 409."))]
     password: Text(1000, 1) = Field(description="Theo quy tắc mật khẩu của hệ thống (422).")
     full_name: Text(200) = ""
     unit_id: Id = Field(default=None, description=(
