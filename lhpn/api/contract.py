@@ -288,17 +288,21 @@ def _message(error: dict, name: str, *, in_query: bool,  # noqa: PLR0911, PLR091
     return _("Trường %(name)s không hợp lệ.", name=name)
 
 
+def _plain(loc: tuple) -> tuple:
+    """The field's place without pydantic's own steps (validator functions, union tags)."""
+    return tuple(part for part in loc
+                 if not (isinstance(part, str) and part.startswith(("function-", "tagged"))))
+
+
 def _refuse(model: type[BaseModel], exc: PydanticError, *, in_query: bool) -> DomainError:
     errors = exc.errors(include_url=False)
     # Unknown fields first (a misspelt "lock": true must not answer about something else),
     # then in the order of the model.
     errors.sort(key=lambda error: error["type"] != "extra_forbidden")
     first = errors[0]
-    loc = tuple(part for part in first["loc"]
-                if not (isinstance(part, str) and part.startswith(("function-", "tagged"))))
-    name = _where(loc)
+    name = _where(_plain(first["loc"]))
     if first["type"] == "extra_forbidden":
-        names = [_where(e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
+        names = [_where(_plain(e["loc"])) for e in errors if e["type"] == "extra_forbidden"]
         return DomainError(_message(first, ", ".join(sorted(names)), in_query=in_query),
                            sorted(names)[0])
     return DomainError(_message(first, name, in_query=in_query, bounds=_bounds(model, name)),
@@ -333,6 +337,16 @@ def body(model: type[ModelT] | None = None) -> ModelT:
     return validate(model, data)  # type: ignore[arg-type]
 
 
+def peek_id(name: str) -> int | None:
+    """The id in field ``name`` of the body, if it is one, before the body is judged: the
+    object it names is loaded and the right to it asked first (404, 403 before 422)."""
+    data = request.get_json(silent=True)
+    value = data.get(name) if isinstance(data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    return None
+
+
 def query(model: type[ModelT] | None = None) -> ModelT:
     """The query string, as the endpoint declared it. A parameter sent twice is refused (which
     one would count?); an empty one counts as not sent."""
@@ -346,9 +360,10 @@ def query(model: type[ModelT] | None = None) -> ModelT:
     return validate(model, args, in_query=True)  # type: ignore[arg-type]
 
 
-def nothing_sent(model: type[Body]) -> None:
+def nothing_sent(model: type[Body], but: str = "") -> None:
+    names = [name for name in model.model_fields if name not in but.split()]
     raise DomainError(_("Hãy gửi ít nhất một trong các trường: %(names)s.",
-                        names=", ".join(model.model_fields)))
+                        names=", ".join(names)))
 
 
 # ---- the document -------------------------------------------------------------------------------
