@@ -25,6 +25,7 @@ from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 from spectree import Response as Answers
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from werkzeug.routing import Rule
 
 from lhpn.errors import MAX_ID, DomainError
 
@@ -75,6 +76,12 @@ def Text(max_length: int | None = None, min_length: int | None = None, **extra: 
     return Annotated[str, AfterValidator(_storable),
                      Field(max_length=max_length, min_length=min_length,
                            json_schema_extra={"pattern": STORABLE_PATTERN}, **extra)]
+
+
+def Key(max_length: int) -> Any:  # noqa: N802
+    """An object's key: storable, 1 to ``max_length`` characters (no pattern, which JSON
+    Schema would turn into patternProperties)."""
+    return Annotated[str, AfterValidator(_storable), Field(min_length=1, max_length=max_length)]
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -244,6 +251,8 @@ def _bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
 def _message(error: dict, name: str, *, in_query: bool,  # noqa: PLR0911, PLR0912, C901
              bounds: tuple[int, int] = (0, MAX_ID)) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "refused":  # a validator's own words (see ``refused``)
+        return ctx["message"]
     if kind == "missing":
         return _("Thiếu trường %(name)s.", name=name)
     if kind == "extra_forbidden":
@@ -288,8 +297,15 @@ def _message(error: dict, name: str, *, in_query: bool,  # noqa: PLR0911, PLR091
     return _("Trường %(name)s không hợp lệ.", name=name)
 
 
+def refused(message: str, field: str) -> PydanticCustomError:
+    """An error a validator raises with its own message and the field to name."""
+    return PydanticCustomError("refused", "{message}", {"message": message, "field": field})
+
+
 def _plain(loc: tuple) -> tuple:
     """The field's place without pydantic's own steps (validator functions, union tags)."""
+    if "[key]" in loc:  # a bad key of an object: name the object, never echo the key
+        loc = loc[:loc.index("[key]") - 1]
     return tuple(part for part in loc
                  if not (isinstance(part, str) and part.startswith(("function-", "tagged"))))
 
@@ -305,8 +321,9 @@ def _refuse(model: type[BaseModel], exc: PydanticError, *, in_query: bool) -> Do
         names = [_where(_plain(e["loc"])) for e in errors if e["type"] == "extra_forbidden"]
         return DomainError(_message(first, ", ".join(sorted(names)), in_query=in_query),
                            sorted(names)[0])
+    field = (first.get("ctx") or {}).get("field", name)
     return DomainError(_message(first, name, in_query=in_query, bounds=_bounds(model, name)),
-                       name or None)
+                       field or None)
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -385,7 +402,8 @@ def _document(app_name: str) -> dict:
         for method, operation in item.items():
             if method not in METHODS:
                 continue
-            view = current_app.view_functions[_endpoint_of(path, method)]
+            rule = _rule_of(path, method)
+            view = current_app.view_functions[rule.endpoint]
             declared: Contract = view.api_contract
             operation["summary"] = declared.summary.split("\n\n")[0]
             operation["description"] = declared.summary
@@ -400,6 +418,10 @@ def _document(app_name: str) -> dict:
                 if status == "405":
                     answer["headers"] = ALLOW
             for parameter in operation.get("parameters", []):
+                # spectree reads werkzeug's string(maxlength=…) under another spelling.
+                bound = re.search(rf"string\(maxlength=(\d+)\):{parameter['name']}>", rule.rule)
+                if parameter["in"] == "path" and bound:
+                    parameter["schema"]["maxLength"] = int(bound.group(1))
                 if not parameter.get("description"):
                     parameter.pop("description", None)
         paths[short] = item
@@ -429,10 +451,10 @@ def _allows_null(schema: dict) -> bool:
     return any(option.get("type") == "null" for option in schema.get("anyOf", []))
 
 
-def _endpoint_of(path: str, method: str) -> str:
+def _rule_of(path: str, method: str) -> Rule:
     for rule in current_app.url_map.iter_rules():
         if method.upper() in (rule.methods or ()) and _openapi_path(rule.rule) == path:
-            return rule.endpoint
+            return rule
     raise LookupError(path)
 
 
