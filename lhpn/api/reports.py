@@ -58,9 +58,12 @@ VALUE_TYPES = {"count": (int, float), "decimal": (int, float), "boolean": (bool,
                "rate": (dict,), "text": (str,)}
 Status = Literal[STATUSES]
 Code = Text(MAX_CODE, 1)
-Period = Text(MAX_CODE, 1, description=(
+# The characters the database's CHECK on reports.period allows (lhpn/reports/periods.py).
+PERIOD_PATTERN = r"^[A-Za-z0-9._-]+$"
+PeriodCode = Annotated[str, Field(min_length=1, max_length=MAX_CODE, pattern=PERIOD_PATTERN)]
+Period = Annotated[PeriodCode, Field(description=(
     "Mã kỳ: 2026-03 (tháng), 2026-Q1, 2026-H1, 2026 (năm), hoặc mã riêng của kỳ chuyên đề, đột "
-    "xuất; phải là một kỳ của biểu mẫu (422)."), examples=["2026-03", "2026-Q1", "2026"])
+    "xuất; phải là một kỳ của biểu mẫu (422)."), examples=["2026-03", "2026-Q1", "2026"])]
 RatePart = Annotated[int, Field(ge=0, le=services.MAX_RATE_PART)]
 
 
@@ -181,7 +184,7 @@ class ReportList(Answer):
 class ReportQuery(Page):
     unit_id: QueryId = Field(default=None, description="Chỉ báo cáo của đơn vị này.")
     template: Code = Field(default=None, description="Mã biểu mẫu (422 nếu không có).")
-    period: Text(MAX_CODE) = None
+    period: PeriodCode = None
     status: Status = None
 
 
