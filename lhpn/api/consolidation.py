@@ -13,10 +13,10 @@ from pydantic import Field
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
-from lhpn.api.contract import Answer, Id, Query, endpoint, query
+from lhpn.api.contract import Answer, Id, Query, Text, endpoint, query
 from lhpn.api.plans import Level
 from lhpn.api.plumbing import ID, caller
-from lhpn.api.reports import MAX_CODE, PeriodCode
+from lhpn.api.reports import MAX_CODE
 from lhpn.authz.engine import SYSTEM
 from lhpn.consolidation import services
 from lhpn.errors import DomainError
@@ -37,11 +37,11 @@ Figures = Annotated[dict[str, float | None], Field(description=(
 
 class ConsolidationQuery(Query):
     template: FormCode
-    period: PeriodCode = Field(default=None, description=(
+    period: Text(MAX_CODE) = Field(default=None, description=(
         "Một kỳ của biểu mẫu (hoặc from và to). Kỳ không phải của biểu mẫu: 422."))
-    from_: PeriodCode = Field(default=None, alias="from", description=(
+    from_: Text(MAX_CODE) = Field(default=None, alias="from", description=(
         "Kỳ đầu của một khoảng (cùng với to; thay cho period)."))
-    to: PeriodCode = Field(default=None, description="Kỳ cuối của khoảng, tính cả kỳ này.")
+    to: Text(MAX_CODE) = Field(default=None, description="Kỳ cuối của khoảng, tính cả kỳ này.")
     attainment: Literal["year", "periods"] = Field(default="year", description=(
         "So chỉ tiêu năm với số liệu lũy kế từ đầu năm (year) hay với các kỳ đang xem "
         "(periods)."))

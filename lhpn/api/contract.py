@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -68,6 +69,10 @@ def storable(value: str) -> bool:
 def _date(value: str) -> str:
     if not re.fullmatch(DATE_PATTERN, value, flags=re.ASCII):
         raise PydanticCustomError("date_format", "date_format")
+    try:
+        date.fromisoformat(value)  # a day of the calendar ("format": "date"), not 2026-02-30
+    except ValueError:
+        raise PydanticCustomError("date_format", "date_format") from None
     return value
 
 

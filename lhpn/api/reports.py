@@ -183,8 +183,9 @@ class ReportList(Answer):
 
 class ReportQuery(Page):
     unit_id: QueryId = Field(default=None, description="Chỉ báo cáo của đơn vị này.")
-    template: Code = Field(default=None, description="Mã biểu mẫu (422 nếu không có).")
-    period: PeriodCode = None
+    template: Text(MAX_CODE) = Field(default=None, description=(
+        "Mã biểu mẫu (422 nếu không có)."))
+    period: Text(MAX_CODE) = None
     status: Status = None
 
 

@@ -19,6 +19,7 @@ from lhpn.api.contract import (
     body,
     endpoint,
     nothing_sent,
+    peek_id,
     query,
 )
 from lhpn.api.plumbing import ID, caller, created
@@ -96,6 +97,10 @@ def get_unit(unit_id: int) -> Response:
           "tỉnh; ngày bắt đầu hoạt động không sau hôm nay (422). Mã trùng: 409.",
           ok={201: Unit}, body=NewUnit, errors="403 404 409")
 def create_unit() -> Response:
+    # The right to manage the parent named is asked before the rest of the body is judged.
+    parent_id = peek_id("parent_id")
+    if parent_id is not None:
+        load_unit(parent_id, "manage")
     data = body(NewUnit)
     parent = load_unit(data.parent_id, "manage")
     unit = services.create_unit(caller(), parent, data.name, data.level, data.code,
