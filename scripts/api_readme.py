@@ -4,8 +4,7 @@ import re
 from pathlib import Path
 
 from lhpn import create_app
-from lhpn.api.contract import operations_table
-from lhpn.api.openapi import document
+from lhpn.api.contract import document, operations_table
 
 BEGIN, END = "<!-- api-operations: begin -->", "<!-- api-operations: end -->"
 
