@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from lhpn import authz, throttle
@@ -295,7 +295,11 @@ def init_error_handlers(app: Flask) -> None:
             429: ("too_many_requests", _("Quá nhiều yêu cầu, hãy thử lại sau.")),
         }
         code, message = messages.get(exc.code or 500, ("error", _("Đã có lỗi xảy ra.")))
-        return error_response(exc.code or 500, code, message)
+        response = make_response(error_response(exc.code or 500, code, message))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            # RFC 9110: a 405 names the methods the resource supports.
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -992,7 +992,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(app, docume
     assert document["servers"] == [{"url": API}]
     routed = routed_operations(app)
     documented = documented_operations(document)
-    assert set(routed) - documented == set(), "routes missing from lhpn/api/openapi.py"
+    assert set(routed) - documented == set(), "routes without @endpoint"
     assert documented - set(routed) == set(), "documented operations that do not exist"
 
 

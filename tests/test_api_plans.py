@@ -601,7 +601,7 @@ PATCH_ERRORS = [
     ({"version": 1, "targets": None}, 422, "targets"),
     ({"version": 1, "targets": [{"indicator": "GIAM_SAT"}]}, 422, "targets[0].level"),
     ({"version": 2, "title": "Mới"}, 409, "version"),
-    ({"version": 0, "title": "Mới"}, 409, "version"),
+    ({"version": 0, "title": "Mới"}, 422, "version"),  # no plan has version 0
 ]
 
 

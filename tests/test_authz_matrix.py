@@ -75,6 +75,7 @@ UNIT_PAGES = [
     ("POST", "/units/{unit}/new", "manage", {"name": ""}),
     ("POST", "/units/{unit}/rename", "manage", {"name": ""}),
     ("POST", "/units/{unit}/opened", "manage", {"opened_on": ""}),
+    ("POST", "/units/{unit}/official-name", "manage", {"official_name": ""}),
     ("GET", "/units/{unit}/move", "manage", None),
     ("POST", "/units/{unit}/move", "manage", {"parent_id": "{unit}"}),
     ("POST", "/units/{unit}/close", "manage", {}),

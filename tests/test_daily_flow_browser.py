@@ -53,6 +53,8 @@ def _expected(problems, status: int) -> None:
 
 
 def _drafts(page) -> dict:
+    # The page's script (deferred) runs once the document is parsed: read after it has.
+    page.wait_for_load_state("load")
     return page.evaluate("""() => Object.fromEntries(Object.keys(localStorage)
         .filter(k => k.startsWith('lhpn-draft:')).map(k => [k, localStorage.getItem(k)]))""")
 

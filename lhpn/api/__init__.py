@@ -1,5 +1,6 @@
 """The JSON API, version 1: the same services and authorization as the pages, over bearer
-tokens. Every endpoint is described in ``openapi.py``; a test keeps the two in step.
+tokens. Every endpoint declares its contract with ``contract.endpoint`` (pydantic models),
+from which both its validation and the OpenAPI document come.
 
 Answers come in a fixed order: 401 without a valid token; 404 for an object that is not
 the caller's tenant's (or does not exist); 403 without the right to it; only then is the

@@ -1,27 +1,52 @@
 """Bearer tokens for API clients, and who the caller is."""
 
+from typing import Literal
+
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
+from pydantic import Field
 
 from lhpn.accounts import services
 from lhpn.accounts.models import User
 from lhpn.accounts.services import LoginThrottled, PasswordChangeRequired
 from lhpn.api import bp
-from lhpn.api.payload import json_object, text_field
-from lhpn.api.plumbing import bearer_token, caller, no_content, public
-from lhpn.api.users import user_detail
+from lhpn.api.contract import Answer, Body, Text, body, endpoint
+from lhpn.api.plumbing import bearer_token, caller, no_content
+from lhpn.api.users import RoleAssignment, UserDetail, user_detail
 from lhpn.extensions import db
-from lhpn.tenants.models import Tenant
+from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.web import too_many_requests
 
 
+class Credentials(Body):
+    username: Text(1000)
+    password: Text(1000)
+
+
+class Token(Answer):
+    token: str
+
+
+class TenantInfo(Answer):
+    code: str
+    name: str
+    levels: list[Literal[LEVELS]]
+
+
+class Me(UserDetail):
+    roles: list[RoleAssignment]
+    tenant: TenantInfo | None = Field(description="null cho quản trị hệ thống.")
+
+
 @bp.post("/auth/token")
-@public
+@endpoint("Đăng nhập, nhận token (gửi lại trong Authorization: Bearer TOKEN).\n\n"
+          "Sai tên hoặc mật khẩu, tài khoản bị khóa: 401. Mật khẩu do quản trị cấp phải đổi trên "
+          "trang web trước: 403. Quá nhiều lần sai: 429 với Retry-After.",
+          ok={200: Token}, body=Credentials, errors="401 403 429", public=True)
 def issue_token() -> Response:
-    data = json_object(required=("username", "password"))
-    username, password = text_field(data, "username"), text_field(data, "password")
+    data = body(Credentials)
     try:
-        user = services.authenticate(username, password, request.remote_addr)
+        user = services.authenticate(data.username, data.password, request.remote_addr)
     except LoginThrottled as exc:
         db.session.commit()  # the audit entry of a limit that tripped
         return too_many_requests(exc.message, exc.retry_after)
@@ -37,6 +62,7 @@ def issue_token() -> Response:
 
 
 @bp.post("/auth/logout")
+@endpoint("Thu hồi token đang dùng.", ok={204: None})
 def revoke_token() -> Response:
     services.revoke_token(bearer_token())
     db.session.commit()
@@ -44,6 +70,7 @@ def revoke_token() -> Response:
 
 
 @bp.get("/me")
+@endpoint("Người đang gọi: vai trò và tỉnh.", ok={200: Me})
 def me() -> Response:
     user = caller()
     return jsonify(user_detail(user) | {"tenant": _tenant_of(user)})

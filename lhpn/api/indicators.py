@@ -1,14 +1,32 @@
 """The tenant's indicator catalogue over the API: the codes a plan's targets name."""
 
+from typing import Literal
+
 from flask import Response, jsonify
 
 from lhpn.api import bp
+from lhpn.api.contract import Answer, endpoint
 from lhpn.api.plumbing import caller
 from lhpn.extensions import db
+from lhpn.indicators.models import AGGREGATIONS, KINDS
 from lhpn.indicators.services import catalogue
 
 
+class Indicator(Answer):
+    code: str
+    name: str
+    kind: Literal[KINDS]
+    aggregation: Literal[AGGREGATIONS]
+    unit_label: str
+    active: bool
+
+
+class IndicatorList(Answer):
+    items: list[Indicator]
+
+
 @bp.get("/indicators")
+@endpoint("Danh mục chỉ tiêu của tỉnh.", ok={200: IndicatorList})
 def list_indicators() -> Response:
     # Everyone of the tenant may read it: it is the vocabulary of every plan and report.
     indicators = db.session.scalars(catalogue(caller().tenant_id))

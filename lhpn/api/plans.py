@@ -1,56 +1,295 @@
 """Plans over the API: the same services and checks as the plan pages.
 
-A body is type-checked here (strings are strings, lists are lists, no unknown fields); what the
-values mean (an indicator of the tenant's catalogue, a level below the unit, a deadline after
-the plan date) is judged by lhpn/plans/services.py, so the pages and the API refuse alike.
+A body is checked against the models declared here (strings are strings, lists are lists,
+lengths, levels, no unknown fields); what the values mean (an indicator of the tenant's
+catalogue, a level below the unit, a deadline after the plan date) is judged by
+lhpn/plans/services.py, so the pages and the API refuse alike (422).
 """
 
-import re
 from dataclasses import replace
+from typing import Annotated, Literal
 
-from flask import Response, jsonify, request, url_for
-from flask_babel import gettext as _
+from flask import Response, jsonify, url_for
+from pydantic import ConfigDict, Discriminator, Field, Tag
 from sqlalchemy.orm import selectinload
 
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
-from lhpn.api.payload import (
-    flag_field,
-    id_field,
-    json_object,
-    page,
-    query_id,
-    query_int,
-    query_text,
-    text_field,
+from lhpn.api.contract import (
+    Answer,
+    Body,
+    Date,
+    Id,
+    Page,
+    QueryId,
+    QueryInt,
+    Text,
+    body,
+    endpoint,
+    nothing_sent,
+    peek_id,
+    query,
 )
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.authz.plans import may_mark_counted, may_read_plan
-from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.plans import services
-from lhpn.plans.models import SECTION_KEYS, STATUSES, Plan, PlanRequest
-from lhpn.plans.services import ActivityInput, PlanInput, TargetInput
+from lhpn.plans.models import MEASURED_KINDS, SECTION_KEYS, STATUSES
+from lhpn.plans.models import Plan as PlanRow
+from lhpn.plans.models import PlanRequest as RequestRow
+from lhpn.plans.services import CHILD_STATES, WHEN_KINDS, ActivityInput, PlanInput, TargetInput
+from lhpn.tenants.models import LEVELS
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-TEXT_FIELDS = ("title", "number", "place", "basis", "purpose", "content", "organisation",
-               "budget", "signer_title", "signer_name")
-# What a client may write; the rest of a plan (id, unit, status, version, warnings) is the
-# server's. The unit is chosen once, when the plan is created.
-EDITABLE = (*TEXT_FIELDS, "year", "plan_date", "parent_plan_id", "recipients", "child_levels",
-            "child_deadline", "headings", "counted", "targets", "activities")
-# A target's "id" (in answers) may come back in a body; it is ignored (a list sent replaces
-# the whole list).
-TARGET_FIELDS = (("indicator", "level", "kind", "value"), ("threshold", "note", "id"))
-TEXT_TARGET_FIELDS = (("level", "kind", "text"), ("deadline", "id"))
-ACTIVITY_FIELDS = (("title",), ("when", "when_number", "start_date", "end_date", "lead",
-                                "coordinators", "budget_source"))
+Level = Literal[LEVELS]
+Status = Literal[STATUSES]
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Markdown = Text(100_000, description=(
+    "Markdown: tiêu đề, danh sách đánh số và gạch đầu dòng, chữ đậm."))
+# A target's value: ≥ 0, at most two decimals (plan_targets.value is NUMERIC(14, 2)).
+Amount = Annotated[float, Field(ge=0, le=float(services.MAX_TARGET))]
+
+
+# ---- what a client writes (and reads back) ---------------------------------------------------
+
+class MeasuredTarget(Body):
+    id: Id = Field(default=None, description="Trong câu trả lời; bỏ qua khi gửi lên.")
+    indicator: Text(64, 1) = Field(description="Mã chỉ tiêu trong danh mục của tỉnh (422 nếu "
+                                               "không có).", examples=["GIAM_SAT"])
+    level: Level = Field(description="Cấp áp dụng: cấp của đơn vị hoặc cấp dưới (422).")
+    kind: Literal[MEASURED_KINDS] = Field(description=(
+        "count: mỗi đơn vị đạt ≥ value; share: value % đơn vị đạt ≥ threshold; rate: tỷ lệ ≥ "
+        "value % (chỉ với chỉ số dạng tỷ lệ). share, rate: value ≤ 100; count của chỉ số đếm: "
+        "số nguyên (422)."))
+    value: Amount
+    threshold: Amount | None = Field(default=None, description="Chỉ với share (mặc định 1).")
+    note: Text(500) = ""
+
+
+class TextTarget(Body):
+    id: Id = Field(default=None, description="Trong câu trả lời; bỏ qua khi gửi lên.")
+    kind: Literal["text"] = Field(description=(
+        "Chỉ tiêu định tính: mỗi đơn vị thuộc cấp áp dụng báo đã thực hiện hay chưa."))
+    level: Level = Field(description="Cấp áp dụng: cấp của đơn vị hoặc cấp dưới (422).")
+    text: Text(2000, 1) = Field(
+        examples=["100% Hội LHPN cơ sở góp ý ít nhất 01 dự thảo văn bản"])
+    deadline: Date | None = None
+
+
+def _target_kind(value: object) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    # The tag names start with "tagged": lhpn.api.contract leaves them out of a field's name.
+    return "tagged-text" if kind == "text" else "tagged-measured"
+
+
+Target = Annotated[Annotated[MeasuredTarget, Tag("tagged-measured")]
+                   | Annotated[TextTarget, Tag("tagged-text")], Discriminator(_target_kind)]
+
+
+class Activity(Body):
+    title: Text(500, 1)
+    when: Literal[WHEN_KINDS] = "year"
+    when_number: Annotated[int, Field(ge=1, le=12)] | None = Field(default=None, description=(
+        "Tháng (1–12) với when = month, quý (1–4) với when = quarter (422)."))
+    start_date: Date | None = Field(default=None, description="Bắt buộc với when = range.")
+    end_date: Date | None = Field(default=None, description=(
+        "Bắt buộc với when = range, không trước start_date (422)."))
+    lead: Text(200) = ""
+    coordinators: Text(300) = ""
+    budget_source: Text(200) = ""
+
+
+class Headings(Body):
+    """Each section's own heading (no number: numbering is automatic); a section not named
+    here keeps the default heading."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"content": "NHIỆM VỤ TRỌNG TÂM"}]})
+
+    purpose: Text(200) = None
+    targets: Text(200) = None
+    content: Text(200) = None
+    budget: Text(200) = None
+    organisation: Text(200) = None
+
+
+assert tuple(Headings.model_fields) == SECTION_KEYS
+
+
+class PlanWritable(Body):
+    """The fields a client writes; a plan in an answer carries them and the server's own."""
+
+    number: Text(60) = Field(default=None, examples=["68/KH-BTV"])
+    place: Text(120) = None
+    plan_date: Date | None = None
+    parent_plan_id: Id | None = Field(default=None, description=(
+        "Kế hoạch đã ban hành của cấp trên mà kế hoạch này thực hiện (422 nếu không phải)."))
+    basis: Markdown = None
+    purpose: Markdown = None
+    content: Markdown = None
+    organisation: Markdown = None
+    budget: Markdown = Field(default=None, description=(
+        "Phần kinh phí; chỉ có trong văn bản khi được điền."))
+    headings: Headings = None
+    counted: bool = Field(default=None, description=(
+        "Thuộc chương trình công tác năm của đơn vị: khi đã ban hành, các chỉ tiêu được theo "
+        "dõi mức đạt (trang tổng hợp, bảng điều khiển)."))
+    recipients: list[Text(500)] = Field(default=None, description="Nơi nhận, mỗi mục một dòng.")
+    signer_title: Text(80) = Field(default=None, examples=["CHỦ TỊCH"])
+    signer_name: Text(120) = None
+    child_levels: list[Level] = Field(default=None, description=(
+        "Các cấp dưới (của đơn vị) phải xây dựng kế hoạch thực hiện khi kế hoạch được ban hành "
+        "(422 nếu không phải cấp dưới)."))
+    child_deadline: Date | None = Field(default=None, description=(
+        "Hạn gửi kế hoạch của cấp dưới; bắt buộc khi có child_levels, không trước plan_date "
+        "(422)."))
+    targets: list[Target] = None
+    activities: list[Activity] = None
+
+
+Year = Annotated[int, Field(ge=2000, le=2100)]
+Title = Text(500, 1)
+
+
+class NewPlan(PlanWritable):
+    unit_id: Id
+    year: Year
+    title: Title
+
+
+class PlanChanges(PlanWritable):
+    model_config = ConfigDict(json_schema_extra={"minProperties": 2})
+
+    version: Version = Field(description="Phiên bản đã xem; 409 nếu kế hoạch đã thay đổi.")
+    year: Year = None
+    title: Title = None
+
+
+class PlanStep(Body):
+    version: Version = Field(default=None, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
+
+
+class PlanReturn(Body):
+    comment: Text(5000, 1)
+    version: Version = Field(default=None, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
+
+
+class PlanCounted(Body):
+    counted: bool
+    version: Version = Field(default=None, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
+
+
+class NewTargetCheck(Body):
+    done: bool
+    note: Text(1000) = Field(default="", description="Bắt buộc khi done = false (422).")
+
+
+class PlanQuery(Page):
+    unit_id: QueryId = Field(default=None, description="Chỉ kế hoạch của đơn vị này.")
+    year: QueryInt(2000, 2100) = None
+    status: Status = None
 
 
 # ---- answers ----------------------------------------------------------------------------------
 
-def plan_dict(plan: Plan) -> dict:
+class TargetWarning(Answer):
+    indicator: str
+    level: Level
+    kind: Literal[MEASURED_KINDS]
+    value: float
+    required: float = Field(description="Mức của kế hoạch cấp trên.")
+    threshold: float | None = None
+    required_threshold: float | None = None
+
+
+class Plan(Answer):
+    id: Id
+    unit_id: Id
+    year: int
+    title: str
+    number: str
+    status: Status
+    parent_plan_id: Id | None
+    targets: list[Target]
+    version: int = Field(description="Gửi lại khi sửa; 409 nếu kế hoạch đã bị người khác "
+                                     "thay đổi.")
+    place: str
+    plan_date: str | None = Field(json_schema_extra={"format": "date"})
+    basis: str
+    purpose: str
+    content: str
+    organisation: str
+    budget: str
+    headings: Headings
+    counted: bool
+    recipients: list[str]
+    signer_title: str
+    signer_name: str
+    child_levels: list[Level]
+    child_deadline: str | None = Field(json_schema_extra={"format": "date"})
+    activities: list[Activity]
+    warnings: list[TargetWarning] = Field(description=(
+        "Chỉ tiêu thấp hơn yêu cầu của kế hoạch cấp trên."))
+
+
+class PlanList(Answer):
+    items: list[Plan]
+
+
+class TargetCheck(Answer):
+    target_id: Id
+    unit_id: Id
+    done: bool
+    note: str
+    checked_at: str | None = Field(json_schema_extra={"format": "date-time"})
+
+
+class TargetCheckList(Answer):
+    items: list[TargetCheck]
+
+
+class HistoryEvent(Answer):
+    action: str = Field(examples=["submit", "approve", "return"])
+    from_: Status = Field(alias="from")
+    to: Status
+    actor: str | None = Field(description="Tên đăng nhập.")
+    comment: str
+    at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class HistoryList(Answer):
+    items: list[HistoryEvent]
+
+
+class CascadeRow(Answer):
+    unit_id: Id
+    unit_name: str
+    state: Literal[CHILD_STATES]
+    late: bool
+    plan_id: Id | None
+    deadline: str = Field(json_schema_extra={"format": "date"})
+
+
+class CascadeList(Answer):
+    items: list[CascadeRow]
+
+
+class PlanRequest(Answer):
+    parent_plan_id: Id
+    parent_unit_id: Id
+    parent_title: str
+    parent_number: str
+    unit_id: Id
+    deadline: str = Field(json_schema_extra={"format": "date"})
+    plan_id: Id | None = Field(description="Kế hoạch thực hiện, khi đã bắt đầu.")
+
+
+class PlanRequestList(Answer):
+    items: list[PlanRequest]
+
+
+# ---- building answers -------------------------------------------------------------------------
+
+def plan_dict(plan: PlanRow) -> dict:
     return {
         "id": plan.id,
         "unit_id": plan.unit_id,
@@ -80,7 +319,7 @@ def plan_dict(plan: Plan) -> dict:
     }
 
 
-def _committed(plan: Plan) -> Response:
+def _committed(plan: PlanRow) -> Response:
     """Commit, and answer with the plan as written (built before the commit, as for reports:
     nothing is read after it)."""
     answer = plan_dict(plan)
@@ -108,7 +347,7 @@ def _cascade_row(row: services.ChildStatus) -> dict:
             "deadline": row.request.deadline.isoformat()}
 
 
-def _request_dict(plan_request: PlanRequest) -> dict:
+def _request_dict(plan_request: RequestRow) -> dict:
     parent = plan_request.parent_plan
     child = services.child_plan(plan_request)
     return {"parent_plan_id": parent.id, "parent_unit_id": parent.unit_id,
@@ -117,134 +356,43 @@ def _request_dict(plan_request: PlanRequest) -> dict:
             "plan_id": child.id if child else None}
 
 
+
 # ---- reading bodies ---------------------------------------------------------------------------
 
-def _string(value: object, field: str, *, nullable: bool = False) -> str | None:
-    return text_field({field: value}, field, nullable=nullable)
+def _target_input(target: MeasuredTarget | TextTarget) -> TargetInput:
+    if isinstance(target, TextTarget):
+        return TargetInput(indicator=None, level=target.level, kind="text", value=None,
+                           text=target.text, deadline=target.deadline)
+    return TargetInput(indicator=target.indicator, level=target.level, kind=target.kind,
+                       value=target.value, threshold=target.threshold, note=target.note)
 
 
-def _whole(value: object, field: str) -> int:
-    # bool is an int in Python; true must not quietly mean 1.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError(_("Trường %(name)s phải là số nguyên.", name=field), field)
-    return value
+def _activity_input(activity: Activity) -> ActivityInput:
+    return ActivityInput(title=activity.title, when=activity.when,
+                         when_number=activity.when_number, start_date=activity.start_date,
+                         end_date=activity.end_date, lead=activity.lead,
+                         coordinators=activity.coordinators,
+                         budget_source=activity.budget_source)
 
 
-def _number(value: object, field: str) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DomainError(_("Trường %(name)s phải là một số.", name=field), field)
-    return value
-
-
-def _date(value: object, field: str) -> str | None:
-    if value is None:
-        return None
-    # date.fromisoformat also reads "20260115" and week dates; the API promises yyyy-mm-dd.
-    if not isinstance(value, str) or not DATE_RE.match(value):
-        raise DomainError(_("Ngày không hợp lệ (định dạng yyyy-mm-dd)."), field)
-    return value
-
-
-def _list(value: object, field: str) -> list:
-    if not isinstance(value, list):
-        raise DomainError(_("Trường %(name)s phải là một danh sách.", name=field), field)
-    return value
-
-
-def _strings(value: object, field: str) -> list[str]:
-    return [_string(item, f"{field}[{i}]") for i, item in enumerate(_list(value, field))]
-
-
-def _fields(value: object, field: str, required: tuple, optional: tuple) -> dict:
-    """A nested JSON object, read as strictly as the body itself."""
-    if not isinstance(value, dict):
-        raise DomainError(_("Trường %(name)s phải là một đối tượng JSON.", name=field), field)
-    unknown = sorted(set(value) - set(required) - set(optional))
-    if unknown:
-        names = [f"{field}.{name}" for name in unknown]
-        raise DomainError(_("Trường không được hỗ trợ: %(names)s.", names=", ".join(names)),
-                          names[0])
-    for name in required:
-        if name not in value:
-            raise DomainError(_("Thiếu trường %(name)s.", name=f"{field}.{name}"),
-                              f"{field}.{name}")
-    return value
-
-
-def _target(value: object, where: str) -> TargetInput:
-    if isinstance(value, dict) and value.get("kind") == "text":
-        data = _fields(value, where, *TEXT_TARGET_FIELDS)
-        return TargetInput(indicator=None, level=_string(data["level"], f"{where}.level"),
-                           kind="text", value=None, text=_string(data["text"], f"{where}.text"),
-                           deadline=_date(data.get("deadline"), f"{where}.deadline"))
-    data = _fields(value, where, *TARGET_FIELDS)
-    threshold = data.get("threshold")
-    return TargetInput(
-        indicator=_string(data["indicator"], f"{where}.indicator"),
-        level=_string(data["level"], f"{where}.level"),
-        kind=_string(data["kind"], f"{where}.kind"),
-        value=_number(data["value"], f"{where}.value"),
-        threshold=None if threshold is None else _number(threshold, f"{where}.threshold"),
-        note=_string(data.get("note"), f"{where}.note", nullable=True) or "",
-    )
-
-
-def _activity(value: object, where: str) -> ActivityInput:
-    data = _fields(value, where, *ACTIVITY_FIELDS)
-    number = data.get("when_number")
-
-    def text(name: str) -> str:
-        return _string(data.get(name), f"{where}.{name}", nullable=True) or ""
-
-    return ActivityInput(
-        title=_string(data["title"], f"{where}.title"),
-        when=text("when") or "year",
-        when_number=None if number is None else _whole(number, f"{where}.when_number"),
-        start_date=_date(data.get("start_date"), f"{where}.start_date"),
-        end_date=_date(data.get("end_date"), f"{where}.end_date"),
-        lead=text("lead"), coordinators=text("coordinators"),
-        budget_source=text("budget_source"),
-    )
-
-
-def _plan_values(data: dict) -> dict:
-    """The PlanInput fields present in ``data``, type-checked."""
-    values: dict = {name: _string(data[name], name) for name in TEXT_FIELDS if name in data}
-    if "year" in data:
-        year = data["year"]
-        if isinstance(year, bool) or not isinstance(year, int):
-            raise DomainError(_("Năm kế hoạch không hợp lệ."), "year")
-        values["year"] = year
-    for name in ("plan_date", "child_deadline"):
-        if name in data:
-            values[name] = _date(data[name], name)
-    if "parent_plan_id" in data:
-        values["parent_plan_id"] = (None if data["parent_plan_id"] is None
-                                    else id_field(data, "parent_plan_id"))
-    if "recipients" in data:
-        values["recipients"] = "\n".join(_strings(data["recipients"], "recipients"))
-    if "child_levels" in data:
-        values["child_levels"] = _strings(data["child_levels"], "child_levels")
-    if "headings" in data:
-        headings = data["headings"]
-        if not isinstance(headings, dict):
-            raise DomainError(_("Trường %(name)s phải là một đối tượng JSON.", name="headings"),
-                              "headings")
-        values["headings"] = {key: _string(words, f"headings.{key}")
-                              for key, words in headings.items()}
-    if "counted" in data:
-        values["counted"] = flag_field(data, "counted")
-    if "targets" in data:
-        values["targets"] = [_target(item, f"targets[{i}]")
-                             for i, item in enumerate(_list(data["targets"], "targets"))]
-    if "activities" in data:
-        values["activities"] = [_activity(item, f"activities[{i}]")
-                                for i, item in enumerate(_list(data["activities"],
-                                                               "activities"))]
+def _plan_values(data: PlanWritable) -> dict:
+    """The PlanInput fields sent in ``data`` (a field sent as null means "none")."""
+    values: dict = {}
+    for name in data.model_fields_set - {"version", "unit_id"}:
+        value = getattr(data, name)
+        if name == "recipients":
+            value = "\n".join(value or ())
+        elif name == "headings":
+            value = value.model_dump(exclude_none=True) if value is not None else None
+        elif name == "targets":
+            value = [_target_input(target) for target in value or ()]
+        elif name == "activities":
+            value = [_activity_input(activity) for activity in value or ()]
+        values[name] = value
     return values
 
 
-def _as_input(plan: Plan) -> PlanInput:
+def _as_input(plan: PlanRow) -> PlanInput:
     """The plan as it is now, for an update that changes only some of it."""
     return PlanInput(
         title=plan.title, year=plan.year, number=plan.number, place=plan.place,
@@ -264,17 +412,9 @@ def _as_input(plan: Plan) -> PlanInput:
     )
 
 
-def _optional_version() -> int | None:
-    """The "version" of a body that may be left out altogether."""
-    if not request.get_data():
-        return None
-    data = json_object(optional=("version",))
-    return _whole(data["version"], "version") if "version" in data else None
-
-
 # ---- loading ----------------------------------------------------------------------------------
 
-def _load_plan(plan_id: int, action: str) -> Plan:
+def _load_plan(plan_id: int, action: str) -> PlanRow:
     """404 for another tenant's plan, then 403 without ``action`` where the plan needs it:
     approving (and returning) is asked of the unit above the plan's; "read" is the
     plan-reading rule (lhpn/authz/plans.py)."""
@@ -290,109 +430,137 @@ def _load_plan(plan_id: int, action: str) -> Plan:
 
 # ---- endpoints --------------------------------------------------------------------------------
 
+STEP = "Nếu gửi version: 409 khi kế hoạch đã thay đổi; 409 khi kế hoạch không ở trạng thái " \
+       "cho phép bước này."
+
+
 @bp.get("/plans")
+@endpoint("Các kế hoạch người gọi được xem, mới nhất trước.", ok={200: PlanList},
+          query=PlanQuery)
 def list_plans() -> Response:
-    limit, offset = page()
-    unit_id, year = query_id("unit_id"), query_int("year", 2000, 2100)
-    status = query_text("status")
-    if status is not None and status not in STATUSES:
-        raise DomainError(_("Tham số %(name)s phải là một trong: %(values)s.", name="status",
-                            values=", ".join(STATUSES)), "status")
+    args = query(PlanQuery)
     # Filtered in SQL by the same reach as single reads.
-    stmt = (services.visible_plans(caller(), unit_id=unit_id, year=year, status=status)
-            .options(selectinload(Plan.parent_plan)))
-    plans = db.session.scalars(stmt.limit(limit).offset(offset))
+    stmt = (services.visible_plans(caller(), unit_id=args.unit_id, year=args.year,
+                                   status=args.status)
+            .options(selectinload(PlanRow.parent_plan)))
+    plans = db.session.scalars(stmt.limit(args.limit).offset(args.offset))
     return jsonify(items=[plan_dict(plan) for plan in plans])
 
 
 @bp.post("/plans")
+@endpoint("Tạo kế hoạch dự thảo (cần quyền lập kế hoạch của đơn vị).\n\n"
+          "Quy tắc nghiệp vụ (422): tên không chỉ gồm khoảng trắng, không ký tự điều khiển; chỉ "
+          "tiêu nêu mã trong danh mục của tỉnh, cấp áp dụng là cấp của đơn vị hoặc cấp dưới; "
+          "child_levels là cấp dưới của đơn vị và khi có thì cần child_deadline không trước "
+          "plan_date; parent_plan_id là kế hoạch đã ban hành của cấp trên.",
+          ok={201: Plan}, body=NewPlan, errors="403 404")
 def create_plan() -> Response:
-    data = json_object(required=("unit_id", "year", "title"),
-                       optional=tuple(name for name in EDITABLE if name not in ("year", "title")))
-    unit = load_unit(id_field(data, "unit_id"), "plan")
-    values = _plan_values(data)
-    plan = services.create_plan(caller(), unit, PlanInput(**values))
+    # The right to plan for the unit named is asked before the rest of the body is judged.
+    unit_id = peek_id("unit_id")
+    if unit_id is not None:
+        load_unit(unit_id, "plan")
+    data = body(NewPlan)
+    unit = load_unit(data.unit_id, "plan")
+    plan = services.create_plan(caller(), unit, PlanInput(**_plan_values(data)))
     db.session.commit()
     return created(plan_dict(plan), url_for(".get_plan", plan_id=plan.id))
 
 
 @bp.get(f"/plans/<{ID}:plan_id>")
+@endpoint("Một kế hoạch: của đơn vị người gọi được xem, hoặc kế hoạch đã ban hành của cấp trên "
+          "đơn vị người gọi (hay đã yêu cầu đơn vị đó xây dựng kế hoạch thực hiện).",
+          ok={200: Plan}, errors="403 404")
 def get_plan(plan_id: int) -> Response:
     return jsonify(plan_dict(_load_plan(plan_id, "read")))
 
 
 @bp.patch(f"/plans/<{ID}:plan_id>")
+@endpoint("Sửa kế hoạch dự thảo hoặc bị trả lại.\n\n"
+          "Các trường gửi thay cho trường hiện có (targets, activities: thay cả danh sách); gửi "
+          "version và ít nhất một trường khác. Kế hoạch đã gửi hoặc đã ban hành, hoặc version "
+          "cũ: 409. Các quy tắc nghiệp vụ như khi tạo: 422.",
+          ok={200: Plan}, body=PlanChanges, errors="403 404 409")
 def update_plan(plan_id: int) -> Response:
     """The fields sent replace those of the plan (a list sent replaces the whole list); the
     "version" says which state of the plan the change was made on."""
     plan = _load_plan(plan_id, "plan")
-    data = json_object(required=("version",), optional=EDITABLE)
-    version = _whole(data["version"], "version")
+    data = body(PlanChanges)
     values = _plan_values(data)
     if not values:
-        raise DomainError(_("Hãy gửi ít nhất một trong các trường: %(names)s.",
-                            names=", ".join(EDITABLE)))
-    services.update_plan(caller(), plan, replace(_as_input(plan), **values), version)
+        nothing_sent(PlanChanges, but="version")
+    services.update_plan(caller(), plan, replace(_as_input(plan), **values), data.version)
     db.session.commit()
     return jsonify(plan_dict(plan))
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/submit")
+@endpoint(f"Gửi duyệt.\n\n{STEP} Phần bắt buộc còn trống: 422.", ok={200: Plan},
+          body=PlanStep, body_optional=True, errors="403 404 409")
 def submit_plan(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "submit")
-    services.submit_plan(caller(), plan, _optional_version())
+    services.submit_plan(caller(), plan, body(PlanStep).version)
     return _committed(plan)
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/approve")
+@endpoint("Phê duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực hiện.\n\n"
+          f"Không ai tự duyệt kế hoạch mình gửi (422). {STEP}", ok={200: Plan}, body=PlanStep,
+          body_optional=True, errors="403 404 409")
 def approve_plan(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "approve")
-    services.approve_plan(caller(), plan, _optional_version())
+    services.approve_plan(caller(), plan, body(PlanStep).version)
     return _committed(plan)
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/return")
+@endpoint("Trả lại kèm ý kiến.\n\n"
+          f"Không ai tự trả lại kế hoạch mình gửi (422); ý kiến không chỉ gồm khoảng trắng "
+          f"(422). {STEP}", ok={200: Plan}, body=PlanReturn, errors="403 404 409")
 def return_plan(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "approve")
-    data = json_object(required=("comment",), optional=("version",))
-    comment = _string(data["comment"], "comment")
-    version = _whole(data["version"], "version") if "version" in data else None
-    services.return_plan(caller(), plan, comment, version)
+    data = body(PlanReturn)
+    services.return_plan(caller(), plan, data.comment, data.version)
     return _committed(plan)
 
 
 @bp.post(f"/plans/<{ID}:plan_id>/counted")
+@endpoint("Đánh dấu (hoặc bỏ đánh dấu) kế hoạch thuộc chương trình công tác năm của đơn vị: "
+          "chỉ kế hoạch đã ban hành và được đánh dấu mới được tính mức đạt chỉ tiêu. Cán bộ "
+          "hoặc chủ tịch của đơn vị.\n\nNếu gửi version: 409 khi kế hoạch đã thay đổi.",
+          ok={200: Plan}, body=PlanCounted, errors="403 404 409")
 def count_plan(plan_id: int) -> Response:
     """Mark (or unmark) the plan as part of its unit's programme of work for the year."""
     plan = services.get_plan(caller().tenant_id, plan_id)
     if not may_mark_counted(caller(), plan):
         raise authz.Forbidden("plan")
-    data = json_object(required=("counted",), optional=("version",))
-    counted = flag_field(data, "counted")
-    version = _whole(data["version"], "version") if "version" in data else None
-    services.set_counted(caller(), plan, counted, version)
+    data = body(PlanCounted)
+    services.set_counted(caller(), plan, data.counted, data.version)
     db.session.commit()
     return jsonify(plan_dict(plan))
 
 
 @bp.put(f"/plans/<{ID}:plan_id>/targets/<{ID}:target_id>/checks/<{ID}:unit_id>")
+@endpoint("Đơn vị báo đã thực hiện hay chưa một chỉ tiêu định tính của kế hoạch đã ban hành "
+          "(cần quyền nhập báo cáo của đơn vị).\n\n"
+          "422 khi: chỉ tiêu đo bằng số liệu (không định tính), kế hoạch chưa ban hành, chỉ "
+          "tiêu không giao cho đơn vị (cấp khác, ngoài cây của kế hoạch, đơn vị đã giải thể), "
+          "hoặc done = false mà không ghi lý do.", ok={200: TargetCheck}, body=NewTargetCheck,
+          errors="403 404")
 def check_target(plan_id: int, target_id: int, unit_id: int) -> Response:
     """A unit's "done / not done" (with a note) for a qualitative target of an issued plan."""
     plan = services.get_plan(caller().tenant_id, plan_id)
     unit = load_unit(unit_id, "submit")
     target = services.get_target(plan, target_id)
-    data = json_object(required=("done",), optional=("note",))
-    done = flag_field(data, "done")
-    note = _string(data.get("note"), "note", nullable=True) or ""
-    check = services.check_target(caller(), target, unit, done, note)
+    data = body(NewTargetCheck)
+    check = services.check_target(caller(), target, unit, data.done, data.note)
     db.session.commit()
     return jsonify(check.to_dict())
 
 
 @bp.get(f"/plans/<{ID}:plan_id>/checks")
+@endpoint("Kết quả thực hiện các chỉ tiêu định tính của từng đơn vị (cho người xem được đơn "
+          "vị của kế hoạch).", ok={200: TargetCheckList}, errors="403 404")
 def list_target_checks(plan_id: int) -> Response:
-    """Every unit's answer for the plan's qualitative targets (for those who view the plan's
-    unit, like its history)."""
     plan = _load_plan(plan_id, "view")
     checks = services.checks_of(list(plan.targets))
     ordered = sorted(checks.values(), key=lambda c: (c.target_id, c.unit.path))
@@ -400,27 +568,34 @@ def list_target_checks(plan_id: int) -> Response:
 
 
 @bp.get(f"/plans/<{ID}:plan_id>/history")
+@endpoint("Các bước đã qua: ai, khi nào, ý kiến.", ok={200: HistoryList}, errors="403 404")
 def plan_history(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "view")
     return jsonify(items=[event.to_dict() for event in services.history(plan)])
 
 
 @bp.get(f"/plans/<{ID}:plan_id>/cascade")
+@endpoint("Tình hình xây dựng kế hoạch thực hiện của từng đơn vị cấp dưới.",
+          ok={200: CascadeList}, errors="403 404")
 def plan_cascade(plan_id: int) -> Response:
     plan = _load_plan(plan_id, "view")
     return jsonify(items=[_cascade_row(row) for row in services.cascade_status(plan)])
 
 
 @bp.get("/plans/requests")
+@endpoint("Yêu cầu xây dựng kế hoạch gửi tới các đơn vị người gọi lập kế hoạch.",
+          ok={200: PlanRequestList}, query=Page)
 def list_plan_requests() -> Response:
     """Requests for an implementing plan addressed to units where the caller may plan."""
-    limit, offset = page()
-    stmt = services.requests_for(caller()).order_by(PlanRequest.id)  # stable pages
-    requests = db.session.scalars(stmt.limit(limit).offset(offset))
+    args = query(Page)
+    stmt = services.requests_for(caller()).order_by(RequestRow.id)  # stable pages
+    requests = db.session.scalars(stmt.limit(args.limit).offset(args.offset))
     return jsonify(items=[_request_dict(plan_request) for plan_request in requests])
 
 
 @bp.post(f"/plans/requests/<{ID}:plan_id>/<{ID}:unit_id>/start")
+@endpoint("Bắt đầu kế hoạch thực hiện, điền sẵn từ kế hoạch cấp trên (201); nếu đã bắt đầu, "
+          "trả lại kế hoạch đó (200).", ok={201: Plan, 200: Plan}, errors="403 404 422")
 def start_plan_from_request(plan_id: int, unit_id: int) -> Response:
     """The unit's implementing plan, prefilled from the parent's; started once."""
     plan_request = services.get_request(caller().tenant_id, plan_id, unit_id)

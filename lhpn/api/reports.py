@@ -2,34 +2,50 @@
 report pages.
 
 Each endpoint loads its object through the tenant-scoped getter (404), asks for the right the
-service will ask for (403), and only then reads the body (400, 422): a caller learns nothing
-from a body about a report they may not touch. A body is type-checked here (a count is a JSON
-number, a rate an object); what the values mean is judged by lhpn/reports/services.py.
+service will ask for (403), and only then judges the body against the models declared here
+(400, 422): a caller learns nothing from a body about a report they may not touch. What the
+values mean (the JSON type each indicator's kind needs, a rate's numerator not above its
+denominator) is judged by lhpn/reports/services.py and ``_values`` below (422).
 """
+
+from typing import Annotated, Literal
 
 from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
+from pydantic import Field, ValidatorFunctionWrapHandler, field_validator
+from pydantic import ValidationError as PydanticError
 
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
 from lhpn.api import bp
-from lhpn.api.payload import (
-    _storable,
-    id_field,
-    json_object,
-    page,
-    query_id,
-    query_int,
-    query_text,
-    text_field,
+from lhpn.api.contract import (
+    Answer,
+    Body,
+    Id,
+    Key,
+    Page,
+    Query,
+    QueryId,
+    QueryInt,
+    Text,
+    body,
+    endpoint,
+    peek_id,
+    query,
+    refused,
+    storable,
 )
+from lhpn.api.plans import HistoryList, Level, Version
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.clock import utcnow
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
+from lhpn.indicators.models import AGGREGATIONS, KINDS
 from lhpn.reports import batch, services
-from lhpn.reports.models import Report, ReportTemplate
+from lhpn.reports.models import Report as ReportRow
+from lhpn.reports.models import ReportTemplate
+from lhpn.reports.periods import PERIOD_TYPES
 from lhpn.units.models import Unit
 from lhpn.units.services import get_unit
 from lhpn.workflow.engine import STATUS_LABELS
@@ -40,9 +56,206 @@ MAX_CODE = 40
 # The JSON type a value of each indicator kind must have (null clears a value).
 VALUE_TYPES = {"count": (int, float), "decimal": (int, float), "boolean": (bool,),
                "rate": (dict,), "text": (str,)}
+Status = Literal[STATUSES]
+Code = Text(MAX_CODE, 1)
+# The characters the database's CHECK on reports.period allows (lhpn/reports/periods.py).
+PERIOD_PATTERN = r"^[A-Za-z0-9._-]+$"
+PeriodCode = Annotated[str, Field(min_length=1, max_length=MAX_CODE, pattern=PERIOD_PATTERN)]
+Period = Annotated[PeriodCode, Field(description=(
+    "Mã kỳ: 2026-03 (tháng), 2026-Q1, 2026-H1, 2026 (năm), hoặc mã riêng của kỳ chuyên đề, đột "
+    "xuất; phải là một kỳ của biểu mẫu (422)."), examples=["2026-03", "2026-Q1", "2026"])]
+RatePart = Annotated[int, Field(ge=0, le=services.MAX_RATE_PART)]
 
 
-# ---- answers ----------------------------------------------------------------------------------
+# ---- the models -------------------------------------------------------------------------------
+
+class TemplateIndicator(Answer):
+    code: str
+    name: str
+    kind: Literal[KINDS]
+    aggregation: Literal[AGGREGATIONS]
+    group: str
+    required: bool
+
+
+class TemplatePeriod(Answer):
+    code: str
+    label: str
+    due_date: str = Field(json_schema_extra={"format": "date"})
+
+
+class Template(Answer):
+    id: Id
+    code: str = Field(examples=["BC_THANG"])
+    name: str
+    period_type: Literal[PERIOD_TYPES]
+    indicators: list[TemplateIndicator]
+    levels: list[Level] = Field(description="Các cấp lập báo cáo theo biểu mẫu.")
+    due_day: int = Field(description="Hạn: ngày due_day của tháng thứ due_months_after sau kỳ.")
+    due_months_after: int
+    periods: list[TemplatePeriod] = Field(description="Các kỳ chuyên đề, với hạn riêng.")
+
+
+class TemplateList(Answer):
+    items: list[Template]
+
+
+class CalendarQuery(Query):
+    unit_id: QueryId = Field(default=None, description=(
+        "Mặc định: đơn vị của vai trò đầu tiên của người gọi."))
+    year: QueryInt(2000, 2100) = Field(default=None, description="Mặc định: năm nay.")
+
+
+class CalendarEntry(Answer):
+    template: str = Field(description="Mã biểu mẫu.")
+    period: str
+    label: str = Field(examples=["Tháng 03/2026"])
+    due_date: str = Field(json_schema_extra={"format": "date"})
+    status: Literal[("not_started", *STATUSES)]
+    report_id: Id | None
+
+
+class CalendarList(Answer):
+    items: list[CalendarEntry]
+
+
+class RateValue(Body):
+    """A rate: its numerator is not above its denominator (422)."""
+
+    numerator: RatePart | None = None
+    denominator: RatePart | None = None
+
+
+# int before float: a count stays whole as sent.
+Value = int | float | bool | Text(services.MAX_TEXT) | RateValue | None
+ReportValues = Annotated[dict[Key(MAX_CODE), Value], Field(description=(
+    "Mã chỉ tiêu của biểu mẫu → giá trị theo loại của chỉ tiêu: count số nguyên ≥ 0, decimal "
+    "số, boolean true/false, rate {numerator, denominator}, text chuỗi; null để xóa. Mã không "
+    "có trong biểu mẫu, giá trị sai loại hoặc ngoài giới hạn: 422."))]
+
+
+class Narrative(Body):
+    results: Text(services.MAX_TEXT) = None
+    shortcomings: Text(services.MAX_TEXT) = None
+    proposals: Text(services.MAX_TEXT) = None
+
+
+assert tuple(Narrative.model_fields) == NARRATIVE
+
+
+class NarrativeAnswer(Answer):
+    results: str
+    shortcomings: str
+    proposals: str
+
+
+class Report(Answer):
+    id: Id
+    unit_id: Id
+    template: str = Field(description="Mã biểu mẫu.", examples=["BC_THANG"])
+    period: str
+    status: Status
+    values: ReportValues
+    version: int = Field(description=(
+        "Gửi lại khi nhập số liệu; 409 nếu báo cáo đã bị người khác thay đổi."))
+    submitted_at: str | None = Field(json_schema_extra={"format": "date-time"}, description=(
+        "Lần gửi gần nhất (UTC, kết thúc bằng Z)."))
+    due_date: str | None = Field(json_schema_extra={"format": "date"})
+    on_behalf: bool = Field(description="Hội cơ sở nhập thay cho chi hội.")
+    nothing_to_report: bool = Field(description=(
+        "Đơn vị xác nhận không có số liệu để báo cáo."))
+    narrative: NarrativeAnswer
+    late: bool = Field(description="Gửi sau hạn, hoặc chưa gửi mà đã quá hạn.")
+
+
+class Warning(Answer):  # noqa: A001 (the name of the schema in the document)
+    indicator: str
+    message: str
+
+
+class SavedReport(Report):
+    warnings: list[Warning] = Field(description="Cảnh báo, không chặn việc lưu.")
+
+
+class ReportList(Answer):
+    items: list[Report]
+
+
+class ReportQuery(Page):
+    unit_id: QueryId = Field(default=None, description="Chỉ báo cáo của đơn vị này.")
+    template: Text(MAX_CODE) = Field(default=None, description=(
+        "Mã biểu mẫu (422 nếu không có)."))
+    period: Text(MAX_CODE) = None
+    status: Status = None
+
+
+class NewReport(Body):
+    unit_id: Id
+    template: Code = Field(description="Mã biểu mẫu (404 nếu không có).", examples=["BC_THANG"])
+    period: Period
+
+
+class ReportValuesUpdate(Body):
+    values: ReportValues = Field(description="Thay toàn bộ số liệu: chỉ tiêu không gửi bị xóa.")
+    version: Version
+    narrative: Narrative = Field(default=None, description="Các phần gửi thay phần hiện có.")
+    nothing_to_report: bool | None = None
+
+    @field_validator("values", mode="wrap")
+    @classmethod
+    def _name_the_indicator(cls, value: object, handler: ValidatorFunctionWrapHandler) -> dict:
+        """A bad value names its indicator's code, as the service's own refusals do."""
+        try:
+            return handler(value)
+        except PydanticError as exc:
+            loc = exc.errors()[0]["loc"]
+            if len(loc) < 2 or loc[1] == "[key]":
+                if not isinstance(value, dict):
+                    raise
+                raise refused(_("Mã chỉ tiêu không hợp lệ."), "values") from None
+            code = str(loc[0])
+            raise refused(_("%(c)s: giá trị không hợp lệ (số, true/false, chuỗi, {numerator, "
+                            "denominator} hoặc null).", c=code), code) from None
+
+
+class ReportStep(Body):
+    version: Version = Field(default=None, description="Nếu gửi: 409 khi báo cáo đã thay đổi.")
+
+
+class ReportComment(Body):
+    comment: Text(5000, 1)
+    version: Version = Field(default=None, description="Nếu gửi: 409 khi báo cáo đã thay đổi.")
+
+
+class BatchItem(Body):
+    id: Id
+    version: Version = Field(description="Phiên bản người gọi đã xem: khác là không duyệt.")
+
+
+class ReportBatch(Body):
+    items: list[BatchItem] = Field(min_length=1, max_length=batch.MAX_BATCH)
+
+
+class BatchError(Answer):
+    code: str = Field(examples=["conflict", "forbidden", "not_found", "invalid"])
+    message: str
+
+
+class BatchResult(Answer):
+    id: int
+    ok: bool
+    status: Status = None
+    version: int = None
+    error: BatchError = None
+
+
+class ReportBatchResult(Answer):
+    results: list[BatchResult] = Field(description="Cùng thứ tự với items.")
+    approved: int = Field(ge=0)
+    failed: int = Field(ge=0)
+
+
+# ---- building answers -------------------------------------------------------------------------
 
 def template_dict(template: ReportTemplate) -> dict:
     return {
@@ -62,7 +275,7 @@ def template_dict(template: ReportTemplate) -> dict:
     }
 
 
-def _late(report: Report) -> bool:
+def _late(report: ReportRow) -> bool:
     """Submitted after its due date, or not submitted and past it."""
     if report.due_date is None:
         return False
@@ -71,7 +284,7 @@ def _late(report: Report) -> bool:
     return day > report.due_date
 
 
-def report_dict(report: Report) -> dict:
+def report_dict(report: ReportRow) -> dict:
     return {
         "id": report.id,
         "unit_id": report.unit_id,
@@ -89,7 +302,7 @@ def report_dict(report: Report) -> dict:
     }
 
 
-def _committed(report: Report) -> Response:
+def _committed(report: ReportRow) -> Response:
     """Commit, and answer with the report as written: the answer is built first, so that
     nothing is read after the commit (a connection lost then cannot turn a decision that
     went through into an error)."""
@@ -106,41 +319,11 @@ def _calendar_entry(due: services.Due) -> dict:
 
 # ---- reading bodies ---------------------------------------------------------------------------
 
-def _version(data: dict) -> int | None:
-    if "version" not in data:
-        return None
-    value = data["version"]
-    # bool is an int in Python; true must not quietly mean version 1.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError(_("Trường %(name)s phải là số nguyên.", name="version"), "version")
-    return value
-
-
-def _optional_version() -> int | None:
-    """The "version" of a body that may be left out altogether."""
-    if not request.get_data():
-        return None
-    return _version(json_object(optional=("version",)))
-
-
-def _code(value: object, field: str) -> str:
-    """A form or period code: a short storable string (the database is never asked about
-    anything else)."""
-    text = text_field({field: value}, field)
-    if len(text) > MAX_CODE:
-        raise DomainError(_("Trường %(name)s dài quá %(n)d ký tự.", name=field, n=MAX_CODE),
-                          field)
-    return text
-
-
-def _values(report: Report, value: object) -> dict:
-    """The "values" object, each value of the JSON type its indicator's kind needs."""
-    if not isinstance(value, dict):
-        raise DomainError(_("Giá trị chỉ tiêu phải là một bảng mã → giá trị."), "values")
+def _values(report: ReportRow, values: dict) -> dict:
+    """The "values" sent (as sent: a count stays whole), each of the JSON type its indicator's
+    kind needs; the service names an unknown code and judges the numbers."""
     kinds = {item.indicator.code: item.indicator.kind for item in report.template.items}
-    for code, raw in value.items():
-        if not _storable(code) or len(code) > MAX_CODE:
-            raise DomainError(_("Mã chỉ tiêu không hợp lệ."), "values")
+    for code, raw in values.items():
         kind = kinds.get(code)
         if kind is None or raw is None:
             continue  # the service names the unknown code; null clears a value
@@ -148,26 +331,7 @@ def _values(report: Report, value: object) -> dict:
         if kind != "boolean" and isinstance(raw, bool) or not isinstance(raw, wanted):
             raise DomainError(_("%(c)s: giá trị không đúng kiểu của chỉ tiêu (%(kind)s).",
                                 c=code, kind=kind), code)
-        if kind == "rate":
-            for part in raw.values():
-                if part is not None and (isinstance(part, bool) or not isinstance(part, int)):
-                    raise DomainError(_("%(c)s: tử số và mẫu số phải là số nguyên.", c=code),
-                                      code)
-        if kind == "text" and not _storable(raw):
-            raise DomainError(_("Trường %(name)s chứa ký tự không hợp lệ.", name=code), code)
-    return value
-
-
-def _narrative(value: object) -> dict:
-    if not isinstance(value, dict):
-        raise DomainError(_("Trường %(name)s phải là một đối tượng JSON.", name="narrative"),
-                          "narrative")
-    unknown = sorted(set(value) - set(NARRATIVE))
-    if unknown:
-        names = [f"narrative.{name}" for name in unknown]
-        raise DomainError(_("Trường không được hỗ trợ: %(names)s.", names=", ".join(names)),
-                          names[0])
-    return {name: text_field(value, name) for name in NARRATIVE if name in value}
+    return values
 
 
 # ---- loading ----------------------------------------------------------------------------------
@@ -175,14 +339,14 @@ def _narrative(value: object) -> dict:
 def _template(key: str, field: str | None = None) -> ReportTemplate:
     """The caller's tenant's form by code (or id); another tenant's is not found."""
     try:
-        if not _storable(key) or len(key) > MAX_CODE:
+        if not storable(key) or len(key) > MAX_CODE:
             raise NotFound(_("Không tìm thấy biểu mẫu."))
         return services.get_template(caller().tenant_id, key)
     except NotFound as exc:  # name the field at fault when the form came in a body
         raise NotFound(exc.message, field) from None
 
 
-def _load_report(report_id: int, action: str) -> Report:
+def _load_report(report_id: int, action: str) -> ReportRow:
     """404 for another tenant's report, then 403 without the right ``action`` needs: entering
     values and submitting are for staff of the unit (or of its commune, for a branch);
     approving, returning and reopening are asked of the unit above."""
@@ -196,9 +360,8 @@ def _load_report(report_id: int, action: str) -> Report:
     return report
 
 
-def _calendar_unit(user: User) -> Unit:
+def _calendar_unit(user: User, unit_id: int | None) -> Unit:
     """The unit asked for, or the unit of the caller's first role (else their own unit)."""
-    unit_id = query_id("unit_id")
     if unit_id is None:
         first = min(user.assignments, key=lambda a: a.id, default=None)
         unit_id = first.unit_id if first else user.unit_id
@@ -208,63 +371,73 @@ def _calendar_unit(user: User) -> Unit:
 # ---- forms and the calendar --------------------------------------------------------------------
 
 @bp.get("/templates")
+@endpoint("Các biểu mẫu báo cáo của tỉnh.", ok={200: TemplateList})
 def list_templates() -> Response:
     # Everyone of the tenant may read them, like the indicator catalogue they draw on.
     templates = db.session.scalars(services.templates_of(caller().tenant_id))
     return jsonify(items=[template_dict(template) for template in templates])
 
 
-@bp.get("/templates/<code>")
+@bp.get(f"/templates/<string(maxlength={MAX_CODE}):code>")
+@endpoint("Một biểu mẫu, theo mã (hoặc mã số).", ok={200: Template}, errors="404")
 def get_template(code: str) -> Response:
     return jsonify(template_dict(_template(code)))
 
 
 @bp.get("/calendar")
+@endpoint("Lịch báo cáo của một đơn vị trong năm: kỳ, hạn, tình trạng.", ok={200: CalendarList},
+          query=CalendarQuery, errors="403 404")
 def calendar() -> Response:
-    year = query_int("year", 2000, 2100) or utcnow().year
-    unit = _calendar_unit(caller())
+    args = query(CalendarQuery)
+    unit = _calendar_unit(caller(), args.unit_id)
+    year = args.year or utcnow().year
     return jsonify(items=[_calendar_entry(due) for due in services.calendar_for(unit, year)])
 
 
 # ---- reports ----------------------------------------------------------------------------------
 
 @bp.get("/reports")
+@endpoint("Các báo cáo người gọi được xem, kỳ mới nhất trước.\n\nMã biểu mẫu (template) không "
+          "có: 422.", ok={200: ReportList}, query=ReportQuery)
 def list_reports() -> Response:
-    limit, offset = page()
-    unit_id, period, status = query_id("unit_id"), query_text("period"), query_text("status")
-    code = query_text("template")
-    if status is not None and status not in STATUSES:
-        raise DomainError(_("Tham số %(name)s phải là một trong: %(values)s.", name="status",
-                            values=", ".join(STATUSES)), "status")
+    args = query(ReportQuery)
     template_id = None
-    if code is not None:
+    if args.template is not None:
         try:
-            template_id = _template(code).id
+            template_id = _template(args.template).id
         except NotFound as exc:  # a filter naming no form is a mistake, not an empty list
             raise DomainError(exc.message, "template") from None
-    if period is not None and len(period) > MAX_CODE:
-        raise DomainError(_("Kỳ báo cáo không hợp lệ."), "period")
     # Filtered in SQL by the same reach as single reads.
-    stmt = services.visible_reports(caller(), unit_id=unit_id, template_id=template_id,
-                                    period=period, status=status)
-    reports = db.session.scalars(stmt.limit(limit).offset(offset))
+    stmt = services.visible_reports(caller(), unit_id=args.unit_id, template_id=template_id,
+                                    period=args.period, status=args.status)
+    reports = db.session.scalars(stmt.limit(args.limit).offset(args.offset))
     return jsonify(items=[report_dict(report) for report in reports])
 
 
 @bp.post("/reports")
+@endpoint("Mở báo cáo của đơn vị cho một kỳ: tạo dự thảo (201), hoặc trả lại báo cáo đã có "
+          "(200).\n\nCần quyền nhập báo cáo của đơn vị (403); biểu mẫu không có: 404; kỳ "
+          "không phải một kỳ của biểu mẫu, hoặc đơn vị không thuộc cấp lập biểu mẫu: 422.",
+          ok={201: Report, 200: Report}, body=NewReport, errors="403 404")
 def open_report() -> Response:
     """The unit's report for the period: created as a draft (201), or the one already there
     (200)."""
-    data = json_object(required=("unit_id", "template", "period"))
-    unit = get_unit(caller().tenant_id, id_field(data, "unit_id"))
-    key = data["template"]
-    # A form that is not the tenant's is "not found" before the right to the unit is asked.
-    template = _template(key, "template") if isinstance(key, str) else None
+    # The unit and the form named are looked up, and the right asked, before the rest of the
+    # body is judged. A form that is not the tenant's is "not found" before the right to the
+    # unit is asked.
+    unit_id = peek_id("unit_id")
+    if unit_id is not None:
+        unit = get_unit(caller().tenant_id, unit_id)
+        key = request.get_json(silent=True).get("template")
+        if isinstance(key, str):
+            _template(key, "template")
+        authz.require_enter_for(caller(), unit)
+    data = body(NewReport)
+    unit = get_unit(caller().tenant_id, data.unit_id)
+    template = _template(data.template, "template")
     authz.require_enter_for(caller(), unit)
-    template = template or _template(_code(key, "template"), "template")
-    period = _code(data["period"], "period")
-    existing = services.find_report(unit, template, period)
-    report = services.open_report(caller(), unit, template, period)
+    existing = services.find_report(unit, template, data.period)
+    report = services.open_report(caller(), unit, template, data.period)
     db.session.commit()
     if existing is not None:
         return jsonify(report_dict(report))
@@ -272,67 +445,80 @@ def open_report() -> Response:
 
 
 @bp.get(f"/reports/<{ID}:report_id>")
+@endpoint("Một báo cáo.", ok={200: Report}, errors="403 404")
 def get_report(report_id: int) -> Response:
     return jsonify(report_dict(_load_report(report_id, "view")))
 
 
 @bp.put(f"/reports/<{ID}:report_id>/values")
+@endpoint("Nhập số liệu và phần tường thuật khi báo cáo là dự thảo hoặc bị trả lại.\n\n"
+          "Báo cáo đã gửi hoặc đã duyệt, hoặc version cũ: 409. Mã chỉ tiêu không có trong biểu "
+          "mẫu, giá trị sai loại của chỉ tiêu, số âm hoặc quá lớn, tử số lớn hơn mẫu số: 422.",
+          ok={200: SavedReport}, body=ReportValuesUpdate, errors="403 404 409")
 def save_values(report_id: int) -> Response:
     """The values sent replace the report's (an indicator left out is cleared); the narrative
     fields sent replace theirs; "version" says which state of the report they were made on."""
     report = _load_report(report_id, "enter")
-    data = json_object(required=("values", "version"),
-                       optional=("narrative", "nothing_to_report"))
-    version = _version(data)
-    values = _values(report, data["values"])
-    narrative = _narrative(data["narrative"]) if "narrative" in data else None
-    nothing = data.get("nothing_to_report")
-    if nothing is not None and not isinstance(nothing, bool):
-        raise DomainError(_("Trường %(name)s phải là true hoặc false.",
-                            name="nothing_to_report"), "nothing_to_report")
-    warnings = services.save_report(caller(), report, values, version, narrative=narrative,
-                                    nothing_to_report=nothing)
+    data = body(ReportValuesUpdate)
+    # The values as sent (the model has checked their shape): 1 stays 1, not 1.0.
+    values = _values(report, request.get_json()["values"])
+    narrative = (data.narrative.model_dump(exclude_unset=True)
+                 if data.narrative is not None else None)
+    warnings = services.save_report(caller(), report, values, data.version,
+                                    narrative=narrative,
+                                    nothing_to_report=data.nothing_to_report)
     db.session.commit()
     return jsonify(report_dict(report) | {"warnings": [
         {"indicator": w.indicator, "message": w.message} for w in warnings]})
 
 
+STEP = ("Nếu gửi version: 409 khi báo cáo đã thay đổi; 409 khi báo cáo không ở trạng thái cho "
+        "phép bước này.")
+
+
 @bp.post(f"/reports/<{ID}:report_id>/submit")
+@endpoint(f"Gửi báo cáo (cần quyền nhập báo cáo của đơn vị).\n\n{STEP} Thiếu chỉ tiêu bắt "
+          "buộc: 422.", ok={200: Report}, body=ReportStep, body_optional=True,
+          errors="403 404 409")
 def submit_report(report_id: int) -> Response:
     report = _load_report(report_id, "enter")
-    services.submit_report(caller(), report, _optional_version())
+    services.submit_report(caller(), report, body(ReportStep).version)
     return _committed(report)
 
 
 @bp.post(f"/reports/<{ID}:report_id>/approve")
+@endpoint("Duyệt và khóa báo cáo (cần quyền duyệt của đơn vị cấp trên).\n\nKhông ai tự duyệt "
+          f"báo cáo mình gửi (422). {STEP}", ok={200: Report}, body=ReportStep,
+          body_optional=True, errors="403 404 409")
 def approve_report(report_id: int) -> Response:
     report = _load_report(report_id, "approve")
-    services.approve_report(caller(), report, _optional_version())
+    services.approve_report(caller(), report, body(ReportStep).version)
     return _committed(report)
 
 
-def _comment_and_version() -> tuple[str, int | None]:
-    data = json_object(required=("comment",), optional=("version",))
-    return text_field(data, "comment"), _version(data)
-
-
 @bp.post(f"/reports/<{ID}:report_id>/return")
+@endpoint("Trả lại kèm ý kiến.\n\nKhông ai tự trả lại báo cáo mình gửi (422); ý kiến không "
+          f"chỉ gồm khoảng trắng (422). {STEP}", ok={200: Report}, body=ReportComment,
+          errors="403 404 409")
 def return_report(report_id: int) -> Response:
     report = _load_report(report_id, "approve")
-    comment, version = _comment_and_version()
-    services.return_report(caller(), report, comment, version)
+    data = body(ReportComment)
+    services.return_report(caller(), report, data.comment, data.version)
     return _committed(report)
 
 
 @bp.post(f"/reports/<{ID}:report_id>/reopen")
+@endpoint("Mở lại báo cáo đã duyệt, kèm lý do.\n\nLý do không chỉ gồm khoảng trắng (422). "
+          f"{STEP}", ok={200: Report}, body=ReportComment, errors="403 404 409")
 def reopen_report(report_id: int) -> Response:
     report = _load_report(report_id, "approve")
-    comment, version = _comment_and_version()
-    services.reopen_report(caller(), report, comment, version)
+    data = body(ReportComment)
+    services.reopen_report(caller(), report, data.comment, data.version)
     return _committed(report)
 
 
 @bp.get(f"/reports/<{ID}:report_id>/history")
+@endpoint("Các bước đã qua: ai, khi nào, ý kiến.", ok={200: HistoryList}, errors="403 404")
 def report_history(report_id: int) -> Response:
     report = _load_report(report_id, "view")
     return jsonify(items=[event.to_dict() for event in services.history(report)])
@@ -340,32 +526,15 @@ def report_history(report_id: int) -> Response:
 
 # ---- approving several at once -------------------------------------------------------------------
 
-def _batch_items(data: dict) -> list[tuple[int, int]]:
-    """"items": a list of {"id", "version"}, each the report and the version the caller saw."""
-    items = data["items"]
-    if not isinstance(items, list) or not items or len(items) > batch.MAX_BATCH:
-        raise DomainError(_("Trường items phải là danh sách từ 1 đến %(n)d báo cáo "
-                            "{id, version}.", n=batch.MAX_BATCH), "items")
-    pairs = []
-    for index, item in enumerate(items):
-        where = f"items[{index}]"
-        if not isinstance(item, dict) or set(item) != {"id", "version"}:
-            raise DomainError(_("Mỗi phần tử của items gồm đúng hai trường id và version."),
-                              where)
-        for name in ("id", "version"):
-            value = item[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DomainError(_("Trường %(name)s phải là số nguyên.", name=name),
-                                  f"{where}.{name}")
-        pairs.append((item["id"], item["version"]))
-    return pairs
-
-
 @bp.post("/reports/approve")
+@endpoint("Duyệt nhiều báo cáo: mỗi báo cáo được duyệt như khi duyệt riêng (quyền, phiên bản đã "
+          "xem, không tự duyệt) và trong giao dịch riêng; báo cáo không duyệt được không ảnh "
+          "hưởng các báo cáo khác. Trả 200 với kết quả từng báo cáo.",
+          ok={200: ReportBatchResult}, body=ReportBatch)
 def approve_reports() -> Response:
     """Approve several reports, each as if approved alone and in its own transaction
     (lhpn/reports/batch.py): 200 with one result per item, in order."""
-    items = _batch_items(json_object(required=("items",)))
+    items = [(item.id, item.version) for item in body(ReportBatch).items]
     outcomes = batch.approve_many(caller(), items)
     results = []
     for (key, _version), outcome in zip(items, outcomes, strict=True):

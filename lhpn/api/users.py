@@ -1,20 +1,90 @@
 """User and role management over the API: the same services and checks as
 lhpn/accounts/admin_views.py."""
 
+from typing import Annotated, Literal
+
 from flask import Response, jsonify, url_for
+from pydantic import ConfigDict, Field
 
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts import services
-from lhpn.accounts.models import User
+from lhpn.accounts.models import User as UserRow
 from lhpn.api import bp
-from lhpn.api.payload import flag_field, id_field, json_object, page, query_text, text_field
+from lhpn.api.contract import (
+    Answer,
+    Body,
+    Id,
+    Page,
+    Text,
+    body,
+    endpoint,
+    nothing_sent,
+    query,
+)
 from lhpn.api.plumbing import ID, caller, created, no_content
 from lhpn.extensions import db
 from lhpn.units.models import Unit
 
 
-def user_detail(user: User) -> dict:
+class User(Answer):
+    id: Id
+    username: str
+    full_name: str
+    locked: bool
+    unit_id: Id | None
+    email: str | None = Field(max_length=254, description=(
+        "Nhận bản sao thông báo qua e-mail khi hệ thống có SMTP."))
+
+
+class RoleAssignment(Answer):
+    id: Id
+    role: Literal[authz.tenant_roles()]
+    unit_id: Id
+
+
+class UserDetail(User):
+    roles: list[RoleAssignment]
+
+
+class UserList(Answer):
+    items: list[User]
+
+
+class UserQuery(Page):
+    q: Text(200) = Field(default=None, description="Tìm theo tên đăng nhập hoặc họ tên.")
+
+
+Email = Text(254)
+
+
+class NewUser(Body):
+    # The service lowers the case before it checks services.USERNAME_RE.
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$", description=(
+        "3–64 ký tự: chữ không dấu (lưu chữ thường), số, dấu chấm, gạch dưới, gạch ngang; "
+        "trùng: 409."))]
+    password: Text(1000, 1) = Field(description="Theo quy tắc mật khẩu của hệ thống (422).")
+    full_name: Text(200) = ""
+    unit_id: Id = Field(default=None, description=(
+        "Mặc định: đơn vị của vai trò đầu tiên cho phép người gọi quản lý."))
+    email: Email | None = Field(default=None, description="null hoặc \"\" để bỏ địa chỉ.")
+
+
+class UserChanges(Body):
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    locked: bool = Field(default=None, description=(
+        "Khóa cũng kết thúc mọi phiên và token của người dùng. Không ai tự khóa mình (422)."))
+    full_name: Text(200) = None
+    email: Email | None = Field(default=None, description="null hoặc \"\" để bỏ địa chỉ.")
+
+
+class NewRoleAssignment(Body):
+    role: Literal[authz.tenant_roles()]
+    unit_id: Id
+
+
+def user_detail(user: UserRow) -> dict:
     roles = sorted(user.assignments, key=lambda assignment: assignment.id)
     return user.to_dict() | {"roles": [assignment.to_dict() for assignment in roles]}
 
@@ -25,14 +95,14 @@ def _require_admin() -> None:
         raise authz.Forbidden("manage")
 
 
-def _load_user(user_id: int) -> User:
+def _load_user(user_id: int) -> UserRow:
     """Another tenant's user is 404; a user the caller may not wholly manage is 403."""
     user = services.get_user(caller().tenant_id, user_id)
     authz.require_manage_user(caller(), user)
     return user
 
 
-def _default_unit(actor: User) -> Unit:
+def _default_unit(actor: UserRow) -> Unit:
     """Where a new user works when the request does not say: the unit of the caller's first
     role that lets them manage that unit."""
     for assignment in sorted(actor.assignments, key=lambda a: a.id):
@@ -42,27 +112,28 @@ def _default_unit(actor: User) -> Unit:
 
 
 @bp.get("/users")
+@endpoint("Người dùng người gọi quản lý được: đơn vị công tác và mọi vai trò của họ đều trong "
+          "phạm vi quản lý của người gọi.", ok={200: UserList}, query=UserQuery,
+          errors="403")
 def list_users() -> Response:
     _require_admin()
-    limit, offset = page()
-    stmt = services.managed_users(caller(), query_text("q"))
-    users = db.session.scalars(stmt.limit(limit).offset(offset))
+    args = query(UserQuery)
+    stmt = services.managed_users(caller(), args.q)
+    users = db.session.scalars(stmt.limit(args.limit).offset(args.offset))
     return jsonify(items=[user.to_dict() for user in users])
 
 
 @bp.post("/users")
+@endpoint("Tạo người dùng; họ phải đổi mật khẩu khi đăng nhập trang web.",
+          ok={201: User}, body=NewUser, errors="403 404 409")
 def create_user() -> Response:
     _require_admin()
-    data = json_object(required=("username", "password"),
-                       optional=("full_name", "unit_id", "email"))
-    username, password = text_field(data, "username"), text_field(data, "password")
-    full_name = text_field(data, "full_name") or ""
-    email = text_field(data, "email", nullable=True)
-    unit_id = id_field(data, "unit_id")
-    unit = load_unit(unit_id, "manage") if unit_id is not None else _default_unit(caller())
-    user = services.create_user(caller(), tenant_id=caller().tenant_id, username=username,
-                                password=password, full_name=full_name, unit=unit,
-                                email=email)
+    data = body(NewUser)
+    unit = (load_unit(data.unit_id, "manage") if data.unit_id is not None
+            else _default_unit(caller()))
+    user = services.create_user(caller(), tenant_id=caller().tenant_id, username=data.username,
+                                password=data.password, full_name=data.full_name, unit=unit,
+                                email=data.email)
     # The administrator chose this password, so its owner must replace it (as on the pages).
     user.must_change_password = True
     db.session.commit()
@@ -70,42 +141,51 @@ def create_user() -> Response:
 
 
 @bp.get(f"/users/<{ID}:user_id>")
+@endpoint("Một người dùng và vai trò của họ.", ok={200: UserDetail}, errors="403 404")
 def get_user(user_id: int) -> Response:
     return jsonify(user_detail(_load_user(user_id)))
 
 
 @bp.patch(f"/users/<{ID}:user_id>")
+@endpoint("Khóa, mở khóa, đổi họ tên, e-mail.\n\nGửi ít nhất một trường. Không ai tự khóa "
+          "mình (422).", ok={200: UserDetail}, body=UserChanges, errors="403 404")
 def update_user(user_id: int) -> Response:
     user = _load_user(user_id)
-    data = json_object(optional=("locked", "full_name", "email"), nonempty=True)
-    locked, full_name = flag_field(data, "locked"), text_field(data, "full_name")
-    if full_name is not None:
-        services.set_full_name(caller(), user, full_name)
-    if "email" in data:
+    data = body(UserChanges)
+    sent = data.model_fields_set
+    if not sent:
+        nothing_sent(UserChanges)
+    if data.full_name is not None:
+        services.set_full_name(caller(), user, data.full_name)
+    if "email" in sent:
         # null or "" removes the address.
-        services.set_email(caller(), user, text_field(data, "email", nullable=True))
-    if locked is not None:
+        services.set_email(caller(), user, data.email)
+    if data.locked is not None:
         # Locking also ends the user's sessions and API tokens.
-        services.set_locked(caller(), user, locked)
+        services.set_locked(caller(), user, data.locked)
     db.session.commit()
     return jsonify(user_detail(user))
 
 
 @bp.post(f"/users/<{ID}:user_id>/roles")
+@endpoint("Phân vai trò tại một đơn vị người gọi quản lý.\n\nKhông ai tự phân vai trò cho "
+          "mình (422). Vai trò đã có: 409.", ok={201: RoleAssignment}, body=NewRoleAssignment,
+          errors="403 404 409")
 def assign_role(user_id: int) -> Response:
     user = _load_user(user_id)
     # Never one's own roles (422), whatever the body says.
     authz.require_change_roles_of(caller(), user)
-    data = json_object(required=("role", "unit_id"))
-    role, unit_id = text_field(data, "role"), id_field(data, "unit_id")
+    data = body(NewRoleAssignment)
     # Granting a role at a unit is managing that unit, wherever the user works.
-    unit = load_unit(unit_id, "manage")
-    assignment = services.assign_role(caller(), user, role, unit)
+    unit = load_unit(data.unit_id, "manage")
+    assignment = services.assign_role(caller(), user, data.role, unit)
     db.session.commit()
     return created(assignment.to_dict())
 
 
 @bp.delete(f"/users/<{ID}:user_id>/roles/<{ID}:assignment_id>")
+@endpoint("Thu hồi vai trò.\n\nKhông ai tự thu hồi vai trò của mình (422).", ok={204: None},
+          errors="403 404 422")
 def revoke_role(user_id: int, assignment_id: int) -> Response:
     user = _load_user(user_id)
     assignment = services.get_assignment(user, assignment_id)
