@@ -225,7 +225,8 @@ def test_the_api_approves_several_and_answers_per_item(app, client, world):
             WorkflowEvent.action == "approve", WorkflowEvent.object_id.in_(ids.values())))
         assert events == 2
 
-    english = _post(client, token, {"items": [{"id": ids["C12"], "version": 0}]},
+    english = _post(client, token, {"items": [{"id": ids["C12"],
+                                               "version": versions[ids["C12"]] - 1}]},
                     **{"Accept-Language": "en"})
     assert english.get_json()["results"][0]["error"]["message"].startswith(
         "Someone else has just changed this report")
@@ -236,7 +237,7 @@ def test_the_api_refuses_a_bad_list_with_a_message(app, client, world):
     cases = [
         ({"items": []}, "items"),
         ({"items": [{"id": i, "version": 1} for i in range(1, 202)]}, "items"),
-        ({"items": [{"id": 1}]}, "items[0]"),
+        ({"items": [{"id": 1}]}, "items[0].version"),
         ({"items": [{"id": True, "version": 1}]}, "items[0].id"),
         ({"items": [{"id": 1, "version": "2"}]}, "items[0].version"),
         ({"items": "1,2"}, "items"),

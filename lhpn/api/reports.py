@@ -42,6 +42,7 @@ from lhpn.clock import utcnow
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.indicators.models import AGGREGATIONS, KINDS
+from lhpn.numbers import format_number
 from lhpn.reports import batch, services
 from lhpn.reports.models import Report as ReportRow
 from lhpn.reports.models import ReportTemplate
@@ -214,6 +215,11 @@ class ReportValuesUpdate(Body):
                     raise
                 raise refused(_("Mã chỉ tiêu không hợp lệ."), "values") from None
             code = str(loc[0])
+            bound = next((e["ctx"]["le"] for e in exc.errors() if "le" in (e.get("ctx") or {})),
+                         None)
+            if bound is not None:  # a rate's part beyond what the column holds
+                raise refused(_("%(c)s: giá trị tối đa %(n)s.", c=code,
+                                n=format_number(bound)), code) from None
             raise refused(_("%(c)s: giá trị không hợp lệ (số, true/false, chuỗi, {numerator, "
                             "denominator} hoặc null).", c=code), code) from None
 
