@@ -8,6 +8,7 @@ values mean (the JSON type each indicator's kind needs, a rate's numerator not a
 denominator) is judged by lhpn/reports/services.py and ``_values`` below (422).
 """
 
+import re
 from typing import Annotated, Literal
 
 from flask import Response, jsonify, request, url_for
@@ -44,6 +45,7 @@ from lhpn.extensions import db
 from lhpn.indicators.models import AGGREGATIONS, KINDS
 from lhpn.numbers import format_number
 from lhpn.reports import batch, services
+from lhpn.reports import periods as P
 from lhpn.reports.models import Report as ReportRow
 from lhpn.reports.models import ReportTemplate
 from lhpn.reports.periods import PERIOD_TYPES
@@ -194,6 +196,24 @@ class NewReport(Body):
     unit_id: Id
     template: Code = Field(description="Mã biểu mẫu (404 nếu không có).", examples=["BC_THANG"])
     period: Period
+
+    @field_validator("period", mode="wrap")
+    @classmethod
+    def _say_how_to_write_it(cls, value: object, handler: ValidatorFunctionWrapHandler) -> str:
+        """A period typed with other digits or a trailing line break is refused with its ASCII
+        spelling, as the pages do: one period has one code."""
+        try:
+            return handler(value)
+        except PydanticError:
+            if not isinstance(value, str) or not value:
+                raise
+            spelling = P.canonical_spelling(value)
+            if spelling != value and re.fullmatch(PERIOD_PATTERN, spelling):
+                raise refused(_("Mã kỳ “%(code)s” có chữ số hoặc ký tự không chuẩn; hãy viết "
+                                "“%(spelling)s” (chữ số thường, không dấu cách).", code=value,
+                                spelling=spelling), "period") from None
+            raise refused(_("Mã kỳ gồm chữ cái không dấu, chữ số, dấu gạch ngang, gạch dưới, "
+                            "dấu chấm (tối đa 40 ký tự)."), "period") from None
 
 
 class ReportValuesUpdate(Body):

@@ -37,15 +37,18 @@ class Outcome:
 
 def approve_many(actor, items: list[tuple[object, object]]) -> list[Outcome]:
     """Approve each (report id, version seen) in order; one outcome per item."""
+    # Read once: after each item's commit or rollback the actor's row is expired, and reading
+    # its tenant again would reload the user (and its roles) once per item.
+    tenant_id = actor.tenant_id
     outcomes = []
     for key, version in items:
-        outcomes.append(_approve_one(actor, key, version))
+        outcomes.append(_approve_one(actor, tenant_id, key, version))
     return outcomes
 
 
-def _approve_one(actor, key: object, version: object) -> Outcome:
+def _approve_one(actor, tenant_id: int | None, key: object, version: object) -> Outcome:
     try:
-        report = services.get_report(actor.tenant_id, key)
+        report = services.get_report(tenant_id, key)
         # The version the approver saw is required: a missing one is stale, never "skip".
         services.approve_report(actor, report, "" if version is None else version)
         db.session.commit()
@@ -56,17 +59,18 @@ def _approve_one(actor, key: object, version: object) -> Outcome:
     except StaleDataError:
         # Another decision committed between this one's check and its write.
         db.session.rollback()
-        return _failed(actor, key, "conflict", _("Báo cáo vừa được người khác thay đổi."))
+        return _failed(actor, tenant_id, key, "conflict",
+                       _("Báo cáo vừa được người khác thay đổi."))
     except DomainError as exc:
         db.session.rollback()
-        return _failed(actor, key, exc.code, exc.message)
+        return _failed(actor, tenant_id, key, exc.code, exc.message)
 
 
-def _failed(actor, key: object, code: str, message: str) -> Outcome:
+def _failed(actor, tenant_id: int | None, key: object, code: str, message: str) -> Outcome:
     """The refusal, with the report for the approver to recognise (only one they may
     approve: a report they may not see is not described)."""
     try:
-        report = services.get_report(actor.tenant_id, key)
+        report = services.get_report(tenant_id, key)
     except DomainError:
         return Outcome(key, False, code, message)
     if not authz.is_approver_of(actor, report):
