@@ -1,16 +1,18 @@
 """The authorization matrix for the JSON API: every endpoint × role × relation.
 
 The expected decisions come from the hand-written tables in test_authz_matrix.py (EXPECTED
-for units, MANAGE_USERS for one user's endpoints).
+for units, MANAGE_USERS for one user's endpoints). Each route row says what its allowed call
+answers (tests/authz_outcomes.py): SUCCESS (2xx) or VALIDATION (the invalid body refused: 400,
+409 or 422, and not by a named rule); one's own account is refused by the own-account rule.
 """
 
 import pytest
 
 from lhpn.accounts.models import User
 from lhpn.extensions import db
+from tests.authz_outcomes import OWN_ACCOUNT, SUCCESS, VALIDATION, Allowed, api_outcome, want
 from tests.conftest import api_token
 from tests.test_authz_matrix import (
-    OWN_ACCOUNT_MARK,
     RELATIONS,
     ROLES,
     TARGET_UNIT,
@@ -22,41 +24,46 @@ from tests.test_authz_matrix import (
     expected_user,
 )
 
-# (method, path, action, JSON body); bodies are invalid on purpose where a success would
-# change data, so an allowed call answers 4xx-but-not-403/404 (422, 400, 409) or 2xx.
+# (method, path, action, JSON body, what an allowed call answers); bodies are invalid on
+# purpose where a success would change data (an empty name, a unit under itself), so such an
+# allowed call answers VALIDATION (422) and changes nothing.
 API_TARGETED = [
-    ("GET", "/api/v1/units/{unit}", "view", None),
-    ("PATCH", "/api/v1/units/{unit}", "manage", {"name": ""}),
-    ("POST", "/api/v1/units/{unit}/move", "manage", {"parent_id": "{unit}"}),
-    ("POST", "/api/v1/units", "manage", {"name": "", "level": "commune", "parent_id": "{unit}"}),
-    ("POST", "/api/v1/plans", "plan", {"unit_id": "{unit}", "year": 2026, "title": ""}),
+    ("GET", "/api/v1/units/{unit}", "view", None, SUCCESS),
+    ("PATCH", "/api/v1/units/{unit}", "manage", {"name": ""}, VALIDATION),
+    ("POST", "/api/v1/units/{unit}/move", "manage", {"parent_id": "{unit}"}, VALIDATION),
+    ("POST", "/api/v1/units", "manage", {"name": "", "level": "commune", "parent_id": "{unit}"},
+     VALIDATION),
+    ("POST", "/api/v1/plans", "plan", {"unit_id": "{unit}", "year": 2026, "title": ""},
+     VALIDATION),
     # Without ?template= an allowed caller gets 422: the unit is judged before the query.
-    ("GET", "/api/v1/units/{unit}/consolidation", "view", None),
+    ("GET", "/api/v1/units/{unit}/consolidation", "view", None, VALIDATION),
 ]
-# Endpoints about no one unit: who may call them.
-API_GLOBAL = {
-    ("GET", "/api/v1/me"): "everyone",
-    ("GET", "/api/v1/units"): "everyone",
-    ("GET", "/api/v1/users"): "admins",
-    ("POST", "/api/v1/users"): "admins",
-    ("POST", "/api/v1/auth/logout"): "everyone",
+# Endpoints about no one unit: who may call them, and what an allowed call answers (the POSTs
+# send an empty body: 422).
+API_GLOBAL: dict[tuple[str, str], tuple[str, Allowed]] = {
+    ("GET", "/api/v1/me"): ("everyone", SUCCESS),
+    ("GET", "/api/v1/units"): ("everyone", SUCCESS),
+    ("GET", "/api/v1/users"): ("admins", SUCCESS),
+    ("POST", "/api/v1/users"): ("admins", VALIDATION),
+    ("POST", "/api/v1/auth/logout"): ("everyone", SUCCESS),
     # Lists filtered by reach (tests/test_authz_api_plan_matrix.py checks their contents).
-    ("GET", "/api/v1/plans"): "everyone",
-    ("GET", "/api/v1/plans/requests"): "everyone",
-    ("GET", "/api/v1/indicators"): "everyone",
+    ("GET", "/api/v1/plans"): ("everyone", SUCCESS),
+    ("GET", "/api/v1/plans/requests"): ("everyone", SUCCESS),
+    ("GET", "/api/v1/indicators"): ("everyone", SUCCESS),
     # The whole platform's consolidation (tests/test_api_consolidation.py: system admin 200).
-    ("GET", "/api/v1/consolidation"): "system_admin",
+    ("GET", "/api/v1/consolidation"): ("system_admin", SUCCESS),
 }
 # One user's endpoints, walked by actor × target in test_api_user_endpoints (the table is
-# MANAGE_USERS in test_authz_matrix.py). Bodies are invalid on purpose, as above, except that
-# one's own roles are refused (422, "own") before the body is read.
-# (method, path, body, what one's own account answers)
+# MANAGE_USERS in test_authz_matrix.py). Bodies are invalid on purpose, as above (VALIDATION,
+# 422), except that one's own roles are refused by the own-account rule (422, OWN_ACCOUNT)
+# before the body is read; revoking a role needs no body and succeeds (204).
+# (method, path, body, what an allowed call answers, what one's own account answers)
 API_USER = [
-    ("GET", "/api/v1/users/{user}", None, "allow"),
-    ("PATCH", "/api/v1/users/{user}", {"locked": "không phải true/false"}, "allow"),
+    ("GET", "/api/v1/users/{user}", None, SUCCESS, "allow"),
+    ("PATCH", "/api/v1/users/{user}", {"locked": "không phải true/false"}, VALIDATION, "allow"),
     ("POST", "/api/v1/users/{user}/roles", {"role": "no_such_role", "unit_id": "{user_unit}"},
-     "own"),
-    ("DELETE", "/api/v1/users/{user}/roles/{assignment}", None, "own"),
+     VALIDATION, OWN_ACCOUNT),
+    ("DELETE", "/api/v1/users/{user}/roles/{assignment}", None, SUCCESS, OWN_ACCOUNT),
 ]
 API_COVERED = ({(m, p) for m, p, *_ in API_TARGETED} | {(m, p) for m, p, *_ in API_USER}
                | set(API_GLOBAL))
@@ -91,40 +98,22 @@ def _call(client, method: str, path: str, body, token: str | None):
     return client.open(path, method=method, json=body, headers=headers)
 
 
-def _verdict(response) -> str:
-    if response.status_code == 204:  # a DELETE that worked answers with no body
-        return "allow"
-    assert response.is_json, response.get_data(as_text=True)[:300]
-    if response.status_code in (401, 403, 404):
-        return str(response.status_code)
-    assert response.status_code < 500, response.get_json()
-    # A throttled answer says nothing about the rule: the matrix must not read it as "allowed".
-    assert response.status_code != 429, "throttled: raise the test limits"
-    return "allow"
-
-
 @pytest.mark.parametrize("route", API_TARGETED, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("role", ROLES)
 def test_api_endpoints(app, client, world, role, route):
-    method, template, action, body = route
+    method, template, action, body, allowed = route
     token = api_token(client, f"{role}.d1")
     for relation in RELATIONS:
         ids = _ids(app, world, relation)
-        got = _verdict(_call(client, method, _fill(template, ids), _fill(body, ids), token))
-        assert got == expected(action, role, relation), (role, method, template, relation)
-
-
-def _user_verdict(response) -> str:
-    if response.status_code == 422 and OWN_ACCOUNT_MARK in response.get_json()["error"][
-            "message"]:
-        return "own"
-    return _verdict(response)
+        got = api_outcome(_call(client, method, _fill(template, ids), _fill(body, ids), token))
+        assert got == want(expected(action, role, relation), allowed), (
+            role, method, template, relation)
 
 
 @pytest.mark.parametrize("actor", USER_ACTORS)
 def test_api_user_endpoints(app, client, people, actor):
     token = api_token(client, actor)
-    for method, template, body, own in API_USER:
+    for method, template, body, allowed, own in API_USER:
         for target in USER_TARGETS:
             user_id = people.users[actor if target == "self" else target]
             with app.app_context():
@@ -132,12 +121,12 @@ def test_api_user_endpoints(app, client, people, actor):
                 assignment = user.assignments[0].id if user.assignments else 999999
                 ids = {"user": str(user_id), "assignment": str(assignment),
                        "user_unit": str(user.unit_id or people.units["C11"])}
-            got = _user_verdict(_call(client, method, _fill(template, ids), _fill(body, ids),
-                                      token))
-            want = expected_user(actor, target, own)
-            if target == "no.unit.no.role" and "{assignment}" in template and want == "allow":
-                want = "404"  # nothing to revoke
-            assert got == want, (actor, method, template, target)
+            got = api_outcome(_call(client, method, _fill(template, ids), _fill(body, ids),
+                                    token))
+            decision = expected_user(actor, target, own)
+            if target == "no.unit.no.role" and "{assignment}" in template and decision == "allow":
+                decision = "404"  # nothing to revoke
+            assert got == want(decision, allowed), (actor, method, template, target)
 
 
 @pytest.mark.parametrize("actor", [a for a in USER_ACTORS if a.startswith("tenant_admin")])
@@ -151,7 +140,8 @@ def test_api_user_list_is_whom_one_may_manage(client, people, actor):
         assert (name in listed) is want, (actor, target)
 
 
-@pytest.mark.parametrize("route", API_TARGETED + [(m, p, None, None) for m, p, *_ in API_USER]
+@pytest.mark.parametrize("route", [r[:4] for r in API_TARGETED]
+                         + [(m, p, None, None) for m, p, *_ in API_USER]
                          + [(m, p, None, None) for m, p in API_GLOBAL],
                          ids=lambda r: f"{r[0]} {r[1]}")
 def test_api_needs_a_token(app, client, world, route):
@@ -167,13 +157,13 @@ def test_api_needs_a_token(app, client, world, route):
 def test_api_global_endpoints(client, world, actor):
     token = api_token(client, actor)
     admin = actor.startswith("tenant_admin")
-    for (method, path), who in API_GLOBAL.items():
+    for (method, path), (who, allowed) in API_GLOBAL.items():
         if path.endswith("/logout"):
             continue
         body = {} if method == "POST" else None
-        got = _verdict(_call(client, method, path, body, token))
-        allowed = who == "everyone" or (who == "admins" and admin)
-        assert got == ("allow" if allowed else "403"), (actor, method, path)
+        got = api_outcome(_call(client, method, path, body, token))
+        may = who == "everyone" or (who == "admins" and admin)
+        assert got == want("allow" if may else "403", allowed), (actor, method, path)
     response = _call(client, "POST", "/api/v1/auth/logout", None, token)
     assert response.status_code < 300
     assert _call(client, "GET", "/api/v1/me", None, token).status_code == 401

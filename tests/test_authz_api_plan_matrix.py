@@ -3,8 +3,10 @@
 Roles are held at district D1; the world gets a draft plan and an approved one at each
 relation's unit (and an issued root plan whose requests reach D1, C11, B111 and D2). The
 expected decisions are written out below by hand, not derived from policies/. Bodies make an
-allowed call fail a version or state check (409) rather than change anything, so "allowed"
-means: not 401, 403 or 404.
+allowed call that would change something fail validation (version 0 is below the first
+version, an empty comment, a "done" that is neither true nor false: 422) rather than change
+anything; each row says whether its allowed call answers SUCCESS (2xx) or VALIDATION
+(tests/authz_outcomes.py), and a 422 where SUCCESS is expected fails.
 """
 
 import pytest
@@ -16,31 +18,35 @@ from lhpn.plans.services import PlanInput, TargetInput
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from tests import factories
+from tests.authz_outcomes import SUCCESS, VALIDATION, api_outcome, want
 from tests.conftest import api_token
-from tests.test_authz_api_matrix import _call, _verdict
+from tests.test_authz_api_matrix import _call
 from tests.test_authz_matrix import RELATIONS, ROLES, TARGET_UNIT
 
-# (method, path, action, JSON body); {plan} is the draft plan at the relation's unit, {approved}
-# the approved one, {text} its qualitative target at the unit's own level.
+# (method, path, action, JSON body, what an allowed call answers); {plan} is the draft plan at
+# the relation's unit, {approved} the approved one, {text} its qualitative target at the unit's
+# own level.
 PLAN_ROUTES = [
     # A draft is read only by whoever views its unit; an approved plan also from below.
-    ("GET", "/api/v1/plans/{plan}", "view", None),
-    ("GET", "/api/v1/plans/{approved}", "read", None),
-    ("POST", "/api/v1/plans/{approved}/counted", "count", {"counted": True, "version": 0}),
+    ("GET", "/api/v1/plans/{plan}", "view", None, SUCCESS),
+    ("GET", "/api/v1/plans/{approved}", "read", None, SUCCESS),
+    ("POST", "/api/v1/plans/{approved}/counted", "count", {"counted": True, "version": 0},
+     VALIDATION),
     ("PUT", "/api/v1/plans/{approved}/targets/{text}/checks/{unit}", "submit",
-     {"done": "có lẽ"}),
-    ("GET", "/api/v1/plans/{plan}/checks", "view", None),
-    ("PATCH", "/api/v1/plans/{plan}", "plan", {"version": 0, "title": "Tên mới"}),
-    ("POST", "/api/v1/plans/{plan}/submit", "submit", {"version": 0}),
-    ("POST", "/api/v1/plans/{plan}/approve", "approve", {"version": 0}),
-    ("POST", "/api/v1/plans/{plan}/return", "approve", {"comment": ""}),
-    ("GET", "/api/v1/plans/{plan}/history", "view", None),
-    ("GET", "/api/v1/plans/{plan}/cascade", "view", None),
+     {"done": "có lẽ"}, VALIDATION),
+    ("GET", "/api/v1/plans/{plan}/checks", "view", None, SUCCESS),
+    ("PATCH", "/api/v1/plans/{plan}", "plan", {"version": 0, "title": "Tên mới"}, VALIDATION),
+    ("POST", "/api/v1/plans/{plan}/submit", "submit", {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/plans/{plan}/approve", "approve", {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/plans/{plan}/return", "approve", {"comment": ""}, VALIDATION),
+    ("GET", "/api/v1/plans/{plan}/history", "view", None, SUCCESS),
+    ("GET", "/api/v1/plans/{plan}/cascade", "view", None, SUCCESS),
 ]
 # {issued}/{unit}: the issued root plan's request to the relation's unit (the root itself gets
-# none, so the "parent" relation has nothing to try).
+# none, so the "parent" relation has nothing to try). Starting makes D1's draft (201); nobody's
+# permissions change.
 REQUEST_ROUTES = [
-    ("POST", "/api/v1/plans/requests/{issued}/{unit}/start", "plan", None),
+    ("POST", "/api/v1/plans/requests/{issued}/{unit}/start", "plan", None, SUCCESS),
 ]
 PLAN_API_COVERED = {(m, p.replace("{approved}", "{plan}"))
                     for m, p, *_ in PLAN_ROUTES + REQUEST_ROUTES}
@@ -147,19 +153,20 @@ def _fill(template: str, ids: dict[str, str]) -> str:
 @pytest.mark.parametrize("route", PLAN_ROUTES + REQUEST_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("role", ROLES)
 def test_plan_endpoints(app, client, world, plan_ids, role, route):
-    method, template, action, body = route
+    method, template, action, body, allowed = route
     token = api_token(client, f"{role}.d1")
     for relation in RELATIONS:
         ids = plan_ids[relation]
         if "{issued}" in template and ids["issued"] is None:
             continue
-        got = _verdict(_call(client, method, _fill(template, ids), body, token))
-        assert got == plan_expected(action, role, relation), (role, method, template, relation)
+        got = api_outcome(_call(client, method, _fill(template, ids), body, token))
+        assert got == want(plan_expected(action, role, relation), allowed), (
+            role, method, template, relation)
 
 
 @pytest.mark.parametrize("route", PLAN_ROUTES + REQUEST_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 def test_plan_endpoints_need_a_token(client, world, plan_ids, route):
-    method, template, _action, body = route
+    method, template, _action, body, _allowed = route
     for token in (None, "not-a-real-token"):
         response = _call(client, method, _fill(template, plan_ids["own"]), body, token)
         assert response.status_code == 401

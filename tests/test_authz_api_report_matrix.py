@@ -7,8 +7,11 @@ none: the monthly form is filled below the province, so report endpoints skip th
 the endpoints naming a unit (opening a report, the calendar) try it too.
 
 The expected decisions are written out below by hand, not derived from policies/. Bodies make
-an allowed call fail a version, state or period check (409, 422) rather than change anything,
-so "allowed" means: not 401, 403 or 404; the test also checks that nothing changed.
+an allowed call that would change something fail validation (version 0 is below the first
+version, a period that does not exist: 422) or a state check (a draft is not returned or
+reopened: 409) rather than change anything; each row says whether its allowed call answers
+SUCCESS (2xx) or VALIDATION (tests/authz_outcomes.py), and the test also checks that nothing
+changed.
 """
 
 import pytest
@@ -19,26 +22,31 @@ from lhpn.reports import services as reports
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from tests import factories
+from tests.authz_outcomes import SELF_DECIDE, SUCCESS, VALIDATION, api_outcome, want
 from tests.conftest import api_token
 from tests.test_api_reports import report_state
-from tests.test_authz_api_matrix import _call, _verdict
+from tests.test_authz_api_matrix import _call
 from tests.test_authz_matrix import RELATIONS, ROLES, TARGET_UNIT
 
-# (method, path, action, JSON body); {report} is the draft report at the relation's unit.
+# (method, path, action, JSON body, what an allowed call answers); {report} is the draft report
+# at the relation's unit.
 REPORT_ROUTES = [
-    ("GET", "/api/v1/reports/{report}", "view", None),
-    ("PUT", "/api/v1/reports/{report}/values", "enter", {"values": {}, "version": 0}),
-    ("POST", "/api/v1/reports/{report}/submit", "enter", {"version": 0}),
-    ("POST", "/api/v1/reports/{report}/approve", "approve", {"version": 0}),
-    ("POST", "/api/v1/reports/{report}/return", "approve", {"comment": "Chưa gửi mà trả"}),
-    ("POST", "/api/v1/reports/{report}/reopen", "approve", {"comment": "Chưa duyệt mà mở"}),
-    ("GET", "/api/v1/reports/{report}/history", "view", None),
+    ("GET", "/api/v1/reports/{report}", "view", None, SUCCESS),
+    ("PUT", "/api/v1/reports/{report}/values", "enter", {"values": {}, "version": 0},
+     VALIDATION),
+    ("POST", "/api/v1/reports/{report}/submit", "enter", {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/reports/{report}/approve", "approve", {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/reports/{report}/return", "approve", {"comment": "Chưa gửi mà trả"},
+     VALIDATION),
+    ("POST", "/api/v1/reports/{report}/reopen", "approve", {"comment": "Chưa duyệt mà mở"},
+     VALIDATION),
+    ("GET", "/api/v1/reports/{report}/history", "view", None, SUCCESS),
 ]
 # {unit} is the relation's unit itself (the root included). Paths may carry a query string.
 UNIT_ROUTES = [
     ("POST", "/api/v1/reports", "enter",
-     {"unit_id": "{unit}", "template": "BC_THANG", "period": "2026-13"}),
-    ("GET", "/api/v1/calendar?unit_id={unit}&year=2026", "view", None),
+     {"unit_id": "{unit}", "template": "BC_THANG", "period": "2026-13"}, VALIDATION),
+    ("GET", "/api/v1/calendar?unit_id={unit}&year=2026", "view", None, SUCCESS),
 ]
 # About no one unit: every user of the tenant may call them. The report list is filtered by
 # reach (test_the_report_list_is_what_single_reads_allow checks its contents); the forms are
@@ -123,16 +131,16 @@ def _fill(value, ids: dict[str, str | None]):
 @pytest.mark.parametrize("route", REPORT_ROUTES + UNIT_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("role", ROLES)
 def test_report_endpoints(app, client, world, report_ids, role, route):
-    method, template, action, body = route
+    method, template, action, body, allowed = route
     token = api_token(client, f"{role}.d1")
     before = report_state(app)
     for relation in RELATIONS:
         ids = report_ids[relation]
         if "{report}" in template and ids["report"] is None:
             continue  # the root has no monthly report
-        got = _verdict(_call(client, method, _fill(template, ids), _fill(body, ids), token))
-        assert got == report_expected(action, role, relation), (role, method, template,
-                                                                relation)
+        got = api_outcome(_call(client, method, _fill(template, ids), _fill(body, ids), token))
+        assert got == want(report_expected(action, role, relation), allowed), (
+            role, method, template, relation)
     assert report_state(app) == before, "a call of the matrix changed a report"
 
 
@@ -144,11 +152,11 @@ def test_tenant_wide_report_endpoints(client, world, report_ids, role, route):
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("route", REPORT_ROUTES + UNIT_ROUTES + [(*r, "view", None)
+@pytest.mark.parametrize("route", REPORT_ROUTES + UNIT_ROUTES + [(*r, "view", None, SUCCESS)
                                                                   for r in GLOBAL_ROUTES],
                          ids=lambda r: f"{r[0]} {r[1]}")
 def test_report_endpoints_need_a_token(client, world, report_ids, route):
-    method, template, _action, body = route
+    method, template, _action, body, _allowed = route
     ids = report_ids["own"]
     for token in (None, "not-a-real-token"):
         response = _call(client, method, _fill(template, ids), _fill(body, ids), token)
@@ -185,4 +193,49 @@ def test_approving_several_decides_per_report(app, client, world, report_ids, ro
         assert result["id"] == int(report_ids[relation]["report"])
         assert result["error"]["code"] == codes[report_expected("approve", role, relation)], (
             role, relation, result)
+    assert report_state(app) == before
+
+
+# ---- nobody decides on what they submitted (the self-decide rule, lhpn/authz/signoff.py) ------
+#
+# As tests/test_authz_report_matrix.py: "both.d1" approves at D1 and is staff at C11. A version
+# far ahead of the report's makes an allowed decision fail (VALIDATION, 409 for approving a
+# changed report; returning or reopening a submitted one: 409 for the stale version too); the
+# rule is asked first, so one's own report answers the rule's 422.
+DECIDING_ROUTES = [
+    ("POST", "/api/v1/reports/{report}/approve", {"version": 999}, VALIDATION),
+    ("POST", "/api/v1/reports/{report}/return", {"comment": "Chưa đạt.", "version": 999},
+     VALIDATION),
+    ("POST", "/api/v1/reports/{report}/reopen", {"comment": "Sai số.", "version": 999},
+     VALIDATION),
+]
+SUBMITTED_BY = {"someone_else": "allow", "themselves": SELF_DECIDE}
+
+
+def test_nobody_decides_on_what_they_submitted(app, client, world):
+    from lhpn.accounts import services as accounts
+
+    with app.app_context():
+        tenant = db.session.get(Tenant, world.tenants["TB"])
+        c11 = db.session.get(Unit, world.units["C11"])
+        both = factories.user(tenant, "both.d1", "approver",
+                              db.session.get(Unit, world.units["D1"]), home_unit=c11)
+        accounts.assign_role(None, both, "staff", c11)
+        writers = {"someone_else": factories.user(tenant, "staff.c11", "staff", c11),
+                   "themselves": both}
+        ids = {}
+        for (key, writer), period in zip(writers.items(), ("2026-02", "2026-03"), strict=True):
+            report = reports.open_report(writer, c11, reports.get_template(tenant.id, "BC_THANG"),
+                                         period)
+            reports.save_report(writer, report, {"TUYEN_TRUYEN": 1}, report.version)
+            reports.submit_report(writer, report)
+            ids[key] = str(report.id)
+        db.session.commit()
+    token = api_token(client, "both.d1")
+    before = report_state(app)
+    for method, template, body, allowed in DECIDING_ROUTES:
+        for submitter, decision in SUBMITTED_BY.items():
+            got = api_outcome(_call(client, method, template.replace("{report}", ids[submitter]),
+                                    body, token))
+            assert got == want(decision, allowed), (method, template, submitter)
     assert report_state(app) == before

@@ -6,6 +6,11 @@ decision the table below expects. The table is not derived from policies/: if a 
 changes, this test says which decisions moved. User management has its own table
 (MANAGE_USERS: actor × target user, including users who work inside D1 but hold a role outside
 it, users without a work unit, and one's own account).
+
+A cell answers "allowed", "refused by access" (403/404) or "refused by a named rule" (422,
+own-account): tests/authz_outcomes.py tells them apart. Every route row says what its allowed
+call answers with the minimal body it sends: SUCCESS (2xx/3xx) or VALIDATION (400/409/422 about
+that body); any other answer where an allow is expected fails.
 """
 
 import re
@@ -16,6 +21,7 @@ from lhpn import authz
 from lhpn.accounts.models import User
 from lhpn.extensions import db
 from lhpn.units.models import Unit
+from tests.authz_outcomes import OWN_ACCOUNT, SUCCESS, VALIDATION, Allowed, page_outcome, want
 from tests.conftest import csrf_token, login
 
 RELATIONS = ("own", "child", "grandchild", "parent", "sibling", "other_tenant")
@@ -68,31 +74,41 @@ def test_single_checks_and_list_filter_follow_the_table(ctx, world, role, action
 
 # ---- pages ----------------------------------------------------------------------------------
 
-# (method, path, target kind, action, form data)
+# (method, path, action, form data, what an allowed call answers). The pages answer a refused
+# form either with the form again (200, or 422 where the view says so) or with a redirect that
+# flashes the reason (302): the row says which, so a rule's 422 is never read as an allow.
 UNIT_PAGES = [
-    ("GET", "/units/{unit}", "view", None),
-    ("GET", "/units/{unit}/new", "manage", None),
-    ("POST", "/units/{unit}/new", "manage", {"name": ""}),
-    ("POST", "/units/{unit}/rename", "manage", {"name": ""}),
-    ("POST", "/units/{unit}/opened", "manage", {"opened_on": ""}),
-    ("POST", "/units/{unit}/official-name", "manage", {"official_name": ""}),
-    ("GET", "/units/{unit}/move", "manage", None),
-    ("POST", "/units/{unit}/move", "manage", {"parent_id": "{unit}"}),
-    ("POST", "/units/{unit}/close", "manage", {}),
-    ("POST", "/units/{unit}/reopen", "manage", {}),
+    ("GET", "/units/{unit}", "view", None, SUCCESS),
+    # A branch has no unit below it: its "new unit" page redirects back (302).
+    ("GET", "/units/{unit}/new", "manage", None, SUCCESS),
+    # The empty name: the form again (200); at a branch, the redirect above.
+    ("POST", "/units/{unit}/new", "manage", {"name": ""}, SUCCESS),
+    # The empty value: a redirect that flashes the reason (302), nothing changed.
+    ("POST", "/units/{unit}/rename", "manage", {"name": ""}, SUCCESS),
+    ("POST", "/units/{unit}/opened", "manage", {"opened_on": ""}, SUCCESS),
+    ("POST", "/units/{unit}/official-name", "manage", {"official_name": ""}, SUCCESS),
+    ("GET", "/units/{unit}/move", "manage", None, SUCCESS),
+    # A unit under itself: the form again with its error (422).
+    ("POST", "/units/{unit}/move", "manage", {"parent_id": "{unit}"}, VALIDATION),
+    # Closing and reopening act (or flash why not) and redirect (302): the unit is closed, then
+    # reopened, and nobody's permissions change.
+    ("POST", "/units/{unit}/close", "manage", {}, SUCCESS),
+    ("POST", "/units/{unit}/reopen", "manage", {}, SUCCESS),
     # Consolidation of the unit's subtree (default form and period when none is asked for).
-    ("GET", "/units/{unit}/consolidation", "view", None),
-    ("GET", "/units/{unit}/consolidation.xlsx", "view", None),
-    ("GET", "/units/{unit}/consolidation.docx", "view", None),
+    ("GET", "/units/{unit}/consolidation", "view", None, SUCCESS),
+    ("GET", "/units/{unit}/consolidation.xlsx", "view", None, SUCCESS),
+    ("GET", "/units/{unit}/consolidation.docx", "view", None, SUCCESS),
 ]
+# Locking, unlocking, revoking and the e-mail address answer with a redirect that flashes the
+# outcome (302); an empty password or role is refused with the form again (422).
 USER_PAGES = [
-    ("GET", "/users/{user}", "manage", None),
-    ("POST", "/users/{user}/lock", "manage", {}),
-    ("POST", "/users/{user}/unlock", "manage", {}),
-    ("POST", "/users/{user}/password", "manage", {"password": ""}),
-    ("POST", "/users/{user}/email", "manage", {"email": ""}),
-    ("POST", "/users/{user}/roles", "manage", {"role": "", "unit_id": ""}),
-    ("POST", "/users/{user}/roles/{assignment}/delete", "manage", {}),
+    ("GET", "/users/{user}", "manage", None, SUCCESS),
+    ("POST", "/users/{user}/lock", "manage", {}, SUCCESS),
+    ("POST", "/users/{user}/unlock", "manage", {}, SUCCESS),
+    ("POST", "/users/{user}/password", "manage", {"password": ""}, VALIDATION),
+    ("POST", "/users/{user}/email", "manage", {"email": ""}, SUCCESS),
+    ("POST", "/users/{user}/roles", "manage", {"role": "", "unit_id": ""}, VALIDATION),
+    ("POST", "/users/{user}/roles/{assignment}/delete", "manage", {}, SUCCESS),
 ]
 
 
@@ -116,27 +132,25 @@ def _page(client, method: str, path: str, data: dict | None, token: str | None):
 
 
 def _verdict(response) -> str:
-    if response.status_code in (403, 404):
-        return str(response.status_code)
-    assert response.status_code < 500, response.get_data(as_text=True)[:500]
-    # A throttled answer says nothing about the rule: the matrix must not read it as "allowed".
-    assert response.status_code != 429, "throttled: raise the test limits"
-    if response.status_code == 302:
-        assert "/login" not in response.headers["Location"]
-    return "allow"
+    """"allow" (either kind), "403", "404" or a rule's name: for the route tables outside the
+    six matrices (tests/test_form_admin.py, tests/test_report_attachments.py)."""
+    got = page_outcome(response)
+    return "allow" if got in (SUCCESS.value, VALIDATION.value) else got
 
 
 @pytest.mark.parametrize("route", UNIT_PAGES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("role", ROLES)
 def test_pages(app, client, world, role, route):
-    method, template, action, data = route
+    method, template, action, data, allowed = route
     assert login(client, f"{role}.d1").status_code == 302
     token = csrf_token(client, "/account")
     for relation in RELATIONS:
         path = _fill(template, world, relation, app)
         form = {k: _fill(v, world, relation, app) for k, v in (data or {}).items()}
-        got = _verdict(_page(client, method, path, form if data is not None else None, token))
-        assert got == expected(action, role, relation), (role, method, path, relation)
+        got = page_outcome(_page(client, method, path, form if data is not None else None,
+                                 token))
+        assert got == want(expected(action, role, relation), allowed), (
+            role, method, path, relation)
 
 
 # ---- managing a user is managing all of them ------------------------------------------------
@@ -161,7 +175,7 @@ USER_ACTORS = ("tenant_admin.d1", "tenant_admin.tb", "approver.d1", "staff.d1", 
                "norole.d1", "approver.tb", "tenant_admin.hy")
 # One letter per target, in USER_TARGETS order: Y = may manage, N = 403, 4 = 404 (another
 # tenant), S = their own account (managed, but the role, password and lock actions are refused
-# with 422, see OWN_ACCOUNT).
+# by the own-account rule with 422, see OWN_ACCOUNT_PAGES).
 MANAGE_USERS = {
     "tenant_admin.d1": "YYYNN4NNNNNS",
     "tenant_admin.tb": "YYYYY4YYYYYS",
@@ -172,17 +186,17 @@ MANAGE_USERS = {
     "approver.tb":     "NNNNN4NNNNNN",
     "tenant_admin.hy": "44444Y44444S",
 }
-# What one's own account answers on each page ("own": 422 with the reason, nothing changed).
+# What one's own account answers on each page: allowed (as the row says), or refused by the
+# own-account rule (422 with the reason, nothing changed).
 OWN_ACCOUNT_PAGES = {
     ("GET", "/users/{user}"): "allow",
-    ("POST", "/users/{user}/lock"): "own",
+    ("POST", "/users/{user}/lock"): OWN_ACCOUNT,
     ("POST", "/users/{user}/unlock"): "allow",   # one is not locked while logged in: no change
-    ("POST", "/users/{user}/password"): "own",
+    ("POST", "/users/{user}/password"): OWN_ACCOUNT,
     ("POST", "/users/{user}/email"): "allow",
-    ("POST", "/users/{user}/roles"): "own",
-    ("POST", "/users/{user}/roles/{assignment}/delete"): "own",
+    ("POST", "/users/{user}/roles"): OWN_ACCOUNT,
+    ("POST", "/users/{user}/roles/{assignment}/delete"): OWN_ACCOUNT,
 }
-OWN_ACCOUNT_MARK = "không thể tự"   # in every own-account refusal (Vietnamese pages)
 
 
 def expected_user(actor: str, target: str, own: str) -> str:
@@ -231,16 +245,10 @@ def test_the_user_rule_and_its_list_twin_follow_the_table(ctx, people, actor):
             assert rule(user, other) is (want and not own), (actor, target, rule.__name__)
 
 
-def _user_verdict(response) -> str:
-    if response.status_code == 422 and OWN_ACCOUNT_MARK in response.get_data(as_text=True):
-        return "own"
-    return _verdict(response)
-
-
 @pytest.mark.parametrize("route", USER_PAGES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("actor", USER_ACTORS)
 def test_user_pages(app, client, people, actor, route):
-    method, template, _action, data = route
+    method, template, _action, data, allowed = route
     assert login(client, actor).status_code == 302
     token = csrf_token(client, "/account")
     for target in USER_TARGETS:
@@ -250,11 +258,11 @@ def test_user_pages(app, client, people, actor, route):
             assignment_id = assignments[0].id if assignments else 999999
         path = template.replace("{user}", str(user_id)).replace("{assignment}",
                                                                 str(assignment_id))
-        got = _user_verdict(_page(client, method, path, data, token))
-        want = expected_user(actor, target, OWN_ACCOUNT_PAGES[(method, template)])
-        if target == "no.unit.no.role" and "{assignment}" in template and want == "allow":
-            want = "404"  # nothing to revoke
-        assert got == want, (actor, method, path, target)
+        got = page_outcome(_page(client, method, path, data, token))
+        decision = expected_user(actor, target, OWN_ACCOUNT_PAGES[(method, template)])
+        if target == "no.unit.no.role" and "{assignment}" in template and decision == "allow":
+            decision = "404"  # nothing to revoke
+        assert got == want(decision, allowed), (actor, method, path, target)
 
 
 @pytest.mark.parametrize("actor", [a for a in USER_ACTORS if a.startswith("tenant_admin")])
@@ -269,40 +277,45 @@ def test_the_user_list_page_shows_whom_one_may_manage(app, client, people, actor
 
 @pytest.mark.parametrize("route", UNIT_PAGES + USER_PAGES, ids=lambda r: f"{r[0]} {r[1]}")
 def test_pages_send_anonymous_users_to_login(app, client, world, route):
-    method, template, _action, data = route
+    method, template, _action, data, _allowed = route
     path = _fill(template, world, "own", app)
     response = _page(client, method, path, data, csrf_token(client, "/login"))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-# Pages that are not about one unit: who may open them, by role held at D1 and at the root.
-GLOBAL_PAGES = {
-    ("GET", "/"): "everyone",
-    ("GET", "/account"): "everyone",
-    ("GET", "/account/password"): "everyone",
-    ("POST", "/account/password"): "everyone",
-    ("GET", "/units/"): "everyone",
+# Pages that are not about one unit: who may open them, by role held at D1 and at the root, and
+# what an allowed call answers (POSTs send an empty form).
+GLOBAL_PAGES: dict[tuple[str, str], tuple[str, Allowed]] = {
+    ("GET", "/"): ("everyone", SUCCESS),
+    ("GET", "/account"): ("everyone", SUCCESS),
+    ("GET", "/account/password"): ("everyone", SUCCESS),
+    # The empty form: shown again with its errors (200).
+    ("POST", "/account/password"): ("everyone", SUCCESS),
+    ("GET", "/units/"): ("everyone", SUCCESS),
     # The unit picker's search: for whoever may view (or, asked so, manage) some unit; its
     # answers are checked by tests/test_unit_picker.py.
-    ("GET", "/units/search"): "viewers",
-    ("GET", "/units/search?action=manage&q=x"): "admins",
-    ("GET", "/consolidation"): "everyone",
-    ("GET", "/users/"): "admins",
-    ("GET", "/users/new"): "admins",
-    ("POST", "/users/new"): "admins",
-    ("GET", "/audit/"): "root_admin",
-    ("GET", "/system/tenants"): "system_admin",
+    ("GET", "/units/search"): ("viewers", SUCCESS),
+    ("GET", "/units/search?action=manage&q=x"): ("admins", SUCCESS),
+    # A redirect to the highest unit's consolidation the actor views (302), else the empty page.
+    ("GET", "/consolidation"): ("everyone", SUCCESS),
+    ("GET", "/users/"): ("admins", SUCCESS),
+    ("GET", "/users/new"): ("admins", SUCCESS),
+    # The empty form: shown again with its errors (200).
+    ("POST", "/users/new"): ("admins", SUCCESS),
+    ("GET", "/audit/"): ("root_admin", SUCCESS),
+    ("GET", "/system/tenants"): ("system_admin", SUCCESS),
 }
 
 
 
 
 # The unit import pages: for whoever manages some unit; communes only for the root's admin.
+# The uploads without a file: the page again with the error (422).
 IMPORT_GLOBAL = {
-    ("GET", "/units/import/"): "admins",
-    ("POST", "/units/import/upload"): "admins",
-    ("GET", "/units/import/template.csv"): "admins",
-    ("POST", "/units/import/communes"): "root_admin",
+    ("GET", "/units/import/"): ("admins", SUCCESS),
+    ("POST", "/units/import/upload"): ("admins", VALIDATION),
+    ("GET", "/units/import/template.csv"): ("admins", SUCCESS),
+    ("POST", "/units/import/communes"): ("root_admin", VALIDATION),
 }
 # An upload batch: its creator and the root's admin; another tenant's admin gets 404.
 IMPORT_BATCH = [("GET", "/units/import/batches/{batch}"),
@@ -313,10 +326,12 @@ GLOBAL_PAGES.update(IMPORT_GLOBAL)
 # The form (biểu mẫu) admin pages: for whoever manages the tenant's root. One form's pages are
 # checked by tests/test_form_admin.py (another tenant's form answers 404).
 FORM_GLOBAL = {
-    ("GET", "/forms/"): "root_admin",
-    ("GET", "/forms/new"): "root_admin",
-    ("POST", "/forms/new"): "root_admin",
-    ("POST", "/forms/settings"): "root_admin",
+    ("GET", "/forms/"): ("root_admin", SUCCESS),
+    ("GET", "/forms/new"): ("root_admin", SUCCESS),
+    # The empty form: shown again with its errors (422).
+    ("POST", "/forms/new"): ("root_admin", VALIDATION),
+    # Nothing ticked is a setting too (entry on behalf off): saved, then a redirect (302).
+    ("POST", "/forms/settings"): ("root_admin", SUCCESS),
 }
 FORM_EDIT = [("GET", "/forms/{form}/edit"), ("POST", "/forms/{form}/edit")]
 GLOBAL_PAGES.update(FORM_GLOBAL)
@@ -350,9 +365,9 @@ def test_global_pages(app, client, world, actor):
             db.session.commit()
     assert login(client, actor).status_code == 302
     token = csrf_token(client, "/account")
-    for (method, path), who in GLOBAL_PAGES.items():
-        got = _verdict(_page(client, method, path, {}, token))
-        assert got == _global_expected(who, actor), (actor, method, path)
+    for (method, path), (who, allowed) in GLOBAL_PAGES.items():
+        got = page_outcome(_page(client, method, path, {}, token))
+        assert got == want(_global_expected(who, actor), allowed), (actor, method, path)
 
 
 def _shape(path: str) -> str:
@@ -391,6 +406,8 @@ def test_every_route_is_in_the_matrix(app):
     assert not missing, "routes missing from the authorization matrix: " + ", ".join(missing)
 
 
+# Who may open and run an upload batch; an allowed call answers the batch page (200) or, for the
+# run asked for as JSON, the run's result (200).
 BATCH_ACTORS = {"tenant_admin.d1": "allow", "tenant_admin.tb": "allow", "approver.tb": "403",
                 "staff.d1": "403", "viewer.tb": "403", "tenant_admin.hy": "404"}
 
@@ -405,13 +422,13 @@ def test_import_batches(app, world):
     assert response.status_code == 302, response.get_data(as_text=True)[:400]
     batch_path = response.headers["Location"]
     assert creator.get(batch_path).status_code == 200
-    for actor, want in BATCH_ACTORS.items():
+    for actor, decision in BATCH_ACTORS.items():
         client = app.test_client()
         login(client, actor)
         token = csrf_token(client, "/account")
         for method, template in IMPORT_BATCH:
             path = batch_path + ("/run" if template.endswith("/run") else "")
             # The run is asked for as JSON, so an allowed call does not redirect.
-            got = _verdict(client.open(path, method=method, data={"csrf_token": token},
-                                       headers={"Accept": "application/json"}))
-            assert got == want, (actor, method, path)
+            got = page_outcome(client.open(path, method=method, data={"csrf_token": token},
+                                           headers={"Accept": "application/json"}))
+            assert got == want(decision, SUCCESS), (actor, method, path)

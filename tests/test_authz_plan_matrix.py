@@ -5,6 +5,9 @@ relation to D1 is compared with the decisions written by hand below, the way tes
 test_authz_matrix.py does it for units and users. Each relation's unit has a plan waiting for
 approval ({plan}: never readable from below, not even the province's) and an issued one
 ({issued}: readable by every role of the units below it, lhpn/authz/plans.py).
+
+Each route row says what its allowed call answers (tests/authz_outcomes.py): SUCCESS (2xx/3xx)
+or VALIDATION (the stale version or the empty title refused, 409/422).
 """
 
 from datetime import date
@@ -19,8 +22,9 @@ from lhpn.plans.services import PlanInput, TargetInput
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from tests import factories
+from tests.authz_outcomes import SUCCESS, VALIDATION, Allowed, page_outcome, want
 from tests.conftest import csrf_token, login
-from tests.test_authz_matrix import GLOBAL_ACTORS, RELATIONS, ROLES, TARGET_UNIT, _page, _verdict
+from tests.test_authz_matrix import GLOBAL_ACTORS, RELATIONS, ROLES, TARGET_UNIT, _page
 
 # Y = allowed, N = forbidden (403), for a plan of own (D1), child (C11), grandchild (B111),
 # parent (TB, the root) and sibling (D2) units. Another tenant's plan is "not found" (404).
@@ -49,52 +53,58 @@ PLAN_EXPECTED = {
                "viewer": "NNNNN", "norole": "NNNNN"},
 }
 
-# (method, path, rule, form data). {plan}: the plan at the relation; {unit}: the unit at the
-# relation; {asking}: the plan above that asked {unit} for its implementing plan. Form data is
-# refused on purpose (stale version, empty title), so an allowed call answers 302 or 4xx, never
-# 403/404, and changes nothing.
+# (method, path, rule, form data, what an allowed call answers). {plan}: the plan at the
+# relation; {unit}: the unit at the relation; {asking}: the plan above that asked {unit} for its
+# implementing plan. Form data is refused on purpose (stale version, empty title), so an allowed
+# call that would change something answers 409/422 (VALIDATION) and changes nothing.
 PLAN_PAGES = [
-    ("GET", "/plans/new?unit={unit}", "plan", None),
-    ("POST", "/plans/new?unit={unit}", "plan", {"title": "", "year": "2026"}),
+    ("GET", "/plans/new?unit={unit}", "plan", None, SUCCESS),
+    ("POST", "/plans/new?unit={unit}", "plan", {"title": "", "year": "2026"}, VALIDATION),
     # A plan waiting for approval is read only by whoever views its unit...
-    ("GET", "/plans/{plan}", "view", None),
+    ("GET", "/plans/{plan}", "view", None, SUCCESS),
     # ...an issued one also from below.
-    ("GET", "/plans/{issued}", "read", None),
-    ("POST", "/plans/{issued}/counted", "count", {"counted": "1", "version": "0"}),
+    ("GET", "/plans/{issued}", "read", None, SUCCESS),
+    ("POST", "/plans/{issued}/counted", "count", {"counted": "1", "version": "0"}, VALIDATION),
     # A unit's "done / not done" for a qualitative target ({text}, at the unit's own level):
     # submit on that unit. An answer that is neither is refused (422) when allowed.
     ("POST", "/plans/{issued}/targets/{text}/check", "submit",
-     {"unit": "{unit}", "done": "có lẽ"}),
-    ("GET", "/plans/{plan}/edit", "plan", None),
-    ("POST", "/plans/{plan}/edit", "plan", {"title": "", "year": "2026", "version": "0"}),
-    ("POST", "/plans/{plan}/submit", "submit", {"version": "0"}),
-    ("POST", "/plans/{plan}/approve", "approve", {"version": "0"}),
-    ("POST", "/plans/{plan}/return", "approve", {"version": "0", "comment": "Chưa đạt."}),
-    ("GET", "/plans/{plan}/cascade", "view", None),
-    ("POST", "/plans/{plan}/remind", "remind", {}),
-    ("GET", "/plans/requests/{asking}/{unit}", "view", None),
-    ("POST", "/plans/requests/{asking}/{unit}/start", "plan", {}),
+     {"unit": "{unit}", "done": "có lẽ"}, VALIDATION),
+    # A plan waiting for approval is not edited: the page redirects to the plan (302).
+    ("GET", "/plans/{plan}/edit", "plan", None, SUCCESS),
+    ("POST", "/plans/{plan}/edit", "plan", {"title": "", "year": "2026", "version": "0"},
+     VALIDATION),
+    ("POST", "/plans/{plan}/submit", "submit", {"version": "0"}, VALIDATION),
+    ("POST", "/plans/{plan}/approve", "approve", {"version": "0"}, VALIDATION),
+    ("POST", "/plans/{plan}/return", "approve", {"version": "0", "comment": "Chưa đạt."},
+     VALIDATION),
+    ("GET", "/plans/{plan}/cascade", "view", None, SUCCESS),
+    # Reminding sends the notices (no one's permissions change), then redirects (302).
+    ("POST", "/plans/{plan}/remind", "remind", {}, SUCCESS),
+    ("GET", "/plans/requests/{asking}/{unit}", "view", None, SUCCESS),
+    # Starting from the request makes the unit's draft and redirects to it (302).
+    ("POST", "/plans/requests/{asking}/{unit}/start", "plan", {}, SUCCESS),
     # The printable page and the Word file (lhpn/plans/export_views.py).
-    ("GET", "/plans/{plan}/print", "view", None),
-    ("GET", "/plans/{plan}/export.docx", "view", None),
-    ("GET", "/plans/{issued}/print", "read", None),
-    ("GET", "/plans/{issued}/export.docx", "read", None),
+    ("GET", "/plans/{plan}/print", "view", None, SUCCESS),
+    ("GET", "/plans/{plan}/export.docx", "view", None, SUCCESS),
+    ("GET", "/plans/{issued}/print", "read", None, SUCCESS),
+    ("GET", "/plans/{issued}/export.docx", "read", None, SUCCESS),
 ]
 EXPORT_ENDPOINTS = {"/plans/{plan}/print": "plan_export.print_view",
                     "/plans/{plan}/export.docx": "plan_export.docx",
                     "/plans/{issued}/print": "plan_export.print_view",
                     "/plans/{issued}/export.docx": "plan_export.docx"}
 
-# Pages about no one plan: who may open them, by actor.
-PLAN_GLOBAL = {
-    ("GET", "/plans/"): "everyone",
-    ("GET", "/notifications/"): "everyone",
-    ("POST", "/notifications/read-all"): "everyone",
-    ("GET", "/indicators/"): "tenant",
-    ("GET", "/indicators/new"): "root_admin",
-    ("POST", "/indicators/new"): "root_admin",
-    ("GET", "/indicators/{indicator}/edit"): "root_admin",
-    ("POST", "/indicators/{indicator}/edit"): "root_admin",
+# Pages about no one plan: who may open them, by actor, and what an allowed call answers (the
+# indicator forms are sent empty: the form again with its errors, 422).
+PLAN_GLOBAL: dict[tuple[str, str], tuple[str, Allowed]] = {
+    ("GET", "/plans/"): ("everyone", SUCCESS),
+    ("GET", "/notifications/"): ("everyone", SUCCESS),
+    ("POST", "/notifications/read-all"): ("everyone", SUCCESS),
+    ("GET", "/indicators/"): ("tenant", SUCCESS),
+    ("GET", "/indicators/new"): ("root_admin", SUCCESS),
+    ("POST", "/indicators/new"): ("root_admin", VALIDATION),
+    ("GET", "/indicators/{indicator}/edit"): ("root_admin", SUCCESS),
+    ("POST", "/indicators/{indicator}/edit"): ("root_admin", VALIDATION),
 }
 GLOBAL_FORMS = {"/indicators/new": {"code": "", "name": ""},
                 "/indicators/{indicator}/edit": {"name": ""}}
@@ -207,18 +217,19 @@ def _routes(app) -> list[tuple]:
 def test_plan_pages(app, client, world, plan_world, role):
     assert login(client, f"{role}.d1").status_code == 302
     token = csrf_token(client, "/account")
-    for method, template, rule, data in _routes(app):
+    for method, template, rule, data, allowed in _routes(app):
         for relation in RELATIONS:
             path = _fill(template, world, plan_world, relation)
             form = None if data is None else {
                 k: _fill(v, world, plan_world, relation) for k, v in data.items()}
-            got = _verdict(_page(client, method, path, form, token))
-            assert got == expected(rule, role, relation), (role, method, path, relation)
+            got = page_outcome(_page(client, method, path, form, token))
+            assert got == want(expected(rule, role, relation), allowed), (
+                role, method, path, relation)
 
 
 def test_plan_pages_send_anonymous_users_to_login(app, client, world, plan_world):
     token = csrf_token(client, "/login")
-    for method, template, _rule, data in _routes(app):
+    for method, template, _rule, data, _allowed in _routes(app):
         path = _fill(template, world, plan_world, "own")
         form = None if data is None else {
             k: _fill(v, world, plan_world, "own") for k, v in data.items()}
@@ -262,9 +273,9 @@ def test_global_plan_pages(app, client, world, actor):
             Indicator.tenant_id == world.tenants["TB"], Indicator.code == "GIAM_SAT"))
     assert login(client, actor).status_code == 302
     token = csrf_token(client, "/account")
-    for (method, template), who in PLAN_GLOBAL.items():
+    for (method, template), (who, allowed) in PLAN_GLOBAL.items():
         path = template.replace("{indicator}", str(indicator))
-        got = _verdict(_page(client, method, path, GLOBAL_FORMS.get(template, {}), token))
-        want = (_indicator_expected(who, actor) if "{indicator}" in template
-                else _global_expected(who, actor))
-        assert got == want, (actor, method, path)
+        got = page_outcome(_page(client, method, path, GLOBAL_FORMS.get(template, {}), token))
+        decision = (_indicator_expected(who, actor) if "{indicator}" in template
+                    else _global_expected(who, actor))
+        assert got == want(decision, allowed), (actor, method, path)

@@ -7,6 +7,9 @@ The "parent" relation is absent: the parent of D1 is the province (the tenant's 
 starter form is filled by the root (every form's levels are the levels below it), so the root
 has no report to open. Sign-off by the root's approver is covered through the "own" column:
 D1's own report is approved at the root, which the D1 roles cannot do.
+
+Each route row says what its allowed call answers (tests/authz_outcomes.py): SUCCESS (2xx/3xx)
+or VALIDATION (the stale version or the period that does not exist refused, 409/422).
 """
 
 import pytest
@@ -17,8 +20,9 @@ from lhpn.reports import services as reports
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
 from tests import factories
+from tests.authz_outcomes import SELF_DECIDE, SUCCESS, VALIDATION, page_outcome, want
 from tests.conftest import csrf_token, login
-from tests.test_authz_matrix import ROLES, TARGET_UNIT, _page, _verdict
+from tests.test_authz_matrix import ROLES, TARGET_UNIT, _page
 
 RELATIONS = ("own", "child", "grandchild", "sibling", "other_tenant")
 
@@ -42,23 +46,28 @@ REPORT_EXPECTED = {
                "viewer": "NNNN", "norole": "NNNN"},
 }
 
-# (method, path, rule, form data). {report}: the report at the relation; {unit}: the unit.
-# Every report is submitted, and the form data is refused on purpose (stale version, a
-# period that does not exist), so an allowed call answers 302 or 4xx, never 403/404, and
-# changes nothing.
+# (method, path, rule, form data, what an allowed call answers). {report}: the report at the
+# relation; {unit}: the unit. Every report is submitted, and the form data is refused on purpose
+# (stale version 409, a period that does not exist 422), so an allowed call that would change
+# something answers VALIDATION and changes nothing.
 REPORT_PAGES = [
-    ("GET", "/reports/?unit={unit}", "view", None),
+    ("GET", "/reports/?unit={unit}", "view", None, SUCCESS),
     ("POST", "/reports/open", "enter", {"unit": "{unit}", "template": "BC_THANG",
-                                        "period": "2026-13"}),
-    ("GET", "/reports/{report}", "view", None),
-    ("GET", "/reports/{report}/edit", "enter", None),
-    ("POST", "/reports/{report}/edit", "enter", {"version": "0", "v-TUYEN_TRUYEN": "1"}),
-    ("POST", "/reports/{report}/submit", "enter", {"version": "0"}),
-    ("POST", "/reports/{report}/approve", "approve", {"version": "0"}),
-    ("POST", "/reports/{report}/return", "approve", {"version": "0", "comment": "Chưa đạt."}),
-    ("POST", "/reports/{report}/reopen", "approve", {"version": "0", "comment": "Sai số."}),
+                                        "period": "2026-13"}, VALIDATION),
+    ("GET", "/reports/{report}", "view", None, SUCCESS),
+    # A submitted report is not edited: the page redirects to the report (302).
+    ("GET", "/reports/{report}/edit", "enter", None, SUCCESS),
+    ("POST", "/reports/{report}/edit", "enter", {"version": "0", "v-TUYEN_TRUYEN": "1"},
+     VALIDATION),
+    ("POST", "/reports/{report}/submit", "enter", {"version": "0"}, VALIDATION),
+    ("POST", "/reports/{report}/approve", "approve", {"version": "0"}, VALIDATION),
+    ("POST", "/reports/{report}/return", "approve", {"version": "0", "comment": "Chưa đạt."},
+     VALIDATION),
+    ("POST", "/reports/{report}/reopen", "approve", {"version": "0", "comment": "Sai số."},
+     VALIDATION),
+    # The period that does not exist: a redirect that flashes the reason (302), nobody reminded.
     ("POST", "/reports/remind", "remind", {"unit": "{unit}", "template": "BC_THANG",
-                                           "period": "2026-13"}),
+                                           "period": "2026-13"}, SUCCESS),
 ]
 # Pages about no one report: anyone signed in (the inbox lists only what waits for them).
 REPORT_GLOBAL = {("GET", "/reports/"): "everyone", ("GET", "/reports/inbox"): "everyone"}
@@ -124,13 +133,14 @@ def _fill(template: str, world, report_world: dict, relation: str) -> str:
 def test_report_pages(app, client, world, report_world, role):
     assert login(client, f"{role}.d1").status_code == 302
     token = csrf_token(client, "/account")
-    for method, template, rule, data in REPORT_PAGES:
+    for method, template, rule, data, allowed in REPORT_PAGES:
         for relation in RELATIONS:
             path = _fill(template, world, report_world, relation)
             form = {k: _fill(v, world, report_world, relation) for k, v in (data or {}).items()}
-            got = _verdict(_page(client, method, path, form if data is not None else None,
-                                 token))
-            assert got == expected(rule, role, relation), (role, method, path, relation)
+            got = page_outcome(_page(client, method, path, form if data is not None else None,
+                                     token))
+            assert got == want(expected(rule, role, relation), allowed), (
+                role, method, path, relation)
     # Nothing above changed a report: each is still waiting for sign-off.
     with app.app_context():
         from lhpn.reports.models import Report
@@ -141,7 +151,7 @@ def test_report_pages(app, client, world, report_world, role):
 
 def test_report_pages_send_anonymous_users_to_login(client, world, report_world):
     token = csrf_token(client, "/login")
-    for method, template, _rule, data in REPORT_PAGES:
+    for method, template, _rule, data, _allowed in REPORT_PAGES:
         path = _fill(template, world, report_world, "own")
         response = _page(client, method, path, data, token)
         assert response.status_code == 302, (method, path)
@@ -152,7 +162,8 @@ def test_report_pages_send_anonymous_users_to_login(client, world, report_world)
 def test_global_report_pages(client, world, actor):
     assert login(client, actor).status_code == 302
     for (method, path), _who in REPORT_GLOBAL.items():
-        assert _verdict(_page(client, method, path, None, None)) == "allow", (actor, path)
+        assert page_outcome(_page(client, method, path, None, None)) == SUCCESS.value, (
+            actor, path)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -188,3 +199,51 @@ def test_approving_several_decides_per_report(app, client, world, report_world, 
 
         assert {db.session.get(Report, i).status for i in report_world.values()} == {
             "submitted"}
+
+
+# ---- nobody decides on what they submitted (the self-decide rule, lhpn/authz/signoff.py) ------
+#
+# "both.d1" approves at D1 and is also staff at C11, where they work: as D1's approver they decide
+# on C11's reports, except on the one they submitted themselves. Each of C11's two reports is
+# submitted, and the stale version sent makes an allowed decision fail (VALIDATION, 409): the
+# rule is asked first, so one's own report answers the rule's 422 whatever the version.
+SUBMITTED_BY = {"someone_else": "allow", "themselves": SELF_DECIDE}
+DECIDING_PAGES = [route for route in REPORT_PAGES if route[2] == "approve"]
+
+
+@pytest.fixture
+def both_ways(app, world) -> dict[str, int]:
+    """submitter ("someone_else", "themselves") → id of a submitted report of C11."""
+    from lhpn.accounts import services as accounts
+
+    with app.app_context():
+        tenant = db.session.get(Tenant, world.tenants["TB"])
+        c11 = db.session.get(Unit, world.units["C11"])
+        both = factories.user(tenant, "both.d1", "approver",
+                              db.session.get(Unit, world.units["D1"]), home_unit=c11)
+        accounts.assign_role(None, both, "staff", c11)
+        writers = {"someone_else": factories.user(tenant, "staff.c11", "staff", c11),
+                   "themselves": both}
+        ids = {}
+        for (key, writer), period in zip(writers.items(), ("2026-02", "2026-03"), strict=True):
+            report = reports.open_report(writer, c11, reports.get_template(tenant.id, "BC_THANG"),
+                                         period)
+            reports.save_report(writer, report, {"TUYEN_TRUYEN": 1}, report.version)
+            reports.submit_report(writer, report)
+            ids[key] = report.id
+        db.session.commit()
+        return ids
+
+
+def test_nobody_decides_on_what_they_submitted(app, client, world, both_ways):
+    assert login(client, "both.d1").status_code == 302
+    token = csrf_token(client, "/account")
+    for method, template, _rule, data, allowed in DECIDING_PAGES:
+        for submitter, decision in SUBMITTED_BY.items():
+            path = template.replace("{report}", str(both_ways[submitter]))
+            got = page_outcome(_page(client, method, path, data, token))
+            assert got == want(decision, allowed), (method, template, submitter)
+    with app.app_context():
+        from lhpn.reports.models import Report
+
+        assert {db.session.get(Report, i).status for i in both_ways.values()} == {"submitted"}
