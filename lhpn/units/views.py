@@ -120,58 +120,50 @@ def new(unit_id: int):
     return render_template("units/new.html", form=form, parent=parent)
 
 
-@bp.route("/<int:unit_id>/rename", methods=["POST"])
-@login_required
-def rename(unit_id: int):
+def _change(unit_id: int, form, invalid: str, change, done: str):
+    """One change of a unit from a one-field form on its page: the form's check (``invalid`` when
+    it fails), the service's ``change(unit)``, one commit, and back to the unit's page with
+    what happened."""
     unit = load_unit(unit_id, "manage")
-    form = RenameForm()
     try:
         if not form.validate_on_submit():
-            raise DomainError(_("Tên đơn vị không được để trống."))
-        services.rename_unit(current_user, unit, form.name.data)
+            raise DomainError(invalid)
+        change(unit)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("units.detail", unit_id=unit_id))
     db.session.commit()
-    flash(_("Đã đổi tên đơn vị."), "success")
+    flash(done, "success")
     return redirect(url_for("units.detail", unit_id=unit_id))
+
+
+@bp.route("/<int:unit_id>/rename", methods=["POST"])
+@login_required
+def rename(unit_id: int):
+    form = RenameForm()
+    return _change(unit_id, form, _("Tên đơn vị không được để trống."),
+                   lambda unit: services.rename_unit(current_user, unit, form.name.data),
+                   _("Đã đổi tên đơn vị."))
 
 
 @bp.route("/<int:unit_id>/official-name", methods=["POST"])
 @login_required
 def official_name(unit_id: int):
-    unit = load_unit(unit_id, "manage")
     form = OfficialNameForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError(_("Tên chính thức dài quá %(n)d ký tự.", n=200))
-        services.set_official_name(current_user, unit, form.official_name.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("units.detail", unit_id=unit_id))
-    db.session.commit()
-    flash(_("Đã lưu tên chính thức của đơn vị."), "success")
-    return redirect(url_for("units.detail", unit_id=unit_id))
+    return _change(unit_id, form, _("Tên chính thức dài quá %(n)d ký tự.", n=services.MAX_NAME),
+                   lambda unit: services.set_official_name(current_user, unit,
+                                                           form.official_name.data),
+                   _("Đã lưu tên chính thức của đơn vị."))
 
 
 @bp.route("/<int:unit_id>/opened", methods=["POST"])
 @login_required
 def opened(unit_id: int):
-    unit = load_unit(unit_id, "manage")
     form = OpenedForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError(_("Hãy nhập ngày bắt đầu hoạt động."))
-        services.set_opened_on(current_user, unit, form.opened_on.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("units.detail", unit_id=unit_id))
-    db.session.commit()
-    flash(_("Đã lưu ngày bắt đầu hoạt động."), "success")
-    return redirect(url_for("units.detail", unit_id=unit_id))
+    return _change(unit_id, form, _("Hãy nhập ngày bắt đầu hoạt động."),
+                   lambda unit: services.set_opened_on(current_user, unit, form.opened_on.data),
+                   _("Đã lưu ngày bắt đầu hoạt động."))
 
 
 @bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
