@@ -387,13 +387,14 @@ def _race(app, monkeypatch, calls: list[tuple[str, str, str, dict]]) -> list:
     database's version column lets only one through.
     """
     barrier = threading.Barrier(len(calls), timeout=20)
-    original = plan_services.check_version
+    original = plan_services.SIGN_OFF.check_version
 
     def check_then_wait(plan, version):
         original(plan, version)
         barrier.wait()
 
-    monkeypatch.setattr(plan_services, "check_version", check_then_wait)
+    # The sign-off steps ask the kind's own check (lhpn/workflow/signoff.py).
+    monkeypatch.setattr(plan_services.SIGN_OFF, "check_version", check_then_wait)
     answers: list = [None] * len(calls)
 
     def send(index: int, token: str, method: str, path: str, body: dict) -> None:

@@ -20,6 +20,7 @@ from lhpn.extensions import db
 from lhpn.notifications.models import Notification
 from lhpn.reports import services as report_services
 from lhpn.reports.models import Report, ReportValue
+from lhpn.workflow import signoff
 from lhpn.workflow.models import WorkflowEvent
 from tests.conftest import api_token
 from tests.test_api import ODD_VALUES, Caller, assert_error, documented_operations, schema_for
@@ -579,13 +580,14 @@ def _race(app, monkeypatch, calls: list[tuple[str, str, str, dict]]) -> list:
     database's version column lets only one through.
     """
     barrier = threading.Barrier(len(calls), timeout=20)
-    original = report_services.check_version
+    original = report_services.SIGN_OFF.check_version
 
     def check_then_wait(report, version):
         original(report, version)
         barrier.wait()
 
-    monkeypatch.setattr(report_services, "check_version", check_then_wait)
+    # The sign-off steps ask the kind's own check (lhpn/workflow/signoff.py).
+    monkeypatch.setattr(report_services.SIGN_OFF, "check_version", check_then_wait)
     answers: list = [None] * len(calls)
 
     def send(index: int, token: str, method: str, path: str, body: dict) -> None:
@@ -652,7 +654,7 @@ def test_a_crash_mid_submit_leaves_the_report_a_draft(app, client, api, world, c
     def boom(*args, **kwargs):
         raise RuntimeError("the notification queue died")
 
-    monkeypatch.setattr(report_services, "notify", boom)
+    monkeypatch.setattr(signoff, "notify", boom)
     before = report_state(app)
     response = client.post(f"/api/v1/reports/{report['id']}/submit",
                            headers={"Authorization": f"Bearer {staff.token}"})

@@ -16,6 +16,7 @@ from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.tenancy import crossing_tenants
 from lhpn.units.models import Unit
+from lhpn.workflow import signoff
 from lhpn.workflow.models import WorkflowEvent
 from tests import factories
 
@@ -213,7 +214,7 @@ def test_a_crash_mid_submit_leaves_the_report_untouched(ctx, world, monkeypatch)
     def boom(*args, **kwargs):
         raise RuntimeError("the mail queue died")
 
-    monkeypatch.setattr(reports, "notify", boom)
+    monkeypatch.setattr(signoff, "notify", boom)
     with pytest.raises(RuntimeError):
         reports.submit_report(staff, report)
     db.session.rollback()

@@ -18,6 +18,7 @@ from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
+from lhpn.workflow.models import SignedOff
 
 STATUSES = ("draft", "submitted", "approved", "returned")
 # count, share and rate are measured on an indicator; text is a qualitative target (most of
@@ -28,8 +29,9 @@ MEASURED_KINDS = ("count", "share", "rate")
 SECTION_KEYS = ("purpose", "targets", "content", "budget", "organisation")
 
 
-class Plan(TenantScoped, db.Model):
-    """A unit's plan (kế hoạch) for a year or a theme; sections are Markdown source."""
+class Plan(SignedOff, TenantScoped, db.Model):
+    """A unit's plan (kế hoạch) for a year or a theme; sections are Markdown source; signed
+    off by the level above (lhpn/workflow/signoff.py)."""
 
     __tablename__ = "plans"
     __table_args__ = (Index("ix_plans_unit_year", "unit_id", "year"),)
@@ -56,21 +58,9 @@ class Plan(TenantScoped, db.Model):
     # Cascade: the levels asked for an implementing plan, and by when.
     child_levels: Mapped[str] = mapped_column(String(100), default="")
     child_deadline: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
     # Part of the unit's programme of work for the year (chương trình công tác năm): only such
     # plans, once approved, count for target attainment (lhpn/consolidation/services.py).
     counted: Mapped[bool] = mapped_column(default=False)
-    version: Mapped[int] = mapped_column(default=1)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime | None]
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime | None]
-
-    # A stale write (someone changed the plan meanwhile) raises instead of overwriting.
-    __mapper_args__ = {"version_id_col": version}
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     parent_plan: Mapped["Plan | None"] = relationship(remote_side=[id])
@@ -80,8 +70,6 @@ class Plan(TenantScoped, db.Model):
     activities: Mapped[list["PlanActivity"]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanActivity.position",
         lazy="selectin")
-    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
-    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 
     @property
     def child_level_list(self) -> list[str]:
@@ -90,10 +78,6 @@ class Plan(TenantScoped, db.Model):
     @property
     def recipient_list(self) -> list[str]:
         return [line.strip() for line in self.recipients.splitlines() if line.strip()]
-
-    @property
-    def editable(self) -> bool:
-        return self.status in ("draft", "returned")
 
     def heading(self, key: str) -> str:
         """The unit's own wording of a section heading, or "" for the default."""

@@ -33,9 +33,10 @@ from lhpn.plans.models import (
     TargetCheck,
 )
 from lhpn.richtext import clean_source
-from lhpn.text import clean_line, clean_text, nfc
+from lhpn.text import clean_line, clean_text
 from lhpn.units.models import Unit
-from lhpn.workflow.engine import Transition, Workflow, is_current
+from lhpn.workflow.engine import Transition, Workflow
+from lhpn.workflow.signoff import SignOff
 
 WORKFLOW = Workflow("plan", {
     "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
@@ -361,12 +362,6 @@ def update_plan(actor, plan: Plan, data: PlanInput, version: object) -> Plan:
     return plan
 
 
-def check_version(plan: Plan, version: object) -> None:
-    if not is_current(plan, version):
-        raise Conflict(_("Kế hoạch vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
-                         "thay đổi của bạn."), "version")
-
-
 # ---- sign-off ---------------------------------------------------------------------------------
 
 def empty_sections(plan: Plan) -> list[str]:
@@ -375,63 +370,50 @@ def empty_sections(plan: Plan) -> list[str]:
             if not (getattr(plan, key).strip() or (key == "content" and plan.activities))]
 
 
-def submit_plan(actor, plan: Plan, version: object | None = None) -> Plan:
-    authz.require(actor, "submit", plan.unit)
-    WORKFLOW.require(plan, "submit")
-    if version is not None:
-        check_version(plan, version)
-    missing = empty_sections(plan)
-    if missing:
-        names = ", ".join(wording.section_heading(plan, key) for key in missing)
-        raise DomainError(_("Chưa gửi duyệt được: phần %(names)s còn trống.", names=names),
-                          missing[0])
-    # Set before the transition so the plan row is written (and its version moves) once.
-    plan.submitted_by_id, plan.submitted_at = actor.id, utcnow()
-    WORKFLOW.apply(plan, "submit", actor)
-    approvers = [u for u in users_who_can("approve", authz.approval_unit(plan))
-                 if not authz.is_own_submission(u, plan)]
-    notify(approvers, _("%(unit)s gửi %(plan)s chờ duyệt.", unit=plan.unit.name,
-                        plan=plan_named(plan.title)), f"/plans/{plan.id}")
-    return plan
+class PlanSignOff(SignOff):
+    """A plan goes up to the level above, which issues it (approve) or returns it with
+    comments; issuing asks the units below for their implementing plans (the cascade)."""
+
+    workflow = WORKFLOW
+    url_prefix = "/plans/"
+
+    def stale_message(self) -> str:
+        return _("Kế hoạch vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
+                 "thay đổi của bạn.")
+
+    def own_decision_message(self) -> str:
+        return _("Bạn không thể tự duyệt hoặc trả lại kế hoạch do chính mình gửi.")
+
+    def notice(self, record: Plan, action: str, comment: str = "") -> str:
+        named = plan_named(record.title)
+        if action == "submit":
+            return _("%(unit)s gửi %(plan)s chờ duyệt.", unit=record.unit.name, plan=named)
+        if action == "approve":
+            return _("%(plan)s đã được duyệt.", plan=capital(named))
+        return _("%(plan)s bị trả lại: %(c)s", plan=capital(named), c=comment)
+
+    def check_ready(self, record: Plan) -> None:
+        missing = empty_sections(record)
+        if missing:
+            names = ", ".join(wording.section_heading(record, key) for key in missing)
+            raise DomainError(_("Chưa gửi duyệt được: phần %(names)s còn trống.", names=names),
+                              missing[0])
+
+    def after(self, record: Plan, action: str) -> None:
+        if action == "approve":
+            _cascade(record)
 
 
-def _require_approver(actor, plan: Plan) -> None:
-    authz.require_decide(actor, plan, _("Bạn không thể tự duyệt hoặc trả lại kế hoạch do "
-                                        "chính mình gửi."))
+def check_version(plan: Plan, version: object) -> None:
+    """409 unless ``version`` is the plan's current one (asked by edits and by every step)."""
+    SIGN_OFF.check_version(plan, version)
 
 
-def approve_plan(actor, plan: Plan, version: object | None = None) -> Plan:
-    _require_approver(actor, plan)
-    WORKFLOW.require(plan, "approve")
-    if version is not None:
-        check_version(plan, version)
-    plan.approved_by_id, plan.approved_at = actor.id, utcnow()
-    WORKFLOW.apply(plan, "approve", actor)
-    _notify_submitter(plan, _("%(plan)s đã được duyệt.", plan=capital(plan_named(plan.title))))
-    _cascade(plan)
-    return plan
-
-
-def return_plan(actor, plan: Plan, comment: object, version: object | None = None) -> Plan:
-    _require_approver(actor, plan)
-    WORKFLOW.require(plan, "return")
-    if version is not None:
-        check_version(plan, version)
-    if not isinstance(comment, str):
-        comment = ""
-    WORKFLOW.apply(plan, "return", actor, comment)
-    _notify_submitter(plan, _("%(plan)s bị trả lại: %(c)s", plan=capital(plan_named(plan.title)),
-                              c=nfc(comment)[:200]))
-    return plan
-
-
-def _notify_submitter(plan: Plan, message: str) -> None:
-    if plan.submitted_by is not None:
-        notify([plan.submitted_by], message, f"/plans/{plan.id}")
-
-
-def history(plan: Plan):
-    return WORKFLOW.history(plan)
+SIGN_OFF = PlanSignOff()
+submit_plan = SIGN_OFF.submit
+approve_plan = SIGN_OFF.approve
+return_plan = SIGN_OFF.return_
+history = SIGN_OFF.history
 
 
 # ---- the programme of work: which plans count ------------------------------------------------

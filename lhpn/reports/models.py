@@ -13,12 +13,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lhpn.accounts.models import User
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.reports.periods import CODE_CHARACTERS
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
+from lhpn.workflow.models import SignedOff
 
 
 def canonical_code(column: str) -> str:
@@ -95,8 +95,9 @@ class TemplatePeriod(db.Model):
     template: Mapped[ReportTemplate] = relationship(back_populates="periods")
 
 
-class Report(TenantScoped, db.Model):
-    """One unit × one form × one period."""
+class Report(SignedOff, TenantScoped, db.Model):
+    """One unit × one form × one period; signed off by the level above
+    (lhpn/workflow/signoff.py)."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -109,8 +110,6 @@ class Report(TenantScoped, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("report_templates.id"), index=True)
     period: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    version: Mapped[int] = mapped_column(default=1)
     nothing_to_report: Mapped[bool] = mapped_column(default=False)
     results: Mapped[str] = mapped_column(Text, default="")
     shortcomings: Mapped[str] = mapped_column(Text, default="")
@@ -118,28 +117,14 @@ class Report(TenantScoped, db.Model):
     due_date: Mapped[date | None]
     # Entered by the commune for a branch without accounts (recorded as such).
     on_behalf: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime | None]
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime | None]
-
-    __mapper_args__ = {"version_id_col": version}
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     template: Mapped[ReportTemplate] = relationship(lazy="joined")
     values: Mapped[list["ReportValue"]] = relationship(
         back_populates="report", cascade="all, delete-orphan", lazy="selectin")
-    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     # Read-only: files are added and removed through lhpn/reports/attachments.py.
     attachments: Mapped[list["Attachment"]] = relationship(
         viewonly=True, order_by="Attachment.id", lazy="select")
-
-    @property
-    def editable(self) -> bool:
-        return self.status in ("draft", "returned")
 
 
 class ReportValue(db.Model):

@@ -20,7 +20,6 @@ from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import indicator_by_code
 from lhpn.labels import capital, level_label, lower_first, report_named
-from lhpn.notifications.services import notify, users_who_can
 from lhpn.numbers import parse_number
 from lhpn.reports import periods as P
 from lhpn.reports.catalogue import STARTER_TEMPLATES
@@ -28,7 +27,8 @@ from lhpn.reports.models import Report, ReportTemplate, ReportValue, TemplateIte
 from lhpn.tenants.models import Tenant
 from lhpn.text import clean_text, nfc
 from lhpn.units.models import Unit
-from lhpn.workflow.engine import Transition, Workflow, is_current
+from lhpn.workflow.engine import Transition, Workflow
+from lhpn.workflow.signoff import SignOff
 
 WORKFLOW = Workflow("report", {
     "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
@@ -254,12 +254,6 @@ def values_dict(report: Report) -> dict[str, object]:
     return {row.indicator.code: value_of(row) for row in report.values}
 
 
-def check_version(report: Report, version: object) -> None:
-    if not is_current(report, version):
-        raise Conflict(_("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
-                         "thay đổi của bạn."), "version")
-
-
 def save_report(actor, report: Report, values: object, version: object, *,
                 narrative: dict | None = None, nothing_to_report: bool | None = None
                 ) -> list[Problem]:
@@ -338,76 +332,67 @@ def missing_required(report: Report) -> list[str]:
 
 # ---- sign-off ---------------------------------------------------------------------------------
 
-def submit_report(actor, report: Report, version: object | None = None) -> Report:
-    authz.require_enter_for(actor, report.unit)
-    WORKFLOW.require(report, "submit")
-    if version is not None:
-        check_version(report, version)
-    # A report set aside under a stand-in period (a duplicate found when codes were made
-    # canonical) cannot go back into the totals.
-    P.period_of(report.template, report.period)
-    missing = missing_required(report)
-    if missing and report.status in ("draft", "returned"):
-        raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(names)s. Nhập giá trị, hoặc đánh "
-                            "dấu “Không có số liệu để báo cáo”.", names="; ".join(missing)),
-                          "values")
-    report.submitted_by_id, report.submitted_at = actor.id, utcnow()
-    WORKFLOW.apply(report, "submit", actor)
-    approvers = [u for u in users_who_can("approve", authz.approval_unit(report))
-                 if not authz.is_own_submission(u, report)]
-    notify(approvers, _("%(unit)s gửi %(report)s kỳ %(p)s chờ duyệt.", unit=report.unit.name,
-                        report=report_named(report.template.name), p=_period_words(report)),
-           f"/reports/{report.id}")
-    return report
+class ReportSignOff(SignOff):
+    """A report goes up to the level above, which approves (and locks) it, returns it with
+    comments, or reopens it once approved; an approved report is in the running totals from
+    the moment the decision commits."""
+
+    workflow = WORKFLOW
+    url_prefix = "/reports/"
+
+    def stale_message(self) -> str:
+        return _("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại "
+                 "thay đổi của bạn.")
+
+    def own_decision_message(self) -> str:
+        return _("Bạn không thể tự duyệt, trả lại hoặc mở lại báo cáo do chính mình gửi.")
+
+    def notice(self, record: Report, action: str, comment: str = "") -> str:
+        named, when = report_named(record.template.name), _period_words(record)
+        if action == "submit":
+            return _("%(unit)s gửi %(report)s kỳ %(p)s chờ duyệt.", unit=record.unit.name,
+                     report=named, p=when)
+        if action == "approve":
+            return _("%(report)s kỳ %(p)s đã được duyệt.", report=capital(named), p=when)
+        if action == "return":
+            return _("%(report)s kỳ %(p)s bị trả lại: %(c)s", report=capital(named), p=when,
+                     c=comment)
+        return _("%(report)s kỳ %(p)s được mở lại: %(c)s", report=capital(named), p=when,
+                 c=comment)
+
+    def require_submit(self, actor, record: Report) -> None:
+        # Staff of the unit, or of its commune for a branch without accounts.
+        authz.require_enter_for(actor, record.unit)
+
+    def check_ready(self, record: Report) -> None:
+        # A report set aside under a stand-in period (a duplicate found when codes were made
+        # canonical) cannot go back into the totals.
+        P.period_of(record.template, record.period)
+        missing = missing_required(record)
+        if missing:
+            raise DomainError(_("Còn thiếu chỉ tiêu bắt buộc: %(names)s. Nhập giá trị, hoặc "
+                                "đánh dấu “Không có số liệu để báo cáo”.",
+                                names="; ".join(missing)), "values")
+
+    def after(self, record: Report, action: str) -> None:
+        # Consolidations are fresh the moment the decision commits: same transaction.
+        if action == "approve":
+            rollups.add(record)
+        elif action == "reopen":
+            rollups.remove(record)
 
 
-def _require_approver(actor, report: Report) -> None:
-    authz.require_decide(actor, report, _("Bạn không thể tự duyệt, trả lại hoặc mở lại báo cáo "
-                                          "do chính mình gửi."))
+def check_version(report: Report, version: object) -> None:
+    """409 unless ``version`` is the report's current one (asked by edits and by every step)."""
+    SIGN_OFF.check_version(report, version)
 
 
-def _decide(actor, report: Report, action: str, comment: object, version: object) -> Report:
-    _require_approver(actor, report)
-    WORKFLOW.require(report, action)
-    if version is not None:
-        check_version(report, version)
-    if action == "approve":
-        report.approved_by_id, report.approved_at = actor.id, utcnow()
-    WORKFLOW.apply(report, action, actor, comment if isinstance(comment, str) else "")
-    # Consolidations are fresh the moment the decision commits: same transaction.
-    if action == "approve":
-        rollups.add(report)
-    elif action == "reopen":
-        rollups.remove(report)
-    if report.submitted_by is not None:
-        what, when = capital(report_named(report.template.name)), _period_words(report)
-        messages = {
-            "approve": _("%(report)s kỳ %(p)s đã được duyệt.", report=what, p=when),
-            "return": _("%(report)s kỳ %(p)s bị trả lại: %(c)s", report=what, p=when,
-                        c=str(comment)[:200]),
-            "reopen": _("%(report)s kỳ %(p)s được mở lại: %(c)s", report=what, p=when,
-                        c=str(comment)[:200]),
-        }
-        notify([report.submitted_by], messages[action], f"/reports/{report.id}")
-    return report
-
-
-def approve_report(actor, report: Report, version: object | None = None) -> Report:
-    return _decide(actor, report, "approve", "", version)
-
-
-def return_report(actor, report: Report, comment: object, version: object | None = None
-                  ) -> Report:
-    return _decide(actor, report, "return", comment, version)
-
-
-def reopen_report(actor, report: Report, comment: object, version: object | None = None
-                  ) -> Report:
-    return _decide(actor, report, "reopen", comment, version)
-
-
-def history(report: Report):
-    return WORKFLOW.history(report)
+SIGN_OFF = ReportSignOff()
+submit_report = SIGN_OFF.submit
+approve_report = SIGN_OFF.approve
+return_report = SIGN_OFF.return_
+reopen_report = SIGN_OFF.reopen
+history = SIGN_OFF.history
 
 
 def previous_report(report: Report) -> Report | None:

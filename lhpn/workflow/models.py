@@ -1,7 +1,8 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lhpn.accounts.models import User
 from lhpn.extensions import db
@@ -30,3 +31,42 @@ class WorkflowEvent(TenantScoped, db.Model):
         return {"action": self.action, "from": self.from_status, "to": self.to_status,
                 "actor": self.actor.username if self.actor else None, "comment": self.comment,
                 "at": self.created_at.isoformat() + "Z"}
+
+
+class SignedOff:
+    """The columns of a record that a unit writes, sends up and the level above signs off
+    (a plan, a report, and the record kinds after them): its state in the workflow, the
+    optimistic-locking version, who created, submitted and approved it and when.
+
+    The mapped class also needs ``unit_id``/``unit`` (the unit it belongs to) and a tenant
+    (:class:`lhpn.tenancy.TenantScoped`); :class:`lhpn.workflow.signoff.SignOff` moves it.
+    A stale write (someone changed the record meanwhile) raises instead of overwriting: the
+    version is SQLAlchemy's version counter.
+    """
+
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime | None]
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 (a class-level directive)
+        return {"version_id_col": cls.__table__.c.version}
+
+    @declared_attr
+    def submitted_by(cls) -> Mapped[User | None]:  # noqa: N805
+        return relationship(User, foreign_keys=[cls.submitted_by_id])
+
+    @declared_attr
+    def approved_by(cls) -> Mapped[User | None]:  # noqa: N805
+        return relationship(User, foreign_keys=[cls.approved_by_id])
+
+    @property
+    def editable(self) -> bool:
+        """Its unit may still change it: a draft, or returned with comments."""
+        return self.status in ("draft", "returned")
