@@ -29,10 +29,12 @@ COMMENT = {"return": "Bổ sung số liệu.", "reopen": "Sai số liệu."}
 
 
 @contextmanager
-def database_gone_after_commit(app, monkeypatch, services, name: str) -> Iterator[list]:
-    """Once the service ``services.name`` has run in a request, its commit goes through and
-    then the database cannot be reached: every later statement fails as on a dropped
-    connection. Yields the statements refused that way."""
+def database_gone_after_commit(app, monkeypatch, services, action: str) -> Iterator[list]:
+    """Once the sign-off step ``action`` of ``services``' kind (lhpn/workflow/signoff.py) has
+    run in a request, its commit goes through and then the database cannot be reached: every
+    later statement fails as on a dropped connection. Yields the statements refused that
+    way."""
+    services, name = services.SIGN_OFF, "submit" if action == "submit" else "decide"
     refused: list[str] = []
     state = {"decided": False, "gone": False}
     original = getattr(services, name)
@@ -101,8 +103,7 @@ def test_a_report_decision_is_answered_as_committed_and_not_repeated(app, api, w
     body = {"version": report["version"]} | (
         {"comment": COMMENT[action]} if action in COMMENT else {})
 
-    with database_gone_after_commit(app, monkeypatch, report_services,
-                                    f"{action}_report") as refused:
+    with database_gone_after_commit(app, monkeypatch, report_services, action) as refused:
         answer = ok(who.post(f"{path}/{action}", body))
     assert refused == []  # nothing was read after the commit
     assert answer["version"] == report["version"] + 1
@@ -132,8 +133,7 @@ def test_a_plan_decision_is_answered_as_committed_and_not_repeated(app, api, wor
     body = {"version": plan["version"]} | (
         {"comment": COMMENT[action]} if action in COMMENT else {})
 
-    with database_gone_after_commit(app, monkeypatch, plan_services,
-                                    f"{action}_plan") as refused:
+    with database_gone_after_commit(app, monkeypatch, plan_services, action) as refused:
         answer = ok(who.post(f"{path}/{action}", body))
     assert refused == []
     assert answer["version"] == plan["version"] + 1
@@ -166,8 +166,7 @@ def test_a_report_decision_on_its_page_survives_the_database_going_away(app, api
     form = {"version": version_on(text(browser.get(path)))} | (
         {"comment": COMMENT[action]} if action in COMMENT else {})
 
-    with database_gone_after_commit(app, monkeypatch, report_services,
-                                    f"{action}_report") as refused:
+    with database_gone_after_commit(app, monkeypatch, report_services, action) as refused:
         response = browser.post(f"{path}/{action}", form)
     assert refused == []
     assert response.status_code == 302 and response.headers["Location"].endswith(path)
@@ -196,8 +195,7 @@ def test_a_plan_decision_on_its_page_survives_the_database_going_away(app, world
         {"comment": COMMENT[action]} if action in COMMENT else {}) | (
         {"asked": asked_on(page)} if action == "approve" else {})
 
-    with database_gone_after_commit(app, monkeypatch, plan_services,
-                                    f"{action}_plan") as refused:
+    with database_gone_after_commit(app, monkeypatch, plan_services, action) as refused:
         response = browser.post(f"{path}/{action}", form)
     assert refused == []
     assert response.status_code == 302 and response.headers["Location"].endswith(path)

@@ -32,6 +32,7 @@ from lhpn.api.contract import (
     query,
 )
 from lhpn.api.plumbing import ID, caller, created
+from lhpn.api.signoff import Kind, step_endpoints
 from lhpn.authz.plans import may_mark_counted, may_read_plan
 from lhpn.extensions import db
 from lhpn.plans import services
@@ -247,19 +248,6 @@ class TargetCheckList(Answer):
     items: list[TargetCheck]
 
 
-class HistoryEvent(Answer):
-    action: str = Field(examples=["submit", "approve", "return"])
-    from_: Status = Field(alias="from")
-    to: Status
-    actor: str | None = Field(description="Tên đăng nhập.")
-    comment: str
-    at: str = Field(json_schema_extra={"format": "date-time"})
-
-
-class HistoryList(Answer):
-    items: list[HistoryEvent]
-
-
 class CascadeRow(Answer):
     unit_id: Id
     unit_name: str
@@ -317,14 +305,6 @@ def plan_dict(plan: PlanRow) -> dict:
         "activities": [activity.to_dict() for activity in plan.activities],
         "warnings": [_warning(weak) for weak in services.weaker_targets(plan)],
     }
-
-
-def _committed(plan: PlanRow) -> Response:
-    """Commit, and answer with the plan as written (built before the commit, as for reports:
-    nothing is read after it)."""
-    answer = plan_dict(plan)
-    db.session.commit()
-    return jsonify(answer)
 
 
 def _iso(value) -> str | None:
@@ -415,16 +395,15 @@ def _as_input(plan: PlanRow) -> PlanInput:
 # ---- loading ----------------------------------------------------------------------------------
 
 def _load_plan(plan_id: int, action: str) -> PlanRow:
-    """404 for another tenant's plan, then 403 without ``action`` where the plan needs it:
-    approving (and returning) is asked of the unit above the plan's; "read" is the
-    plan-reading rule (lhpn/authz/plans.py)."""
+    """404 for another tenant's plan, then 403 without ``action`` at the plan's unit; "read"
+    is the plan-reading rule (lhpn/authz/plans.py). The sign-off steps load their own
+    (lhpn/api/signoff.py)."""
     plan = services.get_plan(caller().tenant_id, plan_id)
     if action == "read":
         if not may_read_plan(caller(), plan):
             raise authz.Forbidden("view")
         return plan
-    unit = authz.approval_unit(plan) if action == "approve" else plan.unit
-    authz.require(caller(), action, unit)
+    authz.require(caller(), action, plan.unit)
     return plan
 
 
@@ -493,36 +472,6 @@ def update_plan(plan_id: int) -> Response:
     return jsonify(plan_dict(plan))
 
 
-@bp.post(f"/plans/<{ID}:plan_id>/submit")
-@endpoint(f"Gửi duyệt.\n\n{STEP} Phần bắt buộc còn trống: 422.", ok={200: Plan},
-          body=PlanStep, body_optional=True, errors="403 404 409")
-def submit_plan(plan_id: int) -> Response:
-    plan = _load_plan(plan_id, "submit")
-    services.submit_plan(caller(), plan, body(PlanStep).version)
-    return _committed(plan)
-
-
-@bp.post(f"/plans/<{ID}:plan_id>/approve")
-@endpoint("Phê duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực hiện.\n\n"
-          f"Không ai tự duyệt kế hoạch mình gửi (422). {STEP}", ok={200: Plan}, body=PlanStep,
-          body_optional=True, errors="403 404 409")
-def approve_plan(plan_id: int) -> Response:
-    plan = _load_plan(plan_id, "approve")
-    services.approve_plan(caller(), plan, body(PlanStep).version)
-    return _committed(plan)
-
-
-@bp.post(f"/plans/<{ID}:plan_id>/return")
-@endpoint("Trả lại kèm ý kiến.\n\n"
-          f"Không ai tự trả lại kế hoạch mình gửi (422); ý kiến không chỉ gồm khoảng trắng "
-          f"(422). {STEP}", ok={200: Plan}, body=PlanReturn, errors="403 404 409")
-def return_plan(plan_id: int) -> Response:
-    plan = _load_plan(plan_id, "approve")
-    data = body(PlanReturn)
-    services.return_plan(caller(), plan, data.comment, data.version)
-    return _committed(plan)
-
-
 @bp.post(f"/plans/<{ID}:plan_id>/counted")
 @endpoint("Đánh dấu (hoặc bỏ đánh dấu) kế hoạch thuộc chương trình công tác năm của đơn vị: "
           "chỉ kế hoạch đã ban hành và được đánh dấu mới được tính mức đạt chỉ tiêu. Cán bộ "
@@ -567,13 +516,6 @@ def list_target_checks(plan_id: int) -> Response:
     return jsonify(items=[check.to_dict() for check in ordered])
 
 
-@bp.get(f"/plans/<{ID}:plan_id>/history")
-@endpoint("Các bước đã qua: ai, khi nào, ý kiến.", ok={200: HistoryList}, errors="403 404")
-def plan_history(plan_id: int) -> Response:
-    plan = _load_plan(plan_id, "view")
-    return jsonify(items=[event.to_dict() for event in services.history(plan)])
-
-
 @bp.get(f"/plans/<{ID}:plan_id>/cascade")
 @endpoint("Tình hình xây dựng kế hoạch thực hiện của từng đơn vị cấp dưới.",
           ok={200: CascadeList}, errors="403 404")
@@ -606,3 +548,16 @@ def start_plan_from_request(plan_id: int, unit_id: int) -> Response:
     if existing is not None:
         return jsonify(plan_dict(plan))
     return created(plan_dict(plan), url_for(".get_plan", plan_id=plan.id))
+
+
+# POST /plans/ID/submit, /approve, /return and GET /plans/ID/history (lhpn/api/signoff.py).
+step_endpoints(Kind(
+    services.SIGN_OFF, path="plans", id_name="plan_id", noun="plan", get=services.get_plan,
+    answer=plan_dict, schema=Plan, step_body=PlanStep, comment_body=PlanReturn,
+    summaries={
+        "submit": f"Gửi duyệt.\n\n{STEP} Phần bắt buộc còn trống: 422.",
+        "approve": "Phê duyệt (ban hành); yêu cầu cấp dưới xây dựng kế hoạch thực hiện.\n\n"
+                   f"Không ai tự duyệt kế hoạch mình gửi (422). {STEP}",
+        "return": "Trả lại kèm ý kiến.\n\nKhông ai tự trả lại kế hoạch mình gửi (422); ý kiến "
+                  f"không chỉ gồm khoảng trắng (422). {STEP}",
+    }))

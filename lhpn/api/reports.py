@@ -37,8 +37,9 @@ from lhpn.api.contract import (
     refused,
     storable,
 )
-from lhpn.api.plans import HistoryList, Level, Version
+from lhpn.api.plans import Level, Version
 from lhpn.api.plumbing import ID, caller, created
+from lhpn.api.signoff import Kind, step_endpoints
 from lhpn.clock import utcnow
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
@@ -328,15 +329,6 @@ def report_dict(report: ReportRow) -> dict:
     }
 
 
-def _committed(report: ReportRow) -> Response:
-    """Commit, and answer with the report as written: the answer is built first, so that
-    nothing is read after the commit (a connection lost then cannot turn a decision that
-    went through into an error)."""
-    answer = report_dict(report)
-    db.session.commit()
-    return jsonify(answer)
-
-
 def _calendar_entry(due: services.Due) -> dict:
     return {"template": due.template.code, "period": due.period, "label": due.label,
             "due_date": due.due_date.isoformat(), "status": due.state,
@@ -374,13 +366,11 @@ def _template(key: str, field: str | None = None) -> ReportTemplate:
 
 def _load_report(report_id: int, action: str) -> ReportRow:
     """404 for another tenant's report, then 403 without the right ``action`` needs: entering
-    values and submitting are for staff of the unit (or of its commune, for a branch);
-    approving, returning and reopening are asked of the unit above."""
+    values is for staff of the unit (or of its commune, for a branch); reading for who may
+    view the unit. The sign-off steps load their own (lhpn/api/signoff.py)."""
     report = services.get_report(caller().tenant_id, report_id)
     if action == "enter":
         authz.require_enter_for(caller(), report.unit)
-    elif action == "approve":
-        authz.require_approver_of(caller(), report)
     else:
         authz.require(caller(), "view", report.unit)
     return report
@@ -502,52 +492,22 @@ STEP = ("Nếu gửi version: 409 khi báo cáo đã thay đổi; 409 khi báo c
         "phép bước này.")
 
 
-@bp.post(f"/reports/<{ID}:report_id>/submit")
-@endpoint(f"Gửi báo cáo (cần quyền nhập báo cáo của đơn vị).\n\n{STEP} Thiếu chỉ tiêu bắt "
-          "buộc: 422.", ok={200: Report}, body=ReportStep, body_optional=True,
-          errors="403 404 409")
-def submit_report(report_id: int) -> Response:
-    report = _load_report(report_id, "enter")
-    services.submit_report(caller(), report, body(ReportStep).version)
-    return _committed(report)
-
-
-@bp.post(f"/reports/<{ID}:report_id>/approve")
-@endpoint("Duyệt và khóa báo cáo (cần quyền duyệt của đơn vị cấp trên).\n\nKhông ai tự duyệt "
-          f"báo cáo mình gửi (422). {STEP}", ok={200: Report}, body=ReportStep,
-          body_optional=True, errors="403 404 409")
-def approve_report(report_id: int) -> Response:
-    report = _load_report(report_id, "approve")
-    services.approve_report(caller(), report, body(ReportStep).version)
-    return _committed(report)
-
-
-@bp.post(f"/reports/<{ID}:report_id>/return")
-@endpoint("Trả lại kèm ý kiến.\n\nKhông ai tự trả lại báo cáo mình gửi (422); ý kiến không "
-          f"chỉ gồm khoảng trắng (422). {STEP}", ok={200: Report}, body=ReportComment,
-          errors="403 404 409")
-def return_report(report_id: int) -> Response:
-    report = _load_report(report_id, "approve")
-    data = body(ReportComment)
-    services.return_report(caller(), report, data.comment, data.version)
-    return _committed(report)
-
-
-@bp.post(f"/reports/<{ID}:report_id>/reopen")
-@endpoint("Mở lại báo cáo đã duyệt, kèm lý do.\n\nLý do không chỉ gồm khoảng trắng (422). "
-          f"{STEP}", ok={200: Report}, body=ReportComment, errors="403 404 409")
-def reopen_report(report_id: int) -> Response:
-    report = _load_report(report_id, "approve")
-    data = body(ReportComment)
-    services.reopen_report(caller(), report, data.comment, data.version)
-    return _committed(report)
-
-
-@bp.get(f"/reports/<{ID}:report_id>/history")
-@endpoint("Các bước đã qua: ai, khi nào, ý kiến.", ok={200: HistoryList}, errors="403 404")
-def report_history(report_id: int) -> Response:
-    report = _load_report(report_id, "view")
-    return jsonify(items=[event.to_dict() for event in services.history(report)])
+# POST /reports/ID/submit, /approve, /return, /reopen and GET /reports/ID/history
+# (lhpn/api/signoff.py).
+step_endpoints(Kind(
+    services.SIGN_OFF, path="reports", id_name="report_id", noun="report",
+    get=services.get_report, answer=report_dict, schema=Report, step_body=ReportStep,
+    comment_body=ReportComment,
+    summaries={
+        "submit": f"Gửi báo cáo (cần quyền nhập báo cáo của đơn vị).\n\n{STEP} Thiếu chỉ tiêu "
+                  "bắt buộc: 422.",
+        "approve": "Duyệt và khóa báo cáo (cần quyền duyệt của đơn vị cấp trên).\n\nKhông ai "
+                   f"tự duyệt báo cáo mình gửi (422). {STEP}",
+        "return": "Trả lại kèm ý kiến.\n\nKhông ai tự trả lại báo cáo mình gửi (422); ý kiến "
+                  f"không chỉ gồm khoảng trắng (422). {STEP}",
+        "reopen": "Mở lại báo cáo đã duyệt, kèm lý do.\n\nLý do không chỉ gồm khoảng trắng "
+                  f"(422). {STEP}",
+    }))
 
 
 # ---- approving several at once -------------------------------------------------------------------

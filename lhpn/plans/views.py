@@ -51,7 +51,7 @@ from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
-from lhpn.workflow.models import WorkflowEvent
+from lhpn.workflow.pages import act, form_version, step_routes
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 PAGE_SIZE = 50
@@ -66,8 +66,6 @@ LEVEL_NOUNS = {
     "group": _l("Tổ phụ nữ"),
 }
 NOT_STARTED = _l("Chưa bắt đầu")
-STALE = _l("Kế hoạch vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
-           "bạn.")
 
 
 # ---- presentation helpers (also used by the templates) ----------------------------------------
@@ -131,11 +129,6 @@ def _load_request(plan_id: int, unit_id: int, action: str) -> PlanRequest:
     plan_request = plans.get_request(current_user.tenant_id, plan_id, unit_id)
     authz.require(current_user, action, plan_request.unit)
     return plan_request
-
-
-def _version() -> str:
-    # A page always sends the version it showed; a missing one is stale, never "skip the check".
-    return request.form.get("version", "")
 
 
 # ---- the list ---------------------------------------------------------------------------------
@@ -231,7 +224,8 @@ def edit(plan_id: int):
             return _refused(form, plan.unit, exc, plan)
         except StaleDataError:
             # Two saves raced past the version check: the database kept the first.
-            return _refused(form, plan.unit, Conflict(str(STALE), "version"), plan)
+            return _refused(form, plan.unit,
+                            Conflict(plans.SIGN_OFF.stale_message(), "version"), plan)
         flash(_("Đã lưu kế hoạch."), "success")
         return _after_save(plan)
     form.add_blank_rows()
@@ -297,7 +291,8 @@ def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: i
     form.parent_plan_id.choices = [("", _("— Không chọn —"))] + [
         (str(p.id), _parent_label(p)) for p in _parent_plans(unit)]
     weaker = plans.weaker_targets(plan) if plan is not None else []
-    last_return = _last_return(plan, plans.history(plan)) if plan is not None else None
+    last_return = (plans.SIGN_OFF.last_return(plan, plans.history(plan))
+                   if plan is not None else None)
     return render_template("plans/form.html", form=form, unit=unit, plan=plan,
                            prototypes=prototypes, weaker=weaker, measured=MEASURED,
                            last_return=last_return, restored=restored,
@@ -338,14 +333,6 @@ def view(plan_id: int):
     return _render_plan(_load_plan(plan_id, "read"))
 
 
-def _last_return(plan: Plan, events) -> WorkflowEvent | None:
-    """While a plan is returned, the comment it came back with is what matters most."""
-    if plan.status != "returned":
-        return None
-    returns = [event for event in events if event.action == "return"]
-    return returns[-1] if returns else None
-
-
 def _render_plan(plan: Plan, status: int = 200, comment: str = "", note_errors=None):
     """The plan as its document (the words of lhpn/plans/wording.py, as in the .docx), with
     what the user may do. Someone who reads an issued plan from below (lhpn/authz/plans.py)
@@ -358,9 +345,8 @@ def _render_plan(plan: Plan, status: int = 200, comment: str = "", note_errors=N
                               .where(PlanRequest.parent_plan_id == plan.id)) if viewer else 0
     may = {
         "edit": plan.editable and authz.can(current_user, "plan", plan.unit),
-        "submit": plans.WORKFLOW.allowed(plan.status, "submit")
-        and authz.can(current_user, "submit", plan.unit),
-        "approve": plan.status == "submitted" and authz.may_decide(current_user, plan),
+        "submit": plans.SIGN_OFF.may_submit(current_user, plan),
+        "approve": plans.SIGN_OFF.may_decide(current_user, plan, "approve"),
         "view_parent": plan.parent_plan is not None
         and may_read_plan(current_user, plan.parent_plan),
         "count": may_mark_counted(current_user, plan),
@@ -369,7 +355,7 @@ def _render_plan(plan: Plan, status: int = 200, comment: str = "", note_errors=N
     weaker = plans.weaker_targets(plan)
     return render_template(
         "plans/view.html", plan=plan, history=events, creator=creator,
-        last_return=_last_return(plan, events), words=wording.wording(plan),
+        last_return=plans.SIGN_OFF.last_return(plan, events), words=wording.wording(plan),
         weaker=weaker, asked=asked, may=may, comment=comment,
         confirm=_consequences(plan, weaker, may),
         to_check=plans.targets_to_check(current_user, plan),
@@ -420,22 +406,9 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
     return out
 
 
-def _act(plan: Plan, operation, done: str):
-    # Nothing is read after the commit: the way back is known before it.
-    plan_id = plan.id
-    try:
-        operation()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _render_plan(plan, exc.status, request.form.get("comment", ""))
-    except StaleDataError:
-        db.session.rollback()
-        flash(str(STALE), "error")
-        return _render_plan(plan, 409, request.form.get("comment", ""))
-    flash(done, "success")
-    return redirect(url_for("plans.view", plan_id=plan_id))
+def _again(plan_id: int, status: int, comment: str):
+    """The plan's page once more after a refused step, with the comment that was typed."""
+    return _render_plan(_load_plan(plan_id), status, comment)
 
 
 @bp.route("/<int:plan_id>/counted", methods=["POST"])
@@ -443,9 +416,11 @@ def _act(plan: Plan, operation, done: str):
 def counted(plan_id: int):
     plan = _load_plan(plan_id)
     wanted = request.form.get("counted") == "1"
-    return _act(plan, lambda: plans.set_counted(current_user, plan, wanted, _version()),
-                _("Kế hoạch được tính vào chương trình công tác năm.") if wanted
-                else _("Kế hoạch không còn được tính vào chương trình công tác năm."))
+    return act(plans.SIGN_OFF, plan.id,
+               lambda: plans.set_counted(current_user, plan, wanted, form_version()),
+               _("Kế hoạch được tính vào chương trình công tác năm.") if wanted
+               else _("Kế hoạch không còn được tính vào chương trình công tác năm."),
+               _again, "plans.view", "plan_id")
 
 
 @bp.route("/<int:plan_id>/targets/<int:target_id>/check", methods=["POST"])
@@ -470,37 +445,25 @@ def check(plan_id: int, target_id: int):
     return redirect(url_for("plans.view", plan_id=plan.id, _anchor="follow-up"))
 
 
-@bp.route("/<int:plan_id>/submit", methods=["POST"])
-@login_required
-def submit(plan_id: int):
-    plan = _load_plan(plan_id)
-    return _act(plan, lambda: plans.submit_plan(current_user, plan, _version()),
-                _("Đã gửi kế hoạch chờ duyệt."))
+def _confirm_cascade(step: str, plan: Plan):
+    """Approving asks the units below for their plans: the page said how many; if that is not
+    the number now (or the page said nothing), nothing is done and the page says it again."""
+    if step != "approve" or plan.status != "submitted" \
+            or not authz.may_decide(current_user, plan):
+        return None
+    count = plans.cascade_count(plan)
+    if count and request.form.get("asked") != str(count):
+        flash(_("Duyệt kế hoạch này sẽ gửi yêu cầu tới %(n)d đơn vị. Hãy xem lại rồi "
+                "bấm duyệt lần nữa để xác nhận.", n=count), "warn")
+        return _render_plan(plan, 409)
+    return None
 
 
-@bp.route("/<int:plan_id>/approve", methods=["POST"])
-@login_required
-def approve(plan_id: int):
-    plan = _load_plan(plan_id)
-    if plan.status == "submitted" and authz.may_decide(current_user, plan):
-        # The page said how many units approving asks; if that is not the number now (or the
-        # page said nothing), nothing is done and the page says it again.
-        count = plans.cascade_count(plan)
-        if count and request.form.get("asked") != str(count):
-            flash(_("Duyệt kế hoạch này sẽ gửi yêu cầu tới %(n)d đơn vị. Hãy xem lại rồi "
-                    "bấm duyệt lần nữa để xác nhận.", n=count), "warn")
-            return _render_plan(plan, 409)
-    return _act(plan, lambda: plans.approve_plan(current_user, plan, _version()),
-                _("Đã duyệt kế hoạch."))
-
-
-@bp.route("/<int:plan_id>/return", methods=["POST"])
-@login_required
-def return_(plan_id: int):
-    plan = _load_plan(plan_id)
-    return _act(plan, lambda: plans.return_plan(current_user, plan,
-                                                request.form.get("comment", ""), _version()),
-                _("Đã trả lại kế hoạch kèm ý kiến."))
+DONE = {"submit": _l("Đã gửi kế hoạch chờ duyệt."), "approve": _l("Đã duyệt kế hoạch."),
+        "return": _l("Đã trả lại kế hoạch kèm ý kiến.")}
+# POST /<id>/submit, /approve, /return (lhpn/workflow/pages.py).
+step_routes(bp, plans.SIGN_OFF, id_name="plan_id", load=_load_plan, render=_again,
+            done=lambda step: str(DONE[step]), guard=_confirm_cascade)
 
 
 # ---- the cascade ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
+from lhpn.workflow.pages import form_version, step_routes
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
@@ -40,8 +41,6 @@ INBOX_SIZE = 500
 ENTRY_UNITS = 700  # a commune's officer with its branches, rarely more
 STATUSES = ("draft", "submitted", "approved", "returned")
 NOT_STARTED = _l("Chưa lập")
-STALE = _l("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
-           "bạn.")
 LOCKED = _l("Báo cáo đã gửi hoặc đã duyệt thì không sửa được.")
 NARRATIVE_LABELS = (("results", _l("Kết quả")), ("shortcomings", _l("Tồn tại, hạn chế")),
                     ("proposals", _l("Đề xuất, kiến nghị")))
@@ -105,11 +104,6 @@ def _inbox_count() -> dict:
 def _load(report_id: int) -> Report:
     """404 for another tenant's report; the services (or the page) decide 403."""
     return reports.get_report(current_user.tenant_id, report_id)
-
-
-def _version() -> str:
-    # A page always sends the version it showed; a missing one is stale, never "skip the check".
-    return request.form.get("version", "")
 
 
 # ---- the list and the calendar -----------------------------------------------------------------
@@ -211,7 +205,7 @@ def edit(report_id: int):
         return _render_form(report, forms.stored(report), str(report.version))
 
     entered = forms.typed(report.template, request.form)
-    version = _version()
+    version = form_version()
     try:
         found = reports.save_report(
             current_user, report, forms.values_of(report.template, entered), version,
@@ -226,7 +220,8 @@ def edit(report_id: int):
         return _refused(report_id, entered, version, exc)
     except StaleDataError:
         # Two saves raced past the version check: the database kept the first.
-        return _refused(report_id, entered, version, Conflict(str(STALE), "version"))
+        return _refused(report_id, entered, version,
+                        Conflict(reports.SIGN_OFF.stale_message(), "version"))
     for problem in found:
         flash(problem.message, "warn")
     flash(_("Đã gửi báo cáo chờ duyệt.") if sending else _("Đã lưu báo cáo."), "success")
@@ -251,7 +246,8 @@ def _render_form(report: Report, entered: dict, version: str, error: DomainError
         "reports/form.html", report=report, entered=entered, version=version, groups=groups,
         error_field=error.field if error is not None else None,
         error=error.message if error is not None else "", previous=previous, before=before,
-        input_name=forms.input_name, last_return=_last_return(report, reports.history(report)),
+        input_name=forms.input_name,
+        last_return=reports.SIGN_OFF.last_return(report, reports.history(report)),
         narrative=NARRATIVE_LABELS, restored=restored,
         submit_confirm=submit_consequence(report)), status
 
@@ -277,83 +273,34 @@ def view(report_id: int):
     return _render_report(report)
 
 
-def _last_return(report: Report, events) -> object | None:
-    """While a report is returned, the comment it came back with is what matters most."""
-    if report.status != "returned":
-        return None
-    returns = [event for event in events if event.action in ("return", "reopen")]
-    return returns[-1] if returns else None
-
-
 def _render_report(report: Report, status: int = 200, comment: str = ""):
     events = reports.history(report)
     previous = reports.previous_report(report)
     items = {item.indicator.code: item for item in report.template.items}
     changes = [(items[change.code], change) for change in reports.compare(report, previous)]
     creator = db.session.get(User, report.created_by_id) if report.created_by_id else None
-    enter = report.editable and authz.may_enter_for(current_user, report.unit)
-    decide = authz.may_decide(current_user, report)
+    enter = reports.SIGN_OFF.may_submit(current_user, report)
     may = {"edit": enter, "submit": enter,
-           "approve": decide and report.status == "submitted",
-           "reopen": decide and report.status == "approved"}
+           "approve": reports.SIGN_OFF.may_decide(current_user, report, "approve"),
+           "reopen": reports.SIGN_OFF.may_decide(current_user, report, "reopen")}
     return render_template(
         "reports/view.html", report=report, history=events, creator=creator,
         previous=previous, changes=changes, may=may, can_edit=enter, comment=comment,
-        last_return=_last_return(report, events), narrative=NARRATIVE_LABELS,
+        last_return=reports.SIGN_OFF.last_return(report, events), narrative=NARRATIVE_LABELS,
         late=is_late(report, report.due_date), submit_confirm=submit_consequence(report),
         missing=reports.missing_required(report) if enter else []), status
 
 
-def _act(report: Report, operation, done: str):
-    # Nothing is read after the commit: the way back is known before it.
-    report_id = report.id
-    try:
-        operation()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _render_report(_load(report_id), exc.status, request.form.get("comment", ""))
-    except StaleDataError:
-        db.session.rollback()
-        flash(str(STALE), "error")
-        return _render_report(_load(report_id), 409, request.form.get("comment", ""))
-    flash(done, "success")
-    return redirect(url_for("reports.view", report_id=report_id))
+def _again(report_id: int, status: int, comment: str):
+    """The report's page once more after a refused step, with the comment that was typed."""
+    return _render_report(_load(report_id), status, comment)
 
 
-@bp.route("/<int:report_id>/submit", methods=["POST"])
-@login_required
-def submit(report_id: int):
-    report = _load(report_id)
-    return _act(report, lambda: reports.submit_report(current_user, report, _version()),
-                _("Đã gửi báo cáo chờ duyệt."))
-
-
-@bp.route("/<int:report_id>/approve", methods=["POST"])
-@login_required
-def approve(report_id: int):
-    report = _load(report_id)
-    return _act(report, lambda: reports.approve_report(current_user, report, _version()),
-                _("Đã duyệt báo cáo."))
-
-
-@bp.route("/<int:report_id>/return", methods=["POST"])
-@login_required
-def return_(report_id: int):
-    report = _load(report_id)
-    return _act(report, lambda: reports.return_report(
-        current_user, report, request.form.get("comment", ""), _version()),
-        _("Đã trả lại báo cáo kèm ý kiến."))
-
-
-@bp.route("/<int:report_id>/reopen", methods=["POST"])
-@login_required
-def reopen(report_id: int):
-    report = _load(report_id)
-    return _act(report, lambda: reports.reopen_report(
-        current_user, report, request.form.get("comment", ""), _version()),
-        _("Đã mở lại báo cáo để sửa."))
+DONE = {"submit": _l("Đã gửi báo cáo chờ duyệt."), "approve": _l("Đã duyệt báo cáo."),
+        "return": _l("Đã trả lại báo cáo kèm ý kiến."), "reopen": _l("Đã mở lại báo cáo để sửa.")}
+# POST /<id>/submit, /approve, /return, /reopen (lhpn/workflow/pages.py).
+step_routes(bp, reports.SIGN_OFF, id_name="report_id", load=_load, render=_again,
+            done=lambda step: str(DONE[step]))
 
 
 # ---- the approver's inbox -----------------------------------------------------------------------
