@@ -202,3 +202,62 @@ def test_consolidation_is_rebuilt(app, generated):
         counts = {row.period: row.approved for row in db.session.scalars(
             select(consolidation.RollupCount).where(consolidation.RollupCount.unit_id == root.id))}
         assert counts == approved
+
+
+def test_bulk_reports_write_what_the_sign_off_service_writes(app, world, monkeypatch):
+    """The generator writes reports in bulk, past the sign-off service (lhpn/demo/generate.py
+    says why). For every history shape it writes — a draft, sent, returned, approved, and
+    returned then sent again and approved — the row and its events equal what the service
+    writes when the same people take the same steps on a real report."""
+    import random
+
+    from lhpn.demo import generate
+    from lhpn.reports import services as reports
+    from tests import factories
+
+    statuses = iter(["draft", "submitted", "returned", "approved"] * 12)
+    monkeypatch.setattr(generate, "_status", lambda rng: next(statuses))
+    monkeypatch.setattr(generate, "RESENT", 0.5)
+    with app.app_context():
+        tenant = db.session.get(Tenant, world.tenants["TB"])
+        unit = db.session.get(Unit, world.units["C11"])
+        staff = factories.user(tenant, "staff.c11", "staff", unit)
+        approver = db.session.get(User, world.users["approver.d1"])
+        template = reports.get_template(tenant.id, "BC_THANG")
+        indicators = {item.indicator.code: item.indicator for item in template.items}
+        others = [(world.units[code], level) for code, level in
+                  (("C12", "commune"), ("C21", "commune"), ("B111", "branch"))]
+        generate.bulk_reports(tenant, template, indicators, others, 2026, 12,
+                              {"vanphong": staff, "chutich": approver}, random.Random(7))
+        db.session.commit()
+
+        def written(report: Report) -> tuple:
+            events = db.session.scalars(select(WorkflowEvent).where(
+                WorkflowEvent.object_type == "report", WorkflowEvent.object_id == report.id)
+                .order_by(WorkflowEvent.created_at, WorkflowEvent.id)).all()
+            return (report.status, report.submitted_by_id, report.approved_by_id,
+                    report.submitted_at is None, report.approved_at is None,
+                    tuple((e.action, e.from_status, e.to_status, e.actor_id) for e in events))
+
+        shapes: dict[tuple, tuple] = {}
+        for report in db.session.scalars(select(Report).where(
+                Report.unit_id.in_([unit_id for unit_id, _level in others]))):
+            row = written(report)
+            shapes.setdefault(tuple(action for action, *_rest in row[-1]),
+                              (row, report.version - 1))
+        assert set(shapes) == {(), ("submit",), ("submit", "return"), ("submit", "approve"),
+                               ("submit", "return", "submit", "approve")}
+
+        for month, (actions, (bulk_row, bulk_moves)) in enumerate(sorted(shapes.items()), 1):
+            report = reports.open_report(staff, unit, template, f"2026-{month:02d}")
+            reports.save_report(staff, report, {}, report.version, nothing_to_report=True)
+            before = report.version
+            for action in actions:
+                if action == "submit":
+                    reports.SIGN_OFF.submit(staff, report, report.version)
+                else:
+                    reports.SIGN_OFF.decide(approver, report, action,
+                                            generate.RETURN_COMMENT, report.version)
+            db.session.commit()
+            assert written(report) == bulk_row, actions
+            assert report.version - before == bulk_moves == len(actions)

@@ -439,25 +439,28 @@ def _submission(rng: random.Random, end: date, due: date, late: bool) -> datetim
 
 def _history(rng: random.Random, status: str, end: date, due: date, staff: int, chair: int
              ) -> list[tuple[str, str, str, int, datetime]]:
-    """The transitions a report in ``status`` went through: (action, from, to, actor, when)."""
+    """The transitions a report in ``status`` went through: (action, from, to, actor, when),
+    the states read from the report workflow's own table (never written here)."""
     if status == "draft":
         return []
     draw = rng.random()
     resent = status == "approved" and draw < RESENT
     late = not resent and draw >= 1 - LATE
     first = _submission(rng, end, due, late)
-    events = [("submit", "draft", "submitted", staff, first)]
+    steps = [("submit", staff, first)]
     if status == "returned" or resent:
-        back = first + timedelta(hours=rng.randint(3, 30))
-        events.append(("return", "submitted", "returned", chair, back))
+        steps.append(("return", chair, first + timedelta(hours=rng.randint(3, 30))))
     if resent:
         again = max(_local_moment(rng, due + timedelta(days=rng.randint(2, 10))),
-                    events[-1][4] + timedelta(hours=1))
-        events.append(("submit", "returned", "submitted", staff, again))
+                    steps[-1][2] + timedelta(hours=1))
+        steps.append(("submit", staff, again))
     if status == "approved":
-        events.append(("approve", "submitted", "approved", chair,
-                       events[-1][4] + timedelta(hours=rng.randint(2, 72))))
-    return events
+        steps.append(("approve", chair, steps[-1][2] + timedelta(hours=rng.randint(2, 72))))
+    moves = REPORT_WORKFLOW.replay([action for action, _actor, _when in steps])
+    if moves[-1][2] != status:
+        raise ValueError(f"a history ending in {moves[-1][2]!r}, not {status!r}")
+    return [(action, source, target, actor, when)
+            for (action, source, target), (_a, actor, when) in zip(moves, steps, strict=True)]
 
 
 def _status(rng: random.Random) -> str | None:
@@ -499,10 +502,17 @@ def _value(rng: random.Random, indicator: Indicator, level: str) -> dict | None:
 
 def bulk_reports(tenant: Tenant, template: ReportTemplate, indicators: dict[str, Indicator],
                  units: list[tuple[int, str]], year: int, months: int, users: dict[str, User],
-                 rng: random.Random) -> Counter:
+                 rng: random.Random, waiting: frozenset[int] = frozenset()) -> Counter:
     """Reports of the first ``months`` months of ``year`` for (unit id, level) pairs, written in
     bulk with their values and workflow events, in the statuses a real month would have (the
-    demo loader uses it too); the running totals are for the caller to rebuild."""
+    demo loader uses it too); the last month's report of a unit in ``waiting`` is sent and
+    waits for its approver. The running totals are for the caller to rebuild.
+
+    These rows do not go through the sign-off service (lhpn/workflow/signoff.py): a large set
+    is hundreds of thousands of reports, and the service takes one access check, notice,
+    audit entry and flush per step. What is written follows the same table instead (the states
+    come from ``Workflow.replay``), and tests/test_generate.py checks that each history shape
+    written here equals what the service writes for the same steps."""
     counts: Counter = Counter()
     staff, chair = users["vanphong"].id, users["chutich"].id
     ordered = [indicators[code] for _group, codes in FORM_GROUPS for code in codes
@@ -516,6 +526,8 @@ def bulk_reports(tenant: Tenant, template: ReportTemplate, indicators: dict[str,
             batch = []
             for unit_id, level in units[start:start + UNIT_BATCH]:
                 status = _status(rng)
+                if month == months and unit_id in waiting:
+                    status = "submitted"
                 counts[status or "missing"] += 1
                 if status is not None:
                     batch.append((unit_id, level, status))

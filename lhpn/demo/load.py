@@ -300,7 +300,6 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
     from lhpn.consolidation import rollups
     from lhpn.reports.models import Report
     from lhpn.reports.services import get_template
-    from lhpn.workflow.models import WorkflowEvent
 
     for code, tenant in tenants.items():
         template = get_template(tenant.id, "BC_THANG")
@@ -315,27 +314,11 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
             select(Unit).where(Unit.tenant_id == tenant.id, Unit.level.in_(template.level_list),
                                ~Unit.closed).order_by(Unit.path))]
         indicators = {item.indicator.code: item.indicator for item in template.items}
+        found = [_unit_for(tenant, unit_code) for tenant_code, unit_code in WAITING
+                   if tenant_code == code]
+        waiting = frozenset(unit.id for unit in found if unit is not None)
         counts = bulk_reports(tenant, template, indicators, units, DEMO_REPORT_YEAR,
-                              DEMO_REPORT_MONTHS, users, random.Random(f"demo-{code}"))
-        last = f"{DEMO_REPORT_YEAR}-{DEMO_REPORT_MONTHS:02d}"
-        for tenant_code, unit_code in WAITING:
-            unit = _unit_for(tenant, unit_code) if tenant_code == code else None
-            report = unit and db.session.scalar(select(Report).where(
-                Report.unit_id == unit.id, Report.template_id == template.id,
-                Report.period == last))
-            if report is None:
-                continue
-            db.session.execute(WorkflowEvent.__table__.delete().where(
-                WorkflowEvent.object_type == "report", WorkflowEvent.object_id == report.id,
-                WorkflowEvent.action.in_(("approve", "return"))))
-            report.status, report.approved_by_id, report.approved_at = "submitted", None, None
-            if report.submitted_at is None:
-                report.submitted_by_id = users["vanphong"].id
-                report.submitted_at = report.created_at
-                db.session.add(WorkflowEvent(
-                    tenant_id=tenant.id, object_type="report", object_id=report.id,
-                    action="submit", from_status="draft", to_status="submitted",
-                    actor_id=users["vanphong"].id, created_at=report.created_at))
+                              DEMO_REPORT_MONTHS, users, random.Random(f"demo-{code}"), waiting)
         db.session.flush()
         rollups.rebuild(tenant.id)
         _plan_2026(tenant, users["vanphong"], users["chutich"])

@@ -84,6 +84,19 @@ class Workflow:
                tenant_id=obj.tenant_id, summary=comment[:200], to=transition.target)
         return event
 
+    def replay(self, actions: list[str], start: str = "draft") -> list[tuple[str, str, str]]:
+        """(action, from, to) for each of ``actions`` taken in turn from ``start``, as
+        ``apply`` would move an object; ValueError at the first one the table does not allow.
+        For writers in bulk that cannot go through ``apply`` (lhpn/demo/generate.py)."""
+        steps, status = [], start
+        for action in actions:
+            if not self.allowed(status, action):
+                raise ValueError(f"{self.object_type}: no {action!r} from {status!r}")
+            target = self.transitions[action].target
+            steps.append((action, status, target))
+            status = target
+        return steps
+
     def history(self, obj):
         return db.session.scalars(
             select(WorkflowEvent)
