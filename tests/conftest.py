@@ -21,6 +21,9 @@ from lhpn import create_app
 from lhpn.extensions import db
 from tests import factories
 
+# The real-browser fixtures (browser, live_server, open_page): asked for by name.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_translations():

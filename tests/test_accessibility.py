@@ -12,16 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.browser import DESKTOP, PHONE, log_in
 from tests.factories import PASSWORD
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    browser,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-)
 from tests.test_plan_browser import _province_asks_the_communes
 
 pytestmark = [

@@ -3,7 +3,7 @@ skipping them."""
 
 import pytest
 
-from tests.test_browser import _no_browser
+from tests.browser import _no_browser
 
 
 def test_a_missing_browser_fails_under_ci(monkeypatch):

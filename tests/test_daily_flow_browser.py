@@ -13,18 +13,8 @@ from lhpn.extensions import db
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanRequest
 from lhpn.reports.models import Report, ReportReminder
+from tests.browser import PHONE, assert_fits_width, confirming, log_in, shot
 from tests.factories import PASSWORD
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    PHONE,
-    assert_fits_width,
-    browser,
-    confirming,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
 from tests.test_plan_pages import Browser, add_user, count, create, text, version_on
 
 pytestmark = pytest.mark.browser

@@ -7,18 +7,7 @@ import pytest
 
 from lhpn.consolidation import services as consolidation
 from tests import consolidation_world as kw
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    ARTIFACTS,
-    DESKTOP,
-    PHONE,
-    assert_fits_width,
-    browser,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
+from tests.browser import ARTIFACTS, PHONE, assert_fits_width, log_in, shot
 
 pytestmark = pytest.mark.browser
 

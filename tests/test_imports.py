@@ -19,7 +19,6 @@ from tests import factories
 from tests.conftest import csrf_token, login
 
 # The real-browser fixtures (Chromium on a live server) of the browser journeys.
-from tests.test_browser import browser, live_server, open_page, playwright_api  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INDEX = "/units/import/"
@@ -586,7 +585,7 @@ def test_rows_that_break_after_the_preview_are_reported(client, app, world):
 def test_browser_upload_preview_and_progress(request, world, monkeypatch):
     from playwright.sync_api import expect
 
-    from tests.test_browser import PHONE, assert_fits_width, log_in, shot
+    from tests.browser import PHONE, assert_fits_width, log_in, shot
 
     monkeypatch.setattr(branch_list, "CHUNK_SIZE", 2)
     page, problems = request.getfixturevalue("open_page")(PHONE)

@@ -11,16 +11,7 @@ from lhpn.extensions import db
 from lhpn.reports import services as reports
 from lhpn.reports.models import Report
 from lhpn.units.models import Unit
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    PHONE,
-    assert_fits_width,
-    browser,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
+from tests.browser import PHONE, assert_fits_width, log_in, shot
 from tests.test_plan_pages import add_user
 
 pytestmark = pytest.mark.browser

@@ -10,17 +10,8 @@ import re
 
 import pytest
 
+from tests.browser import ARTIFACTS, PHONE, log_in, shot
 from tests.test_accessibility import _world_for_every_page
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    ARTIFACTS,
-    PHONE,
-    browser,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
 
 pytestmark = pytest.mark.browser
 

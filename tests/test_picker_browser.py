@@ -7,17 +7,7 @@ from sqlalchemy import select
 
 from lhpn.accounts.models import RoleAssignment
 from lhpn.extensions import db
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    assert_fits_width,
-    browser,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
+from tests.browser import DESKTOP, PHONE, assert_fits_width, log_in, shot
 from tests.test_unit_picker import dong  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

@@ -8,18 +8,7 @@ from datetime import timedelta
 import pytest
 
 from lhpn.clock import utcnow
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    assert_fits_width,
-    browser,
-    confirming,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
+from tests.browser import PHONE, assert_fits_width, confirming, log_in, shot
 
 pytestmark = pytest.mark.browser
 

@@ -11,18 +11,7 @@ from lhpn.accounts.models import User
 from lhpn.extensions import db
 from lhpn.reports import services as reports
 from lhpn.units.models import Unit
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    assert_fits_width,
-    browser,
-    confirming,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
+from tests.browser import PHONE, assert_fits_width, confirming, log_in, shot
 from tests.test_plan_pages import add_user
 
 pytestmark = pytest.mark.browser

@@ -7,16 +7,7 @@ import re
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    browser,
-    confirming,
-    live_server,
-    log_in,
-    open_page,
-    playwright_api,
-    shot,
-)
+from tests.browser import DESKTOP, confirming, log_in, shot
 from tests.test_plan_pages import add_user
 
 pytestmark = pytest.mark.browser
