@@ -379,22 +379,22 @@ def test_two_approvers_on_the_same_version_one_wins(app, api, world):
     assert "“Đã duyệt”" in error["message"]
 
 
-def _race(app, monkeypatch, calls: list[tuple[str, str, str, dict]]) -> list:
+def race(app, monkeypatch, kind, calls: list[tuple[str, str, str, dict]]) -> list:
     """Send the calls from threads at the same moment, each on its own client.
 
-    Both requests load the plan and pass their checks (same version) before either writes: a
-    barrier in check_version holds each until the other has got there. Then both flush; the
-    database's version column lets only one through.
+    Every request loads the plan or report and passes its checks (same version) before any
+    writes: a barrier in the version check of ``kind`` (a services module's SIGN_OFF, which
+    edits and every sign-off step ask, lhpn/workflow/signoff.py) holds each until the others
+    have got there. Then all flush; the database's version column lets only one through.
     """
     barrier = threading.Barrier(len(calls), timeout=20)
-    original = plan_services.SIGN_OFF.check_version
+    original = kind.check_version
 
-    def check_then_wait(plan, version):
-        original(plan, version)
+    def check_then_wait(record, version):
+        original(record, version)
         barrier.wait()
 
-    # The sign-off steps ask the kind's own check (lhpn/workflow/signoff.py).
-    monkeypatch.setattr(plan_services.SIGN_OFF, "check_version", check_then_wait)
+    monkeypatch.setattr(kind, "check_version", check_then_wait)
     answers: list = [None] * len(calls)
 
     def send(index: int, token: str, method: str, path: str, body: dict) -> None:
@@ -417,8 +417,8 @@ def test_concurrent_approvals_of_the_same_plan(app, client, api, world, monkeypa
     plan = submitted_plan(api, world)
     tokens = [api_token(client, name) for name in ("approver.tb", "approver2.tb")]
     path = f"/plans/{plan['id']}/approve"
-    answers = _race(app, monkeypatch, [(t, "POST", path, {"version": plan["version"]})
-                                       for t in tokens])
+    answers = race(app, monkeypatch, plan_services.SIGN_OFF,
+                   [(t, "POST", path, {"version": plan["version"]}) for t in tokens])
     statuses = sorted(status for status, _body in answers)
     assert statuses == [200, 409], answers
     winner = next(body for status, body in answers if status == 200)
@@ -442,7 +442,7 @@ def test_concurrent_edits_keep_one(app, client, api, world, monkeypatch):
               {"version": 1, "title": "Bản của người thứ nhất", "targets": []}),
              (tokens[1], "PATCH", f"/plans/{plan['id']}",
               {"version": 1, "title": "Bản của người thứ hai"})]
-    answers = _race(app, monkeypatch, calls)
+    answers = race(app, monkeypatch, plan_services.SIGN_OFF, calls)
     assert sorted(status for status, _body in answers) == [200, 409], answers
     assert "field" not in next(body for status, body in answers if status == 409)["error"]
     winner = next(body for status, body in answers if status == 200)

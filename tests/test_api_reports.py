@@ -7,7 +7,6 @@ notifications) as they were.
 """
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -24,7 +23,7 @@ from lhpn.workflow import signoff
 from lhpn.workflow.models import WorkflowEvent
 from tests.conftest import api_token
 from tests.test_api import ODD_VALUES, Caller, assert_error, documented_operations, schema_for
-from tests.test_api_plans import add_user, grant
+from tests.test_api_plans import add_user, grant, race
 
 REPORT_KEYS = {"id", "unit_id", "template", "period", "status", "values", "version",
                "submitted_at", "due_date", "on_behalf", "nothing_to_report", "narrative", "late"}
@@ -572,47 +571,14 @@ def test_odd_values_in_every_field_never_break_anything(app, api, world):
 
 # ---- concurrency -------------------------------------------------------------------------------
 
-def _race(app, monkeypatch, calls: list[tuple[str, str, str, dict]]) -> list:
-    """Send the calls from threads at the same moment, each on its own client.
-
-    Both requests load the report and pass their checks (same version) before either writes: a
-    barrier in check_version holds each until the other has got there. Then both flush; the
-    database's version column lets only one through.
-    """
-    barrier = threading.Barrier(len(calls), timeout=20)
-    original = report_services.SIGN_OFF.check_version
-
-    def check_then_wait(report, version):
-        original(report, version)
-        barrier.wait()
-
-    # The sign-off steps ask the kind's own check (lhpn/workflow/signoff.py).
-    monkeypatch.setattr(report_services.SIGN_OFF, "check_version", check_then_wait)
-    answers: list = [None] * len(calls)
-
-    def send(index: int, token: str, method: str, path: str, body: dict) -> None:
-        client = app.test_client()
-        response = client.open(f"/api/v1{path}", method=method, json=body,
-                               headers={"Authorization": f"Bearer {token}"})
-        answers[index] = (response.status_code, response.get_json())
-
-    threads = [threading.Thread(target=send, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(answer is not None for answer in answers), answers
-    return answers
-
-
 def test_two_approvers_at_the_same_moment_exactly_one_wins(app, client, api, world, c11,
                                                            monkeypatch):
     add_user(app, world, "approver2.d1", "approver", "D1")
     report = submitted_report(api, world)
     tokens = [api_token(client, name) for name in ("approver.d1", "approver2.d1")]
     path = f"/reports/{report['id']}/approve"
-    answers = _race(app, monkeypatch, [(t, "POST", path, {"version": report["version"]})
-                                       for t in tokens])
+    answers = race(app, monkeypatch, report_services.SIGN_OFF,
+                   [(t, "POST", path, {"version": report["version"]}) for t in tokens])
     assert sorted(status for status, _body in answers) == [200, 409], answers
     winner = next(body for status, body in answers if status == 200)
     loser = next(body for status, body in answers if status == 409)
@@ -636,7 +602,7 @@ def test_two_staff_saving_one_draft_never_overwrite_silently(app, client, api, w
                                        "narrative": {"results": "Bản thứ nhất"}}),
              (tokens[1], "PUT", path, {"values": {"TUYEN_TRUYEN": 2}, "version": 1,
                                        "narrative": {"results": "Bản thứ hai"}})]
-    answers = _race(app, monkeypatch, calls)
+    answers = race(app, monkeypatch, report_services.SIGN_OFF, calls)
     assert sorted(status for status, _body in answers) == [200, 409], answers
     assert "field" not in next(body for status, body in answers if status == 409)["error"]
     winner = next(body for status, body in answers if status == 200)
