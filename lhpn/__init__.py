@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from lhpn.privacy.keys import check_settings as check_data_keys
     from lhpn.throttle import check_settings
     from lhpn.web import init_request_context
 
@@ -56,6 +57,7 @@ def register_security(app: Flask) -> None:
         # X-Forwarded-For is whatever the client wrote and is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     check_settings(app.config)
+    check_data_keys(app)  # a key that cannot be used stops the app here, not at a read
     init_request_context(app)
 
 

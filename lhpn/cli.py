@@ -1,4 +1,5 @@
-"""Command-line set-up for the system administrator: tenants, first users, demo data."""
+"""Command-line set-up for the system administrator: tenants, first users, demo data, and the
+data keys of sensitive personal data (lhpn/privacy/cli.py)."""
 
 import functools
 import sys
@@ -9,6 +10,7 @@ from flask.cli import AppGroup
 
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.privacy.cli import privacy_cli
 from lhpn.tenancy import crossing_tenants
 
 tenant_cli = AppGroup("tenant", help="Tenants (province-level unions).")
@@ -143,7 +145,7 @@ def _crossing_tenants(command: click.Command) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for group in (tenant_cli, user_cli, demo_cli):
+    for group in (tenant_cli, user_cli, demo_cli, privacy_cli):
         for command in group.commands.values():
             if not getattr(command.callback, "lhpn_crossing", False):
                 _crossing_tenants(command)

@@ -83,6 +83,12 @@ def load_config(instance_path: Path) -> dict:
         "LHPN_SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
         "LHPN_MAIL_FROM": _env("MAIL_FROM", "lhpn@localhost"),
         "LHPN_BASE_URL": _env("BASE_URL", ""),
+        # Encryption of sensitive personal data at rest (lhpn/privacy/keys.py): the current key
+        # and the retired ones still read during a rotation (base64 of 32 bytes each), else a
+        # key ring generated in the instance folder beside the secret key.
+        "LHPN_DATA_KEY": _env("DATA_KEY", ""),
+        "LHPN_DATA_KEYS_RETIRED": _env("DATA_KEYS_RETIRED", ""),
+        "LHPN_DATA_KEY_FILE": str(instance_path / "data_keys"),
         # Rendered consolidation fragments, keyed by the tenant's figures version (never stale).
         # In-process by default (nothing to install); "NullCache" turns caching off.
         "CACHE_TYPE": _env("CACHE_TYPE", "SimpleCache"),

@@ -6,6 +6,7 @@ from lhpn.consolidation.models import Rollup, RollupCount
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
+from lhpn.privacy.models import SensitiveRead
 from lhpn.reports.models import (
     Attachment,
     Report,
@@ -24,6 +25,6 @@ from lhpn.workflow.models import WorkflowEvent
 __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
     "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate",
-    "ReportValue", "RoleAssignment", "Rollup", "RollupCount", "TemplateItem", "TemplatePeriod",
-    "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
+    "ReportValue", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
+    "TemplatePeriod", "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
 ]

@@ -2,12 +2,13 @@
 
 Scoped tables: the models with the :class:`TenantScoped` mixin, listed in ``SCOPED_TABLES``
 (units, role assignments, indicators, forms, reports, attachments, report reminders, plans,
-target checks, plan requests, workflow events, notifications, import batches). While a tenant
-is set (a tenant user's request, :func:`acting_for`), every ORM SELECT, UPDATE and DELETE is
-limited to that tenant (SQLAlchemy's global-criteria recipe), and ``session.get()`` never
-returns another tenant's object, even one already in the identity map. With no tenant set, a
-statement that names a scoped table raises :class:`TenantNotSet`, unless the code runs inside a
-named crossing (:func:`crossing_tenants`), each a deliberate choice listed in ``CROSSINGS``.
+target checks, plan requests, workflow events, notifications, import batches, sensitive reads).
+While a tenant is set (a tenant user's request, :func:`acting_for`), every ORM SELECT, UPDATE
+and DELETE is limited to that tenant (SQLAlchemy's global-criteria recipe), and
+``session.get()`` never returns another tenant's object, even one already in the identity
+map. With no tenant set, a statement that names a scoped table raises :class:`TenantNotSet`,
+unless the code runs inside a named crossing (:func:`crossing_tenants`), each a deliberate
+choice listed in ``CROSSINGS``.
 
 Not scoped, and why:
 

@@ -21,6 +21,7 @@ from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanRequest, PlanTarget, TargetCheck
+from lhpn.privacy.models import SensitiveRead
 from lhpn.reports.models import (
     Attachment,
     Report,
@@ -52,6 +53,8 @@ EXEMPT = {
     PlanRequest: "created by the parent plan's approval and answered by the child's plan, "
                  "both watched",
     ImportBatch: "an import's own record; the units it creates are watched",
+    SensitiveRead: "a log of who read personal data, written by the reads themselves (a "
+                   "consolidation never shows it, and counting reads would empty the cache)",
 }
 
 

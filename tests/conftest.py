@@ -1,9 +1,9 @@
 """Test set-up: the real schema from the migrations, on SQLite or on PostgreSQL.
 
 The schema is built once per session by running the Alembic migrations. Tests commit for real
-(pages and services commit at the request boundary); every table is emptied after each test.
-Set LHPN_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the
-suite on PostgreSQL.
+(pages and services commit at the request boundary); every table, the append-only ones too, is
+emptied after each test. Set LHPN_TEST_DATABASE_URL (e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the suite on PostgreSQL.
 """
 
 import os
@@ -78,13 +78,27 @@ def app(database_url, tmp_path_factory):
 
 
 def _empty_all_tables() -> None:
+    """Empty every table, the append-only ones too (sensitive_reads): their triggers, which
+    refuse exactly this, are set aside for the clean-up and put back in the same transaction."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            guarded = conn.scalars(text("SELECT DISTINCT CAST(tgrelid AS regclass) "
+                                        "FROM pg_trigger WHERE NOT tgisinternal")).all()
+            for name in guarded:
+                conn.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for name in guarded:
+                conn.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
         else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                         "WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 @pytest.fixture(autouse=True)

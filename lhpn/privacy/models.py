@@ -1,0 +1,56 @@
+"""The log of reads of sensitive personal data (Law 91/2025/QH15, Decree 356/2025/NĐ-CP).
+
+Who saw which fields of which record in clear, when, for what purpose and through which
+channel (a page, the API, a Word or Excel file, a print view). Written by
+``lhpn/privacy/access_log.record_read`` in the transaction of the read itself.
+
+Append-only, and the database holds it so, not only the code: revision a189293d5a0c adds
+triggers that refuse every UPDATE and DELETE (and, on PostgreSQL, TRUNCATE). A later migration
+that alters this table on SQLite through Alembic's batch mode recreates the table and with it
+loses the triggers: such a migration must create them again.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lhpn.extensions import db
+from lhpn.tenancy import TenantScoped
+
+PURPOSE_CODES = ("handling", "support", "referral", "supervision", "other")
+CHANNELS = ("page", "api", "docx", "xlsx", "print")
+MAX_NOTE = 500
+MAX_FIELDS = 500
+
+
+def _one_of(column: str, codes: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(code) for code in codes)})"
+
+
+class SensitiveRead(TenantScoped, db.Model):
+    """One read of sensitive fields of one record by one user."""
+
+    __tablename__ = "sensitive_reads"
+    __table_args__ = (
+        Index("ix_sensitive_reads_object", "tenant_id", "object_type", "object_id"),
+        Index("ix_sensitive_reads_user_at", "user_id", "at"),
+        CheckConstraint(_one_of("purpose", PURPOSE_CODES), name="purpose_known"),
+        CheckConstraint(_one_of("channel", CHANNELS), name="channel_known"),
+        CheckConstraint("purpose <> 'other' OR purpose_note <> ''", name="other_explained"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No ON DELETE: the log outlives nothing it names (users are locked, never deleted).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]  # naive UTC (lhpn/clock.py)
+    object_type: Mapped[str] = mapped_column(String(32))  # "incident", …
+    object_id: Mapped[int]
+    fields: Mapped[str] = mapped_column(String(MAX_FIELDS))  # "victim_name,victim_phone"
+    purpose: Mapped[str] = mapped_column(String(16))
+    purpose_note: Mapped[str] = mapped_column(String(MAX_NOTE), default="")
+    channel: Mapped[str] = mapped_column(String(8))
+
+    @property
+    def field_names(self) -> list[str]:
+        return self.fields.split(",")
