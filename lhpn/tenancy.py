@@ -72,9 +72,9 @@ class TenantScoped:
 
 def scoped_tables() -> frozenset[str]:
     """The names of the tenant-scoped tables (every mapped subclass of TenantScoped)."""
-    from lhpn.extensions import db
+    from lhpn.extensions import Model
 
-    return frozenset(mapper.local_table.name for mapper in db.Model.registry.mappers
+    return frozenset(mapper.local_table.name for mapper in Model.registry.mappers
                      if issubclass(mapper.class_, TenantScoped))
 
 

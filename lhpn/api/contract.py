@@ -76,17 +76,20 @@ def _date(value: str) -> str:
     return value
 
 
-def Text(max_length: int | None = None, min_length: int | None = None, **extra: Any) -> Any:  # noqa: N802
-    """A string that the database can store, with the bounds given."""
-    return Annotated[str, AfterValidator(_storable),
-                     Field(max_length=max_length, min_length=min_length,
-                           json_schema_extra={"pattern": STORABLE_PATTERN}, **extra)]
+def Text(max_length: int | None = None, min_length: int | None = None,  # noqa: N802
+         **extra: Any) -> tuple[Any, ...]:
+    """What makes a string one the database can store, with the bounds given:
+    ``Annotated[str, *Text(200)]``."""
+    return (AfterValidator(_storable),
+            Field(max_length=max_length, min_length=min_length,
+                  json_schema_extra={"pattern": STORABLE_PATTERN}, **extra))
 
 
-def Key(max_length: int) -> Any:  # noqa: N802
-    """An object's key: storable, 1 to ``max_length`` characters (no pattern, which JSON
-    Schema would turn into patternProperties)."""
-    return Annotated[str, AfterValidator(_storable), Field(min_length=1, max_length=max_length)]
+def Key(max_length: int) -> tuple[Any, ...]:  # noqa: N802
+    """What makes a string an object's key, ``Annotated[str, *Key(40)]``: storable, 1 to
+    ``max_length`` characters (no pattern, which JSON Schema would turn into
+    patternProperties)."""
+    return (AfterValidator(_storable), Field(min_length=1, max_length=max_length))
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -104,11 +107,17 @@ def _digits(value: object) -> object:
     return value
 
 
-def QueryInt(low: int, high: int, **extra: Any) -> Any:  # noqa: N802
-    return Annotated[int, Field(ge=low, le=high, **extra), BeforeValidator(_digits)]
+def QueryInt(low: int, high: int, **extra: Any) -> tuple[Any, ...]:  # noqa: N802
+    """What makes a query-string parameter a number from ``low`` to ``high``:
+    ``Annotated[int, *QueryInt(1, 12)]``."""
+    return (Field(ge=low, le=high, **extra), BeforeValidator(_digits))
 
 
-QueryId = QueryInt(1, MAX_ID)
+QueryId = Annotated[int, *QueryInt(1, MAX_ID)]
+# A field left out of a request is None, while its JSON type stays the one declared (null
+# itself is refused): ``name: Annotated[str, *Text(200)] = NOT_SENT``. Typed Any because the
+# annotation says what a client may send, which None is not.
+NOT_SENT: Any = None
 
 
 class Body(BaseModel):
@@ -124,8 +133,9 @@ class Query(BaseModel):
 
 
 class Page(Query):
-    limit: QueryInt(1, MAX_LIMIT, description="Số mục tối đa của trang.") = DEFAULT_LIMIT
-    offset: QueryInt(0, MAX_ID, description="Bỏ qua từng ấy mục đầu.") = 0
+    limit: Annotated[int, *QueryInt(1, MAX_LIMIT, description="Số mục tối đa của trang.")] = (
+        DEFAULT_LIMIT)
+    offset: Annotated[int, *QueryInt(0, MAX_ID, description="Bỏ qua từng ấy mục đầu.")] = 0
 
 
 class Answer(BaseModel):

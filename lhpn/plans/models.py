@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -14,21 +15,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.accounts.models import User
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.indicators.models import Indicator
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 
-STATUSES = ("draft", "submitted", "approved", "returned")
 # count, share and rate are measured on an indicator; text is a qualitative target (most of
 # the seeds' targets) followed up by each unit's "done / not done".
-TARGET_KINDS = ("count", "share", "rate", "text")
-MEASURED_KINDS = ("count", "share", "rate")
+MeasuredKind = Literal["count", "share", "rate"]
+TargetKind = Literal[MeasuredKind, "text"]
+TARGET_KINDS: tuple[TargetKind, ...] = get_args(TargetKind)
+MEASURED_KINDS: tuple[MeasuredKind, ...] = get_args(MeasuredKind)
 # The parts of a plan whose heading a unit may reword (seed 003 says "NHIỆM VỤ TRỌNG TÂM").
 SECTION_KEYS = ("purpose", "targets", "content", "budget", "organisation")
 
 
-class Plan(TenantScoped, db.Model):
+class Plan(TenantScoped, Model):
     """A unit's plan (kế hoạch) for a year or a theme; sections are Markdown source."""
 
     __tablename__ = "plans"
@@ -100,7 +102,7 @@ class Plan(TenantScoped, db.Model):
         return (self.headings or {}).get(key, "")
 
 
-class PlanTarget(db.Model):
+class PlanTarget(Model):
     """A target (chỉ tiêu) for the units of ``level``.
 
     count: each unit of ``level`` reaches ≥ value of the indicator;
@@ -145,7 +147,7 @@ class PlanTarget(db.Model):
         return data
 
 
-class TargetCheck(TenantScoped, db.Model):
+class TargetCheck(TenantScoped, Model):
     """One unit's follow-up of a qualitative target: done or not, with a note."""
 
     __tablename__ = "plan_target_checks"
@@ -169,7 +171,7 @@ class TargetCheck(TenantScoped, db.Model):
                 "checked_at": self.checked_at.isoformat() if self.checked_at else None}
 
 
-class PlanActivity(db.Model):
+class PlanActivity(Model):
     """An activity of the plan's content: what, when, who leads, who coordinates, budget."""
 
     __tablename__ = "plan_activities"
@@ -197,7 +199,7 @@ class PlanActivity(db.Model):
                 "budget_source": self.budget_source}
 
 
-class PlanRequest(TenantScoped, db.Model):
+class PlanRequest(TenantScoped, Model):
     """An issued plan asks a unit below for its implementing plan by a deadline."""
 
     __tablename__ = "plan_requests"

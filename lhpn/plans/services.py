@@ -6,6 +6,7 @@ Every operation starts with its access check, flushes, and leaves the commit to 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from typing import Literal, get_args
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -36,13 +37,15 @@ from lhpn.richtext import clean_source
 from lhpn.text import clean_line, clean_text, nfc
 from lhpn.units.models import Unit
 from lhpn.workflow.engine import Transition, Workflow, is_current
+from lhpn.workflow.models import Status
 
 WORKFLOW = Workflow("plan", {
     "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
     "approve": Transition(frozenset({"submitted"}), "approved"),
     "return": Transition(frozenset({"submitted"}), "returned", needs_comment=True),
 })
-WHEN_KINDS = ("year", "quarter", "month", "range")
+WhenKind = Literal["year", "quarter", "month", "range"]
+WHEN_KINDS: tuple[WhenKind, ...] = get_args(WhenKind)
 MAX_TARGET = Decimal("999999999999.99")  # plan_targets.value is NUMERIC(14, 2)
 
 
@@ -746,7 +749,8 @@ def weaker_targets(plan: Plan) -> list[Weaker]:
     return out
 
 
-CHILD_STATES = ("not_started", "draft", "submitted", "approved", "returned")
+ChildState = Literal["not_started", Status]
+CHILD_STATES: tuple[ChildState, ...] = get_args(ChildState)
 
 
 @dataclass

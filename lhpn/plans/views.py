@@ -45,13 +45,13 @@ from lhpn.plans.forms import (
     TargetRowForm,
     plan_data,
 )
-from lhpn.plans.models import STATUSES, Plan, PlanRequest
+from lhpn.plans.models import Plan, PlanRequest
 from lhpn.richtext import to_html
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
-from lhpn.workflow.models import WorkflowEvent
+from lhpn.workflow.models import STATUSES, WorkflowEvent
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 PAGE_SIZE = 50

@@ -33,12 +33,12 @@ from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
+from lhpn.workflow.models import STATUSES
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
 INBOX_SIZE = 500
 ENTRY_UNITS = 700  # a commune's officer with its branches, rarely more
-STATUSES = ("draft", "submitted", "approved", "returned")
 NOT_STARTED = _l("Chưa lập")
 STALE = _l("Báo cáo vừa được người khác thay đổi. Hãy tải lại trang và nhập lại thay đổi của "
            "bạn.")

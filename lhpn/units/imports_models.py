@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 
 
-class ImportBatch(TenantScoped, db.Model):
+class ImportBatch(TenantScoped, Model):
     """An uploaded branch list, parsed and checked, waiting for (or going through) import."""
 
     __tablename__ = "import_batches"

@@ -1,14 +1,19 @@
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.accounts.models import User
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 
+# The statuses of a plan or report, one list for the pages, the API and its schemas.
+Status = Literal["draft", "submitted", "approved", "returned"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
-class WorkflowEvent(TenantScoped, db.Model):
+
+class WorkflowEvent(TenantScoped, Model):
     """One transition of a plan or report: who, when, from, to, and the comment."""
 
     __tablename__ = "workflow_events"
