@@ -1,6 +1,6 @@
 """Unbound extensions: the factory binds them to an app."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
 from flask_caching import Cache
@@ -11,7 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.model import Model as FlaskModel
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 from lhpn.tenancy import TenantSession
@@ -47,5 +47,8 @@ if TYPE_CHECKING:
     # at run time, and to the type checker what it is made of.
     class Model(FlaskModel, Base):
         __abstract__ = True
+        # Every model here names a table, so ``__table__`` is a Table (which update(),
+        # insert() and delete() take), not the FromClause DeclarativeBase allows for.
+        __table__: ClassVar[Table]
 else:
     Model = db.Model

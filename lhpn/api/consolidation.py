@@ -147,7 +147,8 @@ def _target(line: services.Attainment) -> dict:
                 "deadline": target.deadline.isoformat() if target.deadline else None,
                 "not_done": [{"unit_id": m.unit.id, "note": m.note} for m in line.misses
                              if m.done is False]}
-    return {**data, "indicator": target.indicator.code, "value": float(target.value),
+    return {**data, "indicator": target.measured_indicator.code,
+            "value": float(target.measured_value),
             "threshold": None if target.threshold is None else float(target.threshold)}
 
 

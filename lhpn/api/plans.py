@@ -404,7 +404,8 @@ def _as_input(plan: PlanRow) -> PlanInput:
         recipients=plan.recipients, signer_title=plan.signer_title,
         signer_name=plan.signer_name, child_levels=plan.child_level_list,
         child_deadline=plan.child_deadline,
-        targets=[TargetInput(t.indicator.code, t.level, t.kind, t.value, t.threshold, t.note)
+        targets=[TargetInput(t.measured_indicator.code, t.level, t.kind, t.value, t.threshold,
+                             t.note)
                  if t.measured else TargetInput(None, t.level, "text", None, text=t.text,
                                                 deadline=t.deadline)
                  for t in plan.targets],

@@ -131,7 +131,7 @@ def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
         for att in lines:
             target = att.target
             if target.measured:
-                what = [target.indicator.code, target.indicator.name]
+                what = [target.measured_indicator.code, target.measured_indicator.name]
                 misses = "; ".join(miss.label for miss in att.misses)
             else:
                 what = ["", target.text]

@@ -133,13 +133,27 @@ class PlanTarget(Model):
     def measured(self) -> bool:
         return self.kind != "text"
 
+    @property
+    def measured_indicator(self) -> Indicator:
+        """A measured target's indicator (the services never save one without)."""
+        if self.indicator is None:
+            raise ValueError(f"plan target {self.id} has no indicator: a text target")
+        return self.indicator
+
+    @property
+    def measured_value(self) -> Decimal:
+        """A measured target's value (the services never save one without)."""
+        if self.value is None:
+            raise ValueError(f"plan target {self.id} has no value: a text target")
+        return self.value
+
     def to_dict(self) -> dict:
         data: dict = {"id": self.id, "level": self.level, "kind": self.kind}
         if not self.measured:
             data["text"] = self.text
             data["deadline"] = self.deadline.isoformat() if self.deadline else None
             return data
-        data.update(indicator=self.indicator.code, value=_number(self.value))
+        data.update(indicator=self.measured_indicator.code, value=_number(self.measured_value))
         if self.threshold is not None:
             data["threshold"] = _number(self.threshold)
         if self.note:

@@ -317,7 +317,8 @@ def warnings(report: Report) -> list[Problem]:
     out = []
     for row in report.values:
         old = before.get(row.indicator_id)
-        if row.indicator.kind != "rate" or old is None or not old.denominator:
+        if (row.indicator.kind != "rate" or row.denominator is None or old is None
+                or not old.denominator):  # a rate's row has both parts (``_rate``)
             continue
         drift = abs(Decimal(row.denominator) - old.denominator) / old.denominator
         if drift > DENOMINATOR_DRIFT:
