@@ -455,7 +455,8 @@ def open_report() -> Response:
     unit_id = peek_id("unit_id")
     if unit_id is not None:
         unit = get_unit(caller().tenant_id, unit_id)
-        key = request.get_json(silent=True).get("template")
+        sent = request.get_json(silent=True)  # an object: peek_id found an id in it
+        key = sent.get("template") if isinstance(sent, dict) else None
         if isinstance(key, str):
             _template(key, "template")
         authz.require_enter_for(caller(), unit)
@@ -567,6 +568,7 @@ def approve_reports() -> Response:
     for (key, _version), outcome in zip(items, outcomes, strict=True):
         result: dict = {"id": key, "ok": outcome.ok}
         if outcome.ok:
+            assert outcome.report is not None  # an approval comes with its report
             result.update(status=outcome.report.status, version=outcome.report.version)
         else:
             result["error"] = {"code": outcome.code, "message": outcome.message}

@@ -209,14 +209,14 @@ def load_demo() -> Iterator[str]:
         yield f"  Chi hội (dữ liệu mẫu): tạo {created}"
 
     rows = []
-    for spec in USERS:
-        if spec.tenant is not None and spec.tenant not in tenants:
+    for user_spec in USERS:
+        if user_spec.tenant is not None and user_spec.tenant not in tenants:
             continue
-        status, unit_name = _user(spec, tenants)
+        status, unit_name = _user(user_spec, tenants)
         if status == "missing unit":
-            yield f"  Bỏ qua {spec.username}: không có đơn vị {unit_name}"
+            yield f"  Bỏ qua {user_spec.username}: không có đơn vị {unit_name}"
             continue
-        rows.append((spec.username, role_label(spec.role), unit_name))
+        rows.append((user_spec.username, role_label(user_spec.role), unit_name))
     db.session.commit()
     yield from _demo_plans(tenants)
     db.session.commit()
@@ -306,10 +306,11 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
         template = get_template(tenant.id, "BC_THANG")
         done = select(Report.id).where(Report.template_id == template.id).limit(1)
         prefix = code.lower()
-        users = {suffix: db.session.scalar(select(User).where(
+        found = {suffix: db.session.scalar(select(User).where(
             User.username == f"{prefix}.{suffix}")) for suffix in ("vanphong", "chutich")}
-        if db.session.scalar(done) is not None or None in users.values():
+        if db.session.scalar(done) is not None or None in found.values():
             continue
+        users = {suffix: user for suffix, user in found.items() if user is not None}
         started = time.perf_counter()
         units = [(u.id, u.level) for u in db.session.scalars(
             select(Unit).where(Unit.tenant_id == tenant.id, Unit.level.in_(template.level_list),
@@ -320,7 +321,9 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
         last = f"{DEMO_REPORT_YEAR}-{DEMO_REPORT_MONTHS:02d}"
         for tenant_code, unit_code in WAITING:
             unit = _unit_for(tenant, unit_code) if tenant_code == code else None
-            report = unit and db.session.scalar(select(Report).where(
+            if unit is None:
+                continue
+            report = db.session.scalar(select(Report).where(
                 Report.unit_id == unit.id, Report.template_id == template.id,
                 Report.period == last))
             if report is None:

@@ -78,7 +78,7 @@ def seed_templates(tenant: Tenant, year: int | None = None) -> int:
     return added
 
 
-def templates_of(tenant_id: int, *, active_only: bool = True):
+def templates_of(tenant_id: int | None, *, active_only: bool = True):
     stmt = select(ReportTemplate).where(ReportTemplate.tenant_id == tenant_id)
     if active_only:
         stmt = stmt.where(ReportTemplate.active)
