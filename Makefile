@@ -48,8 +48,10 @@ test-only:
 
 lint: install-dev lint-only
 
+# ruff on the code and its tests; mypy type-checks the application (settings in pyproject.toml).
 lint-only:
 	$(BIN)/ruff check lhpn tests bench
+	$(BIN)/mypy lhpn
 
 # Consolidation benchmark (bench/README.md): generates throw-away data sets (SQLite, and
 # PostgreSQL bench_p / bench_n when reachable), ~20 min. Quick smoke run:

@@ -54,7 +54,8 @@ def register_security(app: Flask) -> None:
     proxies = app.config["LHPN_TRUSTED_PROXIES"]
     if proxies > 0:
         # The client's address is the one the trusted proxies saw; without them,
-        # X-Forwarded-For is whatever the client wrote and is ignored.
+        # X-Forwarded-For is whatever the client wrote and is ignored. Replacing the method is
+        # how Flask's documentation wraps the WSGI app; mypy sees a method assigned to.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     check_settings(app.config)
     check_data_keys(app)  # a key that cannot be used stops the app here, not at a read

@@ -5,7 +5,9 @@ import secrets
 from pathlib import Path
 
 
-def _env(name: str, default: str | None = None) -> str | None:
+def _env(name: str, default: str = "") -> str:
+    """LHPN_<name>, else ``default`` ("" for a setting with no default: unset and empty alike
+    mean not set)."""
     return os.environ.get(f"LHPN_{name}", default)
 
 

@@ -4,6 +4,7 @@ tables whose header row repeats, the recipients and signature block. The plan ex
 (lhpn/plans/export.py) and the consolidation export (lhpn/consolidation/export.py) assemble
 their documents from these; the words themselves come from the callers."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from docx.document import Document as DocxDocument
@@ -147,7 +148,7 @@ def closing(doc: DocxDocument, received_by: str, recipients: list[str],
 
 
 def grid(doc: DocxDocument, columns: tuple[str, ...], widths: tuple[float, ...],
-         rows: list[tuple[str, ...]], *, centred: frozenset[int] = frozenset(),
+         rows: Sequence[tuple[str, ...]], *, centred: frozenset[int] = frozenset(),
          right: frozenset[int] = frozenset(), size: float = TABLE_PT) -> Table:
     """A bordered table: a bold header row that repeats on every page the table runs over, then
     one row per tuple; no row breaks across pages."""

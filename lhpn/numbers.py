@@ -66,8 +66,8 @@ def symbols(locale: Locale | str | None = None) -> tuple[str, str]:
     return get_group_symbol(locale=found), get_decimal_symbol(locale=found)
 
 
-def format_number(value: object, locale: Locale | str | None = None, places: int = PLACES
-                  ) -> str:
+def format_number(value: Decimal | float | str | None, locale: Locale | str | None = None,
+                  places: int = PLACES) -> str:
     """The one way the app writes a number: 12.500,5 (English: 12,500.5), up to ``places``
     decimals, no trailing zeros; "" for no value."""
     if value is None:
@@ -109,6 +109,15 @@ def _readings(text: str, group: str, decimal: str) -> list[Decimal]:
     return out
 
 
+def _decimals(number: Decimal) -> int:
+    """How many decimals ``number`` has once trailing zeros are dropped (negative for tens,
+    hundreds…); finite numbers only, which is all that parse_number lets through."""
+    exponent = number.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity
+        raise ValueError(f"not a finite number: {number}")
+    return -exponent
+
+
 def _thousands_shape(text: str, decimal: str) -> re.Match | None:
     """One to three digits, the decimal sign and three digits: "1,500" in Vietnamese, which
     someone with the other habit (English) writes for one thousand five hundred."""
@@ -127,7 +136,7 @@ def parse_number(value: object, *, label: str, field: str | None = None, whole: 
 
     def show(number: Decimal | int | float) -> str:
         # Every digit typed is shown: the message says how the input was read, not rounded.
-        digits = -Decimal(str(number)).normalize().as_tuple().exponent
+        digits = _decimals(Decimal(str(number)))
         return format_number(number, where, places=max(digits, PLACES))
 
     def refuse(message: str) -> DomainError:
@@ -176,7 +185,7 @@ def parse_number(value: object, *, label: str, field: str | None = None, whole: 
                            large=show(large), plain=str(large))
         raise refuse(_("“%(typed)s” được đọc là %(read)s; ô này chỉ nhận số nguyên.",
                        typed=typed, read=show(number)) + hint)
-    if not whole and -number.normalize().as_tuple().exponent > places:
+    if not whole and _decimals(number) > places:
         raise refuse(_("“%(typed)s” có quá %(n)d chữ số thập phân; ô này chỉ ghi %(n)d chữ số "
                        "sau dấu “%(decimal)s”, làm tròn sẽ đổi số bạn nhập.", typed=typed,
                        n=places, decimal=decimal))

@@ -73,10 +73,12 @@ class TenantScoped:
 
 def scoped_tables() -> frozenset[str]:
     """The names of the tenant-scoped tables (every mapped subclass of TenantScoped)."""
-    from lhpn.extensions import db
+    from lhpn.extensions import Model
 
-    return frozenset(mapper.local_table.name for mapper in db.Model.registry.mappers
-                     if issubclass(mapper.class_, TenantScoped))
+    tables = [mapper.local_table for mapper in Model.registry.mappers
+              if issubclass(mapper.class_, TenantScoped)]
+    # Each is a Table (every model names its own); a FromClause in general has no name.
+    return frozenset(table.name for table in tables if isinstance(table, Table))
 
 
 def current_tenant_id() -> int | None:

@@ -17,7 +17,7 @@ from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from lhpn.accounts.models import RoleAssignment, User
-from lhpn.extensions import db
+from lhpn.extensions import Model, db
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanRequest, PlanTarget, TargetCheck
@@ -39,10 +39,11 @@ from lhpn.workflow.models import WorkflowEvent
 WATCHED = (Unit, Plan, PlanTarget, TargetCheck, ReportTemplate, TemplateItem, TemplatePeriod,
            Indicator, Tenant)
 # Changes of these attributes show on pages; a draft's values, a login or a failed password
-# do not (they would empty every cached page of the province for nothing).
-ACTIVITY = {Report: ("status",), RoleAssignment: None, Notification: None,
-            User: ("username", "full_name", "unit_id", "tenant_id", "locked",
-                   "is_system_admin", "must_change_password")}
+# do not (they would empty every cached page of the province for nothing). None: any change.
+ACTIVITY: dict[type[Model], tuple[str, ...] | None] = {
+    Report: ("status",), RoleAssignment: None, Notification: None,
+    User: ("username", "full_name", "unit_id", "tenant_id", "locked", "is_system_admin",
+           "must_change_password")}
 # Tenant-scoped models whose changes no cached page shows by themselves, and why.
 EXEMPT = {
     WorkflowEvent: "written with the status change it records (a Report or Plan, watched); "
@@ -90,9 +91,9 @@ def _tenant_of(obj) -> int | None:
 
 
 def _activity(session: Session, obj) -> bool:
-    attributes = ACTIVITY.get(type(obj), False)
-    if attributes is False:
+    if type(obj) not in ACTIVITY:
         return False
+    attributes = ACTIVITY[type(obj)]
     if obj in session.new or obj in session.deleted or attributes is None:
         return obj in session.new or obj in session.deleted or session.is_modified(obj)
     state = inspect(obj)

@@ -141,7 +141,7 @@ def reset_password(user_id: int):
     form = ResetPasswordForm()
     try:
         authz.require_reset_password_of(current_user, user)
-        if not form.validate_on_submit():
+        if not form.validate_on_submit() or form.password.data is None:
             raise DomainError(_("Hãy nhập mật khẩu mới."))
         services.reset_password(current_user, user, form.password.data)
     except DomainError as exc:

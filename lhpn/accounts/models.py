@@ -4,12 +4,12 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """An account. The system administrator belongs to no tenant; everyone else to one."""
 
     __tablename__ = "users"
@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
         }
 
 
-class RoleAssignment(TenantScoped, db.Model):
+class RoleAssignment(TenantScoped, Model):
     """User holds role at unit (reaching further according to policies/)."""
 
     __tablename__ = "role_assignments"
@@ -64,7 +64,7 @@ class RoleAssignment(TenantScoped, db.Model):
         return {"id": self.id, "role": self.role, "unit_id": self.unit_id}
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A server-side login session: deleting the row ends it, whatever cookie is replayed."""
 
     __tablename__ = "user_sessions"
@@ -76,7 +76,7 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -281,13 +281,10 @@ def authenticate(username: str | None, password: str | None, address: str | None
         user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         burn_time(password or "")
-        ok = False
-    else:
-        ok = verify_password(user.password_hash, password or "") and not user.locked
-    if not ok:
-        raise LoginRefused(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-    attempt.succeeded()
-    return user
+    elif verify_password(user.password_hash, password or "") and not user.locked:
+        attempt.succeeded()
+        return user
+    raise LoginRefused(_("Tên đăng nhập hoặc mật khẩu không đúng."))
 
 
 def _record_throttle(username: str, exc: "throttle.Throttled") -> None:

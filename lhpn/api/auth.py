@@ -1,6 +1,6 @@
 """Bearer tokens for API clients, and who the caller is."""
 
-from typing import Literal
+from typing import Annotated
 
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
@@ -14,13 +14,13 @@ from lhpn.api.contract import Answer, Body, Text, body, endpoint
 from lhpn.api.plumbing import bearer_token, caller, no_content
 from lhpn.api.users import RoleAssignment, UserDetail, user_detail
 from lhpn.extensions import db
-from lhpn.tenants.models import LEVELS, Tenant
+from lhpn.tenants.models import Level, Tenant
 from lhpn.web import too_many_requests
 
 
 class Credentials(Body):
-    username: Text(1000)
-    password: Text(1000)
+    username: Annotated[str, *Text(1000)]
+    password: Annotated[str, *Text(1000)]
 
 
 class Token(Answer):
@@ -30,7 +30,7 @@ class Token(Answer):
 class TenantInfo(Answer):
     code: str
     name: str
-    levels: list[Literal[LEVELS]]
+    levels: list[Level]
 
 
 class Me(UserDetail):

@@ -13,14 +13,14 @@ from pydantic import Field
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
-from lhpn.api.contract import Answer, Id, Query, Text, endpoint, query
-from lhpn.api.plans import Level
+from lhpn.api.contract import NOT_SENT, Answer, Id, Query, Text, endpoint, query
 from lhpn.api.plumbing import ID, caller
 from lhpn.api.reports import MAX_CODE
 from lhpn.authz.engine import SYSTEM
 from lhpn.consolidation import services
 from lhpn.errors import DomainError
-from lhpn.plans.models import TARGET_KINDS
+from lhpn.plans.models import TargetKind
+from lhpn.tenants.models import Level
 from lhpn.throttle import range_limit
 
 FormCode = Annotated[str, Field(min_length=1, max_length=MAX_CODE, description="Mã biểu mẫu.",
@@ -37,11 +37,12 @@ Figures = Annotated[dict[str, float | None], Field(description=(
 
 class ConsolidationQuery(Query):
     template: FormCode
-    period: Text(MAX_CODE) = Field(default=None, description=(
+    period: Annotated[str, *Text(MAX_CODE)] = Field(default=NOT_SENT, description=(
         "Một kỳ của biểu mẫu (hoặc from và to). Kỳ không phải của biểu mẫu: 422."))
-    from_: Text(MAX_CODE) = Field(default=None, alias="from", description=(
+    from_: Annotated[str, *Text(MAX_CODE)] = Field(default=NOT_SENT, alias="from", description=(
         "Kỳ đầu của một khoảng (cùng với to; thay cho period)."))
-    to: Text(MAX_CODE) = Field(default=None, description="Kỳ cuối của khoảng, tính cả kỳ này.")
+    to: Annotated[str, *Text(MAX_CODE)] = Field(default=NOT_SENT, description=(
+        "Kỳ cuối của khoảng, tính cả kỳ này."))
     attainment: Literal["year", "periods"] = Field(default="year", description=(
         "So chỉ tiêu năm với số liệu lũy kế từ đầu năm (year) hay với các kỳ đang xem "
         "(periods)."))
@@ -81,10 +82,10 @@ class Attainment(Answer):
     target_id: Id
     indicator: str | None = Field(description="null: chỉ tiêu định tính.")
     level: Level
-    kind: Literal[TARGET_KINDS]
+    kind: TargetKind
     value: float | None
     threshold: float | None
-    text: str = Field(default=None, description="Chỉ tiêu định tính: lời văn.")
+    text: str = Field(default=NOT_SENT, description="Chỉ tiêu định tính: lời văn.")
     deadline: str | None = Field(default=None, json_schema_extra={"format": "date"})
     units: Count = Field(description="Số đơn vị của cấp đó trong cây.")
     met: Count = Field(description="Số đơn vị đạt (định tính: đã báo thực hiện).")
@@ -93,7 +94,7 @@ class Attainment(Answer):
         "Chỉ tiêu có trong biểu mẫu này (nếu không, không đo được ở đây)."))
     not_met: list[Id] = Field(description=(
         "Các đơn vị chưa đạt (định tính: chưa thực hiện hoặc chưa báo)."))
-    not_done: list[NotDone] = Field(default=None, description=(
+    not_done: list[NotDone] = Field(default=NOT_SENT, description=(
         "Định tính: đơn vị báo chưa thực hiện."))
 
 
@@ -146,7 +147,8 @@ def _target(line: services.Attainment) -> dict:
                 "deadline": target.deadline.isoformat() if target.deadline else None,
                 "not_done": [{"unit_id": m.unit.id, "note": m.note} for m in line.misses
                              if m.done is False]}
-    return {**data, "indicator": target.indicator.code, "value": float(target.value),
+    return {**data, "indicator": target.measured_indicator.code,
+            "value": float(target.measured_value),
             "threshold": None if target.threshold is None else float(target.threshold)}
 
 

@@ -17,15 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, overload
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 from spectree import Response as Answers
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 from werkzeug.routing import Rule
 
 from lhpn.errors import MAX_ID, DomainError
@@ -76,17 +77,20 @@ def _date(value: str) -> str:
     return value
 
 
-def Text(max_length: int | None = None, min_length: int | None = None, **extra: Any) -> Any:  # noqa: N802
-    """A string that the database can store, with the bounds given."""
-    return Annotated[str, AfterValidator(_storable),
-                     Field(max_length=max_length, min_length=min_length,
-                           json_schema_extra={"pattern": STORABLE_PATTERN}, **extra)]
+def Text(max_length: int | None = None, min_length: int | None = None,  # noqa: N802
+         **extra: Any) -> tuple[Any, ...]:
+    """What makes a string one the database can store, with the bounds given:
+    ``Annotated[str, *Text(200)]``."""
+    return (AfterValidator(_storable),
+            Field(max_length=max_length, min_length=min_length,
+                  json_schema_extra={"pattern": STORABLE_PATTERN}, **extra))
 
 
-def Key(max_length: int) -> Any:  # noqa: N802
-    """An object's key: storable, 1 to ``max_length`` characters (no pattern, which JSON
-    Schema would turn into patternProperties)."""
-    return Annotated[str, AfterValidator(_storable), Field(min_length=1, max_length=max_length)]
+def Key(max_length: int) -> tuple[Any, ...]:  # noqa: N802
+    """What makes a string an object's key, ``Annotated[str, *Key(40)]``: storable, 1 to
+    ``max_length`` characters (no pattern, which JSON Schema would turn into
+    patternProperties)."""
+    return (AfterValidator(_storable), Field(min_length=1, max_length=max_length))
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -104,11 +108,17 @@ def _digits(value: object) -> object:
     return value
 
 
-def QueryInt(low: int, high: int, **extra: Any) -> Any:  # noqa: N802
-    return Annotated[int, Field(ge=low, le=high, **extra), BeforeValidator(_digits)]
+def QueryInt(low: int, high: int, **extra: Any) -> tuple[Any, ...]:  # noqa: N802
+    """What makes a query-string parameter a number from ``low`` to ``high``:
+    ``Annotated[int, *QueryInt(1, 12)]``."""
+    return (Field(ge=low, le=high, **extra), BeforeValidator(_digits))
 
 
-QueryId = QueryInt(1, MAX_ID)
+QueryId = Annotated[int, *QueryInt(1, MAX_ID)]
+# A field left out of a request is None, while its JSON type stays the one declared (null
+# itself is refused): ``name: Annotated[str, *Text(200)] = NOT_SENT``. Typed Any because the
+# annotation says what a client may send, which None is not.
+NOT_SENT: Any = None
 
 
 class Body(BaseModel):
@@ -124,8 +134,9 @@ class Query(BaseModel):
 
 
 class Page(Query):
-    limit: QueryInt(1, MAX_LIMIT, description="Số mục tối đa của trang.") = DEFAULT_LIMIT
-    offset: QueryInt(0, MAX_ID, description="Bỏ qua từng ấy mục đầu.") = 0
+    limit: Annotated[int, *QueryInt(1, MAX_LIMIT, description="Số mục tối đa của trang.")] = (
+        DEFAULT_LIMIT)
+    offset: Annotated[int, *QueryInt(0, MAX_ID, description="Bỏ qua từng ấy mục đầu.")] = 0
 
 
 class Answer(BaseModel):
@@ -174,7 +185,8 @@ spec = SpecTree(
     nested_naming_strategy=lambda _parent, child: child,
     validation_error_model=Error,
     security_schemes=[SecurityScheme(name="bearerAuth",
-                                     data=SecuritySchemeData(type="http", scheme="bearer"))],
+                                     data=SecuritySchemeData(type=SecureType.HTTP,
+                                                             scheme="bearer"))],
     security={"bearerAuth": []},
 )
 
@@ -210,26 +222,33 @@ def endpoint(summary: str, *, ok: dict[int, Any], body: type[Body] | None = None
         answers[f"HTTP_{status}"] = (Error, ERRORS[status])
 
     def wrap(view: View) -> View:
-        view.api_contract = Contract(summary, body, query, body_optional,  # type: ignore
-                                     public, tuple(sorted(set(ok) | codes)))
+        declared_contract = Contract(summary, body, query, body_optional, public,
+                                     tuple(sorted(set(ok) | codes)))
+        # The marks are the function's own attributes (vars(): a Callable has none to mypy).
+        vars(view)["api_contract"] = declared_contract
         if public:
-            view.api_public = True  # type: ignore[attr-defined]
+            vars(view)["api_public"] = True
         # skip_validation: spectree only reads the declarations for the document; the view
         # validates with the same models once access is settled (see the module's text).
         declared = spec.validate(json=body, query=query, resp=Answers(**answers),
                                  skip_validation=True, security=[] if public else None,
                                  operation_id=view.__name__)(view)
-        declared.api_contract = view.api_contract  # type: ignore[attr-defined]
+        vars(declared)["api_contract"] = declared_contract
         if public:
-            declared.api_public = True  # type: ignore[attr-defined]
+            vars(declared)["api_public"] = True
         return declared
 
     return wrap
 
 
 def contract() -> Contract:
-    view = current_app.view_functions[request.endpoint or ""]
-    return view.api_contract
+    return _contract_of(current_app.view_functions[request.endpoint or ""])
+
+
+def _contract_of(view: Callable) -> Contract:
+    """What ``@endpoint`` declared for ``view``."""
+    declared: Contract = vars(view)["api_contract"]
+    return declared
 
 
 # ---- reading a request ------------------------------------------------------------------------
@@ -248,12 +267,13 @@ def _bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
     low, high = 0, MAX_ID
     field = model.model_fields.get(name)
     for item in field.metadata if field else ():
-        low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
-        high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+        ge, le = getattr(item, "ge", None), getattr(item, "le", None)
+        low = ge if ge is not None else low
+        high = le if le is not None else high
     return low, high
 
 
-def _message(error: dict, name: str, *, in_query: bool,  # noqa: PLR0911, PLR0912, C901
+def _message(error: ErrorDetails, name: str, *, in_query: bool,  # noqa: PLR0911, PLR0912, C901
              bounds: tuple[int, int] = (0, MAX_ID)) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "refused":  # a validator's own words (see ``refused``)
@@ -341,14 +361,18 @@ def validate(model: type[ModelT], data: object, *, in_query: bool = False) -> Mo
         raise _refuse(model, exc, in_query=in_query) from None
 
 
-def body(model: type[ModelT] | None = None) -> ModelT:
+@overload
+def body(model: type[ModelT]) -> ModelT: ...
+@overload
+def body(model: None = None) -> Body: ...
+def body(model: type[BaseModel] | None = None) -> BaseModel:
     """The request body, as the endpoint declared it (``model`` for a body whose shape
     depends on the object, such as a report's values)."""
     declared = contract()
-    model = model or declared.body  # type: ignore[assignment]
+    chosen = _declared(model or declared.body, "body")
     raw = request.get_data(cache=True)
     if not raw and declared.body_optional:
-        return model()  # type: ignore[misc, return-value]
+        return chosen()
     # Read through the application's JSON provider, which refuses nesting deeper than
     # lhpn.web.MAX_JSON_DEPTH with a 400 (never a RecursionError).
     data = request.get_json(silent=True)
@@ -356,7 +380,7 @@ def body(model: type[ModelT] | None = None) -> ModelT:
         raise BadRequest(
             _("Nội dung yêu cầu phải là một đối tượng JSON (Content-Type: application/json).")
         )
-    return validate(model, data)  # type: ignore[arg-type]
+    return validate(chosen, data)
 
 
 def peek_id(name: str) -> int | None:
@@ -369,17 +393,27 @@ def peek_id(name: str) -> int | None:
     return None
 
 
-def query(model: type[ModelT] | None = None) -> ModelT:
+@overload
+def query(model: type[ModelT]) -> ModelT: ...
+@overload
+def query(model: None = None) -> Query: ...
+def query(model: type[BaseModel] | None = None) -> BaseModel:
     """The query string, as the endpoint declared it. A parameter sent twice is refused (which
     one would count?); an empty one counts as not sent."""
-    model = model or contract().query  # type: ignore[assignment]
+    chosen = _declared(model or contract().query, "query string")
     args: dict[str, str] = {}
     for name, values in request.args.lists():
         if len(values) > 1:
             raise DomainError(_("Tham số %(name)s chỉ được gửi một lần.", name=name), name)
         if values[0].strip():
             args[name] = values[0].strip()
-    return validate(model, args, in_query=True)  # type: ignore[arg-type]
+    return validate(chosen, args, in_query=True)
+
+
+def _declared(model: type[BaseModel] | None, what: str) -> type[BaseModel]:
+    if model is None:  # a view that reads what its endpoint did not declare: a bug
+        raise TypeError(f"{request.endpoint} declares no {what}")
+    return model
 
 
 def nothing_sent(model: type[Body], but: str = "") -> None:
@@ -408,8 +442,7 @@ def _document(app_name: str) -> dict:
             if method not in METHODS:
                 continue
             rule = _rule_of(path, method)
-            view = current_app.view_functions[rule.endpoint]
-            declared: Contract = view.api_contract
+            declared = _contract_of(current_app.view_functions[rule.endpoint])
             operation["summary"] = declared.summary.split("\n\n")[0]
             operation["description"] = declared.summary
             operation.pop("tags", None)

@@ -1,6 +1,5 @@
 """The tenant's indicator catalogue over the API: the codes a plan's targets name."""
 
-from typing import Literal
 
 from flask import Response, jsonify
 
@@ -8,15 +7,15 @@ from lhpn.api import bp
 from lhpn.api.contract import Answer, endpoint
 from lhpn.api.plumbing import caller
 from lhpn.extensions import db
-from lhpn.indicators.models import AGGREGATIONS, KINDS
+from lhpn.indicators.models import Aggregation, Kind
 from lhpn.indicators.services import catalogue
 
 
 class Indicator(Answer):
     code: str
     name: str
-    kind: Literal[KINDS]
-    aggregation: Literal[AGGREGATIONS]
+    kind: Kind
+    aggregation: Aggregation
     unit_label: str
     active: bool
 

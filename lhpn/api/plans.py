@@ -17,6 +17,7 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
 from lhpn.api.contract import (
+    NOT_SENT,
     Answer,
     Body,
     Date,
@@ -32,21 +33,20 @@ from lhpn.api.contract import (
     query,
 )
 from lhpn.api.plumbing import ID, caller, created
-from lhpn.api.signoff import Kind, step_endpoints
+from lhpn.api.signoff import KindApi, step_endpoints
 from lhpn.authz.plans import may_mark_counted, may_read_plan
 from lhpn.extensions import db
 from lhpn.plans import services
-from lhpn.plans.models import MEASURED_KINDS, SECTION_KEYS, STATUSES
+from lhpn.plans.models import SECTION_KEYS, MeasuredKind
 from lhpn.plans.models import Plan as PlanRow
 from lhpn.plans.models import PlanRequest as RequestRow
-from lhpn.plans.services import CHILD_STATES, WHEN_KINDS, ActivityInput, PlanInput, TargetInput
-from lhpn.tenants.models import LEVELS
+from lhpn.plans.services import ActivityInput, ChildState, PlanInput, TargetInput, WhenKind
+from lhpn.tenants.models import Level
+from lhpn.workflow.models import Status
 
-Level = Literal[LEVELS]
-Status = Literal[STATUSES]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Markdown = Text(100_000, description=(
-    "Markdown: tiêu đề, danh sách đánh số và gạch đầu dòng, chữ đậm."))
+Markdown = Annotated[str, *Text(100_000, description=(
+    "Markdown: tiêu đề, danh sách đánh số và gạch đầu dòng, chữ đậm."))]
 # A target's value: ≥ 0, at most two decimals (plan_targets.value is NUMERIC(14, 2)).
 Amount = Annotated[float, Field(ge=0, le=float(services.MAX_TARGET))]
 
@@ -54,25 +54,25 @@ Amount = Annotated[float, Field(ge=0, le=float(services.MAX_TARGET))]
 # ---- what a client writes (and reads back) ---------------------------------------------------
 
 class MeasuredTarget(Body):
-    id: Id = Field(default=None, description="Trong câu trả lời; bỏ qua khi gửi lên.")
-    indicator: Text(64, 1) = Field(description="Mã chỉ tiêu trong danh mục của tỉnh (422 nếu "
-                                               "không có).", examples=["GIAM_SAT"])
+    id: Id = Field(default=NOT_SENT, description="Trong câu trả lời; bỏ qua khi gửi lên.")
+    indicator: Annotated[str, *Text(64, 1)] = Field(description=(
+        "Mã chỉ tiêu trong danh mục của tỉnh (422 nếu không có)."), examples=["GIAM_SAT"])
     level: Level = Field(description="Cấp áp dụng: cấp của đơn vị hoặc cấp dưới (422).")
-    kind: Literal[MEASURED_KINDS] = Field(description=(
+    kind: MeasuredKind = Field(description=(
         "count: mỗi đơn vị đạt ≥ value; share: value % đơn vị đạt ≥ threshold; rate: tỷ lệ ≥ "
         "value % (chỉ với chỉ số dạng tỷ lệ). share, rate: value ≤ 100; count của chỉ số đếm: "
         "số nguyên (422)."))
     value: Amount
     threshold: Amount | None = Field(default=None, description="Chỉ với share (mặc định 1).")
-    note: Text(500) = ""
+    note: Annotated[str, *Text(500)] = ""
 
 
 class TextTarget(Body):
-    id: Id = Field(default=None, description="Trong câu trả lời; bỏ qua khi gửi lên.")
+    id: Id = Field(default=NOT_SENT, description="Trong câu trả lời; bỏ qua khi gửi lên.")
     kind: Literal["text"] = Field(description=(
         "Chỉ tiêu định tính: mỗi đơn vị thuộc cấp áp dụng báo đã thực hiện hay chưa."))
     level: Level = Field(description="Cấp áp dụng: cấp của đơn vị hoặc cấp dưới (422).")
-    text: Text(2000, 1) = Field(
+    text: Annotated[str, *Text(2000, 1)] = Field(
         examples=["100% Hội LHPN cơ sở góp ý ít nhất 01 dự thảo văn bản"])
     deadline: Date | None = None
 
@@ -88,16 +88,16 @@ Target = Annotated[Annotated[MeasuredTarget, Tag("tagged-measured")]
 
 
 class Activity(Body):
-    title: Text(500, 1)
-    when: Literal[WHEN_KINDS] = "year"
+    title: Annotated[str, *Text(500, 1)]
+    when: WhenKind = "year"
     when_number: Annotated[int, Field(ge=1, le=12)] | None = Field(default=None, description=(
         "Tháng (1–12) với when = month, quý (1–4) với when = quarter (422)."))
     start_date: Date | None = Field(default=None, description="Bắt buộc với when = range.")
     end_date: Date | None = Field(default=None, description=(
         "Bắt buộc với when = range, không trước start_date (422)."))
-    lead: Text(200) = ""
-    coordinators: Text(300) = ""
-    budget_source: Text(200) = ""
+    lead: Annotated[str, *Text(200)] = ""
+    coordinators: Annotated[str, *Text(300)] = ""
+    budget_source: Annotated[str, *Text(200)] = ""
 
 
 class Headings(Body):
@@ -106,11 +106,11 @@ class Headings(Body):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"content": "NHIỆM VỤ TRỌNG TÂM"}]})
 
-    purpose: Text(200) = None
-    targets: Text(200) = None
-    content: Text(200) = None
-    budget: Text(200) = None
-    organisation: Text(200) = None
+    purpose: Annotated[str, *Text(200)] = NOT_SENT
+    targets: Annotated[str, *Text(200)] = NOT_SENT
+    content: Annotated[str, *Text(200)] = NOT_SENT
+    budget: Annotated[str, *Text(200)] = NOT_SENT
+    organisation: Annotated[str, *Text(200)] = NOT_SENT
 
 
 assert tuple(Headings.model_fields) == SECTION_KEYS
@@ -119,36 +119,37 @@ assert tuple(Headings.model_fields) == SECTION_KEYS
 class PlanWritable(Body):
     """The fields a client writes; a plan in an answer carries them and the server's own."""
 
-    number: Text(60) = Field(default=None, examples=["68/KH-BTV"])
-    place: Text(120) = None
+    number: Annotated[str, *Text(60)] = Field(default=NOT_SENT, examples=["68/KH-BTV"])
+    place: Annotated[str, *Text(120)] = NOT_SENT
     plan_date: Date | None = None
     parent_plan_id: Id | None = Field(default=None, description=(
         "Kế hoạch đã ban hành của cấp trên mà kế hoạch này thực hiện (422 nếu không phải)."))
-    basis: Markdown = None
-    purpose: Markdown = None
-    content: Markdown = None
-    organisation: Markdown = None
-    budget: Markdown = Field(default=None, description=(
+    basis: Markdown = NOT_SENT
+    purpose: Markdown = NOT_SENT
+    content: Markdown = NOT_SENT
+    organisation: Markdown = NOT_SENT
+    budget: Markdown = Field(default=NOT_SENT, description=(
         "Phần kinh phí; chỉ có trong văn bản khi được điền."))
-    headings: Headings = None
-    counted: bool = Field(default=None, description=(
+    headings: Headings = NOT_SENT
+    counted: bool = Field(default=NOT_SENT, description=(
         "Thuộc chương trình công tác năm của đơn vị: khi đã ban hành, các chỉ tiêu được theo "
         "dõi mức đạt (trang tổng hợp, bảng điều khiển)."))
-    recipients: list[Text(500)] = Field(default=None, description="Nơi nhận, mỗi mục một dòng.")
-    signer_title: Text(80) = Field(default=None, examples=["CHỦ TỊCH"])
-    signer_name: Text(120) = None
-    child_levels: list[Level] = Field(default=None, description=(
+    recipients: list[Annotated[str, *Text(500)]] = Field(default=NOT_SENT, description=(
+        "Nơi nhận, mỗi mục một dòng."))
+    signer_title: Annotated[str, *Text(80)] = Field(default=NOT_SENT, examples=["CHỦ TỊCH"])
+    signer_name: Annotated[str, *Text(120)] = NOT_SENT
+    child_levels: list[Level] = Field(default=NOT_SENT, description=(
         "Các cấp dưới (của đơn vị) phải xây dựng kế hoạch thực hiện khi kế hoạch được ban hành "
         "(422 nếu không phải cấp dưới)."))
     child_deadline: Date | None = Field(default=None, description=(
         "Hạn gửi kế hoạch của cấp dưới; bắt buộc khi có child_levels, không trước plan_date "
         "(422)."))
-    targets: list[Target] = None
-    activities: list[Activity] = None
+    targets: list[Target] = NOT_SENT
+    activities: list[Activity] = NOT_SENT
 
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
-Title = Text(500, 1)
+Title = Annotated[str, *Text(500, 1)]
 
 
 class NewPlan(PlanWritable):
@@ -161,33 +162,34 @@ class PlanChanges(PlanWritable):
     model_config = ConfigDict(json_schema_extra={"minProperties": 2})
 
     version: Version = Field(description="Phiên bản đã xem; 409 nếu kế hoạch đã thay đổi.")
-    year: Year = None
-    title: Title = None
+    year: Year = NOT_SENT
+    title: Title = NOT_SENT
 
 
 class PlanStep(Body):
-    version: Version = Field(default=None, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
+    version: Version = Field(default=NOT_SENT, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
 
 
 class PlanReturn(Body):
-    comment: Text(5000, 1)
-    version: Version = Field(default=None, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
+    comment: Annotated[str, *Text(5000, 1)]
+    version: Version = Field(default=NOT_SENT, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
 
 
 class PlanCounted(Body):
     counted: bool
-    version: Version = Field(default=None, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
+    version: Version = Field(default=NOT_SENT, description="Nếu gửi: 409 khi kế hoạch đã thay đổi.")
 
 
 class NewTargetCheck(Body):
     done: bool
-    note: Text(1000) = Field(default="", description="Bắt buộc khi done = false (422).")
+    note: Annotated[str, *Text(1000)] = Field(default="", description=(
+        "Bắt buộc khi done = false (422)."))
 
 
 class PlanQuery(Page):
-    unit_id: QueryId = Field(default=None, description="Chỉ kế hoạch của đơn vị này.")
-    year: QueryInt(2000, 2100) = None
-    status: Status = None
+    unit_id: QueryId = Field(default=NOT_SENT, description="Chỉ kế hoạch của đơn vị này.")
+    year: Annotated[int, *QueryInt(2000, 2100)] = NOT_SENT
+    status: Status = NOT_SENT
 
 
 # ---- answers ----------------------------------------------------------------------------------
@@ -195,7 +197,7 @@ class PlanQuery(Page):
 class TargetWarning(Answer):
     indicator: str
     level: Level
-    kind: Literal[MEASURED_KINDS]
+    kind: MeasuredKind
     value: float
     required: float = Field(description="Mức của kế hoạch cấp trên.")
     threshold: float | None = None
@@ -251,7 +253,7 @@ class TargetCheckList(Answer):
 class CascadeRow(Answer):
     unit_id: Id
     unit_name: str
-    state: Literal[CHILD_STATES]
+    state: ChildState
     late: bool
     plan_id: Id | None
     deadline: str = Field(json_schema_extra={"format": "date"})
@@ -382,7 +384,8 @@ def _as_input(plan: PlanRow) -> PlanInput:
         recipients=plan.recipients, signer_title=plan.signer_title,
         signer_name=plan.signer_name, child_levels=plan.child_level_list,
         child_deadline=plan.child_deadline,
-        targets=[TargetInput(t.indicator.code, t.level, t.kind, t.value, t.threshold, t.note)
+        targets=[TargetInput(t.measured_indicator.code, t.level, t.kind, t.value, t.threshold,
+                             t.note)
                  if t.measured else TargetInput(None, t.level, "text", None, text=t.text,
                                                 deadline=t.deadline)
                  for t in plan.targets],
@@ -551,7 +554,7 @@ def start_plan_from_request(plan_id: int, unit_id: int) -> Response:
 
 
 # POST /plans/ID/submit, /approve, /return and GET /plans/ID/history (lhpn/api/signoff.py).
-step_endpoints(Kind(
+step_endpoints(KindApi(
     services.SIGN_OFF, path="plans", id_name="plan_id", noun="plan", get=services.get_plan,
     answer=plan_dict, schema=Plan, step_body=PlanStep, comment_body=PlanReturn,
     summaries={

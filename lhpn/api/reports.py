@@ -21,6 +21,7 @@ from lhpn.access import load_unit
 from lhpn.accounts.models import User
 from lhpn.api import bp
 from lhpn.api.contract import (
+    NOT_SENT,
     Answer,
     Body,
     Id,
@@ -37,31 +38,30 @@ from lhpn.api.contract import (
     refused,
     storable,
 )
-from lhpn.api.plans import Level, Version
+from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
-from lhpn.api.signoff import Kind, step_endpoints
+from lhpn.api.signoff import KindApi, step_endpoints
 from lhpn.clock import utcnow
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
-from lhpn.indicators.models import AGGREGATIONS, KINDS
+from lhpn.indicators.models import Aggregation, Kind
 from lhpn.numbers import format_number
 from lhpn.reports import batch, services
 from lhpn.reports import periods as P
 from lhpn.reports.models import Report as ReportRow
 from lhpn.reports.models import ReportTemplate
-from lhpn.reports.periods import PERIOD_TYPES
+from lhpn.reports.periods import PeriodType
+from lhpn.tenants.models import Level
 from lhpn.units.models import Unit
 from lhpn.units.services import get_unit
-from lhpn.workflow.engine import STATUS_LABELS
+from lhpn.workflow.models import Status
 
-STATUSES = tuple(STATUS_LABELS)  # draft, submitted, approved, returned
 NARRATIVE = ("results", "shortcomings", "proposals")
 MAX_CODE = 40
 # The JSON type a value of each indicator kind must have (null clears a value).
 VALUE_TYPES = {"count": (int, float), "decimal": (int, float), "boolean": (bool,),
                "rate": (dict,), "text": (str,)}
-Status = Literal[STATUSES]
-Code = Text(MAX_CODE, 1)
+Code = Annotated[str, *Text(MAX_CODE, 1)]
 # The characters the database's CHECK on reports.period allows (lhpn/reports/periods.py).
 PERIOD_PATTERN = r"^[A-Za-z0-9._-]+$"
 PeriodCode = Annotated[str, Field(min_length=1, max_length=MAX_CODE, pattern=PERIOD_PATTERN)]
@@ -76,8 +76,8 @@ RatePart = Annotated[int, Field(ge=0, le=services.MAX_RATE_PART)]
 class TemplateIndicator(Answer):
     code: str
     name: str
-    kind: Literal[KINDS]
-    aggregation: Literal[AGGREGATIONS]
+    kind: Kind
+    aggregation: Aggregation
     group: str
     required: bool
 
@@ -92,7 +92,7 @@ class Template(Answer):
     id: Id
     code: str = Field(examples=["BC_THANG"])
     name: str
-    period_type: Literal[PERIOD_TYPES]
+    period_type: PeriodType
     indicators: list[TemplateIndicator]
     levels: list[Level] = Field(description="Các cấp lập báo cáo theo biểu mẫu.")
     due_day: int = Field(description="Hạn: ngày due_day của tháng thứ due_months_after sau kỳ.")
@@ -105,9 +105,10 @@ class TemplateList(Answer):
 
 
 class CalendarQuery(Query):
-    unit_id: QueryId = Field(default=None, description=(
+    unit_id: QueryId = Field(default=NOT_SENT, description=(
         "Mặc định: đơn vị của vai trò đầu tiên của người gọi."))
-    year: QueryInt(2000, 2100) = Field(default=None, description="Mặc định: năm nay.")
+    year: Annotated[int, *QueryInt(2000, 2100)] = Field(default=NOT_SENT, description=(
+        "Mặc định: năm nay."))
 
 
 class CalendarEntry(Answer):
@@ -115,7 +116,7 @@ class CalendarEntry(Answer):
     period: str
     label: str = Field(examples=["Tháng 03/2026"])
     due_date: str = Field(json_schema_extra={"format": "date"})
-    status: Literal[("not_started", *STATUSES)]
+    status: Literal["not_started", Status]
     report_id: Id | None
 
 
@@ -131,17 +132,17 @@ class RateValue(Body):
 
 
 # int before float: a count stays whole as sent.
-Value = int | float | bool | Text(services.MAX_TEXT) | RateValue | None
-ReportValues = Annotated[dict[Key(MAX_CODE), Value], Field(description=(
+Value = int | float | bool | Annotated[str, *Text(services.MAX_TEXT)] | RateValue | None
+ReportValues = Annotated[dict[Annotated[str, *Key(MAX_CODE)], Value], Field(description=(
     "Mã chỉ tiêu của biểu mẫu → giá trị theo loại của chỉ tiêu: count số nguyên ≥ 0, decimal "
     "số, boolean true/false, rate {numerator, denominator}, text chuỗi; null để xóa. Mã không "
     "có trong biểu mẫu, giá trị sai loại hoặc ngoài giới hạn: 422."))]
 
 
 class Narrative(Body):
-    results: Text(services.MAX_TEXT) = None
-    shortcomings: Text(services.MAX_TEXT) = None
-    proposals: Text(services.MAX_TEXT) = None
+    results: Annotated[str, *Text(services.MAX_TEXT)] = NOT_SENT
+    shortcomings: Annotated[str, *Text(services.MAX_TEXT)] = NOT_SENT
+    proposals: Annotated[str, *Text(services.MAX_TEXT)] = NOT_SENT
 
 
 assert tuple(Narrative.model_fields) == NARRATIVE
@@ -186,11 +187,11 @@ class ReportList(Answer):
 
 
 class ReportQuery(Page):
-    unit_id: QueryId = Field(default=None, description="Chỉ báo cáo của đơn vị này.")
-    template: Text(MAX_CODE) = Field(default=None, description=(
+    unit_id: QueryId = Field(default=NOT_SENT, description="Chỉ báo cáo của đơn vị này.")
+    template: Annotated[str, *Text(MAX_CODE)] = Field(default=NOT_SENT, description=(
         "Mã biểu mẫu (422 nếu không có)."))
-    period: Text(MAX_CODE) = None
-    status: Status = None
+    period: Annotated[str, *Text(MAX_CODE)] = NOT_SENT
+    status: Status = NOT_SENT
 
 
 class NewReport(Body):
@@ -220,7 +221,7 @@ class NewReport(Body):
 class ReportValuesUpdate(Body):
     values: ReportValues = Field(description="Thay toàn bộ số liệu: chỉ tiêu không gửi bị xóa.")
     version: Version
-    narrative: Narrative = Field(default=None, description="Các phần gửi thay phần hiện có.")
+    narrative: Narrative = Field(default=NOT_SENT, description="Các phần gửi thay phần hiện có.")
     nothing_to_report: bool | None = None
 
     @field_validator("values", mode="wrap")
@@ -246,12 +247,12 @@ class ReportValuesUpdate(Body):
 
 
 class ReportStep(Body):
-    version: Version = Field(default=None, description="Nếu gửi: 409 khi báo cáo đã thay đổi.")
+    version: Version = Field(default=NOT_SENT, description="Nếu gửi: 409 khi báo cáo đã thay đổi.")
 
 
 class ReportComment(Body):
-    comment: Text(5000, 1)
-    version: Version = Field(default=None, description="Nếu gửi: 409 khi báo cáo đã thay đổi.")
+    comment: Annotated[str, *Text(5000, 1)]
+    version: Version = Field(default=NOT_SENT, description="Nếu gửi: 409 khi báo cáo đã thay đổi.")
 
 
 class BatchItem(Body):
@@ -271,9 +272,9 @@ class BatchError(Answer):
 class BatchResult(Answer):
     id: int
     ok: bool
-    status: Status = None
-    version: int = None
-    error: BatchError = None
+    status: Status = NOT_SENT
+    version: int = NOT_SENT
+    error: BatchError = NOT_SENT
 
 
 class ReportBatchResult(Answer):
@@ -444,7 +445,8 @@ def open_report() -> Response:
     unit_id = peek_id("unit_id")
     if unit_id is not None:
         unit = get_unit(caller().tenant_id, unit_id)
-        key = request.get_json(silent=True).get("template")
+        sent = request.get_json(silent=True)  # an object: peek_id found an id in it
+        key = sent.get("template") if isinstance(sent, dict) else None
         if isinstance(key, str):
             _template(key, "template")
         authz.require_enter_for(caller(), unit)
@@ -494,7 +496,7 @@ STEP = ("Nếu gửi version: 409 khi báo cáo đã thay đổi; 409 khi báo c
 
 # POST /reports/ID/submit, /approve, /return, /reopen and GET /reports/ID/history
 # (lhpn/api/signoff.py).
-step_endpoints(Kind(
+step_endpoints(KindApi(
     services.SIGN_OFF, path="reports", id_name="report_id", noun="report",
     get=services.get_report, answer=report_dict, schema=Report, step_body=ReportStep,
     comment_body=ReportComment,
@@ -526,6 +528,7 @@ def approve_reports() -> Response:
     for (key, _version), outcome in zip(items, outcomes, strict=True):
         result: dict = {"id": key, "ok": outcome.ok}
         if outcome.ok:
+            assert outcome.report is not None  # an approval comes with its report
             result.update(status=outcome.report.status, version=outcome.report.version)
         else:
             result["error"] = {"code": outcome.code, "message": outcome.message}

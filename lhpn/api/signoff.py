@@ -11,7 +11,7 @@ connection lost then cannot turn a decision that went through into an error).
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
 from flask import Response, jsonify
 from pydantic import Field
@@ -21,10 +21,8 @@ from lhpn.api import bp
 from lhpn.api.contract import Answer, Body, body, endpoint
 from lhpn.api.plumbing import ID, caller
 from lhpn.extensions import db
-from lhpn.workflow.engine import STATUS_LABELS
+from lhpn.workflow.models import Status
 from lhpn.workflow.signoff import SignOff
-
-Status = Literal[tuple(STATUS_LABELS)]  # draft, submitted, approved, returned
 
 
 class HistoryEvent(Answer):
@@ -41,33 +39,33 @@ class HistoryList(Answer):
 
 
 @dataclass(frozen=True)
-class Kind:
+class KindApi:
     """How a record kind appears over the API: its path (``plans``), the id in the path
     (``plan_id``), the noun in operation names (``plan``: ``submit_plan``, ``plan_history``),
     its getter ``get(tenant_id, id)`` (404 for another tenant's), its answer ``answer(record)``
     and schema, the body of a step (a version) and of a step with a comment, and the summary
     of each step as the API document says it."""
 
-    signoff: SignOff
+    signoff: SignOff[Any]
     path: str
     id_name: str
     noun: str
-    get: Callable[[int | None, object], object]
-    answer: Callable[[object], dict]
+    get: Callable[[int | None, Any], Any]
+    answer: Callable[[Any], dict]
     schema: type[Answer]
     step_body: type[Body]
     comment_body: type[Body]
     summaries: dict[str, str]
 
 
-def step_endpoints(kind: Kind) -> None:
+def step_endpoints(kind: KindApi) -> None:
     """Declare and route the sign-off endpoints of ``kind`` on the API blueprint."""
     for step in kind.signoff.workflow.transitions:
         _step(kind, step)
     _history(kind)
 
 
-def _load(kind: Kind, record_id: int, step: str):
+def _load(kind: KindApi, record_id: int, step: str) -> Any:
     record = kind.get(caller().tenant_id, record_id)
     if step == "submit":
         kind.signoff.require_submit(caller(), record)
@@ -78,13 +76,13 @@ def _load(kind: Kind, record_id: int, step: str):
     return record
 
 
-def _step(kind: Kind, step: str) -> None:
+def _step(kind: KindApi, step: str) -> None:
     needs_comment = kind.signoff.workflow.transitions[step].needs_comment
     model = kind.comment_body if needs_comment else kind.step_body
 
     def view(**ids) -> Response:
         record = _load(kind, ids[kind.id_name], step)
-        data = body(model)
+        data: Any = body(model)
         if step == "submit":
             kind.signoff.submit(caller(), record, data.version)
         else:
@@ -100,7 +98,7 @@ def _step(kind: Kind, step: str) -> None:
     bp.post(f"/{kind.path}/<{ID}:{kind.id_name}>/{step}")(declared)
 
 
-def _history(kind: Kind) -> None:
+def _history(kind: KindApi) -> None:
     def view(**ids) -> Response:
         record = _load(kind, ids[kind.id_name], "history")
         return jsonify(items=[event.to_dict() for event in kind.signoff.history(record)])

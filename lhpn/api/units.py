@@ -1,6 +1,6 @@
 """The unit tree over the API: the same services and checks as lhpn/units/views.py."""
 
-from typing import Literal
+from typing import Annotated
 
 from flask import Response, jsonify, url_for
 from pydantic import ConfigDict, Field
@@ -9,6 +9,7 @@ from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.api import bp
 from lhpn.api.contract import (
+    NOT_SENT,
     Answer,
     Body,
     Date,
@@ -24,11 +25,9 @@ from lhpn.api.contract import (
 )
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.extensions import db
-from lhpn.tenants.models import LEVELS
+from lhpn.tenants.models import Level
 from lhpn.units import services
 from lhpn.units.models import Unit as UnitRow
-
-Level = Literal[LEVELS]
 
 
 class Unit(Answer):
@@ -49,28 +48,30 @@ class UnitList(Answer):
 
 
 class UnitQuery(Page):
-    parent: QueryId = Field(default=None, description="Chỉ các đơn vị trực thuộc đơn vị này.")
-    q: Text(200) = Field(default=None, description=(
+    parent: QueryId = Field(default=NOT_SENT, description="Chỉ các đơn vị trực thuộc đơn vị này.")
+    q: Annotated[str, *Text(200)] = Field(default=NOT_SENT, description=(
         "Tìm theo tên (không phân biệt hoa thường, có dấu hay không) hoặc mã."))
 
 
 class NewUnit(Body):
-    name: Text(200, 1)
+    name: Annotated[str, *Text(200, 1)]
     level: Level
     parent_id: Id
-    code: Text(64) | None = Field(default=None, description="Bỏ trống để hệ thống tự sinh mã.")
+    code: Annotated[str, *Text(64)] | None = Field(default=None, description=(
+        "Bỏ trống để hệ thống tự sinh mã."))
     opened_on: Date | None = Field(default=None, description="yyyy-mm-dd; bỏ trống: hôm nay.")
 
 
 class UnitChanges(Body):
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    name: Text(200, 1) = None
-    official_name: Text(200) | None = Field(
+    name: Annotated[str, *Text(200, 1)] = NOT_SENT
+    official_name: Annotated[str, *Text(200)] | None = Field(
         default=None, description="Tên chính thức dùng trên văn bản (kế hoạch, báo cáo tổng "
                                   "hợp); rỗng hoặc null: dùng tên đơn vị.")
-    closed: bool = Field(default=None, description="true: giải thể; false: mở lại.")
-    opened_on: Date = Field(default=None, description="Sửa ngày bắt đầu hoạt động (yyyy-mm-dd).")
+    closed: bool = Field(default=NOT_SENT, description="true: giải thể; false: mở lại.")
+    opened_on: Date = Field(default=NOT_SENT, description=(
+        "Sửa ngày bắt đầu hoạt động (yyyy-mm-dd)."))
 
 
 class UnitMove(Body):

@@ -1,7 +1,7 @@
 """User and role management over the API: the same services and checks as
 lhpn/accounts/admin_views.py."""
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from flask import Response, jsonify, url_for
 from pydantic import ConfigDict, Field
@@ -12,6 +12,7 @@ from lhpn.accounts import services
 from lhpn.accounts.models import User as UserRow
 from lhpn.api import bp
 from lhpn.api.contract import (
+    NOT_SENT,
     Answer,
     Body,
     Id,
@@ -26,6 +27,11 @@ from lhpn.api.plumbing import ID, caller, created, no_content
 from lhpn.extensions import db
 from lhpn.units.models import Unit
 
+if TYPE_CHECKING:
+    Role = str  # read from policies/ when the module loads, which a type checker cannot do
+else:
+    Role = Literal[authz.tenant_roles()]
+
 
 class User(Answer):
     id: Id
@@ -39,7 +45,7 @@ class User(Answer):
 
 class RoleAssignment(Answer):
     id: Id
-    role: Literal[authz.tenant_roles()]
+    role: Role
     unit_id: Id
 
 
@@ -52,10 +58,11 @@ class UserList(Answer):
 
 
 class UserQuery(Page):
-    q: Text(200) = Field(default=None, description="Tìm theo tên đăng nhập hoặc họ tên.")
+    q: Annotated[str, *Text(200)] = Field(default=NOT_SENT, description=(
+        "Tìm theo tên đăng nhập hoặc họ tên."))
 
 
-Email = Text(254)
+Email = Annotated[str, *Text(254)]
 
 
 class NewUser(Body):
@@ -63,9 +70,10 @@ class NewUser(Body):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$", description=(
         "3–64 ký tự: chữ không dấu (lưu chữ thường), số, dấu chấm, gạch dưới, gạch ngang; "
         "trùng: 409."))]
-    password: Text(1000, 1) = Field(description="Theo quy tắc mật khẩu của hệ thống (422).")
-    full_name: Text(200) = ""
-    unit_id: Id = Field(default=None, description=(
+    password: Annotated[str, *Text(1000, 1)] = Field(description=(
+        "Theo quy tắc mật khẩu của hệ thống (422)."))
+    full_name: Annotated[str, *Text(200)] = ""
+    unit_id: Id = Field(default=NOT_SENT, description=(
         "Mặc định: đơn vị của vai trò đầu tiên cho phép người gọi quản lý."))
     email: Email | None = Field(default=None, description="null hoặc \"\" để bỏ địa chỉ.")
 
@@ -73,14 +81,14 @@ class NewUser(Body):
 class UserChanges(Body):
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    locked: bool = Field(default=None, description=(
+    locked: bool = Field(default=NOT_SENT, description=(
         "Khóa cũng kết thúc mọi phiên và token của người dùng. Không ai tự khóa mình (422)."))
-    full_name: Text(200) = None
+    full_name: Annotated[str, *Text(200)] = NOT_SENT
     email: Email | None = Field(default=None, description="null hoặc \"\" để bỏ địa chỉ.")
 
 
 class NewRoleAssignment(Body):
-    role: Literal[authz.tenant_roles()]
+    role: Role
     unit_id: Id
 
 

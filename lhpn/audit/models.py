@@ -4,10 +4,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.accounts.models import User
-from lhpn.extensions import db
+from lhpn.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which object, written by the operation that changed it."""
 
     __tablename__ = "audit_entries"

@@ -38,7 +38,12 @@ def _units_of(user: User) -> list[Unit]:
     """The units a user is made of: the work unit (the root when none) and each role's unit."""
     from lhpn.units.services import root_of
 
-    work = user.unit if user.unit is not None else root_of(user.tenant_id)
+    if user.unit is not None:
+        work = user.unit
+    elif user.tenant_id is not None:
+        work = root_of(user.tenant_id)
+    else:  # the platform's administrator, whom callers keep out: no unit to be made of
+        raise ValueError(f"user {user.id} belongs to no tenant")
     units = {work.id: work}
     units.update((assignment.unit_id, assignment.unit) for assignment in user.assignments)
     return list(units.values())

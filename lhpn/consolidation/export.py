@@ -52,7 +52,9 @@ def consolidation_xlsx(result: Consolidation) -> bytes:
     wb.properties.subject = xml_safe(result.template.name)
     wb.properties.creator = xml_safe(result.unit.name)
     wb.properties.language = "vi-VN"
-    _figures_sheet(wb.active, result, title)
+    first = wb.active
+    assert isinstance(first, Worksheet)  # a new workbook's one sheet
+    _figures_sheet(first, result, title)
     _children_sheet(wb.create_sheet(), result, title)
     _attainment_sheet(wb.create_sheet(), result)
     _progress_sheet(wb.create_sheet(), result, title)
@@ -131,7 +133,7 @@ def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
         for att in lines:
             target = att.target
             if target.measured:
-                what = [target.indicator.code, target.indicator.name]
+                what = [target.measured_indicator.code, target.measured_indicator.name]
                 misses = "; ".join(miss.label for miss in att.misses)
             else:
                 what = ["", target.text]
@@ -392,7 +394,9 @@ def _figures(doc: DocxDocument, result: Consolidation, number: str) -> None:
         return
     groups = [item.group for item in items]
     grouped = len(set(groups)) > 1
-    rows, group_rows, current = [], [], None
+    rows: list[tuple[str, str, str, str]] = []
+    group_rows: list[int] = []
+    current = None
     for index, item in enumerate(items, 1):
         if grouped and item.group != current:
             current = item.group
@@ -465,10 +469,10 @@ def _children(doc: DocxDocument, result: Consolidation, number: str) -> None:
     share = (D.TEXT_WIDTH_CM - 6.5) / len(headline)
     columns = ("STT", "Đơn vị", *(_column_name(item.indicator) for item in headline))
     widths = (1.0, 5.5, *(share for _item in headline))
-    rows = [(str(i), _child_name(row, shared),
-             *(_shown_value(row.value(item.indicator_id)) for item in headline))
-            for i, row in enumerate(result.children, 1)]
-    D.grid(doc, columns, widths, rows, centred=frozenset({0}),
+    figures = [(str(i), _child_name(row, shared),
+                *(_shown_value(row.value(item.indicator_id)) for item in headline))
+               for i, row in enumerate(result.children, 1)]
+    D.grid(doc, columns, widths, figures, centred=frozenset({0}),
            right=frozenset(range(2, len(columns))))
 
 

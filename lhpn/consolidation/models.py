@@ -3,7 +3,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 
 
 class Statistics:
@@ -21,7 +21,7 @@ class Statistics:
     maximum: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
 
 
-class Rollup(Statistics, db.Model):
+class Rollup(Statistics, Model):
     """Running totals of one indicator over the approved reports of a unit's subtree (the unit
     itself included), for one form and period.
 
@@ -44,7 +44,7 @@ class Rollup(Statistics, db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
 
 
-class RollupCount(db.Model):
+class RollupCount(Model):
     """How many reports of a unit's subtree are approved, and how many of those were first
     submitted by their due date, for one form and period."""
 
@@ -63,7 +63,7 @@ class RollupCount(db.Model):
 SPLIT_YEAR_TYPES = ("month", "quarter", "half")
 
 
-class RollupYear(Statistics, db.Model):
+class RollupYear(Statistics, Model):
     """The running totals of :class:`Rollup` added up over the periods of one year, for forms
     whose periods split the year (monthly, quarterly, half-yearly): a province's yearly view and
     its plan attainment read one row per unit and indicator instead of twelve. Kept in the same

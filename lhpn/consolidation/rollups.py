@@ -12,11 +12,13 @@ the command line, inside its crossing).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     and_,
     bindparam,
@@ -99,17 +101,20 @@ def _upsert(dialect: str, table, key: str):
     period or the year) and indicator."""
     c = table.c
     shared = ("tenant_id", "template_id", key)
+    least: Callable[..., ColumnElement[Any]]
+    greatest: Callable[..., ColumnElement[Any]]
+    values: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        insert, least, greatest = postgresql.insert, func.least, func.greatest
-        rows = func.unnest(*[bindparam(name, type_=postgresql.ARRAY(c[name].type))
-                             for name in ADD_COLUMNS])
-        rows = rows.table_valued(*ADD_COLUMNS).render_derived()
-        values = insert(table).from_select(
+        least, greatest = func.least, func.greatest
+        arrays = func.unnest(*[bindparam(name, type_=postgresql.ARRAY(c[name].type))
+                               for name in ADD_COLUMNS])
+        rows = arrays.table_valued(*ADD_COLUMNS).render_derived()
+        values = postgresql.insert(table).from_select(
             [*shared, *ADD_COLUMNS],
             select(*[bindparam(name, type_=c[name].type) for name in shared], *rows.c))
     else:
-        insert, least, greatest = sqlite.insert, func.min, func.max
-        values = insert(table)
+        least, greatest = func.min, func.max
+        values = sqlite.insert(table)
     new = values.excluded
     return values.on_conflict_do_update(
         index_elements=[c.unit_id, c.template_id, c[key], c.indicator_id],
@@ -166,7 +171,8 @@ def add(report: Report) -> None:
     _changed(report.tenant_id)
     dialect = db.session.get_bind().dialect.name
     periods, years, counts = _add_statements(dialect)
-    shared = {"tenant_id": report.tenant_id, "template_id": report.template_id}
+    shared: dict[str, int | str] = {"tenant_id": report.tenant_id,
+                                    "template_id": report.template_id}
     rows = [{"unit_id": unit_id, "indicator_id": value.indicator_id, **_stats(value)}
             for unit_id in ancestors
             for value in sorted(report.values, key=lambda v: v.indicator_id)]

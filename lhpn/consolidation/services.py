@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import false, func, select
@@ -209,9 +210,24 @@ class Row:
         return figure.value if figure else None
 
 
+class UnitRow(Protocol):
+    """A unit as attainment reads it: a row of its id, name, code, level and path."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+
+
 @dataclass
 class Miss:
-    unit: object  # a row with id, name, code, level and path
+    unit: UnitRow
     value: int | float | None
     parents: str = ""  # "xã Minh Tân — huyện Hưng Hà": 154 branches share a name
     label: str = ""    # the name with its parents, and its code if a sibling has the same name
@@ -242,7 +258,7 @@ class Attainment:
         if not self.units:
             return False
         if self.target.kind == "share":
-            return self.met * 100 >= float(self.target.value) * self.units
+            return self.met * 100 >= float(self.target.measured_value) * self.units
         return self.met == self.units
 
 
@@ -419,7 +435,7 @@ def _bar(target: PlanTarget) -> Decimal:
     threshold each unit must reach (a "yes", 1, when none is given)."""
     if target.kind == "share":
         return Decimal(target.threshold if target.threshold is not None else 1)
-    return Decimal(target.value)
+    return Decimal(target.measured_value)
 
 
 def _attainment(unit: Unit, template: ReportTemplate, codes: list[str], plans: list[Plan],
@@ -491,9 +507,10 @@ def _name_parents(lines: list[Attainment]) -> None:
             if twins[search_key(miss.label)] > 1:
                 miss.label += f" ({miss.unit.code})"
         # Qualitative targets: the units that have not answered come last.
-        unanswered_last = not line.target.measured
-        line.misses.sort(key=lambda m, last=unanswered_last: (
-            last and m.done is None, search_key(m.unit.name), search_key(m.label)))
+        def order(miss: Miss, last: bool = not line.target.measured) -> tuple[bool, str, str]:
+            return last and miss.done is None, search_key(miss.unit.name), search_key(miss.label)
+
+        line.misses.sort(key=order)
 
 
 def _checks(targets: list[PlanTarget]) -> dict[tuple[int, int], tuple[bool, str]]:
@@ -569,7 +586,7 @@ def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
 
 
 def trend(unit: Unit, template: ReportTemplate, indicator: Indicator, codes: list[str]
-          ) -> list[tuple[str, object]]:
+          ) -> list[tuple[str, int | float | None]]:
     """(period label, consolidated value) of one indicator for each period, in order."""
     figures: dict[str, Figure] = {}
     rows = db.session.execute(

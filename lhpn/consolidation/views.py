@@ -18,6 +18,7 @@ from lhpn.labels import AGGREGATION_LABELS, level_label
 from lhpn.numbers import format_number
 from lhpn.plans.views import target_sentence
 from lhpn.reports import reminders
+from lhpn.reports.models import ReportTemplate
 from lhpn.throttle import range_limit
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
@@ -78,7 +79,9 @@ def start():
 def page(unit_id: int):
     unit = load_unit(unit_id, "view")
     forms = services.forms_for(unit)
-    error, template, codes, body, status = None, None, [], None, 200
+    error, body, status = None, None, 200
+    template: ReportTemplate | None = None
+    codes: list[str] = []
     try:
         template, codes = services.resolve_request(unit, request.args)
     except DomainError as exc:
@@ -87,7 +90,7 @@ def page(unit_id: int):
             template = services.pick_template(unit, request.args.get("template"))
     scope = services.attainment_scope(request.args)
     query = _query(template, codes, scope) if codes else {}
-    if codes:
+    if codes and template is not None:  # periods come only with the form they belong to
         # Our own template's autoescaped output, kept as a string in the cache.
         body = Markup(freshness.cached(  # noqa: S704
             ("consolidation", unit.tenant_id, tenant_versions.version(unit.tenant_id),

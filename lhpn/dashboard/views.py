@@ -123,7 +123,7 @@ def attainment_bars(found: services.Charts) -> list[Bar]:
     for a in found.result.attainment:
         target = a.target
         sentence = target_sentence(target)
-        name = target.indicator.name if target.measured else target.text
+        name = target.measured_indicator.name if target.measured else target.text
         if several:  # each counted plan's targets under its own number
             name = f"{a.plan.number or a.plan.title} · {name}"
         if not a.in_form:
@@ -136,7 +136,7 @@ def attainment_bars(found: services.Charts) -> list[Bar]:
         bars.append(Bar(
             f"{level_label(target.level)}: {name}", title, a.share_met,
             percent(a.share_met), note,
-            target=float(target.value) if target.kind == "share" else None,
+            target=float(target.measured_value) if target.kind == "share" else None,
             href=consolidation_url(unit.id, t.code, period),
             tone="full" if a.attained else "low"))
     return bars

@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, text
@@ -68,7 +69,7 @@ from lhpn.reports.template_admin import TemplateInput, create_template
 from lhpn.tenants.models import Tenant
 from lhpn.tenants.services import create_tenant
 from lhpn.text import search_key
-from lhpn.units.admin_import import admin_units, unit_code
+from lhpn.units.admin_import import AdminUnit, admin_units, unit_code
 from lhpn.units.models import Unit
 from lhpn.units.services import root_of, set_opened_on
 from lhpn.workflow.models import WorkflowEvent
@@ -395,7 +396,8 @@ def opening_day(year: int) -> date:
 def _units(tenant: Tenant, root: Unit, province_code: str, spec: Scale, year: int
            ) -> list[tuple[int, str]]:
     """Communes (the province's real ones) and branches; (id, level) of each, root excluded."""
-    communes = admin_units(tenant, province_code)
+    # None: a commune made up where the province's list runs out.
+    communes: list[AdminUnit | None] = list(admin_units(tenant, province_code))
     if spec.communes is not None:
         communes = communes[:spec.communes]
         communes += [None] * (spec.communes - len(communes))
@@ -403,7 +405,8 @@ def _units(tenant: Tenant, root: Unit, province_code: str, spec: Scale, year: in
     ids = _reserve_ids(Unit, len(communes) * (1 + spec.branches_per_commune))
     commune_ids, branch_ids = ids[:len(communes)], iter(ids[len(communes):])
     base = {"tenant_id": tenant.id, "closed": False, "opened_on": opening_day(year)}
-    commune_rows, branch_rows = [], []
+    commune_rows: list[dict[str, Any]] = []
+    branch_rows: list[dict[str, Any]] = []
     for number, (item, unit_id) in enumerate(zip(communes, commune_ids, strict=True), 1):
         name = item.name if item else f"Hội LHPN xã thứ {number}"
         code = unit_code(item) if item else f"X-GEN{number:05d}"
@@ -477,8 +480,8 @@ def _value(rng: random.Random, indicator: Indicator, level: str) -> dict | None:
     """One plausible value row (without report_id), or None for an empty field."""
     if rng.random() < EMPTY:
         return None
-    row = {"indicator_id": indicator.id, "number": None, "numerator": None, "denominator": None,
-           "flag": None, "text": None}
+    row: dict[str, object] = {"indicator_id": indicator.id, "number": None, "numerator": None,
+                              "denominator": None, "flag": None, "text": None}
     low, high = BOUNDS.get(indicator.code, (0, 20))
     if indicator.kind == "count":
         if indicator.code in BOUNDS:

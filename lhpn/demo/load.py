@@ -209,14 +209,14 @@ def load_demo() -> Iterator[str]:
         yield f"  Chi hội (dữ liệu mẫu): tạo {created}"
 
     rows = []
-    for spec in USERS:
-        if spec.tenant is not None and spec.tenant not in tenants:
+    for user_spec in USERS:
+        if user_spec.tenant is not None and user_spec.tenant not in tenants:
             continue
-        status, unit_name = _user(spec, tenants)
+        status, unit_name = _user(user_spec, tenants)
         if status == "missing unit":
-            yield f"  Bỏ qua {spec.username}: không có đơn vị {unit_name}"
+            yield f"  Bỏ qua {user_spec.username}: không có đơn vị {unit_name}"
             continue
-        rows.append((spec.username, role_label(spec.role), unit_name))
+        rows.append((user_spec.username, role_label(user_spec.role), unit_name))
     db.session.commit()
     yield from _demo_plans(tenants)
     db.session.commit()
@@ -305,18 +305,19 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
         template = get_template(tenant.id, "BC_THANG")
         done = select(Report.id).where(Report.template_id == template.id).limit(1)
         prefix = code.lower()
-        users = {suffix: db.session.scalar(select(User).where(
+        found = {suffix: db.session.scalar(select(User).where(
             User.username == f"{prefix}.{suffix}")) for suffix in ("vanphong", "chutich")}
-        if db.session.scalar(done) is not None or None in users.values():
+        if db.session.scalar(done) is not None or None in found.values():
             continue
+        users = {suffix: user for suffix, user in found.items() if user is not None}
         started = time.perf_counter()
         units = [(u.id, u.level) for u in db.session.scalars(
             select(Unit).where(Unit.tenant_id == tenant.id, Unit.level.in_(template.level_list),
                                ~Unit.closed).order_by(Unit.path))]
         indicators = {item.indicator.code: item.indicator for item in template.items}
-        found = [_unit_for(tenant, unit_code) for tenant_code, unit_code in WAITING
+        asked = [_unit_for(tenant, unit_code) for tenant_code, unit_code in WAITING
                    if tenant_code == code]
-        waiting = frozenset(unit.id for unit in found if unit is not None)
+        waiting = frozenset(unit.id for unit in asked if unit is not None)
         counts = bulk_reports(tenant, template, indicators, units, DEMO_REPORT_YEAR,
                               DEMO_REPORT_MONTHS, users, random.Random(f"demo-{code}"), waiting)
         db.session.flush()

@@ -1,17 +1,20 @@
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 
 # What a value of the indicator is, and how values of many units add up (DESIGN.md §5).
-KINDS = ("count", "decimal", "boolean", "rate", "text")
-AGGREGATIONS = ("sum", "share", "min", "max", "none")
+Kind = Literal["count", "decimal", "boolean", "rate", "text"]
+Aggregation = Literal["sum", "share", "min", "max", "none"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
 
 
-class Indicator(TenantScoped, db.Model):
+class Indicator(TenantScoped, Model):
     """A measurable thing in the tenant's catalogue: targets and report values name one."""
 
     __tablename__ = "indicators"

@@ -28,7 +28,7 @@ def seed_catalogue(tenant_id: int) -> int:
     return added
 
 
-def catalogue(tenant_id: int, *, active_only: bool = False):
+def catalogue(tenant_id: int | None, *, active_only: bool = False):
     stmt = select(Indicator).where(Indicator.tenant_id == tenant_id)
     if active_only:
         stmt = stmt.where(Indicator.active)

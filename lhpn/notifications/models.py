@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 
 
-class Notification(TenantScoped, db.Model):
+class Notification(TenantScoped, Model):
     """An in-app notice for one user (returned, approved, reminders…)."""
 
     __tablename__ = "notifications"

@@ -12,12 +12,14 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+
+# SelectChoice is new in WTForms 3.3, which types-WTForms (3.2) does not describe yet.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lhpn.numbers import format_number

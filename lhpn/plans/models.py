@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -14,22 +15,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.accounts.models import User
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.indicators.models import Indicator
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 from lhpn.workflow.models import SignedOff
 
-STATUSES = ("draft", "submitted", "approved", "returned")
 # count, share and rate are measured on an indicator; text is a qualitative target (most of
 # the seeds' targets) followed up by each unit's "done / not done".
-TARGET_KINDS = ("count", "share", "rate", "text")
-MEASURED_KINDS = ("count", "share", "rate")
+MeasuredKind = Literal["count", "share", "rate"]
+TargetKind = Literal[MeasuredKind, "text"]
+TARGET_KINDS: tuple[TargetKind, ...] = get_args(TargetKind)
+MEASURED_KINDS: tuple[MeasuredKind, ...] = get_args(MeasuredKind)
 # The parts of a plan whose heading a unit may reword (seed 003 says "NHIỆM VỤ TRỌNG TÂM").
 SECTION_KEYS = ("purpose", "targets", "content", "budget", "organisation")
 
 
-class Plan(SignedOff, TenantScoped, db.Model):
+class Plan(SignedOff, TenantScoped, Model):
     """A unit's plan (kế hoạch) for a year or a theme; sections are Markdown source; signed
     off by the level above (lhpn/workflow/signoff.py)."""
 
@@ -84,7 +86,7 @@ class Plan(SignedOff, TenantScoped, db.Model):
         return (self.headings or {}).get(key, "")
 
 
-class PlanTarget(db.Model):
+class PlanTarget(Model):
     """A target (chỉ tiêu) for the units of ``level``.
 
     count: each unit of ``level`` reaches ≥ value of the indicator;
@@ -115,13 +117,27 @@ class PlanTarget(db.Model):
     def measured(self) -> bool:
         return self.kind != "text"
 
+    @property
+    def measured_indicator(self) -> Indicator:
+        """A measured target's indicator (the services never save one without)."""
+        if self.indicator is None:
+            raise ValueError(f"plan target {self.id} has no indicator: a text target")
+        return self.indicator
+
+    @property
+    def measured_value(self) -> Decimal:
+        """A measured target's value (the services never save one without)."""
+        if self.value is None:
+            raise ValueError(f"plan target {self.id} has no value: a text target")
+        return self.value
+
     def to_dict(self) -> dict:
         data: dict = {"id": self.id, "level": self.level, "kind": self.kind}
         if not self.measured:
             data["text"] = self.text
             data["deadline"] = self.deadline.isoformat() if self.deadline else None
             return data
-        data.update(indicator=self.indicator.code, value=_number(self.value))
+        data.update(indicator=self.measured_indicator.code, value=_number(self.measured_value))
         if self.threshold is not None:
             data["threshold"] = _number(self.threshold)
         if self.note:
@@ -129,7 +145,7 @@ class PlanTarget(db.Model):
         return data
 
 
-class TargetCheck(TenantScoped, db.Model):
+class TargetCheck(TenantScoped, Model):
     """One unit's follow-up of a qualitative target: done or not, with a note."""
 
     __tablename__ = "plan_target_checks"
@@ -153,7 +169,7 @@ class TargetCheck(TenantScoped, db.Model):
                 "checked_at": self.checked_at.isoformat() if self.checked_at else None}
 
 
-class PlanActivity(db.Model):
+class PlanActivity(Model):
     """An activity of the plan's content: what, when, who leads, who coordinates, budget."""
 
     __tablename__ = "plan_activities"
@@ -181,7 +197,7 @@ class PlanActivity(db.Model):
                 "budget_source": self.budget_source}
 
 
-class PlanRequest(TenantScoped, db.Model):
+class PlanRequest(TenantScoped, Model):
     """An issued plan asks a unit below for its implementing plan by a deadline."""
 
     __tablename__ = "plan_requests"

@@ -3,19 +3,21 @@
 Every operation starts with its access check, flushes, and leaves the commit to the caller.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from typing import Any, Literal, cast, get_args
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 
 from lhpn import authz
 from lhpn.audit.services import record
 from lhpn.authz.follow_up import require_remind
 from lhpn.authz.plans import may_mark_counted, readable_plans
 from lhpn.clock import local_date, local_day_start, local_today, utcnow
-from lhpn.errors import Conflict, DomainError, NotFound, as_id
+from lhpn.errors import Conflict, DomainError, NotFound, as_id, to_int
 from lhpn.extensions import db
 from lhpn.indicators.services import indicator_by_code
 from lhpn.labels import capital, level_label, plan_named
@@ -36,6 +38,7 @@ from lhpn.richtext import clean_source
 from lhpn.text import clean_line, clean_text
 from lhpn.units.models import Unit
 from lhpn.workflow.engine import Transition, Workflow
+from lhpn.workflow.models import Status
 from lhpn.workflow.signoff import SignOff
 
 WORKFLOW = Workflow("plan", {
@@ -43,7 +46,8 @@ WORKFLOW = Workflow("plan", {
     "approve": Transition(frozenset({"submitted"}), "approved"),
     "return": Transition(frozenset({"submitted"}), "returned", needs_comment=True),
 })
-WHEN_KINDS = ("year", "quarter", "month", "range")
+WhenKind = Literal["year", "quarter", "month", "range"]
+WHEN_KINDS: tuple[WhenKind, ...] = get_args(WhenKind)
 MAX_TARGET = Decimal("999999999999.99")  # plan_targets.value is NUMERIC(14, 2)
 
 
@@ -92,7 +96,7 @@ class PlanInput:
     recipients: object = ""
     signer_title: object = "CHỦ TỊCH"
     signer_name: object = ""
-    child_levels: object = ()
+    child_levels: Iterable[str] = ()  # each checked against the levels below the unit
     child_deadline: object = None
     targets: list[TargetInput] = field(default_factory=list)
     activities: list[ActivityInput] = field(default_factory=list)
@@ -160,7 +164,7 @@ def _decimal(value: object, name: str, label: str, whole: bool = False) -> Decim
 
 def _year(value: object) -> int:
     try:
-        year = int(value)  # type: ignore[call-overload]
+        year = to_int(value)
     except (TypeError, ValueError):
         raise DomainError(_("Năm kế hoạch không hợp lệ."), "year") from None
     if isinstance(value, bool) or not 2000 <= year <= 2100:
@@ -254,7 +258,7 @@ def _activity(year: int, data: ActivityInput, index: int) -> PlanActivity:
     if kind in ("month", "quarter"):
         top = 12 if kind == "month" else 4
         try:
-            number = int(data.when_number)  # type: ignore[call-overload]
+            number = to_int(data.when_number)
         except (TypeError, ValueError):
             number = 0
         if not 1 <= number <= top:
@@ -370,7 +374,7 @@ def empty_sections(plan: Plan) -> list[str]:
             if not (getattr(plan, key).strip() or (key == "content" and plan.activities))]
 
 
-class PlanSignOff(SignOff):
+class PlanSignOff(SignOff[Plan]):
     """A plan goes up to the level above, which issues it (approve) or returns it with
     comments; issuing asks the units below for their implementing plans (the cascade)."""
 
@@ -561,7 +565,8 @@ def cascade_count(plan: Plan) -> int:
     person confirms before approving (0 when the plan asks nobody)."""
     if not plan.child_level_list or plan.child_deadline is None:
         return 0
-    return db.session.scalar(select(func.count()).select_from(_units_to_ask(plan).subquery()))
+    return db.session.execute(
+        select(func.count()).select_from(_units_to_ask(plan).subquery())).scalar_one()
 
 
 def _cascade(plan: Plan) -> None:
@@ -616,10 +621,10 @@ def open_requests(user, today: date, limit: int = 200) -> list[OpenRequest]:
         children[(child.parent_plan_id, child.unit_id)] = child
     out = []
     for plan_request in requests:
-        child = children.get((plan_request.parent_plan_id, plan_request.unit_id))
-        state = child.status if child else "not_started"
+        found = children.get((plan_request.parent_plan_id, plan_request.unit_id))
+        state = found.status if found else "not_started"
         if state not in ("submitted", "approved"):
-            out.append(OpenRequest(plan_request, child, state,
+            out.append(OpenRequest(plan_request, found, state,
                                    (today - plan_request.deadline).days))
     return out
 
@@ -660,12 +665,12 @@ def prefill_from(parent: Plan, unit: Unit) -> PlanInput:
                                        deadline=t.deadline))
         elif t.kind == "share" and t.level == unit.level:
             note = "; ".join(part for part in (t.note, wording.share_as_own(t, parent)) if part)
-            targets.append(TargetInput(t.indicator.code, t.level, "count",
+            targets.append(TargetInput(t.measured_indicator.code, t.level, "count",
                                        _whole_up(t, t.threshold if t.threshold is not None
                                                  else 1), None, note[:500]))
         else:
             targets.append(TargetInput(
-                t.indicator.code, t.level, t.kind,
+                t.measured_indicator.code, t.level, t.kind,
                 _whole_up(t, t.value) if t.kind == "count" else t.value,
                 _whole_up(t, t.threshold), t.note))
     return PlanInput(
@@ -680,7 +685,7 @@ def prefill_from(parent: Plan, unit: Unit) -> PlanInput:
 def _whole_up(target: PlanTarget, value):
     """A count indicator's target stored as 1,5 (typed before targets of counts had to be
     whole) asks for the same as 2, which is what a new plan may hold."""
-    if value is None or target.indicator.kind != "count":
+    if value is None or target.measured_indicator.kind != "count":
         return value
     return Decimal(value).to_integral_value(rounding=ROUND_CEILING)
 
@@ -718,17 +723,19 @@ def weaker_targets(plan: Plan) -> list[Weaker]:
         parent = required.get((target.indicator_id, target.level, target.kind))
         if parent is None:
             share = shares.get((target.indicator_id, target.level))
+            floor = share.threshold if share and share.threshold is not None else 1
             if (target.kind == "count" and target.level == plan.unit.level and share
-                    and target.value < (share.threshold if share.threshold is not None else 1)):
+                    and target.measured_value < floor):
                 out.append(Weaker(target, share))
             continue
-        if target.value < parent.value or (
+        if target.measured_value < parent.measured_value or (
                 target.kind == "share" and (target.threshold or 0) < (parent.threshold or 0)):
             out.append(Weaker(target, parent))
     return out
 
 
-CHILD_STATES = ("not_started", "draft", "submitted", "approved", "returned")
+ChildState = Literal["not_started", Status]
+CHILD_STATES: tuple[ChildState, ...] = get_args(ChildState)
 
 
 @dataclass
@@ -768,11 +775,12 @@ def remind_late(actor, plan: Plan, today: date | None = None) -> Reminded:
     for row in cascade_status(plan, today):
         if not row.late:
             continue
-        claimed = db.session.execute(
+        # An UPDATE answers a CursorResult, which Session.execute() is not typed to promise.
+        claimed = cast(CursorResult[Any], db.session.execute(
             update(PlanRequest)
             .where(PlanRequest.id == row.request.id,
                    or_(PlanRequest.reminded_at.is_(None), PlanRequest.reminded_at < since))
-            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+            .values(reminded_at=now).execution_options(synchronize_session=False))).rowcount
         if not claimed:
             answer.skipped += 1
             continue

@@ -6,6 +6,7 @@ once. A refused input rolls back and shows the service's message with the user's
 """
 
 from collections import Counter
+from collections.abc import Sequence
 
 from flask import (
     Blueprint,
@@ -45,12 +46,13 @@ from lhpn.plans.forms import (
     TargetRowForm,
     plan_data,
 )
-from lhpn.plans.models import STATUSES, Plan, PlanRequest
+from lhpn.plans.models import Plan, PlanRequest
 from lhpn.richtext import to_html
 from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
+from lhpn.workflow.models import STATUSES
 from lhpn.workflow.pages import act, form_version, step_routes
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -279,9 +281,10 @@ def _render_form(form: PlanForm, unit: Unit, plan: Plan | None = None, status: i
     used = {entry.form.indicator.data for entry in form.targets if entry.form.indicator.data}
     indicator_choices = _indicator_choices(unit.tenant_id, used)
     level_choices = [(lv, level_label(lv)) for lv in levels[rank:]]
-    prototypes = {"targets": TargetRowForm(prefix="targets-__INDEX__-"),
+    target_prototype = TargetRowForm(prefix="targets-__INDEX__-")
+    prototypes = {"targets": target_prototype,
                   "activities": ActivityRowForm(prefix="activities-__INDEX__-")}
-    for row in [entry.form for entry in form.targets] + [prototypes["targets"]]:
+    for row in [entry.form for entry in form.targets] + [target_prototype]:
         row.indicator.choices = indicator_choices
         row.level.choices = level_choices
     form.child_levels.choices = [(lv, level_label(lv)) for lv in levels[rank + 1:]]
@@ -312,7 +315,7 @@ def _indicator_choices(tenant_id: int, used: set[str]) -> list[tuple[str, str]]:
     return choices
 
 
-def _parent_plans(unit: Unit) -> list[Plan]:
+def _parent_plans(unit: Unit) -> Sequence[Plan]:
     """Issued plans of the units above: what a plan may name as its basis."""
     return db.session.scalars(
         select(Plan).where(Plan.unit_id.in_(unit.ancestor_ids[:-1]), Plan.status == "approved")
@@ -395,7 +398,7 @@ def _consequences(plan: Plan, weaker: list, may: dict) -> dict:
     if may["approve"]:
         count = plans.cascade_count(plan)
         out["asked"] = count
-        if count:
+        if count and plan.child_deadline is not None:  # no deadline: no count either
             out["cascade"] = _(
                 "Khi được duyệt, kế hoạch được ban hành và gửi yêu cầu tới %(n)d đơn vị "
                 "(%(levels)s) xây dựng kế hoạch thực hiện trước ngày %(d)s.", n=count,
@@ -431,10 +434,9 @@ def check(plan_id: int, target_id: int):
     target = plans.get_target(plan, target_id)
     unit = load_unit(request.form.get("unit"), "submit")
     answer = request.form.get("done")
+    done = {"1": True, "0": False}.get(answer, answer) if answer is not None else None
     try:
-        plans.check_target(current_user, target, unit,
-                           {"1": True, "0": False}.get(answer, answer),
-                           request.form.get("note", ""))
+        plans.check_target(current_user, target, unit, done, request.form.get("note", ""))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

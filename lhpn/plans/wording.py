@@ -106,8 +106,8 @@ def share_as_own(target: PlanTarget, parent: Plan) -> str:
     """The note of a share target turned into one unit's own count: where it comes from."""
     threshold = target.threshold if target.threshold is not None else Decimal(1)
     body = LEVEL_BODIES.get(target.level, target.level)
-    return (f"theo chỉ tiêu {_percent(target.value)}% {body} đạt ít nhất {_amount(threshold)} "
-            f"của {parent.unit.document_name}")
+    return (f"theo chỉ tiêu {_percent(target.measured_value)}% {body} đạt ít nhất "
+            f"{_amount(threshold)} của {parent.unit.document_name}")
 
 
 def agency_lines(plan: Plan) -> tuple[str, str]:
@@ -143,21 +143,21 @@ def target_sentence(target: PlanTarget, plan: Plan) -> str:
         if target.deadline:
             text += f" (thời hạn: {target.deadline:%d/%m/%Y})"
         return f"{text}."
-    indicator = target.indicator
+    indicator = target.measured_indicator
     what = lower_first(indicator.name)
     label = f" {indicator.unit_label}" if indicator.unit_label not in ("", "%") else ""
     body = LEVEL_BODIES.get(target.level, target.level)
     own = target.level == plan.unit.level
     if target.kind == "count":
         who = plan.unit.document_name if own else f"Mỗi {body}"
-        text = f"{who} đạt ít nhất {_amount(target.value)}{label} ({what})"
+        text = f"{who} đạt ít nhất {_amount(target.measured_value)}{label} ({what})"
     elif target.kind == "share":
         threshold = target.threshold if target.threshold is not None else Decimal(1)
-        text = (f"{_percent(target.value)}% {body} đạt ít nhất {_amount(threshold)}{label} "
-                f"({what})")
+        text = (f"{_percent(target.measured_value)}% {body} đạt ít nhất "
+                f"{_amount(threshold)}{label} ({what})")
     else:
         where = plan.unit.document_name if own else f"mỗi {body}"
-        text = f"Phấn đấu từ {_percent(target.value)}% trở lên {what} tại {where}"
+        text = f"Phấn đấu từ {_percent(target.measured_value)}% trở lên {what} tại {where}"
     note = target.note.strip().rstrip(".;")
     return f"{text}; {note}." if note else f"{text}."
 

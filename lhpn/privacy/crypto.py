@@ -129,7 +129,7 @@ class EncryptedText(TypeDecorator):
     def __init__(self) -> None:
         super().__init__()
         self.place: str | None = None  # "table.column", set when the column joins its table
-        self._column = None
+        self._column: Column | None = None
 
     def _where(self) -> str:
         if self.place is None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 
 PURPOSE_CODES = ("handling", "support", "referral", "supervision", "other")
@@ -28,7 +28,7 @@ def _one_of(column: str, codes: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(code) for code in codes)})"
 
 
-class SensitiveRead(TenantScoped, db.Model):
+class SensitiveRead(TenantScoped, Model):
     """One read of sensitive fields of one record by one user."""
 
     __tablename__ = "sensitive_reads"

@@ -30,7 +30,14 @@ from sqlalchemy import (
 )
 
 from lhpn.extensions import db
-from lhpn.privacy.crypto import PREFIX_CHARS, decrypt, encrypt, key_prefix, stored_key_id
+from lhpn.privacy.crypto import (
+    PREFIX_CHARS,
+    EncryptedText,
+    decrypt,
+    encrypt,
+    key_prefix,
+    stored_key_id,
+)
 from lhpn.privacy.keys import KeyRing
 from lhpn.privacy.registry import encrypted_columns, encrypted_tables
 from lhpn.tenancy import TenantNotSet, current_crossing, current_tenant_id
@@ -81,10 +88,18 @@ def _reencrypt_table(table: Table, columns: list[Column], ring: KeyRing,
         yield Batch(table.name, len(rows))
 
 
+def _place(column: Column) -> str:
+    """The "table.column" an encrypted column's values are bound to."""
+    kind = column.type
+    if not isinstance(kind, EncryptedText) or kind.place is None:
+        raise TypeError(f"{column} is not an encrypted column of a table")
+    return kind.place
+
+
 def _under_current(value: str | None, column: Column, ring: KeyRing, current: str) -> str | None:
     if value is None or value.startswith(current):
         return value
-    place = column.type.place
+    place = _place(column)
     return encrypt(decrypt(value, place, ring), place, ring)
 
 
@@ -101,7 +116,7 @@ def key_usage(metadata: MetaData | None = None) -> dict[str, dict[str, int]]:
                                            .where(value.is_not(None)).group_by(prefix)):
             kid = stored_key_id(found) or UNREADABLE
             counts[kid] = counts.get(kid, 0) + n
-        usage[column.type.place] = counts
+        usage[_place(column)] = counts
     return usage
 
 

@@ -12,7 +12,7 @@ import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -119,7 +119,7 @@ def get_attachment(report: Report, attachment_id: object) -> Attachment:
     return attachment
 
 
-def _write_temp(stream: BinaryIO, directory: Path, limit: int) -> tuple[Path, int, str]:
+def _write_temp(stream: IO[bytes], directory: Path, limit: int) -> tuple[Path, int, str]:
     """Copy the upload into a temporary file beside its final place; stop past the limit."""
     fd, name = tempfile.mkstemp(prefix=".upload-", dir=directory)
     temp = Path(name)
@@ -139,7 +139,7 @@ def _write_temp(stream: BinaryIO, directory: Path, limit: int) -> tuple[Path, in
     return temp, size, digest.hexdigest()
 
 
-def add_attachment(actor, report: Report, stream: BinaryIO | None, filename: object
+def add_attachment(actor, report: Report, stream: IO[bytes] | None, filename: object
                    ) -> Attachment:
     _require_editable(actor, report)
     if stream is None:

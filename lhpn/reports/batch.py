@@ -11,6 +11,7 @@ approved stays approved and the rest is still in the inbox. Every failure is rep
 its reason.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -35,7 +36,7 @@ class Outcome:
     report: Report | None = None  # shown to the approver only when they may approve it
 
 
-def approve_many(actor, items: list[tuple[object, object]]) -> list[Outcome]:
+def approve_many(actor, items: Sequence[tuple[object, object]]) -> list[Outcome]:
     """Approve each (report id, version seen) in order; one outcome per item."""
     # Read once: after each item's commit or rollback the actor's row is expired, and reading
     # its tenant again would reload the user (and its roles) once per item.

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.indicators.models import Indicator
 from lhpn.reports.periods import CODE_CHARACTERS
 from lhpn.tenancy import TenantScoped
@@ -29,7 +29,7 @@ def canonical_code(column: str) -> str:
     return f"{column} <> '' AND TRIM({column}, '{CODE_CHARACTERS}') = ''"
 
 
-class ReportTemplate(TenantScoped, db.Model):
+class ReportTemplate(TenantScoped, Model):
     """A form (biểu mẫu): which indicators, which period type, which levels, when it is due."""
 
     __tablename__ = "report_templates"
@@ -60,7 +60,7 @@ class ReportTemplate(TenantScoped, db.Model):
         return [lv for lv in self.levels.split(",") if lv]
 
 
-class TemplateItem(db.Model):
+class TemplateItem(Model):
     __tablename__ = "template_items"
     __table_args__ = (UniqueConstraint("template_id", "indicator_id"),)
 
@@ -76,7 +76,7 @@ class TemplateItem(db.Model):
     indicator: Mapped[Indicator] = relationship(lazy="joined")
 
 
-class TemplatePeriod(db.Model):
+class TemplatePeriod(Model):
     """A thematic or ad hoc period of a form, with its own code and due date."""
 
     __tablename__ = "template_periods"
@@ -95,7 +95,7 @@ class TemplatePeriod(db.Model):
     template: Mapped[ReportTemplate] = relationship(back_populates="periods")
 
 
-class Report(SignedOff, TenantScoped, db.Model):
+class Report(SignedOff, TenantScoped, Model):
     """One unit × one form × one period; signed off by the level above
     (lhpn/workflow/signoff.py)."""
 
@@ -127,7 +127,7 @@ class Report(SignedOff, TenantScoped, db.Model):
         viewonly=True, order_by="Attachment.id", lazy="select")
 
 
-class ReportValue(db.Model):
+class ReportValue(Model):
     __tablename__ = "report_values"
     __table_args__ = (UniqueConstraint("report_id", "indicator_id"),)
 
@@ -144,7 +144,7 @@ class ReportValue(db.Model):
     indicator: Mapped[Indicator] = relationship(lazy="joined")
 
 
-class Attachment(TenantScoped, db.Model):
+class Attachment(TenantScoped, Model):
     """A file attached to a report, stored outside the web root under a random name."""
 
     __tablename__ = "attachments"
@@ -161,7 +161,7 @@ class Attachment(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class ReportReminder(TenantScoped, db.Model):
+class ReportReminder(TenantScoped, Model):
     """A unit reminded of its report of a form and period on one day (Vietnam date): the
     unique key is what makes a second reminder the same day a no-op, even from two requests
     at once."""

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 from flask_babel import gettext as _
 
@@ -17,7 +17,8 @@ from lhpn.errors import DomainError
 if TYPE_CHECKING:
     from lhpn.reports.models import ReportTemplate
 
-PERIOD_TYPES = ("month", "quarter", "half", "year", "thematic", "adhoc")
+PeriodType = Literal["month", "quarter", "half", "year", "thematic", "adhoc"]
+PERIOD_TYPES: tuple[PeriodType, ...] = get_args(PeriodType)
 # Codes are ASCII and matched whole: "２０２６-03", "٢٠٢٦-03" or "2026-03\n" would otherwise
 # name the same month as "2026-03" under another code, and a second report would stand
 # beside the first.

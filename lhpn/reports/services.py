@@ -78,7 +78,7 @@ def seed_templates(tenant: Tenant, year: int | None = None) -> int:
     return added
 
 
-def templates_of(tenant_id: int, *, active_only: bool = True):
+def templates_of(tenant_id: int | None, *, active_only: bool = True):
     stmt = select(ReportTemplate).where(ReportTemplate.tenant_id == tenant_id)
     if active_only:
         stmt = stmt.where(ReportTemplate.active)
@@ -311,7 +311,8 @@ def warnings(report: Report) -> list[Problem]:
     out = []
     for row in report.values:
         old = before.get(row.indicator_id)
-        if row.indicator.kind != "rate" or old is None or not old.denominator:
+        if (row.indicator.kind != "rate" or row.denominator is None or old is None
+                or not old.denominator):  # a rate's row has both parts (``_rate``)
             continue
         drift = abs(Decimal(row.denominator) - old.denominator) / old.denominator
         if drift > DENOMINATOR_DRIFT:
@@ -332,7 +333,7 @@ def missing_required(report: Report) -> list[str]:
 
 # ---- sign-off ---------------------------------------------------------------------------------
 
-class ReportSignOff(SignOff):
+class ReportSignOff(SignOff[Report]):
     """A report goes up to the level above, which approves (and locks) it, returns it with
     comments, or reopens it once approved; an approved report is in the running totals from
     the moment the decision commits."""

@@ -3,6 +3,7 @@ catalogue. Everything is checked before anything changes; operations flush, the 
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -44,7 +45,7 @@ class TemplateInput:
 
     name: object
     period_type: object
-    levels: object
+    levels: Iterable[str]
     due_day: object
     due_months_after: object
     cutoff_day: object = None
@@ -239,7 +240,7 @@ def _check(tenant: Tenant, data: TemplateInput) -> _Checked:
 
 def create_template(actor, tenant_id: int, code: object, data: TemplateInput) -> ReportTemplate:
     require_define(actor)
-    tenant = db.session.get(Tenant, tenant_id)
+    tenant = db.session.get_one(Tenant, tenant_id)
     code = nfc(str(code or "")).upper()
     if not CODE_RE.fullmatch(code):
         raise DomainError(_("Mã biểu mẫu gồm 2–40 ký tự: chữ in hoa không dấu, số, dấu gạch "
@@ -260,7 +261,7 @@ def create_template(actor, tenant_id: int, code: object, data: TemplateInput) ->
 
 def update_template(actor, template: ReportTemplate, data: TemplateInput) -> ReportTemplate:
     require_define(actor)
-    checked = _check(db.session.get(Tenant, template.tenant_id), data)
+    checked = _check(db.session.get_one(Tenant, template.tenant_id), data)
     used = set(db.session.scalars(select(Report.period).where(
         Report.template_id == template.id).distinct()))
     if used and checked.period_type != template.period_type:

@@ -40,7 +40,7 @@ class TemplateForm(FlaskForm):
 def _form(template: ReportTemplate | None = None) -> TemplateForm:
     form = TemplateForm()
     form.period_type.choices = [(p, admin.period_type_label(p)) for p in PERIOD_TYPES]
-    tenant = db.session.get(Tenant, current_user.tenant_id)
+    tenant = db.session.get_one(Tenant, current_user.tenant_id)
     form.levels.choices = [(lv, level_label(lv)) for lv in tenant.levels]
     if template is not None and not form.is_submitted():
         form.name.data, form.period_type.data = template.name, template.period_type

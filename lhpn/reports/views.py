@@ -33,13 +33,13 @@ from lhpn.units.models import Unit
 from lhpn.units.picker import picker
 from lhpn.unsaved import web as unsaved
 from lhpn.workflow.engine import ACTION_LABELS, status_label
+from lhpn.workflow.models import STATUSES
 from lhpn.workflow.pages import form_version, step_routes
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 50
 INBOX_SIZE = 500
 ENTRY_UNITS = 700  # a commune's officer with its branches, rarely more
-STATUSES = ("draft", "submitted", "approved", "returned")
 NOT_STARTED = _l("Chưa lập")
 LOCKED = _l("Báo cáo đã gửi hoặc đã duyệt thì không sửa được.")
 NARRATIVE_LABELS = (("results", _l("Kết quả")), ("shortcomings", _l("Tồn tại, hạn chế")),
@@ -60,7 +60,7 @@ def show_value(value: object, kind: str) -> str:
         return _("Có") if value else _("Không")
     if kind == "rate" and isinstance(value, dict):
         numerator, denominator = value.get("numerator"), value.get("denominator")
-        if not denominator:
+        if not denominator or numerator is None:
             return f"{numerator}/{denominator}"
         share = format_decimal(round(100 * numerator / denominator, 1))
         return f"{format_decimal(numerator)}/{format_decimal(denominator)} ({share}%)"
@@ -141,7 +141,7 @@ def _render_index(calendar_unit_id: object, year: int | None, status_code: int =
     page = page_number()
     stmt = reports.visible_reports(current_user, unit_id=unit_id, template_id=template_id,
                                    period=period, status=status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     filter_unit = picker("filter_unit", "view", args)
     templates = db.session.scalars(reports.templates_of(current_user.tenant_id)).all()

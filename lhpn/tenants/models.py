@@ -1,14 +1,16 @@
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import String, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 
-LEVELS = ("province", "district", "commune", "branch", "group")
+Level = Literal["province", "district", "commune", "branch", "group"]
+LEVELS: tuple[Level, ...] = get_args(Level)
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     """A province-level union."""
 
     __tablename__ = "tenants"

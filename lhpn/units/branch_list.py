@@ -10,10 +10,10 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import NotRequired, TypedDict
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from lhpn import authz
@@ -24,7 +24,7 @@ from lhpn.extensions import db
 from lhpn.labels import level_label
 from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import has_control, nfc, one_line, same_name, search_key
-from lhpn.units.imports_models import ImportBatch
+from lhpn.units.imports_models import ImportBatch, UploadRow
 from lhpn.units.models import Unit
 from lhpn.units.services import (
     MAX_CODE,
@@ -62,7 +62,7 @@ COLUMNS = {
     "official_name": ("ten_chinh_thuc", "official_name"),
 }
 REQUIRED_COLUMNS = ("parent_code", "name")
-LEVEL_WORDS = {
+LEVEL_WORDS: dict[str, str] = {
     **{level: level for level in LEVELS},
     "tinh": "province", "thanh_pho": "province",
     "huyen": "district", "quan": "district", "thi_xa": "district",
@@ -230,6 +230,7 @@ def _child_names(parents: Iterable[Unit]) -> set[tuple[str, str]]:
         for parent_id, name in db.session.execute(
             select(Unit.parent_id, Unit.name).where(Unit.parent_id.in_(part), ~Unit.closed)
         ):
+            assert parent_id is not None  # a child of one of ``parents``
             names.add((code_of[parent_id], same_name(name)))
     return names
 
@@ -242,23 +243,6 @@ def _level_error(tenant: Tenant, level: str, parent_level: str) -> str | None:
         return _("Đơn vị cấp %(level)s không thể trực thuộc đơn vị cấp %(parent)s.",
                  level=level_label(level), parent=level_label(parent_level))
     return None
-
-
-class UploadRow(TypedDict):
-    """One checked data row of an uploaded list, as the batch keeps it (JSON in
-    ``ImportBatch.rows``): the cells it names, read and normalised, the level it resolves to
-    ("" when the level is not one of ours) and its Vietnamese error messages (none: valid).
-    ``run_error`` is added when creating the unit failed during the import."""
-
-    line: int
-    parent_code: str
-    name: str
-    code: str
-    level: str
-    opened_on: str          # ISO date once checked; what was typed when it is an error
-    official_name: str      # the unit's name on official documents; "" when the list has none
-    errors: list[str]
-    run_error: NotRequired[str]
 
 
 def check_rows(actor: User, tenant: Tenant,
@@ -452,13 +436,14 @@ def run_chunk(actor: User, batch: ImportBatch, size: int | None = None) -> bool:
     valid = batch.valid_rows
     start = batch.processed
     end = min(start + (size or CHUNK_SIZE), len(valid))
-    claimed = db.session.execute(
+    # An UPDATE answers a CursorResult, which Session.execute() is not typed to promise.
+    claimed = cast(CursorResult[Any], db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.processed == start,
                ImportBatch.status != "done")
         .values(processed=end, status="done" if end >= len(valid) else "running")
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if not claimed:
         return False
     batch.processed = end

@@ -37,7 +37,10 @@ def lock_tree(tenant_id: int) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(select(TENANTS.c.id).where(TENANTS.c.id == tenant_id)
                            .with_for_update(key_share=True))
-    elif not connection.connection.driver_connection.in_transaction:
+        return
+    driver = connection.connection.driver_connection  # sqlite3's own connection
+    assert driver is not None  # a connection in use has one
+    if not driver.in_transaction:
         c = TENANTS.c
         connection.execute(update(TENANTS).where(c.id == tenant_id)
                            .values(figures_version=c.figures_version))

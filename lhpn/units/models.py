@@ -3,12 +3,12 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 from lhpn.tenants.models import Tenant
 
 
-class Unit(TenantScoped, db.Model):
+class Unit(TenantScoped, Model):
     """A union unit in a tenant's tree.
 
     ``path`` is the ancestor path of ids ("/1/7/42/"), so a subtree is one indexed prefix match

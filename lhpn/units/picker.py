@@ -11,10 +11,11 @@ matches as radio choices, the unit already chosen.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import SQLColumnExpression, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from lhpn import authz
@@ -109,9 +110,10 @@ def search(user, q: str | None, action: str, *, levels: list[str] | None = None,
         stmt = stmt.where(~Unit.path.startswith(exclude.path, autoescape=True))
     text = nfc(q)[:MAX_QUERY]
     words = search_key(text).split()
-    order = [Unit.depth, Unit.search_name, Unit.id]
+    order: list[SQLColumnExpression[Any]] = [Unit.depth, Unit.search_name, Unit.id]
     if words:
-        haystack, child = Unit.search_name, Unit
+        haystack: SQLColumnExpression[str] = Unit.search_name
+        child = Unit
         for _level in range(SEARCHED_PARENTS):
             parent = aliased(Unit)
             # Outer joins: a commune has fewer parents than a branch. The root is left out.
@@ -172,7 +174,7 @@ def picker(name: str, action: str, values, *, chosen_id: object = None,
         unit = db.session.scalar(select(Unit).where(
             Unit.id == key, authz.reachable(current_user, action))) if key else None
         chosen = choices([unit])[0] if unit is not None else None
-    params = {"action": action}
+    params: dict[str, str | int] = {"action": action}
     if levels:
         params["level"] = ",".join(levels)
     if exclude is not None:

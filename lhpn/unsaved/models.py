@@ -3,10 +3,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lhpn.extensions import db
+from lhpn.extensions import Model
 
 
-class UnsavedInput(db.Model):
+class UnsavedInput(Model):
     """What one browser posted to a form that could not be accepted (session ended, token
     missing): kept for a few hours, given back once to the person who typed it.
 

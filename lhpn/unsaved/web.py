@@ -18,7 +18,7 @@ page elsewhere cannot plant input to be "given back" later.
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
 from flask import (
@@ -51,7 +51,7 @@ View = TypeVar("View", bound=Callable)
 
 def keeps_input(view: View) -> View:
     """Mark a form's view: its posts are kept when they cannot be accepted."""
-    view.keeps_unsaved_input = True  # type: ignore[attr-defined]
+    vars(view)["keeps_unsaved_input"] = True  # its own attribute (a Callable has none to mypy)
     return view
 
 
@@ -86,6 +86,10 @@ def _hours() -> int:
     return current_app.config["LHPN_UNSAVED_INPUT_HOURS"]
 
 
+@overload
+def _browser_token(create: Literal[True]) -> str: ...
+@overload
+def _browser_token(create: bool = False) -> str | None: ...
 def _browser_token(create: bool = False) -> str | None:
     token = request.cookies.get(COOKIE, "")
     if 20 <= len(token) <= 100:

@@ -1,15 +1,22 @@
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lhpn.accounts.models import User
-from lhpn.extensions import db
+from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
 
+if TYPE_CHECKING:
+    from lhpn.units.models import Unit
 
-class WorkflowEvent(TenantScoped, db.Model):
+# The statuses of a plan or report, one list for the pages, the API and its schemas.
+Status = Literal["draft", "submitted", "approved", "returned"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+
+class WorkflowEvent(TenantScoped, Model):
     """One transition of a plan or report: who, when, from, to, and the comment."""
 
     __tablename__ = "workflow_events"
@@ -44,6 +51,12 @@ class SignedOff:
     version is SQLAlchemy's version counter.
     """
 
+    if TYPE_CHECKING:  # what the mapped class itself declares
+        id: Mapped[int]
+        tenant_id: Mapped[int]
+        unit_id: Mapped[int]
+        unit: Mapped[Unit]
+
     status: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -56,17 +69,23 @@ class SignedOff:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 (a class-level directive)
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.version}
 
     @declared_attr
     def submitted_by(cls) -> Mapped[User | None]:  # noqa: N805
-        return relationship(User, foreign_keys=[cls.submitted_by_id])
+        return relationship(User, foreign_keys=f"[{_name(cls)}.submitted_by_id]")
 
     @declared_attr
     def approved_by(cls) -> Mapped[User | None]:  # noqa: N805
-        return relationship(User, foreign_keys=[cls.approved_by_id])
+        return relationship(User, foreign_keys=f"[{_name(cls)}.approved_by_id]")
 
     @property
     def editable(self) -> bool:
         """Its unit may still change it: a draft, or returned with comments."""
         return self.status in ("draft", "returned")
+
+
+def _name(cls: object) -> str:
+    """The mapped class's name, in a declared_attr of the mixin (where mypy types ``cls`` as an
+    instance of the mixin, not the class it is)."""
+    return cast(type, cls).__name__

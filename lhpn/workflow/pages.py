@@ -9,6 +9,7 @@ commit: the way back is known before it.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -29,8 +30,8 @@ def form_version() -> str:
     return request.form.get("version", "")
 
 
-def act(kind: SignOff, record_id: int, operation: Callable[[], object], done: str,
-        render: Callable[[int, int, str], object], endpoint: str, id_name: str):
+def act(kind: SignOff[Any], record_id: int, operation: Callable[[], object], done: str,
+        render: Callable[[int, int, str], Any], endpoint: str, id_name: str) -> Any:
     """Run ``operation`` and commit; on a refusal, ``render(record_id, status, comment)``
     shows the page again; on success, back to ``endpoint`` with ``done`` flashed."""
     try:
@@ -45,13 +46,14 @@ def act(kind: SignOff, record_id: int, operation: Callable[[], object], done: st
         flash(kind.stale_message(), "error")
         return render(record_id, 409, request.form.get("comment", ""))
     flash(done, "success")
-    return redirect(url_for(endpoint, **{id_name: record_id}))
+    values: dict[str, Any] = {id_name: record_id}
+    return redirect(url_for(endpoint, **values))
 
 
-def step_routes(bp: Blueprint, kind: SignOff, *, id_name: str, load: Callable[[int], object],
-                render: Callable[[int, int, str], object],
+def step_routes(bp: Blueprint, kind: SignOff[Any], *, id_name: str, load: Callable[[int], Any],
+                render: Callable[[int, int, str], Any],
                 done: Callable[[str], str],
-                guard: Callable[[str, object], object | None] | None = None) -> None:
+                guard: Callable[[str, Any], Any] | None = None) -> None:
     """Add ``POST /<id>/<step>`` to ``bp`` for each step of ``kind``'s workflow.
 
     ``load(id)`` returns the tenant's record (404 otherwise); the step asks its own right.

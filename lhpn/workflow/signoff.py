@@ -20,6 +20,8 @@ leaves the commit to the caller; every transition writes a workflow event and an
 (lhpn/workflow/engine.py).
 """
 
+from typing import Generic, TypeVar
+
 from lhpn import authz
 from lhpn.clock import utcnow
 from lhpn.errors import Conflict
@@ -29,9 +31,10 @@ from lhpn.workflow.engine import Workflow, is_current
 from lhpn.workflow.models import SignedOff, WorkflowEvent
 
 DECISIONS = ("approve", "return", "reopen")
+R = TypeVar("R", bound=SignedOff)
 
 
-class SignOff:
+class SignOff(Generic[R]):
     """One kind of record sent up and signed off. Subclasses set the words and may override
     the hooks; the steps themselves are not overridden."""
 
@@ -49,34 +52,34 @@ class SignOff:
         """422 when the approver is the one who submitted the record."""
         raise NotImplementedError
 
-    def notice(self, record: SignedOff, action: str, comment: str = "") -> str:
+    def notice(self, record: R, action: str, comment: str = "") -> str:
         """The notice of ``action`` on ``record`` (to the approvers for "submit", else to the
         submitter); ``comment`` is already cut to 200 characters."""
         raise NotImplementedError
 
     # ---- hooks ------------------------------------------------------------------------------
 
-    def require_submit(self, actor, record: SignedOff) -> None:
+    def require_submit(self, actor, record: R) -> None:
         """403 unless ``actor`` may send the record up: by default, who holds "submit" at its
         unit."""
         authz.require(actor, "submit", record.unit)
 
-    def check_ready(self, record: SignedOff) -> None:
+    def check_ready(self, record: R) -> None:
         """Raise a DomainError (422) naming what is missing before the record can go up."""
 
-    def after(self, record: SignedOff, action: str) -> None:
+    def after(self, record: R, action: str) -> None:
         """What follows a decision in the same transaction (running totals, a cascade)."""
 
     # ---- the steps --------------------------------------------------------------------------
 
-    def url(self, record: SignedOff) -> str:
+    def url(self, record: R) -> str:
         return f"{self.url_prefix}{record.id}"
 
-    def check_version(self, record: SignedOff, version: object) -> None:
+    def check_version(self, record: R, version: object) -> None:
         if not is_current(record, version):
             raise Conflict(self.stale_message(), "version")
 
-    def submit(self, actor, record: SignedOff, version: object | None = None) -> SignedOff:
+    def submit(self, actor, record: R, version: object | None = None) -> R:
         self.require_submit(actor, record)
         self.workflow.require(record, "submit")
         if version is not None:
@@ -90,8 +93,8 @@ class SignOff:
         notify(approvers, self.notice(record, "submit"), self.url(record))
         return record
 
-    def decide(self, actor, record: SignedOff, action: str, comment: object = "",
-               version: object | None = None) -> SignedOff:
+    def decide(self, actor, record: R, action: str, comment: object = "",
+               version: object | None = None) -> R:
         """Approve, return or reopen (``action``); a return or reopen needs a comment."""
         if action not in DECISIONS or action not in self.workflow.transitions:
             raise ValueError(f"{self.workflow.object_type} has no step {action!r}")
@@ -109,23 +112,23 @@ class SignOff:
                    self.url(record))
         return record
 
-    def approve(self, actor, record: SignedOff, version: object | None = None) -> SignedOff:
+    def approve(self, actor, record: R, version: object | None = None) -> R:
         return self.decide(actor, record, "approve", "", version)
 
-    def return_(self, actor, record: SignedOff, comment: object,
-                version: object | None = None) -> SignedOff:
+    def return_(self, actor, record: R, comment: object,
+                version: object | None = None) -> R:
         return self.decide(actor, record, "return", comment, version)
 
-    def reopen(self, actor, record: SignedOff, comment: object,
-               version: object | None = None) -> SignedOff:
+    def reopen(self, actor, record: R, comment: object,
+               version: object | None = None) -> R:
         return self.decide(actor, record, "reopen", comment, version)
 
-    def history(self, record: SignedOff) -> list[WorkflowEvent]:
+    def history(self, record: R) -> list[WorkflowEvent]:
         return list(self.workflow.history(record))
 
     # ---- what a page or a client may do now -------------------------------------------------
 
-    def may_submit(self, actor, record: SignedOff) -> bool:
+    def may_submit(self, actor, record: R) -> bool:
         if not self.workflow.allowed(record.status, "submit"):
             return False
         try:
@@ -134,12 +137,12 @@ class SignOff:
             return False
         return True
 
-    def may_decide(self, actor, record: SignedOff, action: str) -> bool:
+    def may_decide(self, actor, record: R, action: str) -> bool:
         return (action in self.workflow.transitions
                 and self.workflow.allowed(record.status, action)
                 and authz.may_decide(actor, record))
 
-    def last_return(self, record: SignedOff, events: list[WorkflowEvent]
+    def last_return(self, record: R, events: list[WorkflowEvent]
                     ) -> WorkflowEvent | None:
         """While a record is back with its unit, the comment it came back with is what
         matters most."""
