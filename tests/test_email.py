@@ -12,6 +12,7 @@ from lhpn.accounts import services as accounts
 from lhpn.accounts.models import User
 from lhpn.extensions import db
 from lhpn.notifications.models import Notification
+from lhpn.notifications.services import notify
 from lhpn.reports import services as reports
 from lhpn.tenants.models import Tenant
 from lhpn.units.models import Unit
@@ -123,7 +124,7 @@ def test_users_without_an_address_get_no_mail(app, world, inbox):
         _submitted_report(world)
         db.session.get(User, world.users["approver.d1"]).email = None
         db.session.flush()
-        reports.notify([db.session.get(User, world.users["approver.d1"])], "Nhắc việc")
+        notify([db.session.get(User, world.users["approver.d1"])], "Nhắc việc")
         db.session.commit()
     assert [m["To"] for _rcpt, m in inbox.messages] == [APPROVER_MAIL]
 

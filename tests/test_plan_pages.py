@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lhpn.accounts.models import User
-from lhpn.clock import utcnow
+from lhpn.clock import local_today
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
@@ -22,7 +22,8 @@ from lhpn.workflow.engine import status_label
 from tests import factories
 from tests.conftest import csrf_token, login
 
-TODAY = utcnow().date()
+# Vietnam's date, as the pages judge deadlines (UTC's is a day behind from 17:00 UTC).
+TODAY = local_today()
 PLAN_DATE = TODAY - timedelta(days=40)
 TITLE = "Kế hoạch tham gia giám sát, phản biện xã hội của huyện"
 

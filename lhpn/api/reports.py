@@ -41,7 +41,7 @@ from lhpn.api.contract import (
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.api.signoff import KindApi, step_endpoints
-from lhpn.clock import utcnow
+from lhpn.clock import local_date, local_today, utcnow
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.indicators.models import Aggregation, Kind
@@ -307,8 +307,8 @@ def _late(report: ReportRow) -> bool:
     """Submitted after its due date, or not submitted and past it."""
     if report.due_date is None:
         return False
-    day = report.submitted_at.date() if report.submitted_at and not report.editable \
-        else utcnow().date()
+    day = local_date(report.submitted_at) if report.submitted_at and not report.editable \
+        else local_today()
     return day > report.due_date
 
 

@@ -747,7 +747,7 @@ class ChildStatus:
 
 
 def cascade_status(plan: Plan, today: date | None = None) -> list[ChildStatus]:
-    today = today or utcnow().date()
+    today = today or local_today()
     requests = db.session.scalars(
         select(PlanRequest).join(Unit, Unit.id == PlanRequest.unit_id)
         .where(PlanRequest.parent_plan_id == plan.id).order_by(Unit.path)

@@ -28,7 +28,7 @@ from lhpn.access import load_unit
 from lhpn.accounts.models import User
 from lhpn.authz.follow_up import may_remind as may_remind_below
 from lhpn.authz.plans import may_mark_counted, may_read_plan
-from lhpn.clock import utcnow
+from lhpn.clock import local_today
 from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.indicators.models import Indicator
@@ -160,7 +160,7 @@ def index():
 
 
 def _open_requests() -> list[plans.OpenRequest]:
-    return plans.open_requests(current_user, utcnow().date())
+    return plans.open_requests(current_user, local_today())
 
 
 # ---- the form ---------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def _open_requests() -> list[plans.OpenRequest]:
 @login_required
 def new():
     unit = _unit_to_plan()
-    today = utcnow().date()
+    today = local_today()
     action = url_for("plans.new", unit=unit.id)
     kept = unsaved.take(action) if request.method == "GET" else None
     if kept is not None:
@@ -516,7 +516,7 @@ def _render_request(asked: PlanRequest, status: int = 200):
     rank = levels.index(asked.unit.level)
     targets = [t for t in parent.targets if levels.index(t.level) >= rank]
     state = child.status if child else "not_started"
-    late = utcnow().date() > asked.deadline and state not in ("submitted", "approved")
+    late = local_today() > asked.deadline and state not in ("submitted", "approved")
     return render_template(
         "plans/request.html", asked=asked, parent=parent, child=child, targets=targets,
         state=state, late=late, may_plan=authz.can(current_user, "plan", asked.unit),

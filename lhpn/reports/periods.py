@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from flask_babel import gettext as _
 
-from lhpn.clock import utcnow
+from lhpn.clock import local_today
 from lhpn.errors import DomainError
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def period_of(template: "ReportTemplate", code: object) -> tuple[Period, date]:
             return Period(tp.code, start, tp.end_date or tp.due_date), tp.due_date
     if template.period_type == "adhoc" and code:
         # An ad hoc report names its own occasion; it is due at once.
-        today = utcnow().date()
+        today = local_today()
         if not is_own_code(code):
             raise _not_canonical(template, code) or DomainError(_(
                 "Mã kỳ báo cáo đột xuất gồm chữ cái không dấu, chữ số, dấu gạch ngang, gạch "

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lhpn import authz
 from lhpn.access import load_unit
 from lhpn.accounts.models import User
-from lhpn.clock import utcnow
+from lhpn.clock import local_date, local_today, utcnow
 from lhpn.errors import MAX_ID, Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.labels import lower_first, report_named
@@ -73,7 +73,7 @@ def is_late(report: Report | None, due_date) -> bool:
     """Past the due date and not yet sent up."""
     if report is not None and report.status in ("submitted", "approved"):
         return False
-    return due_date is not None and utcnow().date() > due_date
+    return due_date is not None and local_today() > due_date
 
 
 @bp.context_processor
@@ -307,7 +307,7 @@ step_routes(bp, reports.SIGN_OFF, id_name="report_id", load=_load, render=_again
 
 def _sent_late(report: Report) -> bool:
     return bool(report.due_date and report.submitted_at
-                and report.submitted_at.date() > report.due_date)
+                and local_date(report.submitted_at) > report.due_date)
 
 
 @bp.route("/inbox")
