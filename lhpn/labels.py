@@ -30,6 +30,7 @@ ROLE_LABELS = {
     "approver": _l("Thường trực / Chủ tịch (duyệt)"),
     "staff": _l("Cán bộ chuyên trách (nhập liệu)"),
     "viewer": _l("Thành viên Ban Thường vụ (xem)"),
+    "protection_officer": _l("Cán bộ phụ trách bảo vệ quyền (vụ việc)"),
 }
 
 # What each audit action code (lhpn/audit/services.py record) means; the workflow's own

@@ -9,7 +9,12 @@ from lhpn.units.models import Unit
 
 # read_issued: read the issued (approved) plans of a unit; the "ancestors" scope gives it to the
 # roles of every unit below (lhpn/authz/plans.py composes it into the plan-reading rule).
-ACTIONS = ("view", "plan", "submit", "approve", "manage", "read_issued")
+# The incidents of violence (lhpn/incidents): record_incident (record one at the unit),
+# read_protected (read a victim's identity, contact and the facts in clear: everyone else who
+# may view the unit sees the case masked), alert_incident (is told at once of a new one),
+# review_reads (review the log of sensitive reads: asked on the tenant's root).
+ACTIONS = ("view", "plan", "submit", "approve", "manage", "read_issued",
+           "record_incident", "read_protected", "alert_incident", "review_reads")
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 
