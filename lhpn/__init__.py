@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.consolidation.export_views import bp as consolidation_export_bp
     from lhpn.consolidation.views import bp as consolidation_bp
     from lhpn.home import bp as home_bp
+    from lhpn.incidents.views import bp as incidents_bp
     from lhpn.indicators.views import bp as indicators_bp
     from lhpn.notifications.views import bp as notifications_bp
     from lhpn.plans.export_views import bp as plan_export_bp
@@ -84,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (home_bp, accounts_bp, units_bp, imports_bp, users_bp, audit_bp, tenants_bp,
                api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
-               consolidation_export_bp):
+               consolidation_export_bp, incidents_bp):
         app.register_blueprint(bp)
 
 

@@ -83,6 +83,13 @@ AUDIT_LABELS = {
     "plan.uncounted": _l("Bỏ kế hoạch khỏi chương trình công tác năm"),
     "plan.target_check": _l("Đánh giá chỉ tiêu kế hoạch"),
     "consolidation.export": _l("Tải số liệu tổng hợp"),
+    "incident.create": _l("Ghi nhận vụ việc"),
+    "incident.update": _l("Sửa vụ việc"),
+    "incident.victim": _l("Thêm nạn nhân vào vụ việc"),
+    "incident.intervention": _l("Ghi hoạt động hỗ trợ, can thiệp"),
+    "incident.follow": _l("Chuyển vụ việc sang theo dõi xử lý"),
+    "incident.close": _l("Kết thúc vụ việc"),
+    "incident.reopen": _l("Mở lại vụ việc"),
 }
 
 

@@ -131,6 +131,7 @@ def test_every_role_of_the_policy_has_the_unions_label(app):
 
 def _recorded_actions() -> set[str]:
     """Every action code the code base records (audit.record calls and the workflows)."""
+    from lhpn.incidents.services import INCIDENT_FLOW
     from lhpn.plans.services import WORKFLOW as PLAN_WORKFLOW
 
     found = set()
@@ -139,7 +140,8 @@ def _recorded_actions() -> set[str]:
         found |= set(re.findall(r'record\(\s*"([a-z_.]+)"', source))
         for one, other in re.findall(r'record\("([a-z_.]+)" if \w+ else "([a-z_.]+)"', source):
             found |= {one, other}
-    for kind, workflow in (("report", reports.WORKFLOW), ("plan", PLAN_WORKFLOW)):
+    for kind, workflow in (("report", reports.WORKFLOW), ("plan", PLAN_WORKFLOW),
+                           ("incident", INCIDENT_FLOW)):
         found |= {f"{kind}.{action}" for action in workflow.transitions}
     return found
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound
 from lhpn.extensions import db
+from lhpn.incidents.services import seed_kinds
 from lhpn.indicators.services import seed_catalogue
 from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import LEVELS, Tenant
@@ -49,6 +50,7 @@ def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
     create_root(tenant)
     seed_catalogue(tenant.id)
     seed_templates(tenant)
+    seed_kinds(tenant.id)
     record("tenant.create", "tenant", tenant.id, actor=actor, tenant_id=tenant.id,
            summary=f"{name} ({code})", levels=levels)
     return tenant

@@ -19,6 +19,10 @@ STATUS_LABELS = {
     "submitted": _l("Đã gửi"),
     "approved": _l("Đã duyệt"),
     "returned": _l("Bị trả lại"),
+    # incidents (lhpn/incidents)
+    "open": _l("Mới ghi nhận"),
+    "following": _l("Đang theo dõi cơ quan chức năng xử lý"),
+    "closed": _l("Đã kết thúc"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),
@@ -26,6 +30,8 @@ ACTION_LABELS = {
     "approve": _l("Duyệt"),
     "return": _l("Trả lại"),
     "reopen": _l("Mở lại"),
+    "follow": _l("Chuyển sang theo dõi xử lý"),
+    "close": _l("Kết thúc"),
 }
 
 

@@ -1,0 +1,78 @@
+"""The authorization matrix for the incident pages: every route × every actor around commune
+C11, compared with decisions written by hand (like the plan and report matrices).
+
+The case is recorded at C11 by its officer. Columns, per actor: the list, the recording form
+(GET), the recording form sent empty (POST, refused by validation when allowed), the case
+masked, the case in clear (with a purpose), and each handling step sent with a stale version
+(refused by validation when allowed, so the matrix changes nothing).
+"""
+
+import pytest
+
+from tests.authz_outcomes import SUCCESS, VALIDATION, page_outcome, want
+from tests.conftest import csrf_token, login
+from tests.test_authz_matrix import _page
+from tests.test_incidents import people, record_case  # noqa: F401 (a fixture, used by name)
+
+# (method, path, column, form data, what an allowed call answers)
+INCIDENT_PAGES = [
+    ("GET", "/incidents/", "list", None, SUCCESS),
+    ("GET", "/incidents/new", "record", None, SUCCESS),
+    ("POST", "/incidents/new", "record", {}, VALIDATION),
+    ("GET", "/incidents/{incident}", "masked", None, SUCCESS),
+    ("GET", "/incidents/{incident}?purpose=handling", "clear", None, SUCCESS),
+    ("POST", "/incidents/{incident}/edit", "clear", {"version": "0"}, VALIDATION),
+    ("POST", "/incidents/{incident}/victims", "clear", {"version": "0"}, VALIDATION),
+    ("POST", "/incidents/{incident}/interventions", "clear", {"version": "0"}, VALIDATION),
+    ("POST", "/incidents/{incident}/status", "clear", {"version": "0", "action": "follow"},
+     VALIDATION),
+]
+INCIDENT_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_PAGES]
+
+# Y allowed, N 403, F 404 (not found: the case's unit is not theirs to view), for the columns
+# list, record, masked, clear.
+EXPECTED = {
+    "staff.c11":       "YYYY",   # the recording unit's officer
+    "approver.c11":    "YNYY",   # its chair
+    "approver.d1":     "YNYY",   # the chain of command above
+    "approver.tb":     "YNYY",
+    "protection.tb":   "YYYY",   # the province's protection officer (records anywhere below)
+    "protection.c12":  "YYFF",   # a sibling commune's: records there, never sees C11's cases
+    "staff.d1":        "YYYN",   # the district's officer: views C11 (children), masked
+    "viewer.d1":       "YNYN",
+    "viewer.tb":       "YNYN",
+    "tenant_admin.tb": "YNYN",
+    "tenant_admin.d1": "YNYN",
+    "staff.c12":       "YYFF",
+    "norole.d1":       "YNFF",
+    "approver.hy":     "YNFF",   # another tenant
+}
+COLUMNS = ("list", "record", "masked", "clear")
+DECISION = {"Y": "allow", "N": "403", "F": "404"}
+
+
+@pytest.mark.parametrize("actor", sorted(EXPECTED))
+def test_incident_pages(app, client, people, actor):  # noqa: F811 (the fixture)
+    incident_id = record_case(app, client, people)
+    reader = app.test_client()
+    assert login(reader, actor).status_code == 302
+    token = csrf_token(reader, "/account")
+    for method, template, column, data, allowed in INCIDENT_PAGES:
+        path = template.replace("{incident}", str(incident_id))
+        got = page_outcome(_page(reader, method, path, data, token))
+        expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
+        assert got == want(expected, allowed), (actor, method, path)
+
+
+def test_the_system_administrator_has_no_incidents(app, client, world):
+    from lhpn.accounts.services import create_user
+    from lhpn.extensions import db
+    from tests.factories import PASSWORD
+
+    with app.app_context():
+        create_user(None, tenant_id=None, username="sysadmin", password=PASSWORD,
+                    is_system_admin=True)
+        db.session.commit()
+    login(client, "sysadmin")
+    for path in ("/incidents/", "/incidents/new", "/incidents/1"):
+        assert client.get(path).status_code in (403, 404), path
