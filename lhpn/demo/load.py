@@ -79,6 +79,7 @@ USERS = (
     DemoUser("hy.phohien.td1", "Bùi Thị Thanh Huyền", "HY", "staff", "X11953-01"),
     DemoUser("hy.tienlu.chutich", "Đỗ Thị Hương", "HY", "approver", "X12364"),
     DemoUser("hy.tienlu.canbo", "Hoàng Thị Ngọc Ánh", "HY", "staff", "X12364"),
+    DemoUser("hy.baove", "Trương Thị Thanh Bình", "HY", "protection_officer", ROOT),
     DemoUser("tb.admin", "Đặng Văn Hải", "TB", "tenant_admin", ROOT),
     DemoUser("tb.chutich", "Ngô Thị Bích Ngọc", "TB", "approver", ROOT),
     DemoUser("tb.xem", "Trịnh Thị Kim Oanh", "TB", "viewer", ROOT),
@@ -88,6 +89,7 @@ USERS = (
     DemoUser("tb.tanle.chutich", "Lương Thị Hoa", "TB", "approver", "X12592"),
     DemoUser("tb.tanle.canbo", "Mai Thị Thủy", "TB", "staff", "X12592"),
     DemoUser("tb.tanle.chihoi", "Đinh Thị Nga", "TB", "staff", "X12592-01"),
+    DemoUser("tb.baove", "Lã Thị Quỳnh", "TB", "protection_officer", ROOT),
 )
 
 
@@ -222,6 +224,8 @@ def load_demo() -> Iterator[str]:
     db.session.commit()
     yield from _demo_reports(tenants)
     db.session.commit()
+    yield from _demo_incidents(tenants)
+    db.session.commit()
 
     elapsed = time.perf_counter() - started
     yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "
@@ -326,6 +330,51 @@ def _demo_reports(tenants: dict[str, Tenant]) -> Iterator[str]:
         db.session.commit()
         yield (f"  Báo cáo tháng mẫu của {tenant.code}: {counts['reports']} báo cáo "
                f"({time.perf_counter() - started:.1f} giây)")
+
+
+# Invented cases, recorded through the service by a commune's officer: (tenant, officer, kind,
+# day, victim's name, age, child); the names belong to no one.
+DEMO_INCIDENTS = (
+    ("HY", "hy.phohien.canbo", "domestic_violence", date(2026, 10, 12), "Nguyễn Thị Mơ", "34", ""),
+    ("HY", "hy.phohien.canbo", "child_abuse", date(2026, 11, 3), "Lê Thị Bống", "9", ""),
+    ("HY", "hy.tienlu.canbo", "domestic_violence", date(2026, 11, 18), "Phạm Thị Gấm", "41", ""),
+    ("TB", "tb.tanle.canbo", "domestic_violence", date(2026, 9, 25), "Vũ Thị Nụ", "29", ""),
+    ("TB", "tb.tanle.canbo", "trafficking", date(2026, 11, 7), "Đào Thị Sen", "19", ""),
+)
+
+
+def _demo_incidents(tenants: dict[str, Tenant]) -> Iterator[str]:
+    """A few cases in each demo tenant, so the incident pages and the access log have
+    something to show; one is followed, one closed."""
+    from lhpn.incidents import services as incidents
+    from lhpn.incidents.models import Incident
+
+    for code, tenant in tenants.items():
+        incidents.seed_kinds(tenant.id)
+        if db.session.scalar(select(Incident.id).where(Incident.tenant_id == tenant.id)
+                             .limit(1)) is not None:
+            continue
+        made = []
+        for tenant_code, username, kind, day, name, age, child in DEMO_INCIDENTS:
+            officer = db.session.scalar(select(User).where(User.username == username))
+            if tenant_code != code or officer is None or officer.unit is None:
+                continue
+            made.append(incidents.record_incident(officer, officer.unit, {
+                "kind": kind, "occurred_on": day.isoformat(), "place": "Tại nhà riêng",
+                "source": "Chi hội trưởng báo qua điện thoại",
+                "facts": "Nạn nhân bị người thân đánh, hàng xóm can ngăn và báo chi hội.",
+                "victim_state": "Đã ổn định sức khỏe, đang ở nhà người thân.",
+                "responsible_relation": "Người trong gia đình"},
+                [{"full_name": name, "age_or_year": age, "sex": "female", "child": child,
+                  "address": "Thôn 2", "phone": ""}]))
+        if made:
+            first, last = made[0], made[-1]
+            incidents.change_status(first.created_by, first, "follow", first.version)
+            if len(made) > 2:
+                incidents.change_status(last.created_by, last, "close", last.version,
+                                        "Nạn nhân đã được hỗ trợ trở về gia đình an toàn.")
+        db.session.commit()
+        yield f"  Vụ việc mẫu của {tenant.code}: {len(made)}"
 
 
 def _plan_2026(tenant: Tenant, staff: User, chair: User) -> None:

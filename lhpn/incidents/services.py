@@ -394,13 +394,11 @@ def _describe(incident: Incident) -> str:
 
 
 def _alert(actor, incident: Incident) -> None:
-    from flask import url_for
-
     recipients = [user for user in users_who_can("alert_incident", incident.unit)
                   if user.id != actor.id]
     notify(recipients, str(_("Vụ việc mới cần theo dõi — %(what)s. Thông tin nạn nhân chỉ xem "
                              "trên hệ thống.", what=_describe(incident))),
-           url_for("incidents.show", incident_id=incident.id))
+           f"/incidents/{incident.id}")
 
 
 def _check_version(incident: Incident, version: object) -> None:
