@@ -83,6 +83,7 @@ AUDIT_LABELS = {
     "plan.uncounted": _l("Bỏ kế hoạch khỏi chương trình công tác năm"),
     "plan.target_check": _l("Đánh giá chỉ tiêu kế hoạch"),
     "consolidation.export": _l("Tải số liệu tổng hợp"),
+    "privacy.reads_export": _l("Tải nhật ký truy cập dữ liệu cá nhân"),
 }
 
 
