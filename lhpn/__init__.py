@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.notifications.views import bp as notifications_bp
     from lhpn.plans.export_views import bp as plan_export_bp
     from lhpn.plans.views import bp as plans_bp
+    from lhpn.privacy.views import bp as privacy_bp
     from lhpn.reports.attachment_views import bp as report_files_bp
     from lhpn.reports.template_views import bp as templates_admin_bp
     from lhpn.reports.views import bp as reports_bp
@@ -85,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (home_bp, accounts_bp, units_bp, imports_bp, users_bp, audit_bp, tenants_bp,
                api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
-               consolidation_export_bp, incidents_bp):
+               consolidation_export_bp, incidents_bp, privacy_bp):
         app.register_blueprint(bp)
 
 

@@ -90,6 +90,7 @@ AUDIT_LABELS = {
     "incident.follow": _l("Chuyển vụ việc sang theo dõi xử lý"),
     "incident.close": _l("Kết thúc vụ việc"),
     "incident.reopen": _l("Mở lại vụ việc"),
+    "privacy.reads_export": _l("Tải nhật ký truy cập dữ liệu cá nhân"),
 }
 
 

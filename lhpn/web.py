@@ -203,6 +203,9 @@ def init_request_context(app: Flask) -> None:
         def manages_any() -> bool:
             return authz.reaches_any(current_user, "manage")
 
+        def may_review_reads() -> bool:
+            return authz.may_review_reads(current_user)
+
         def unread_notifications() -> int:
             from lhpn.notifications.services import unread_count
 
@@ -210,7 +213,8 @@ def init_request_context(app: Flask) -> None:
 
         return {"can": can, "manages_any": manages_any, "get_locale": get_locale,
                 "level_label": level_label, "unread_notifications": unread_notifications,
-                "role_label": role_label, "audit_label": audit_label, "SYSTEM": authz.SYSTEM}
+                "role_label": role_label, "audit_label": audit_label, "SYSTEM": authz.SYSTEM,
+                "may_review_reads": may_review_reads}
 
 
 class UncommittedChanges(RuntimeError):

@@ -99,7 +99,7 @@ def _clean(result: subprocess.CompletedProcess) -> None:
 # tree and the users; a provincial officer plans, reports and consolidations; the approver of
 # the province the steps only an approver takes; the system administrator the country view.
 ADMIN = (r"^/(auth/token|me|units|units/\{unit_id\}|units/\{unit_id\}/move|users|users/.*"
-         r"|indicators|openapi\.json)$")
+         r"|indicators|openapi\.json|privacy/reads)$")
 APPROVER = (r"^/(plans/\{plan_id\}/(approve|return)|reports/\{report_id\}/(approve|return|reopen)"
             r"|reports/approve)$")
 OFFICER = (r"^/(plans|plans/.*|templates|templates/.*|calendar|reports|reports/.*"

@@ -52,6 +52,8 @@ API_GLOBAL: dict[tuple[str, str], tuple[str, Allowed]] = {
     ("GET", "/api/v1/indicators"): ("everyone", SUCCESS),
     # The whole platform's consolidation (tests/test_api_consolidation.py: system admin 200).
     ("GET", "/api/v1/consolidation"): ("system_admin", SUCCESS),
+    # The log of sensitive reads: review_reads at the root (tests/test_privacy_review.py).
+    ("GET", "/api/v1/privacy/reads"): ("reviewers", SUCCESS),
 }
 # One user's endpoints, walked by actor × target in test_api_user_endpoints (the table is
 # MANAGE_USERS in test_authz_matrix.py). Bodies are invalid on purpose, as above (VALIDATION,
@@ -162,7 +164,8 @@ def test_api_global_endpoints(client, world, actor):
             continue
         body = {} if method == "POST" else None
         got = api_outcome(_call(client, method, path, body, token))
-        may = who == "everyone" or (who == "admins" and admin)
+        may = (who == "everyone" or (who == "admins" and admin)
+               or (who == "reviewers" and actor == "tenant_admin.tb"))
         assert got == want("allow" if may else "403", allowed), (actor, method, path)
     response = _call(client, "POST", "/api/v1/auth/logout", None, token)
     assert response.status_code < 300

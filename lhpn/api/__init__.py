@@ -24,6 +24,7 @@ from lhpn.api import (  # noqa: E402, F401
     openapi,
     plans,
     plumbing,
+    privacy,
     reports,
     units,
     users,

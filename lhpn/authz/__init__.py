@@ -25,7 +25,9 @@ list needs one, its SQL twin:
   enter its reports, and a commune's staff its branches' where the tenant allows it;
   ``enterable_units(user)`` is the SQL twin (entry.py);
 * ``may_remind(user, unit)`` / ``require_remind``: who follows up the late units below
-  (follow_up.py); ``may_read_plan`` / ``readable_plans`` and ``may_mark_counted`` (plans.py).
+  (follow_up.py); ``may_read_plan`` / ``readable_plans`` and ``may_mark_counted`` (plans.py);
+* ``may_review_reads(user)`` / ``require_review_reads``: ``review_reads`` on the tenant's root
+  unit opens the tenant's log of sensitive reads (reads.py).
 
 Role names and scopes appear only in ``policies/``; this package reads them from there
 (``tenant_roles``, ``system_role``, ``all_roles`` in roles.py).
@@ -45,6 +47,7 @@ from lhpn.authz.engine import (
 )
 from lhpn.authz.entry import enterable_units, enters_on_behalf, may_enter_for, require_enter_for
 from lhpn.authz.follow_up import may_remind, require_remind
+from lhpn.authz.reads import may_review_reads, require_review_reads
 from lhpn.authz.roles import all_roles, system_role, tenant_roles
 from lhpn.authz.rules import (
     OwnAccount,
@@ -95,6 +98,7 @@ __all__ = [
     "may_manage_user",
     "may_remind",
     "may_reset_password_of",
+    "may_review_reads",
     "reachable",
     "reachable_unit_ids",
     "reaches_any",
@@ -108,6 +112,7 @@ __all__ = [
     "require_manage_user",
     "require_remind",
     "require_reset_password_of",
+    "require_review_reads",
     "roles_granting",
     "system_role",
     "tenant_managed_by",

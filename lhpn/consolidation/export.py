@@ -14,8 +14,6 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lhpn import documents as D
@@ -34,15 +32,12 @@ from lhpn.plans.wording import (
 )
 from lhpn.reports.models import TemplateItem
 from lhpn.reports.periods import period_label
+from lhpn.spreadsheet import INTEGER, append_row, finish_sheet, table_head
 from lhpn.text import search_key, xml_safe
 
 # ---- Excel ---------------------------------------------------------------------------------
 
-# A spreadsheet reads text that starts with these as a formula once someone edits the cell.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MAX_CELL = 32767
-INTEGER, DECIMAL, PERCENT = "#,##0", "#,##0.0###", '0.0"%"'
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+DECIMAL, PERCENT = "#,##0.0###", '0.0"%"'
 
 
 def consolidation_xlsx(result: Consolidation) -> bytes:
@@ -70,29 +65,29 @@ def _xlsx_title(result: Consolidation) -> str:
 
 def _figures_sheet(ws: Worksheet, result: Consolidation, title: str) -> None:
     ws.title = _("Tổng hợp")
-    _table_head(ws, title, [_("Nhóm"), _("Mã chỉ tiêu"), _("Chỉ tiêu"), _("Đơn vị tính"),
+    table_head(ws, title, [_("Nhóm"), _("Mã chỉ tiêu"), _("Chỉ tiêu"), _("Đơn vị tính"),
                             _("Cách tổng hợp"), _("Kết quả"), _("Số báo cáo")])
     for item in result.items:
         indicator = item.indicator
         figure = result.own.figures.get(item.indicator_id)
-        _append(ws, [item.group, indicator.code, indicator.name, _unit_label(indicator),
+        append_row(ws, [item.group, indicator.code, indicator.name, _unit_label(indicator),
                      str(AGGREGATION_LABELS.get(indicator.aggregation, indicator.aggregation)),
                      _valued(indicator, figure.value if figure else None),
                      figure.reports if figure else 0])
-    _finish(ws, widths={3: 48})
+    finish_sheet(ws, widths={3: 48})
 
 
 def _children_sheet(ws: Worksheet, result: Consolidation, title: str) -> None:
     ws.title = _("Đơn vị trực thuộc")
     items = _numeric(result.items)
-    _table_head(ws, title, [_("Đơn vị"), _("Cấp"), *_count_headers(),
+    table_head(ws, title, [_("Đơn vị"), _("Cấp"), *_count_headers(),
                             *(_column_name(item.indicator) for item in items)])
     shared = _shared_names(result.children)
     for row in result.children:
         name = _sibling_name(row, shared) + (_(" (đã giải thể)") if row.unit.closed else "")
-        _append(ws, [name, level_label(row.unit.level), *_count_cells(row.counts),
+        append_row(ws, [name, level_label(row.unit.level), *_count_cells(row.counts),
                      *(_valued(item.indicator, row.value(item.indicator_id)) for item in items)])
-    _finish(ws, widths={1: 40})
+    finish_sheet(ws, widths={1: 40})
 
 
 def _shared_names(rows: list[Row]) -> set[str]:
@@ -125,7 +120,7 @@ def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
                     "cáo.")
     else:
         heading = _("Chỉ tiêu năm so với số liệu %(label)s", label=result.attainment_label)
-    _table_head(ws, heading, [
+    table_head(ws, heading, [
         _("Kế hoạch"), _("Mã chỉ tiêu"), _("Chỉ tiêu"), _("Cấp áp dụng"), _("Loại"),
         _("Giá trị chỉ tiêu"), _("Ngưỡng"), _("Số đơn vị"), _("Số đơn vị đạt"),
         _("Tỷ lệ đạt (%)"), _("Hoàn thành"), _("Đơn vị chưa đạt")])
@@ -138,12 +133,12 @@ def _attainment_sheet(ws: Worksheet, result: Consolidation) -> None:
             else:
                 what = ["", target.text]
                 misses = "; ".join(_text_miss(miss) for miss in att.misses)
-            _append(ws, [
+            append_row(ws, [
                 _plan_name(plan), *what, level_label(target.level),
                 str(TARGET_KIND_LABELS.get(target.kind, target.kind)),
                 _with_format(_plain(target.value)), _with_format(_plain(target.threshold)),
                 att.units, att.met, (att.share_met, PERCENT), _attained(att), misses])
-    _finish(ws, widths={1: 36, 3: 40, 5: 24, 12: 60})
+    finish_sheet(ws, widths={1: 36, 3: 40, 5: 24, 12: 60})
 
 
 def _text_miss(miss) -> str:
@@ -156,9 +151,9 @@ def _text_miss(miss) -> str:
 
 def _progress_sheet(ws: Worksheet, result: Consolidation, title: str) -> None:
     ws.title = _("Tiến độ báo cáo")
-    _table_head(ws, title, [_("Đơn vị"), _("Kỳ báo cáo"), *_count_headers()])
-    _append(ws, [result.unit.name, result.label, *_count_cells(result.counts)])
-    _finish(ws, widths={1: 40})
+    table_head(ws, title, [_("Đơn vị"), _("Kỳ báo cáo"), *_count_headers()])
+    append_row(ws, [result.unit.name, result.label, *_count_cells(result.counts)])
+    finish_sheet(ws, widths={1: 40})
 
 
 def _count_headers() -> list[str]:
@@ -213,76 +208,6 @@ def _plain(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _table_head(ws: Worksheet, title: str, headers: list[str]) -> None:
-    """A title line, then the header row, frozen and filterable."""
-    _write(ws.cell(1, 1), title).font = Font(bold=True, size=13)
-    for column, text in enumerate(headers, 1):
-        cell = _write(ws.cell(2, column), text)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
-
-
-def _append(ws: Worksheet, values: list) -> None:
-    """One row: text as text, numbers as numbers, (number, format) pairs with their format,
-    nothing for a missing value."""
-    row = ws.max_row + 1
-    for column, value in enumerate(values, 1):
-        number_format = None
-        if isinstance(value, tuple):
-            value, number_format = value
-        cell = _write(ws.cell(row, column), value)
-        if number_format and cell.value is not None:
-            cell.number_format = number_format
-        elif isinstance(value, int) and not isinstance(value, bool):
-            cell.number_format = INTEGER
-
-
-def _write(cell, value):
-    if value is None:
-        return cell
-    if isinstance(value, str):
-        text = xml_safe(value)
-        if len(text) > MAX_CELL:
-            text = text[:MAX_CELL - 1] + "…"
-        cell.value = text
-        # Never a formula: openpyxl would store "=…" as one; the quote prefix keeps Excel from
-        # turning it into one when the cell is edited.
-        cell.data_type = "s"
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        return cell
-    cell.value = value
-    return cell
-
-
-def _finish(ws: Worksheet, widths: dict[int, int]) -> None:
-    """Column widths from the longest value (bounded), the named columns fixed; a filter on the
-    header row."""
-    last_column = max(ws.max_column, 1)
-    for column in range(1, last_column + 1):
-        letter = get_column_letter(column)
-        if column in widths:
-            width = widths[column]
-        else:
-            longest = max((len(_shown(ws.cell(row, column).value))
-                           for row in range(3, ws.max_row + 1)), default=0)
-            header = len(_shown(ws.cell(2, column).value))
-            width = min(max(longest + 2, min(header, 24) + 2, 10), 50)
-        ws.column_dimensions[letter].width = width
-    ws.auto_filter.ref = f"A2:{get_column_letter(last_column)}{max(ws.max_row, 2)}"
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _shown(value) -> str:
-    return "" if value is None else str(value)
 
 
 # ---- Word ----------------------------------------------------------------------------------

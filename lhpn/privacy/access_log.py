@@ -34,7 +34,8 @@ PURPOSES = {
 # PURPOSE_CODES (the CHECK constraint) lists the same codes; tests/test_privacy_access_log.py
 # checks it.
 
-_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+# An object type or a field name: a lower-case code ("incident", "victim_phone").
+CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 def record_read(actor, *, object_type: str, object_id: int, tenant_id: int,
@@ -44,7 +45,7 @@ def record_read(actor, *, object_type: str, object_id: int, tenant_id: int,
     caller's transaction (it commits or rolls back with the read)."""
     if actor is None or actor.id is None or actor.tenant_id != tenant_id:
         raise ValueError("a sensitive read is logged by a user of the record's own tenant")
-    if not isinstance(object_type, str) or not _NAME.fullmatch(object_type):
+    if not isinstance(object_type, str) or not CODE.fullmatch(object_type):
         raise ValueError(f"object_type {object_type!r}: a lower-case code such as 'incident'")
     if as_id(object_id) is None:
         raise ValueError(f"object_id {object_id!r}: a record id")
@@ -73,7 +74,7 @@ def _field_names(fields: Iterable[str] | str) -> str:
     if isinstance(fields, str):
         fields = fields.split(",")
     names = list(dict.fromkeys(str(name).strip() for name in fields))
-    if not names or not all(_NAME.fullmatch(name) for name in names):
+    if not names or not all(CODE.fullmatch(name) for name in names):
         raise ValueError(f"fields {names!r}: one or more lower-case field names")
     joined = ",".join(names)
     if len(joined) > MAX_FIELDS:

@@ -11,12 +11,16 @@ loses the triggers: such a migration must create them again.
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.extensions import Model
 from lhpn.tenancy import TenantScoped
+
+if TYPE_CHECKING:
+    from lhpn.accounts.models import User
 
 PURPOSE_CODES = ("handling", "support", "referral", "supervision", "other")
 CHANNELS = ("page", "api", "docx", "xlsx", "print")
@@ -50,6 +54,9 @@ class SensitiveRead(TenantScoped, Model):
     purpose: Mapped[str] = mapped_column(String(16))
     purpose_note: Mapped[str] = mapped_column(String(MAX_NOTE), default="")
     channel: Mapped[str] = mapped_column(String(8))
+
+    # Who read: for the review of the log (lhpn/privacy/review.py); never written through.
+    user: Mapped["User"] = relationship(viewonly=True)
 
     @property
     def field_names(self) -> list[str]:
