@@ -3,6 +3,7 @@
 from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
 from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.followups.models import FollowUp
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
@@ -23,8 +24,9 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Indicator", "Notification", "Plan",
-    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate",
-    "ReportValue", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
-    "TemplatePeriod", "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
+    "ApiToken", "Attachment", "AuditEntry", "FollowUp", "ImportBatch", "Indicator",
+    "Notification", "Plan", "PlanActivity", "PlanRequest", "PlanTarget", "Report",
+    "ReportReminder", "ReportTemplate", "ReportValue", "RoleAssignment", "Rollup", "RollupCount",
+    "SensitiveRead", "TemplateItem", "TemplatePeriod", "Tenant", "Unit", "UnsavedInput", "User",
+    "UserSession", "WorkflowEvent",
 ]
