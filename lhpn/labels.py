@@ -83,6 +83,11 @@ AUDIT_LABELS = {
     "plan.uncounted": _l("Bỏ kế hoạch khỏi chương trình công tác năm"),
     "plan.target_check": _l("Đánh giá chỉ tiêu kế hoạch"),
     "consolidation.export": _l("Tải số liệu tổng hợp"),
+    "follow_up.start": _l("Chuyển cơ quan chức năng giải quyết"),
+    "follow_up.update": _l("Sửa thông tin theo dõi cơ quan chức năng"),
+    "follow_up.answer": _l("Ghi nhận trả lời của cơ quan chức năng"),
+    "follow_up.close": _l("Kết thúc theo dõi cơ quan chức năng"),
+    "follow_up.chase": _l("Gửi công văn đôn đốc"),
 }
 
 
