@@ -88,9 +88,10 @@ def page_setup(doc: DocxDocument, *, title: str, subject: str, author: str,
 
 
 def header(doc: DocxDocument, agency: tuple[str, str], motto: tuple[str, str], number: str,
-           place_date: str) -> None:
+           place_date: str, summary: str = "") -> None:
     """The issuing body and its number on the left, the national motto and the place and date
-    on the right, each block with a short rule under it."""
+    on the right, each block with a short rule under it. A letter (công văn) has no title: its
+    ``summary`` ("V/v …", the trích yếu) stands under the number instead."""
     table = layout_table(doc, 2, HEADER_COLUMNS_CM)
     left, right = table.rows[0].cells
     line(left, agency[0], size=12, first=True)
@@ -101,6 +102,8 @@ def header(doc: DocxDocument, agency: tuple[str, str], motto: tuple[str, str], n
     _rule(right, HEADER_COLUMNS_CM[1], 6.0)
     number_cell, place_date_cell = table.rows[1].cells
     line(number_cell, number, size=13, first=True).paragraph_format.space_before = Pt(6)
+    if summary:
+        line(number_cell, summary, size=12)
     dated = line(place_date_cell, place_date, size=14, italic=True, first=True)
     dated.paragraph_format.space_before = Pt(6)
 

@@ -91,6 +91,11 @@ AUDIT_LABELS = {
     "incident.close": _l("Kết thúc vụ việc"),
     "incident.reopen": _l("Mở lại vụ việc"),
     "privacy.reads_export": _l("Tải nhật ký truy cập dữ liệu cá nhân"),
+    "follow_up.start": _l("Chuyển cơ quan chức năng giải quyết"),
+    "follow_up.update": _l("Sửa thông tin theo dõi cơ quan chức năng"),
+    "follow_up.answer": _l("Ghi nhận trả lời của cơ quan chức năng"),
+    "follow_up.close": _l("Kết thúc theo dõi cơ quan chức năng"),
+    "follow_up.chase": _l("Gửi công văn đôn đốc"),
 }
 
 

@@ -3,6 +3,7 @@
 from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
 from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.followups.models import FollowUp
 from lhpn.incidents.models import Incident, IncidentKind, Intervention, Victim
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
@@ -24,9 +25,9 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "ImportBatch", "Incident", "IncidentKind",
-    "Indicator", "Intervention", "Victim", "Notification", "Plan",
-    "PlanActivity", "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate",
-    "ReportValue", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
-    "TemplatePeriod", "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "WorkflowEvent",
+    "ApiToken", "Attachment", "AuditEntry", "FollowUp", "ImportBatch", "Incident",
+    "IncidentKind", "Indicator", "Intervention", "Notification", "Plan", "PlanActivity",
+    "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
+    "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem", "TemplatePeriod",
+    "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "Victim", "WorkflowEvent",
 ]

@@ -2,7 +2,8 @@
 
 Scoped tables: the models with the :class:`TenantScoped` mixin, listed in ``SCOPED_TABLES``
 (units, role assignments, indicators, forms, reports, attachments, report reminders, plans,
-target checks, plan requests, workflow events, notifications, import batches, sensitive reads).
+target checks, plan requests, workflow events, notifications, import batches, sensitive reads,
+follow-ups, incidents and their kinds, victims and interventions).
 While a tenant is set (a tenant user's request, :func:`acting_for`), every ORM SELECT, UPDATE
 and DELETE is limited to that tenant (SQLAlchemy's global-criteria recipe), and
 ``session.get()`` never returns another tenant's object, even one already in the identity

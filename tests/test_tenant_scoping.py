@@ -154,7 +154,9 @@ def test_the_system_administrator_pages_cross_by_name(app, client, world):
 
 
 def test_scoped_tables_are_the_tenant_scoped_models():
-    assert {"units", "reports", "plans", "role_assignments", "workflow_events"} <= scoped_tables()
+    assert {"units", "reports", "plans", "role_assignments", "workflow_events",
+            "follow_ups", "incidents", "incident_kinds", "incident_victims",
+            "incident_interventions"} <= scoped_tables()
     assert not {"users", "tenants", "rollups", "report_values"} & scoped_tables()
 
 
