@@ -26,6 +26,14 @@ INCIDENT_PAGES = [
     ("POST", "/incidents/{incident}/interventions", "clear", {"version": "0"}, VALIDATION),
     ("POST", "/incidents/{incident}/status", "clear", {"version": "0", "action": "follow"},
      VALIDATION),
+    # Following the authorities (lhpn/followups): forms sent empty or stale; the chasing letter
+    # of the case's overdue follow-up {fu}.
+    ("POST", "/incidents/{incident}/follow-ups", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/follow-ups/{fu}/update", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/follow-ups/{fu}/answer", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/follow-ups/{fu}/close", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/follow-ups/{fu}/chased", "clear", {}, VALIDATION),
+    ("GET", "/incidents/{incident}/follow-ups/{fu}/chasing-letter.docx", "clear", None, SUCCESS),
 ]
 INCIDENT_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_PAGES]
 
@@ -51,14 +59,33 @@ COLUMNS = ("list", "record", "masked", "clear")
 DECISION = {"Y": "allow", "N": "403", "F": "404"}
 
 
+def overdue_follow_up(app, world, incident_id: int) -> int:
+    """The case handed to the commune's police, its deadline passed."""
+    from datetime import date
+
+    from lhpn.accounts.models import User
+    from lhpn.extensions import db
+    from lhpn.followups import services as follow_ups
+    from lhpn.incidents.models import Incident
+
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        fu = follow_ups.start(db.session.get(User, world.users["staff.c11"]), "incident",
+                              incident, incident.unit, agency="Công an xã Tân Lễ",
+                              written_on=date(2026, 11, 21), due_on=date(2026, 11, 25))
+        db.session.commit()
+        return fu.id
+
+
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_incident_pages(app, client, people, actor):  # noqa: F811 (the fixture)
     incident_id = record_case(app, client, people)
+    fu_id = overdue_follow_up(app, people, incident_id)
     reader = app.test_client()
     assert login(reader, actor).status_code == 302
     token = csrf_token(reader, "/account")
     for method, template, column, data, allowed in INCIDENT_PAGES:
-        path = template.replace("{incident}", str(incident_id))
+        path = template.replace("{incident}", str(incident_id)).replace("{fu}", str(fu_id))
         got = page_outcome(_page(reader, method, path, data, token))
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
         assert got == want(expected, allowed), (actor, method, path)

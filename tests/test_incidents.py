@@ -269,3 +269,51 @@ def test_every_tenant_has_the_kinds_of_incident(app, world):
                                            .where(IncidentKind.tenant_id == tenant_id)))
             assert codes == {"domestic_violence", "sexual_abuse", "trafficking", "child_abuse",
                              "other"}
+
+
+def test_a_case_followed_with_the_police_goes_overdue_and_the_chasing_letter_drafts(
+        app, client, people, monkeypatch):
+    import io
+    from datetime import datetime
+
+    from docx import Document
+
+    from lhpn import clock
+    from lhpn.followups.models import FollowUp
+
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 11, 25, 3, 0))
+    incident_id = record_case(app, client, people)
+    chair = as_user(app, "approver.c11")
+    started = _post(chair, f"/incidents/{incident_id}/follow-ups", {
+        "fu-new-agency": "Công an xã Tân Lễ", "fu-new-letter_number": "15/CV-HPN",
+        "fu-new-written_on": "2026-11-21", "fu-new-due_on": "2026-11-30"})
+    assert started.status_code == 303
+    # A deadline before the letter is refused, the case shown again, nothing saved.
+    refused = _post(chair, f"/incidents/{incident_id}/follow-ups", {
+        "fu-new-agency": "Tòa án huyện", "fu-new-written_on": "2026-11-21",
+        "fu-new-due_on": "2026-11-01"})
+    assert refused.status_code == 422
+    with app.app_context():
+        [fu] = db.session.scalars(select(FollowUp)).all()
+        fu_id = fu.id
+    viewer = as_user(app, "viewer.d1")
+    assert "quá hạn giải quyết" not in viewer.get("/").get_data(as_text=True)
+
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 12, 3, 3, 0))  # 3 days late
+    for reader in (viewer, as_user(app, "approver.d1")):
+        home = reader.get("/").get_data(as_text=True)
+        assert "1 vụ việc quá hạn giải quyết" in home
+        assert not any(secret in home for secret in SECRETS)
+        listing = reader.get("/incidents/?overdue=1").get_data(as_text=True)
+        assert f"#{incident_id}" in listing
+    letter_url = f"/incidents/{incident_id}/follow-ups/{fu_id}/chasing-letter.docx"
+    assert viewer.get(letter_url).status_code == 403
+    response = chair.get(letter_url)
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.data))
+    words = "\n".join(p.text for p in document.paragraphs)
+    words += "\n".join(cell.text for table in document.tables for row in table.rows
+                       for cell in row.cells)
+    assert "Công an xã Tân Lễ" in words and f"vụ việc số {incident_id}" in words
+    assert "15/CV-HPN" in words and "30/11/2026" in words
+    assert not any(secret in words for secret in (*SECRETS, "Trần Văn Nam"))

@@ -21,6 +21,7 @@ from lhpn.consolidation import services as consolidation
 from lhpn.consolidation.views import number
 from lhpn.dashboard import services
 from lhpn.errors import DomainError
+from lhpn.incidents.services import counts_for as incident_counts
 from lhpn.labels import level_label
 from lhpn.plans import services as plan_services
 from lhpn.plans.views import child_state_label, target_sentence
@@ -231,6 +232,7 @@ def render_dashboard():
     page["tasks"] = services.tasks(user, today)
     page["plan_requests"] = plan_services.open_requests(user, today)
     page["inbox_reports"], page["inbox_total"] = services.waiting(user)
+    page["incidents"] = incident_counts(user, today)
     if page["inbox_total"]:  # the menu's count (lhpn/reports/views.py) needs no query again
         g.report_inbox_count = page["inbox_total"]
     wanted = request.args.get("unit")

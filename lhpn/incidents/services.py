@@ -124,6 +124,27 @@ def visible(user) -> Select:
             .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
 
 
+def overdue_ids(today: date | None = None) -> Select:
+    """The ids of the incidents with a follow-up past its deadline (lhpn/followups)."""
+    from lhpn.followups.models import FollowUp
+    from lhpn.followups.services import overdue
+
+    return select(FollowUp.object_id).where(FollowUp.object_type == OBJECT_TYPE,
+                                            overdue(today))
+
+
+def counts_for(user, today: date | None = None) -> dict[str, int]:
+    """For the dashboard: the cases of the units ``user`` views still open (not closed), and
+    those whose handling by the authorities is overdue. Counts only, never identities."""
+    from sqlalchemy import func
+
+    base = (select(func.count()).select_from(Incident)
+            .where(Incident.unit_id.in_(authz.reachable_unit_ids(user, "view")),
+                   Incident.status != "closed"))
+    return {"open": db.session.scalar(base) or 0,
+            "overdue": db.session.scalar(base.where(Incident.id.in_(overdue_ids(today)))) or 0}
+
+
 def get_visible(user, incident_id: object) -> Incident:
     """The incident, if ``user`` may view its unit; 404 otherwise (another tenant's, another
     branch of the tree, no such id): its existence is not confirmed to anyone else."""

@@ -16,6 +16,7 @@ from lhpn import authz
 from lhpn.clock import local_today
 from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
+from lhpn.followups.pages import follow_up_routes
 from lhpn.incidents import services
 from lhpn.incidents.models import INCIDENT_STATUSES, INTERVENTION_KINDS, SEXES, Incident
 from lhpn.privacy.access_log import PURPOSES
@@ -54,6 +55,9 @@ def index():
     status = request.args.get("status", "")
     if status in INCIDENT_STATUSES:
         stmt = stmt.where(Incident.status == status)
+    overdue = request.args.get("overdue") == "1"
+    if overdue:
+        stmt = stmt.where(Incident.id.in_(services.overdue_ids()))
     year = as_id(request.args.get("year", ""))
     if year is not None and 1990 <= year <= 2100:
         stmt = stmt.where(extract("year", Incident.occurred_on) == year)
@@ -62,8 +66,8 @@ def index():
     rows = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
     return render_template(
         "incidents/index.html", cases=[services.masked(row) for row in rows],
-        status=status, year=year, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        total=total, may_record=bool(services.recordable_units(current_user)))
+        status=status, year=year, overdue=overdue, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total, may_record=bool(services.recordable_units(current_user)))
 
 
 def _form_victim(form, prefix: str = "victim") -> dict:
@@ -118,8 +122,27 @@ def _render_case(incident: Incident, *, clear: bool, status: int = 200, values=N
         history=services.history(incident) if clear else [],
         actions=[a for a in services.INCIDENT_FLOW.transitions
                  if services.INCIDENT_FLOW.allowed(incident.status, a)],
-        values=values or {}, error_field=error_field)
+        values=values or {}, error_field=error_field,
+        follow_ups=FOLLOW_UPS.panel(current_user, incident) if clear else None)
     return body, status
+
+
+def _handled_again(incident: Incident, status: int):
+    """A refused follow-up form: the case in clear again (a read for handling it, logged)."""
+    services.open_clear(current_user, incident, purpose="handling", channel="page")
+    page = _render_case(incident, clear=True, status=status)
+    db.session.commit()
+    return page
+
+
+FOLLOW_UPS = follow_up_routes(
+    bp, services.OBJECT_TYPE, id_name="incident_id",
+    load=lambda incident_id: services.get_visible(current_user, incident_id),
+    may_edit=services.may_read_clear,
+    done=lambda incident: url_for("incidents.show", incident_id=incident.id,
+                                  purpose="handling"),
+    subject=lambda incident: _("vụ việc số %(id)d", id=incident.id),
+    render=_handled_again)
 
 
 @bp.route("/<int:incident_id>")
