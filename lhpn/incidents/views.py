@@ -67,7 +67,8 @@ def index():
     return render_template(
         "incidents/index.html", cases=[services.masked(row) for row in rows],
         status=status, year=year, overdue=overdue, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total, may_record=bool(services.recordable_units(current_user)))
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total,
+        may_record=bool(services.recordable_units(current_user)))
 
 
 def _form_victim(form, prefix: str = "victim") -> dict:
