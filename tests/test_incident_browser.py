@@ -1,0 +1,65 @@
+"""An incident in a real browser: the commune's officer records it on a phone; the district's
+chair, told at once, sees the notice without the victim's name, opens the case masked, chooses
+a purpose and reads it in clear; a viewer of the district sees it masked only. Screenshots go
+to test-artifacts/incident-*.png."""
+
+import pytest
+
+from tests.browser import PHONE, assert_fits_width, log_in, shot
+from tests.test_incidents import NAME, PHONE as VICTIM_PHONE, people  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_record_on_a_phone_then_the_chain_reads_it(open_page, people, app):  # noqa: F811
+    from playwright.sync_api import expect
+
+    officer, officer_problems = open_page(PHONE, is_mobile=True, has_touch=True)
+    log_in(officer, "staff.c11", "incident-phone")
+    officer.goto("/incidents/")
+    officer.get_by_role("link", name="Ghi nhận vụ việc").click()
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Ghi nhận vụ việc")
+    officer.get_by_label("Loại vụ việc").select_option(label="Bạo lực gia đình")
+    officer.get_by_label("Ngày xảy ra").fill("2026-11-20")
+    officer.get_by_label("Nơi xảy ra").fill("Nhà riêng, thôn Tân Hòa")
+    officer.get_by_label("Nguồn thông tin").fill("Chi hội trưởng báo qua điện thoại")
+    officer.get_by_label("Diễn biến vụ việc").fill("Bị chồng đánh gây thương tích ở tay.")
+    officer.get_by_label("Họ và tên nạn nhân").fill(NAME)
+    officer.get_by_label("Năm sinh hoặc tuổi").fill("1990")
+    officer.get_by_label("Số điện thoại nạn nhân").fill(VICTIM_PHONE)
+    assert_fits_width(officer)
+    shot(officer, "incident-phone-form")
+    officer.get_by_role("button", name="Lưu và báo cáo nhanh").click()
+    expect(officer.locator(".flash-success")).to_contain_text("báo ngay lên cấp trên")
+    expect(officer.locator("body")).not_to_contain_text(NAME)  # masked until a purpose
+    assert_fits_width(officer)
+    shot(officer, "incident-phone-recorded")
+
+    chair, chair_problems = open_page()
+    log_in(chair, "approver.d1", "incident-desktop")
+    expect(chair.locator(".notices-link .count")).to_have_text("1")
+    chair.goto("/notifications/")
+    expect(chair.locator("main")).to_contain_text("Vụ việc mới cần theo dõi")
+    expect(chair.locator("main")).not_to_contain_text(NAME)
+    chair.goto("/incidents/")
+    expect(chair.locator("table")).to_contain_text("Bạo lực gia đình")
+    expect(chair.locator("table")).to_contain_text("30–44 tuổi")
+    chair.locator("table a").first.click()
+    expect(chair.get_by_role("heading", name="Xem thông tin đầy đủ")).to_be_visible()
+    chair.get_by_label("Mục đích", exact=True).select_option("supervision")
+    chair.get_by_role("button", name="Xem", exact=True).click()
+    expect(chair.locator("main")).to_contain_text(NAME)
+    expect(chair.locator("main")).to_contain_text(VICTIM_PHONE)
+    shot(chair, "incident-desktop-clear")
+
+    viewer, viewer_problems = open_page(PHONE, is_mobile=True, has_touch=True)
+    log_in(viewer, "viewer.d1", "incident-viewer")
+    viewer.goto(chair.url.split("?")[0].replace(chair.url.split("/incidents")[0], ""))
+    expect(viewer.locator("main")).to_contain_text("Bạo lực gia đình")
+    expect(viewer.locator("main")).to_contain_text("chỉ xem được thông tin đã ẩn danh")
+    expect(viewer.locator("main")).not_to_contain_text(NAME)
+    assert_fits_width(viewer)
+    shot(viewer, "incident-phone-masked")
+
+    for problems in (officer_problems, chair_problems, viewer_problems):
+        problems.assert_none()
