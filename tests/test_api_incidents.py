@@ -71,7 +71,7 @@ def counts(app) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("kind", ["code", "id"])
 def test_recorded_over_the_api_and_the_chain_is_told_without_identity(
-        app, client, people, document, kind):
+        app, client, people, document, kind):  # noqa: F811 (the fixture)
     data = case_body(app, people)
     if kind == "id":
         data["kind"] = int(case_form(app, people)["kind"])
@@ -104,7 +104,8 @@ SEES = {"staff.c11": "clear", "approver.d1": "clear", "protection.tb": "clear",
 
 
 @pytest.mark.parametrize("username", sorted(SEES))
-def test_masked_by_default_clear_with_a_purpose(app, client, people, document, username):
+def test_masked_by_default_clear_with_a_purpose(
+        app, client, people, document, username):  # noqa: F811 (the fixture)
     incident_id = record_case(app, client, people)
     reader = caller(client, username)
     masked = reader.get(f"/incidents/{incident_id}")
@@ -143,7 +144,7 @@ def test_masked_by_default_clear_with_a_purpose(app, client, people, document, u
     assert {"victim_name", "victim_phone", "facts"} <= set(entry.field_names)
 
 
-def test_a_bad_purpose_logs_nothing(app, client, people):
+def test_a_bad_purpose_logs_nothing(app, client, people):  # noqa: F811 (the fixture)
     incident_id = record_case(app, client, people)
     reader = caller(client, "approver.d1")
     for purpose in ("", "curiosity", "other", "other&purpose_note=%20"):
@@ -185,7 +186,7 @@ def _victim(**overrides) -> dict:
     ({"victims": [_victim(full_name=NAME * 50)]}, "victims[0].full_name"),
 ])
 def test_bad_input_is_refused_with_nothing_saved_and_nothing_echoed(
-        app, client, people, overrides, field):
+        app, client, people, overrides, field):  # noqa: F811 (the fixture)
     data = case_body(app, people, **overrides)
     data = {key: value for key, value in data.items() if value is not None}
     response = caller(client, "staff.c11").post("/incidents", data)
@@ -195,7 +196,7 @@ def test_bad_input_is_refused_with_nothing_saved_and_nothing_echoed(
     assert counts(app) == (0, 0, 0)
 
 
-def test_who_records_where(app, client, people):
+def test_who_records_where(app, client, people):  # noqa: F811 (the fixture)
     # Another commune's unit the caller does not view: 404; a unit they view but may not
     # record at: 403; both before the body is judged.
     protection_c12 = caller(client, "protection.c12")
@@ -207,7 +208,8 @@ def test_who_records_where(app, client, people):
     assert counts(app) == (0, 0, 0)
 
 
-def test_the_case_is_handled_over_the_api(app, client, people, document):
+def test_the_case_is_handled_over_the_api(
+        app, client, people, document):  # noqa: F811 (the fixture)
     incident_id = record_case(app, client, people)
     chair = caller(client, "approver.c11")
     base = f"/incidents/{incident_id}"
