@@ -1044,6 +1044,9 @@ def test_real_answers_match_the_documented_schemas(app, api, world, document):
          {"username": "viewer.d1", "password": factories.PASSWORD}),
         ("POST", "/auth/token", "/auth/token", [1]),
         ("GET", "/openapi.json", "/openapi.json", None),
+        # The tenant admin reviews the log of sensitive reads (empty here) and a bad filter.
+        ("GET", "/privacy/reads", "/privacy/reads?purpose=handling", None),
+        ("GET", "/privacy/reads", "/privacy/reads?from=2026-12-31&to=2026-01-01", None),
     ]
     for method, template, path, body in script:
         # Log out with a token of its own, so the admin's keeps working for the rest.
@@ -1061,9 +1064,9 @@ def test_real_answers_match_the_documented_schemas(app, api, world, document):
         seen.add((method, template))
     # Plans and the indicator catalogue are tried the same way in tests/test_api_plans.py;
     # forms, the calendar and reports in tests/test_api_reports.py; consolidations in
-    # tests/test_api_consolidation.py.
+    # tests/test_api_consolidation.py; incidents in tests/test_api_incidents.py.
     elsewhere = {op for op in documented_operations(document)
                  if op[1].startswith(("/plans", "/indicators", "/templates", "/calendar",
-                                      "/reports", "/consolidation"))
+                                      "/reports", "/consolidation", "/incidents"))
                  or op[1].endswith("/consolidation")}
     assert seen == documented_operations(document) - elsewhere, "every operation was tried"

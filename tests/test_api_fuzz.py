@@ -97,7 +97,8 @@ def _clean(result: subprocess.CompletedProcess) -> None:
 
 # Every operation, each run with a token that reaches it: the province administrator the unit
 # tree and the users; a provincial officer plans, reports and consolidations; the approver of
-# the province the steps only an approver takes; the system administrator the country view.
+# the province the steps only an approver takes; the system administrator the country view;
+# a provincial officer the incidents too (a run of their own).
 ADMIN = (r"^/(auth/token|me|units|units/\{unit_id\}|units/\{unit_id\}/move|users|users/.*"
          r"|indicators|openapi\.json|privacy/reads)$")
 APPROVER = (r"^/(plans/\{plan_id\}/(approve|return)|reports/\{report_id\}/(approve|return|reopen)"
@@ -131,3 +132,10 @@ def test_the_system_administrator_finds_no_contract_failure(server):
 def test_logout_with_a_token_of_its_own_finds_no_contract_failure(server):
     app, base = server
     _clean(_schemathesis(base, _token(app, "viewer.d1"), "--include-path", "/auth/logout"))
+
+
+def test_an_incident_officer_finds_no_contract_failure(server):
+    # The province's officer records at the province and reads its cases in clear.
+    app, base = server
+    _clean(_schemathesis(base, _token(app, "staff.tb"), "--include-path-regex",
+                         r"^/incidents(/.*)?$"))

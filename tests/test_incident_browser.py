@@ -6,7 +6,8 @@ to test-artifacts/incident-*.png."""
 import pytest
 
 from tests.browser import PHONE, assert_fits_width, log_in, shot
-from tests.test_incidents import NAME, PHONE as VICTIM_PHONE, people  # noqa: F401 (fixture)
+from tests.test_incidents import NAME, people  # noqa: F401 (fixture)
+from tests.test_incidents import PHONE as VICTIM_PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,265 @@
+"""Incidents over the API (lhpn/api/incidents.py): recorded with the chain told without the
+victim's identity, masked by default, in clear only with a purpose (logged on channel "api"),
+bad input refused with nothing saved and no personal data in the error, handled with optimistic
+locking; every answer matches the document and says Cache-Control: no-store."""
+
+import jsonschema
+import pytest
+from sqlalchemy import func, select
+
+from lhpn.accounts.models import User
+from lhpn.extensions import db
+from lhpn.incidents.models import Incident, Victim
+from lhpn.notifications.models import Notification
+from lhpn.privacy.models import SensitiveRead
+from tests.conftest import api_token
+from tests.test_api import Caller, schema_for
+from tests.test_incidents import (  # noqa: F401 (people: a fixture, used by name)
+    ADDRESS,
+    FACTS,
+    NAME,
+    OUTCOME,
+    PHONE,
+    SECRETS,
+    case_form,
+    people,
+    record_case,
+)
+
+SECOND = "Trần Thị Mai"
+ALL_SECRETS = (*SECRETS, OUTCOME, SECOND, "Trần Văn Nam", "Tân Hòa")
+
+
+@pytest.fixture
+def document(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def caller(client, username: str) -> Caller:
+    return Caller(client, api_token(client, username))
+
+
+def case_body(app, world, **overrides) -> dict:
+    """The JSON body of case_form's case (the kind by its code)."""
+    form = case_form(app, world)
+    victim = {"full_name": NAME, "age_or_year": 1990, "sex": "female", "child": None,
+              "address": ADDRESS, "phone": PHONE}
+    return {"unit_id": world.units["C11"], "kind": "domestic_violence",
+            "occurred_on": form["occurred_on"], "place": form["place"], "source": form["source"],
+            "facts": FACTS, "victim_state": form["victim_state"],
+            "responsible": form["responsible"],
+            "responsible_relation": form["responsible_relation"], "victims": [victim]} | overrides
+
+
+def valid(document, method: str, template: str, response) -> None:
+    schema = schema_for(document, method, template, response.status_code)
+    jsonschema.Draft202012Validator(schema | {"components": document["components"]}
+                                    ).validate(response.get_json())
+
+
+def no_secret(response) -> None:
+    text = response.get_data(as_text=True)
+    assert not any(secret in text for secret in ALL_SECRETS), text[:1000]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def counts(app) -> tuple[int, int, int]:
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (Incident, Notification, SensitiveRead))
+
+
+@pytest.mark.parametrize("kind", ["code", "id"])
+def test_recorded_over_the_api_and_the_chain_is_told_without_identity(
+        app, client, people, document, kind):  # noqa: F811 (the fixture)
+    data = case_body(app, people)
+    if kind == "id":
+        data["kind"] = int(case_form(app, people)["kind"])
+    response = caller(client, "staff.c11").post("/incidents", data)
+    assert response.status_code == 201, response.get_json()
+    valid(document, "POST", "/incidents", response)
+    no_secret(response)
+    case = response.get_json()
+    assert response.headers["Location"].endswith(f"/api/v1/incidents/{case['id']}")
+    assert (case["kind"]["code"], case["status"], case["version"]) == (
+        "domestic_violence", "open", 1)
+    assert case["unit"] == case["commune"] == {"id": people.units["C11"],
+                                               "name": "Hội LHPN xã Tân Lễ"}
+    assert case["victims"] == [{"sex": "female", "age_band": "30–44 tuổi", "child": False}]
+    with app.app_context():
+        victim = db.session.scalars(select(Victim)).one()
+        assert (victim.full_name, victim.phone, victim.birth_year) == (NAME, PHONE, 1990)
+        told = {db.session.get(User, n.user_id).username: n.message
+                for n in db.session.scalars(select(Notification))}
+    assert set(told) == {"approver.c11", "approver.d1", "approver.tb", "protection.tb"}
+    for message in told.values():
+        assert f"Vụ việc số {case['id']}" in message
+        assert not any(secret in message for secret in ALL_SECRETS)
+
+
+# Who reads the case at C11 how over the API (as on the pages, tests/test_incidents.py).
+SEES = {"staff.c11": "clear", "approver.d1": "clear", "protection.tb": "clear",
+        "viewer.d1": "masked", "staff.d1": "masked",
+        "protection.c12": "404", "approver.hy": "404"}
+
+
+@pytest.mark.parametrize("username", sorted(SEES))
+def test_masked_by_default_clear_with_a_purpose(
+        app, client, people, document, username):  # noqa: F811 (the fixture)
+    incident_id = record_case(app, client, people)
+    reader = caller(client, username)
+    masked = reader.get(f"/incidents/{incident_id}")
+    clear = reader.get(f"/incidents/{incident_id}?purpose=handling")
+    listing = reader.get("/incidents")
+    no_secret(masked), no_secret(listing)
+    assert listing.status_code == 200
+    valid(document, "GET", "/incidents", listing)
+    listed = [item["id"] for item in listing.get_json()["items"]]
+    with app.app_context():
+        logged = db.session.scalars(select(SensitiveRead)).all()
+    if SEES[username] == "404":
+        assert (masked.status_code, clear.status_code) == (404, 404)
+        no_secret(clear)
+        assert listed == [] and logged == []
+        return
+    assert masked.status_code == 200 and listed == [incident_id]
+    valid(document, "GET", "/incidents/{incident_id}", masked)
+    assert "clear" not in masked.get_json()
+    if SEES[username] == "masked":
+        assert clear.status_code == 403
+        no_secret(clear)
+        assert logged == []
+        return
+    assert clear.status_code == 200, clear.get_json()
+    assert clear.headers["Cache-Control"] == "no-store"
+    valid(document, "GET", "/incidents/{incident_id}", clear)
+    seen = clear.get_json()["clear"]
+    assert (seen["facts"], seen["responsible"]) == (FACTS, "Trần Văn Nam")
+    assert seen["victims"][0] | {"id": 0} == {
+        "id": 0, "full_name": NAME, "birth_year": 1990, "sex": "female", "child": False,
+        "address": ADDRESS, "phone": PHONE}
+    [entry] = logged
+    assert (entry.user_id, entry.object_type, entry.object_id, entry.purpose, entry.channel) == (
+        people.users[username], "incident", incident_id, "handling", "api")
+    assert {"victim_name", "victim_phone", "facts"} <= set(entry.field_names)
+
+
+def test_a_bad_purpose_logs_nothing(app, client, people):  # noqa: F811 (the fixture)
+    incident_id = record_case(app, client, people)
+    reader = caller(client, "approver.d1")
+    for purpose in ("", "curiosity", "other", "other&purpose_note=%20"):
+        response = reader.get(f"/incidents/{incident_id}?purpose={purpose}")
+        assert response.status_code == 422, (purpose, response.get_json())
+        no_secret(response)
+    assert counts(app)[2] == 0
+    # Someone who may not read it in clear is refused before the purpose is judged.
+    assert caller(client, "viewer.d1").get(
+        f"/incidents/{incident_id}?purpose=curiosity").status_code == 403
+    response = reader.get(f"/incidents/{incident_id}?purpose=other&purpose_note=Đối chiếu")
+    assert response.status_code == 200
+    with app.app_context():
+        [entry] = db.session.scalars(select(SensitiveRead)).all()
+        assert (entry.purpose, entry.purpose_note, entry.channel) == ("other", "Đối chiếu", "api")
+
+
+def _victim(**overrides) -> dict:
+    return {"full_name": NAME, "age_or_year": 1990, "sex": "female", "address": ADDRESS,
+            "phone": PHONE} | overrides
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"facts": None}, "facts"),
+    ({"facts": "   "}, "facts"),
+    ({"occurred_on": "2099-01-01"}, "occurred_on"),
+    ({"occurred_on": "20/11/2026"}, "occurred_on"),
+    ({"kind": "no_such_kind"}, "kind"),
+    ({"kind": 999999}, "kind"),
+    ({"victims": []}, "victims"),
+    ({"victims": None}, "victims"),
+    ({"victims": [_victim(full_name="")]}, "victims[0].full_name"),
+    ({"victims": [_victim(sex=NAME)]}, "victims[0].sex"),
+    ({"victims": [_victim(phone=[NAME, PHONE])]}, "victims[0].phone"),
+    ({"victims": [_victim(phone="gọi " + PHONE)]}, "victim_phone"),
+    ({"victims": [_victim(age_or_year=9, child=False)]}, "victim_child"),
+    ({"victims": [_victim(full_name=NAME + "\x00")]}, "victims[0].full_name"),
+    ({"victims": [_victim(nickname=NAME)]}, "victims[0].nickname"),
+    ({"victims": [_victim(full_name=NAME * 50)]}, "victims[0].full_name"),
+])
+def test_bad_input_is_refused_with_nothing_saved_and_nothing_echoed(
+        app, client, people, overrides, field):  # noqa: F811 (the fixture)
+    data = case_body(app, people, **overrides)
+    data = {key: value for key, value in data.items() if value is not None}
+    response = caller(client, "staff.c11").post("/incidents", data)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["field"] == field
+    no_secret(response)
+    assert counts(app) == (0, 0, 0)
+
+
+def test_who_records_where(app, client, people):  # noqa: F811 (the fixture)
+    # Another commune's unit the caller does not view: 404; a unit they view but may not
+    # record at: 403; both before the body is judged.
+    protection_c12 = caller(client, "protection.c12")
+    assert protection_c12.post("/incidents", {"unit_id": people.units["C11"]}).status_code == 404
+    assert caller(client, "viewer.d1").post(
+        "/incidents", {"unit_id": people.units["C11"]}).status_code == 403
+    assert caller(client, "approver.hy").post(
+        "/incidents", case_body(app, people)).status_code == 404
+    assert counts(app) == (0, 0, 0)
+
+
+def test_the_case_is_handled_over_the_api(
+        app, client, people, document):  # noqa: F811 (the fixture)
+    incident_id = record_case(app, client, people)
+    chair = caller(client, "approver.c11")
+    base = f"/incidents/{incident_id}"
+
+    def step(path: str, data: dict, status: int = 200, method: str = "POST"):
+        response = chair.call(method, base + path, data)
+        assert response.status_code == status, response.get_json()
+        no_secret(response)
+        if status == 200:
+            valid(document, method, "/incidents/{incident_id}" + path, response)
+        return response.get_json()
+
+    assert step("/interventions", {"version": 1, "given_on": "2026-11-21", "kind": "counselling",
+                                   "by_whom": "Chủ tịch Hội LHPN xã",
+                                   "note": "Tư vấn tâm lý tại nhà"})["version"] == 2
+    case = step("/victims", {"version": 2, "full_name": SECOND, "age_or_year": 7,
+                             "sex": "female", "child": True})
+    assert case["version"] == 3 and case["victims"][1] == {
+        "sex": "female", "age_band": "6–11 tuổi", "child": True}
+    # A stale version changes nothing.
+    assert step("/status", {"version": 1, "action": "follow"}, 409)["error"]["field"] == "version"
+    assert step("", {"version": 2, "facts": "Khác"}, 409, "PATCH")["error"]["code"] == "conflict"
+    assert step("", {"version": 3}, 422, "PATCH")
+    assert step("", {"version": 3, "facts": FACTS + " Đã hòa giải."}, method="PATCH")[
+        "version"] == 4
+    assert step("/status", {"version": 4, "action": "follow"})["status"] == "following"
+    assert step("/status", {"version": 5, "action": "close"}, 422)["error"]["field"] == "outcome"
+    assert step("/status", {"version": 5, "action": "close", "outcome": OUTCOME})[
+        "status"] == "closed"
+    assert step("/status", {"version": 6, "action": "follow"}, 409)
+    assert step("/status", {"version": 6, "action": "reopen"})["status"] == "open"
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        assert (incident.status, incident.outcome, incident.facts, len(incident.victims)) == (
+            "open", OUTCOME, FACTS + " Đã hòa giải.", 2)
+        assert [i.kind for i in incident.interventions] == ["counselling"]
+        assert incident.kind.code == "domestic_violence" and incident.place
+    # The chain reads it all back in clear; a viewer may not handle it; another tenant's
+    # chair does not find it.
+    seen = chair.get(f"{base}?purpose=handling").get_json()["clear"]
+    assert [v["full_name"] for v in seen["victims"]] == [NAME, SECOND]
+    assert seen["interventions"][0]["note"] == "Tư vấn tâm lý tại nhà"
+    for username, status in (("viewer.d1", 403), ("approver.hy", 404)):
+        other = caller(client, username)
+        for path, data in (("/status", {"version": 7, "action": "follow"}),
+                           ("/victims", {"version": 7} | _victim()),
+                           ("/interventions", {"version": 7}), ("", {"version": 7})):
+            method = "PATCH" if path == "" else "POST"
+            response = other.call(method, base + path, data)
+            assert response.status_code == status, (username, path)
+            no_secret(response)
+    with app.app_context():
+        assert db.session.get(Incident, incident_id).version == 7

@@ -1,0 +1,104 @@
+"""The authorization matrix for the incident endpoints of the API: every endpoint × every actor
+around commune C11, compared with decisions written by hand (as for the incident pages,
+tests/test_authz_incident_matrix.py).
+
+The case is recorded at C11 by its officer. Columns, per actor: the list, recording at C11
+(sent with nothing but the unit: refused by validation when allowed), the case masked, the case
+in clear (with a purpose), and each handling step sent with version 0 (refused by validation
+when allowed, so the matrix changes nothing).
+"""
+
+import pytest
+
+from tests.authz_outcomes import SUCCESS, VALIDATION, api_outcome, want
+from tests.conftest import api_token
+from tests.test_authz_api_matrix import _call
+from tests.test_incidents import people, record_case  # noqa: F401 (a fixture, used by name)
+
+# (method, path, column, JSON body, what an allowed call answers)
+INCIDENT_API = [
+    ("GET", "/api/v1/incidents", "list", None, SUCCESS),
+    ("POST", "/api/v1/incidents", "record", {"unit_id": "{unit}"}, VALIDATION),
+    ("GET", "/api/v1/incidents/{incident}", "masked", None, SUCCESS),
+    ("GET", "/api/v1/incidents/{incident}?purpose=handling", "clear", None, SUCCESS),
+    ("PATCH", "/api/v1/incidents/{incident}", "clear", {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/victims", "clear", {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/interventions", "clear", {"version": 0},
+     VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/status", "clear",
+     {"version": 0, "action": "follow"}, VALIDATION),
+]
+INCIDENT_API_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_API]
+
+# Y allowed, N 403, F 404 (the unit, or the case's unit, is not theirs to view), for the
+# columns list, record at C11, masked, clear.
+EXPECTED = {
+    "staff.c11":       "YYYY",   # the recording unit's officer
+    "approver.c11":    "YNYY",   # its chair
+    "approver.d1":     "YNYY",   # the chain of command above
+    "approver.tb":     "YNYY",
+    "protection.tb":   "YYYY",   # the province's protection officer (records anywhere below)
+    "protection.c12":  "YFFF",   # a sibling commune's: never sees C11 nor its cases
+    "staff.d1":        "YNYN",   # the district's officer: records at D1 only, C11 masked
+    "viewer.d1":       "YNYN",
+    "viewer.tb":       "YNYN",
+    "tenant_admin.tb": "YNYN",
+    "tenant_admin.d1": "YNYN",
+    "staff.c12":       "YFFF",
+    "norole.d1":       "YFFF",
+    "approver.hy":     "YFFF",   # another tenant
+}
+COLUMNS = ("list", "record", "masked", "clear")
+DECISION = {"Y": "allow", "N": "403", "F": "404"}
+
+
+def _fill(value, ids: dict[str, int]):
+    if isinstance(value, str):
+        for key, number in ids.items():
+            value = value.replace("{" + key + "}", str(number))
+        return int(value) if value.isdigit() else value
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("actor", sorted(EXPECTED))
+def test_incident_endpoints(app, client, people, actor):  # noqa: F811 (the fixture)
+    ids = {"incident": record_case(app, client, people), "unit": people.units["C11"]}
+    token = api_token(app.test_client(), actor)
+    for method, template, column, data, allowed in INCIDENT_API:
+        response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
+        assert response.headers["Cache-Control"] == "no-store", (actor, method, template)
+        expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
+        assert api_outcome(response) == want(expected, allowed), (actor, method, template)
+    # The list holds the case exactly for those who see it masked (or in clear).
+    listed = _call(client, "GET", "/api/v1/incidents", None, token).get_json()["items"]
+    assert ([item["id"] for item in listed] == [ids["incident"]]) is (
+        EXPECTED[actor][COLUMNS.index("masked")] == "Y"), actor
+
+
+@pytest.mark.parametrize("route", INCIDENT_API, ids=lambda r: f"{r[0]} {r[1]}")
+def test_incident_endpoints_need_a_token(client, world, route):
+    method, template, _column, data, _allowed = route
+    ids = {"incident": 1, "unit": world.units["C11"]}
+    for token in (None, "not-a-real-token"):
+        response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
+        assert response.status_code == 401
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_system_administrator_has_no_incidents(app, client, people):  # noqa: F811
+    from lhpn.accounts.services import create_user
+    from lhpn.extensions import db
+    from tests.factories import PASSWORD
+
+    incident_id = record_case(app, client, people)
+    with app.app_context():
+        create_user(None, tenant_id=None, username="sysadmin", password=PASSWORD,
+                    is_system_admin=True)
+        db.session.commit()
+    token = api_token(app.test_client(), "sysadmin")
+    assert _call(client, "GET", "/api/v1/incidents", None, token).status_code == 403
+    for method, path, data in (("GET", f"/api/v1/incidents/{incident_id}", None),
+                               ("POST", "/api/v1/incidents", {"unit_id": people.units["C11"]})):
+        assert _call(client, method, path, data, token).status_code == 404, (method, path)
