@@ -4,7 +4,14 @@ from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
 from lhpn.consolidation.models import Rollup, RollupCount
 from lhpn.followups.models import FollowUp
-from lhpn.incidents.models import Incident, IncidentKind, Intervention, Victim
+from lhpn.incidents.models import (
+    Consent,
+    Incident,
+    IncidentKind,
+    Intervention,
+    Referral,
+    Victim,
+)
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
@@ -25,9 +32,10 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "FollowUp", "ImportBatch", "Incident",
+    "ApiToken", "Attachment", "AuditEntry", "Consent", "FollowUp", "ImportBatch", "Incident",
     "IncidentKind", "Indicator", "Intervention", "Notification", "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
-    "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem", "TemplatePeriod",
+    "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
+    "TemplatePeriod",
     "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "Victim", "WorkflowEvent",
 ]

@@ -22,7 +22,7 @@ from lhpn.extensions import db
 from tests import factories
 
 # The real-browser fixtures (browser, live_server, open_page): asked for by name.
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.incident_world"]
 
 
 @pytest.fixture(scope="session", autouse=True)

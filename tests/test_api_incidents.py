@@ -14,7 +14,7 @@ from lhpn.notifications.models import Notification
 from lhpn.privacy.models import SensitiveRead
 from tests.conftest import api_token
 from tests.test_api import Caller, schema_for
-from tests.test_incidents import (  # noqa: F401 (people: a fixture, used by name)
+from tests.test_incidents import (
     ADDRESS,
     FACTS,
     NAME,
@@ -22,7 +22,6 @@ from tests.test_incidents import (  # noqa: F401 (people: a fixture, used by nam
     PHONE,
     SECRETS,
     case_form,
-    people,
     record_case,
 )
 
@@ -71,7 +70,7 @@ def counts(app) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("kind", ["code", "id"])
 def test_recorded_over_the_api_and_the_chain_is_told_without_identity(
-        app, client, people, document, kind):  # noqa: F811 (the fixture)
+        app, client, people, document, kind):
     data = case_body(app, people)
     if kind == "id":
         data["kind"] = int(case_form(app, people)["kind"])
@@ -105,7 +104,7 @@ SEES = {"staff.c11": "clear", "approver.d1": "clear", "protection.tb": "clear",
 
 @pytest.mark.parametrize("username", sorted(SEES))
 def test_masked_by_default_clear_with_a_purpose(
-        app, client, people, document, username):  # noqa: F811 (the fixture)
+        app, client, people, document, username):
     incident_id = record_case(app, client, people)
     reader = caller(client, username)
     masked = reader.get(f"/incidents/{incident_id}")
@@ -144,7 +143,7 @@ def test_masked_by_default_clear_with_a_purpose(
     assert {"victim_name", "victim_phone", "facts"} <= set(entry.field_names)
 
 
-def test_a_bad_purpose_logs_nothing(app, client, people):  # noqa: F811 (the fixture)
+def test_a_bad_purpose_logs_nothing(app, client, people):
     incident_id = record_case(app, client, people)
     reader = caller(client, "approver.d1")
     for purpose in ("", "curiosity", "other", "other&purpose_note=%20"):
@@ -186,7 +185,7 @@ def _victim(**overrides) -> dict:
     ({"victims": [_victim(full_name=NAME * 50)]}, "victims[0].full_name"),
 ])
 def test_bad_input_is_refused_with_nothing_saved_and_nothing_echoed(
-        app, client, people, overrides, field):  # noqa: F811 (the fixture)
+        app, client, people, overrides, field):
     data = case_body(app, people, **overrides)
     data = {key: value for key, value in data.items() if value is not None}
     response = caller(client, "staff.c11").post("/incidents", data)
@@ -196,7 +195,7 @@ def test_bad_input_is_refused_with_nothing_saved_and_nothing_echoed(
     assert counts(app) == (0, 0, 0)
 
 
-def test_who_records_where(app, client, people):  # noqa: F811 (the fixture)
+def test_who_records_where(app, client, people):
     # Another commune's unit the caller does not view: 404; a unit they view but may not
     # record at: 403; both before the body is judged.
     protection_c12 = caller(client, "protection.c12")
@@ -209,7 +208,7 @@ def test_who_records_where(app, client, people):  # noqa: F811 (the fixture)
 
 
 def test_the_case_is_handled_over_the_api(
-        app, client, people, document):  # noqa: F811 (the fixture)
+        app, client, people, document):
     incident_id = record_case(app, client, people)
     chair = caller(client, "approver.c11")
     base = f"/incidents/{incident_id}"

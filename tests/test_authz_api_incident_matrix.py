@@ -13,7 +13,7 @@ import pytest
 from tests.authz_outcomes import SUCCESS, VALIDATION, api_outcome, want
 from tests.conftest import api_token
 from tests.test_authz_api_matrix import _call
-from tests.test_incidents import people, record_case  # noqa: F401 (a fixture, used by name)
+from tests.test_incidents import record_case
 
 # (method, path, column, JSON body, what an allowed call answers)
 INCIDENT_API = [
@@ -63,7 +63,7 @@ def _fill(value, ids: dict[str, int]):
 
 
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
-def test_incident_endpoints(app, client, people, actor):  # noqa: F811 (the fixture)
+def test_incident_endpoints(app, client, people, actor):
     ids = {"incident": record_case(app, client, people), "unit": people.units["C11"]}
     token = api_token(app.test_client(), actor)
     for method, template, column, data, allowed in INCIDENT_API:
@@ -87,7 +87,7 @@ def test_incident_endpoints_need_a_token(client, world, route):
         assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_system_administrator_has_no_incidents(app, client, people):  # noqa: F811
+def test_the_system_administrator_has_no_incidents(app, client, people):
     from lhpn.accounts.services import create_user
     from lhpn.extensions import db
     from tests.factories import PASSWORD

@@ -12,7 +12,7 @@ import pytest
 from tests.authz_outcomes import SUCCESS, VALIDATION, page_outcome, want
 from tests.conftest import csrf_token, login
 from tests.test_authz_matrix import _page
-from tests.test_incidents import people, record_case  # noqa: F401 (a fixture, used by name)
+from tests.test_incidents import record_case
 
 # (method, path, column, form data, what an allowed call answers)
 INCIDENT_PAGES = [
@@ -26,6 +26,10 @@ INCIDENT_PAGES = [
     ("POST", "/incidents/{incident}/interventions", "clear", {"version": "0"}, VALIDATION),
     ("POST", "/incidents/{incident}/status", "clear", {"version": "0", "action": "follow"},
      VALIDATION),
+    # Consent and referral: empty forms; a consent that does not exist is refused (422).
+    ("POST", "/incidents/{incident}/consents", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/consents/{consent}/withdraw", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/referrals", "clear", {}, VALIDATION),
     # Following the authorities (lhpn/followups): forms sent empty or stale; the chasing letter
     # of the case's overdue follow-up {fu}.
     ("POST", "/incidents/{incident}/follow-ups", "clear", {}, VALIDATION),
@@ -78,7 +82,7 @@ def overdue_follow_up(app, world, incident_id: int) -> int:
 
 
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
-def test_incident_pages(app, client, people, actor):  # noqa: F811 (the fixture)
+def test_incident_pages(app, client, people, actor):
     incident_id = record_case(app, client, people)
     fu_id = overdue_follow_up(app, people, incident_id)
     reader = app.test_client()
@@ -86,6 +90,7 @@ def test_incident_pages(app, client, people, actor):  # noqa: F811 (the fixture)
     token = csrf_token(reader, "/account")
     for method, template, column, data, allowed in INCIDENT_PAGES:
         path = template.replace("{incident}", str(incident_id)).replace("{fu}", str(fu_id))
+        path = path.replace("{consent}", "999999")
         got = page_outcome(_page(reader, method, path, data, token))
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
         assert got == want(expected, allowed), (actor, method, path)

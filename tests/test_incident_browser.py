@@ -6,13 +6,13 @@ to test-artifacts/incident-*.png."""
 import pytest
 
 from tests.browser import PHONE, assert_fits_width, log_in, shot
-from tests.test_incidents import NAME, people  # noqa: F401 (fixture)
-from tests.test_incidents import PHONE as VICTIM_PHONE
+from tests.incident_world import NAME
+from tests.incident_world import PHONE as VICTIM_PHONE
 
 pytestmark = pytest.mark.browser
 
 
-def test_record_on_a_phone_then_the_chain_reads_it(open_page, people, app):  # noqa: F811
+def test_record_on_a_phone_then_the_chain_reads_it(open_page, people, app):
     from playwright.sync_api import expect
 
     officer, officer_problems = open_page(PHONE, is_mobile=True, has_touch=True)

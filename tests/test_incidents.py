@@ -15,40 +15,11 @@ from lhpn.extensions import db
 from lhpn.incidents.models import Incident, IncidentKind, Intervention, Victim
 from lhpn.notifications.models import Notification
 from lhpn.privacy.models import SensitiveRead
-from lhpn.units.models import Unit
 from lhpn.workflow.models import WorkflowEvent
-from tests import factories
 from tests.conftest import csrf_token, login
+from tests.incident_world import ADDRESS, FACTS, NAME, PHONE, SECRETS
 
-NAME, PHONE, ADDRESS = "Nguyễn Thị Hoa", "0912 345 678", "Xóm 3, thôn Tân Hòa"
-FACTS = "Bị chồng đánh gây thương tích ở tay, hàng xóm can ngăn."
 OUTCOME = "Công an xã đã xử phạt hành chính người chồng."
-SECRETS = (NAME, PHONE, ADDRESS, FACTS)
-
-
-def add_incident_people(world) -> None:
-    """Officers around commune C11 (district D1 of TB): its staff and chair, a protection
-    officer of the province and one of the sibling commune C12."""
-    tb = db.session.get(Unit, world.units["C11"]).tenant
-    hy_root = db.session.get(Unit, world.units["HC1"]).parent
-    for username, role, code in (("staff.c11", "staff", "C11"), ("approver.c11", "approver", "C11"),
-                                 ("staff.c12", "staff", "C12"),
-                                 ("protection.c12", "protection_officer", "C12")):
-        world.users[username] = factories.user(tb, username, role,
-                                               db.session.get(Unit, world.units[code])).id
-    root = db.session.get(Unit, world.units["C11"]).parent.parent
-    world.users["protection.tb"] = factories.user(tb, "protection.tb", "protection_officer",
-                                                  root).id
-    world.users["protection.hy"] = factories.user(hy_root.tenant, "protection.hy",
-                                                  "protection_officer", hy_root).id
-
-
-@pytest.fixture
-def people(app, world):
-    with app.app_context():
-        add_incident_people(world)
-        db.session.commit()
-    return world
 
 
 def kind_id(app, tenant_id: int, code: str = "domestic_violence") -> int:

@@ -117,3 +117,70 @@ class Intervention(TenantScoped, Model):
     created_at: Mapped[datetime]
 
     incident: Mapped[Incident] = relationship(back_populates="interventions")
+
+
+# Consent (Law 91/2025/QH15 on personal data protection): to processing, and to sharing with
+# each kind of agency. "processing" is the consent to keep and handle the case at all.
+ConsentScope = Literal["processing", "police", "health", "court", "social"]
+CONSENT_SCOPES: tuple[ConsentScope, ...] = get_args(ConsentScope)
+AGENCY_SCOPES: tuple[ConsentScope, ...] = CONSENT_SCOPES[1:]
+GivenBy = Literal["victim", "representative"]
+GIVEN_BY: tuple[GivenBy, ...] = get_args(GivenBy)
+ConsentForm = Literal["written", "oral"]
+CONSENT_FORMS: tuple[ConsentForm, ...] = get_args(ConsentForm)
+# Sharing without consent needs one of these grounds, explained.
+LegalGround = Literal["consent", "life_health", "authority_request", "legal_duty"]
+LEGAL_GROUNDS: tuple[LegalGround, ...] = get_args(LegalGround)
+
+
+class Consent(TenantScoped, Model):
+    """One consent given by a victim or their legal representative; withdrawn from a day on."""
+
+    __tablename__ = "incident_consents"
+    __table_args__ = (
+        CheckConstraint(_one_of("scope", CONSENT_SCOPES), name="consent_scope_known"),
+        CheckConstraint(_one_of("given_by", GIVEN_BY), name="consent_given_by_known"),
+        CheckConstraint(_one_of("form", CONSENT_FORMS), name="consent_form_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("incident_victims.id",
+                                                      ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    given_by: Mapped[str] = mapped_column(String(16))
+    representative: Mapped[str | None] = mapped_column(EncryptedText())  # name, relation
+    form: Mapped[str] = mapped_column(String(8))
+    given_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+    withdrawn_on: Mapped[date | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    victim: Mapped[Victim] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class Referral(TenantScoped, Model):
+    """A referral letter produced for one victim to one agency, and on what ground."""
+
+    __tablename__ = "incident_referrals"
+    __table_args__ = (
+        CheckConstraint(_one_of("scope", AGENCY_SCOPES), name="referral_scope_known"),
+        CheckConstraint(_one_of("ground", LEGAL_GROUNDS), name="referral_ground_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("incident_victims.id",
+                                                      ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    agency: Mapped[str] = mapped_column(String(300))  # "Công an xã Tân Lễ": no personal data
+    ground: Mapped[str] = mapped_column(String(24))
+    ground_note: Mapped[str | None] = mapped_column(EncryptedText())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    created_by: Mapped[User | None] = relationship()

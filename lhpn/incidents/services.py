@@ -221,7 +221,7 @@ def masked(incident: Incident) -> Masked:
 
 # --- Input --------------------------------------------------------------------------------
 
-def _line(value: object, label: str, name: str, *, required: bool = False) -> str:
+def line_input(value: object, label: str, name: str, *, required: bool = False) -> str:
     if value is not None and not isinstance(value, str):
         raise DomainError(_("%(f)s phải là văn bản.", f=label), name)
     text = clean_line(value, label, name)
@@ -232,7 +232,7 @@ def _line(value: object, label: str, name: str, *, required: bool = False) -> st
     return text
 
 
-def _text(value: object, label: str, name: str, *, required: bool = False) -> str:
+def text_input(value: object, label: str, name: str, *, required: bool = False) -> str:
     if value is not None and not isinstance(value, str):
         raise DomainError(_("%(f)s phải là văn bản.", f=label), name)
     text = clean_text(value, label, name)
@@ -291,7 +291,7 @@ class VictimInput:
 def victim_input(data: dict, occurred_on: date, prefix: str = "victim") -> VictimInput:
     """One victim from a form or a JSON object. ``age_or_year``: an age (0–120) or a year of
     birth; ``child``: "1"/"0", true/false, or empty (then from the age, when known)."""
-    full_name = _line(data.get("full_name"), _("Họ và tên nạn nhân"), f"{prefix}_full_name",
+    full_name = line_input(data.get("full_name"), _("Họ và tên nạn nhân"), f"{prefix}_full_name",
                       required=True)
     birth_year = _birth_year(data.get("age_or_year"), occurred_on, f"{prefix}_age_or_year")
     sex = data.get("sex")
@@ -308,8 +308,8 @@ def victim_input(data: dict, occurred_on: date, prefix: str = "victim") -> Victi
         raise DomainError(_("Tuổi của nạn nhân (%(n)d) không khớp với “trẻ em / người lớn”: "
                             "trẻ em là người dưới %(u)d tuổi.", n=age, u=CHILD_UNDER),
                           f"{prefix}_child")
-    address = _line(data.get("address"), _("Địa chỉ nạn nhân"), f"{prefix}_address")
-    phone = _line(data.get("phone"), _("Số điện thoại nạn nhân"), f"{prefix}_phone")
+    address = line_input(data.get("address"), _("Địa chỉ nạn nhân"), f"{prefix}_address")
+    phone = line_input(data.get("phone"), _("Số điện thoại nạn nhân"), f"{prefix}_phone")
     if phone and not all(ch.isdigit() or ch in " +.-()" for ch in phone):
         raise DomainError(_("Số điện thoại chỉ gồm chữ số (có thể có dấu cách, +, ., -)."),
                           f"{prefix}_phone")
@@ -362,13 +362,13 @@ def incident_input(tenant_id: int, data: dict) -> IncidentInput:
     return IncidentInput(
         kind=_kind(tenant_id, data.get("kind")),
         occurred_on=occurred_on,
-        place=_line(data.get("place"), _("Nơi xảy ra"), "place", required=True),
-        source=_line(data.get("source"), _("Nguồn thông tin"), "source", required=True),
-        facts=_text(data.get("facts"), _("Diễn biến vụ việc"), "facts", required=True),
-        victim_state=_text(data.get("victim_state"), _("Tình trạng hiện tại của nạn nhân"),
+        place=line_input(data.get("place"), _("Nơi xảy ra"), "place", required=True),
+        source=line_input(data.get("source"), _("Nguồn thông tin"), "source", required=True),
+        facts=text_input(data.get("facts"), _("Diễn biến vụ việc"), "facts", required=True),
+        victim_state=text_input(data.get("victim_state"), _("Tình trạng hiện tại của nạn nhân"),
                            "victim_state"),
-        responsible=_line(data.get("responsible"), _("Người gây ra"), "responsible"),
-        responsible_relation=_line(data.get("responsible_relation"),
+        responsible=line_input(data.get("responsible"), _("Người gây ra"), "responsible"),
+        responsible_relation=line_input(data.get("responsible_relation"),
                                    _("Quan hệ với nạn nhân"), "responsible_relation"),
     )
 
@@ -466,8 +466,8 @@ def add_intervention(actor, incident: Incident, data: dict, version: object) -> 
     kind = data.get("kind")
     if kind not in INTERVENTION_KINDS:
         raise DomainError(_("Hãy chọn hình thức hỗ trợ, can thiệp trong danh sách."), "kind")
-    by_whom = _line(data.get("by_whom"), _("Người, cơ quan hỗ trợ"), "by_whom", required=True)
-    note = _text(data.get("note"), _("Nội dung hỗ trợ"), "note")
+    by_whom = line_input(data.get("by_whom"), _("Người, cơ quan hỗ trợ"), "by_whom", required=True)
+    note = text_input(data.get("note"), _("Nội dung hỗ trợ"), "note")
     _check_version(incident, version)
     intervention = Intervention(tenant_id=incident.tenant_id, given_on=given_on, kind=str(kind),
                                 by_whom=by_whom, note=note or None, created_by_id=actor.id,
@@ -490,7 +490,7 @@ def change_status(actor, incident: Incident, action: object, version: object,
     INCIDENT_FLOW.require(incident, action)
     text = ""
     if action == "close":
-        text = _text(outcome, _("Kết quả giải quyết"), "outcome", required=True)
+        text = text_input(outcome, _("Kết quả giải quyết"), "outcome", required=True)
     _check_version(incident, version)
     if action == "close":
         incident.outcome, incident.closed_on = text, local_today()

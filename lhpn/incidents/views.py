@@ -7,7 +7,16 @@ browser): a victim's name must not wait in the database in clear nor in a shared
 storage. Every page that shows a case says ``Cache-Control: no-store``.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import extract, func, select
@@ -16,8 +25,8 @@ from lhpn import authz
 from lhpn.clock import local_today
 from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
-from lhpn.followups.pages import follow_up_routes
-from lhpn.incidents import services
+from lhpn.followups.pages import DOCX_MIMETYPE, follow_up_routes
+from lhpn.incidents import services, sharing
 from lhpn.incidents.models import INCIDENT_STATUSES, INTERVENTION_KINDS, SEXES, Incident
 from lhpn.privacy.access_log import PURPOSES
 from lhpn.workflow.engine import ACTION_LABELS, status_label
@@ -38,7 +47,7 @@ def _labels() -> dict:
             "sex_label": lambda s: str(services.SEX_LABELS.get(s, s)),
             "intervention_label": lambda k: str(services.INTERVENTION_LABELS.get(k, k)),
             "purposes": PURPOSES, "SEXES": SEXES, "INTERVENTION_KINDS": INTERVENTION_KINDS,
-            "today": local_today()}
+            "today": local_today(), "sharing": sharing}
 
 
 def _tenant_id() -> int:
@@ -124,7 +133,9 @@ def _render_case(incident: Incident, *, clear: bool, status: int = 200, values=N
         actions=[a for a in services.INCIDENT_FLOW.transitions
                  if services.INCIDENT_FLOW.allowed(incident.status, a)],
         values=values or {}, error_field=error_field,
-        follow_ups=FOLLOW_UPS.panel(current_user, incident) if clear else None)
+        follow_ups=FOLLOW_UPS.panel(current_user, incident) if clear else None,
+        consents=sharing.consents_of(incident) if clear else [],
+        referrals=_referrals(incident) if clear else [])
     return body, status
 
 
@@ -213,6 +224,50 @@ def add_intervention(incident_id: int):
     return _handled(incident_id, lambda incident: services.add_intervention(
         current_user, incident, request.form.to_dict(), request.form.get("version")),
         _("Đã ghi thêm hoạt động hỗ trợ, can thiệp."))
+
+
+def _referrals(incident: Incident) -> list:
+    from sqlalchemy import select
+
+    from lhpn.incidents.models import Referral
+
+    return list(db.session.scalars(select(Referral).where(Referral.incident_id == incident.id)
+                                   .order_by(Referral.created_at.desc())))
+
+
+@bp.route("/<int:incident_id>/consents", methods=["POST"])
+@login_required
+def add_consent(incident_id: int):
+    return _handled(incident_id, lambda incident: sharing.record_consent(
+        current_user, incident, request.form.to_dict()), _("Đã ghi nhận sự đồng ý."))
+
+
+@bp.route("/<int:incident_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_consent(incident_id: int, consent_id: int):
+    return _handled(incident_id, lambda incident: sharing.withdraw_consent(
+        current_user, incident, consent_id, request.form.get("withdrawn_on")),
+        _("Đã ghi nhận việc rút lại sự đồng ý: không chia sẻ thêm từ ngày đó."))
+
+
+@bp.route("/<int:incident_id>/referrals", methods=["POST"])
+@login_required
+def referral(incident_id: int):
+    """The referral letter, downloaded at once; its read and its row commit with it."""
+    incident = services.get_visible(current_user, incident_id)
+    if not services.may_read_clear(current_user, incident):
+        abort(403)
+    try:
+        made, data = sharing.referral_letter(current_user, incident, request.form.to_dict())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _handled_again(services.get_visible(current_user, incident_id), exc.status)
+    db.session.commit()
+    name = f"van-ban-chuyen-gui-vu-viec-{incident_id}-{made.id}.docx"
+    response = Response(data, mimetype=DOCX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.route("/<int:incident_id>/status", methods=["POST"])
