@@ -262,3 +262,37 @@ def test_the_case_is_handled_over_the_api(
             no_secret(response)
     with app.app_context():
         assert db.session.get(Incident, incident_id).version == 7
+
+
+def test_consent_over_the_api(app, client, people):
+    from lhpn.incidents.models import Consent
+
+    incident_id = record_case(app, client, people)
+    with app.app_context():
+        victim_id = db.session.get(Incident, incident_id).victims[0].id
+    token = api_token(app.test_client(), "approver.c11")
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"/api/v1/incidents/{incident_id}/consents"
+    refused = client.post(base, json={"victim_id": victim_id, "scope": "police",
+                                      "given_by": "representative", "form": "oral",
+                                      "given_on": "2026-11-22",
+                                      "representative": "Trần Văn Nam, chồng"},
+                          headers=headers)
+    assert refused.status_code == 422 and "Trần Văn Nam" not in refused.get_data(as_text=True)
+    made = client.post(base, json={"victim_id": victim_id, "scope": "police",
+                                   "given_by": "victim", "form": "written",
+                                   "given_on": "2026-11-22"}, headers=headers)
+    assert made.status_code == 201, made.get_json()
+    answer = made.get_json()
+    assert (answer["scope"], answer["given_by"], answer["withdrawn_on"]) == (
+        "police", "victim", None)
+    withdrawn = client.post(f"{base}/{answer['id']}/withdraw", headers=headers)
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["withdrawn_on"] is not None
+    again = client.post(f"{base}/{answer['id']}/withdraw", json={}, headers=headers)
+    assert again.status_code == 422
+    viewer = {"Authorization": f"Bearer {api_token(app.test_client(), 'viewer.d1')}"}
+    assert client.post(base, json={"victim_id": victim_id, "scope": "police",
+                                   "given_by": "victim", "form": "written",
+                                   "given_on": "2026-11-22"}, headers=viewer).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Consent)) == 1

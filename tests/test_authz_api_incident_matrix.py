@@ -27,6 +27,9 @@ INCIDENT_API = [
      VALIDATION),
     ("POST", "/api/v1/incidents/{incident}/status", "clear",
      {"version": 0, "action": "follow"}, VALIDATION),
+    # Consent: a body without its victim; a consent that does not exist (422).
+    ("POST", "/api/v1/incidents/{incident}/consents", "clear", {"scope": "police"}, VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/consents/{consent}/withdraw", "clear", None, VALIDATION),
 ]
 INCIDENT_API_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_API]
 
@@ -64,7 +67,8 @@ def _fill(value, ids: dict[str, int]):
 
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_incident_endpoints(app, client, people, actor):
-    ids = {"incident": record_case(app, client, people), "unit": people.units["C11"]}
+    ids = {"incident": record_case(app, client, people), "unit": people.units["C11"],
+           "consent": 999999}
     token = api_token(app.test_client(), actor)
     for method, template, column, data, allowed in INCIDENT_API:
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
@@ -80,7 +84,7 @@ def test_incident_endpoints(app, client, people, actor):
 @pytest.mark.parametrize("route", INCIDENT_API, ids=lambda r: f"{r[0]} {r[1]}")
 def test_incident_endpoints_need_a_token(client, world, route):
     method, template, _column, data, _allowed = route
-    ids = {"incident": 1, "unit": world.units["C11"]}
+    ids = {"incident": 1, "unit": world.units["C11"], "consent": 1}
     for token in (None, "not-a-real-token"):
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
         assert response.status_code == 401

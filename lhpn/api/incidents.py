@@ -44,9 +44,16 @@ from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.errors import NotFound
 from lhpn.extensions import db
-from lhpn.incidents import services
+from lhpn.incidents import services, sharing
+from lhpn.incidents.models import ConsentForm as ConsentFormCode
+from lhpn.incidents.models import (
+    ConsentScope,
+    GivenBy,
+    IncidentStatus,
+    InterventionKind,
+    Sex,
+)
 from lhpn.incidents.models import Incident as IncidentRow
-from lhpn.incidents.models import IncidentStatus, InterventionKind, Sex
 from lhpn.privacy.access_log import PURPOSES
 from lhpn.units.models import Unit
 from lhpn.units.services import get_unit
@@ -404,5 +411,71 @@ def change_incident_status(incident_id: int) -> Response:
     data = body(StatusChange)
     services.change_status(caller(), incident, data.action, data.version, data.outcome)
     answer = masked_dict(incident)
+    db.session.commit()
+    return jsonify(answer)
+
+
+# ---- consent (lhpn/incidents/sharing.py) --------------------------------------------------------
+
+class NewConsent(Body):
+    victim_id: Id = Field(description="Nạn nhân của vụ việc (422 nếu không phải).")
+    scope: ConsentScope = Field(description=(
+        "processing: xử lý thông tin vụ việc; police, health, court, social: chia sẻ với cơ "
+        "quan đó."))
+    given_by: GivenBy = Field(description=(
+        "victim: nạn nhân; representative: người đại diện hợp pháp (chỉ với trẻ em; trẻ từ đủ "
+        "7 tuổi cần cả hai)."))
+    representative: Line = Field(default="", description=(
+        "Họ tên, quan hệ của người đại diện; bắt buộc với representative."))
+    form: ConsentFormCode
+    given_on: Date = Field(description="Không trước ngày xảy ra, không sau hôm nay (422).")
+
+
+class Withdrawal(Body):
+    withdrawn_on: Date = Field(default=NOT_SENT, description=(
+        "Từ ngày này không chia sẻ thêm; mặc định hôm nay. Không trước ngày đồng ý (422)."))
+
+
+class ConsentAnswer(Answer):
+    id: Id
+    victim_id: Id
+    scope: ConsentScope
+    given_by: GivenBy
+    form: ConsentFormCode
+    given_on: str = Field(json_schema_extra={"format": "date"})
+    withdrawn_on: str | None = Field(json_schema_extra={"format": "date"})
+
+
+def _consent_dict(consent) -> dict:
+    return {"id": consent.id, "victim_id": consent.victim_id, "scope": consent.scope,
+            "given_by": consent.given_by, "form": consent.form,
+            "given_on": consent.given_on.isoformat(),
+            "withdrawn_on": consent.withdrawn_on.isoformat() if consent.withdrawn_on else None}
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/consents")
+@endpoint("Ghi nhận sự đồng ý của nạn nhân (hoặc người đại diện) cho việc xử lý hoặc chia sẻ "
+          "với một loại cơ quan. Văn bản chuyển gửi chỉ lập được trên trang vụ việc, khi có "
+          "đủ sự đồng ý còn hiệu lực hoặc căn cứ pháp lý được giải thích.\n\n"
+          "Người gọi phải được đọc bản rõ vụ việc (403). Trả lời không có tên người đại diện.",
+          ok={201: ConsentAnswer}, body=NewConsent, errors="403 404")
+def record_incident_consent(incident_id: int) -> Response:
+    incident = _handled(incident_id)
+    data = body(NewConsent)
+    consent = sharing.record_consent(caller(), incident, data.model_dump())
+    answer = _consent_dict(consent)
+    db.session.commit()
+    return created(answer)
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/consents/<{ID}:consent_id>/withdraw")
+@endpoint("Rút lại một sự đồng ý: không chia sẻ thêm từ ngày rút lại. Đã rút lại, hoặc không "
+          "phải của vụ việc này: 422.\n\nNgười gọi phải được đọc bản rõ vụ việc (403).",
+          ok={200: ConsentAnswer}, body=Withdrawal, errors="403 404", body_optional=True)
+def withdraw_incident_consent(incident_id: int, consent_id: int) -> Response:
+    incident = _handled(incident_id)
+    data = body(Withdrawal)  # may be empty: withdrawn from today
+    consent = sharing.withdraw_consent(caller(), incident, consent_id, data.withdrawn_on)
+    answer = _consent_dict(consent)
     db.session.commit()
     return jsonify(answer)
