@@ -21,6 +21,7 @@ INCIDENT_PAGES = [
     ("POST", "/incidents/new", "record", {}, VALIDATION),
     ("GET", "/incidents/{incident}", "masked", None, SUCCESS),
     ("GET", "/incidents/{incident}?purpose=handling", "clear", None, SUCCESS),
+    ("POST", "/incidents/{incident}", "clear", {"purpose": "supervision"}, SUCCESS),
     ("POST", "/incidents/{incident}/edit", "clear", {"version": "0"}, VALIDATION),
     ("POST", "/incidents/{incident}/victims", "clear", {"version": "0"}, VALIDATION),
     ("POST", "/incidents/{incident}/interventions", "clear", {"version": "0"}, VALIDATION),

@@ -135,16 +135,34 @@ def test_masked_or_clear_by_the_chain_of_command(app, client, people, username):
 def test_a_purpose_must_be_chosen_and_other_explained(app, client, people):
     incident_id = record_case(app, client, people)
     reader = as_user(app, "approver.d1")
-    for query in ("purpose=", "purpose=curiosity", "purpose=other"):
-        response = reader.get(f"/incidents/{incident_id}?{query}")
+    token = csrf_token(reader, "/account")
+    for form in ({"purpose": ""}, {"purpose": "curiosity"}, {"purpose": "other"}):
+        response = reader.post(f"/incidents/{incident_id}", data=form | {"csrf_token": token})
         body = response.get_data(as_text=True)
         assert response.status_code == 422 and NAME not in body
     assert "ghi rõ mục đích" in body
+    # A note comes by the form only: typed text never lands in a URL (nor an access log).
     response = reader.get(f"/incidents/{incident_id}?purpose=other&purpose_note=Đối chiếu")
+    assert response.status_code == 422 and NAME not in response.get_data(as_text=True)
+    # Without its CSRF token the form is refused and nothing is read.
+    assert reader.post(f"/incidents/{incident_id}", data={"purpose": "handling"}
+                       ).status_code in (400, 403)
+    response = reader.post(f"/incidents/{incident_id}", data={
+        "purpose": "other", "purpose_note": "Đối chiếu", "csrf_token": token})
     assert response.status_code == 200 and NAME in response.get_data(as_text=True)
     with app.app_context():
         [entry] = db.session.scalars(select(SensitiveRead)).all()
         assert (entry.purpose, entry.purpose_note) == ("other", "Đối chiếu")
+
+
+def test_a_link_from_another_site_reads_nothing(app, client, people):
+    incident_id = record_case(app, client, people)
+    reader = as_user(app, "approver.d1")
+    response = reader.get(f"/incidents/{incident_id}?purpose=handling",
+                          headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 200 and NAME not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(SensitiveRead)).all() == []
 
 
 def test_a_read_that_cannot_be_logged_shows_nothing(app, client, people, monkeypatch):

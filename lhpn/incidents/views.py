@@ -157,20 +157,30 @@ FOLLOW_UPS = follow_up_routes(
     render=_handled_again)
 
 
-@bp.route("/<int:incident_id>")
+@bp.route("/<int:incident_id>", methods=["GET", "POST"])
 @login_required
 def show(incident_id: int):
     """Masked; in clear when a purpose is given by someone who may read the case in clear
-    (the read is logged before the page is built, and committed with it)."""
+    (the read is logged before the page is built, and committed with it).
+
+    The page's form posts the purpose and its note (CSRF-checked, and a note typed by the
+    reader never lands in a URL, hence in no access log); a GET may name a purpose code only
+    (the page's own redirects after a change), and never when the navigation came from
+    another site (``Sec-Fetch-Site: cross-site``), so a link elsewhere cannot write reads in
+    a user's name."""
     incident = services.get_visible(current_user, incident_id)
-    purpose = request.args.get("purpose")
+    if request.method == "POST":
+        purpose, note = request.form.get("purpose", ""), request.form.get("purpose_note", "")
+    else:
+        purpose, note = request.args.get("purpose"), ""
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            purpose = None
     if purpose is None:
         return _render_case(incident, clear=False)
     if not services.may_read_clear(current_user, incident):
         abort(403)
     try:
-        services.open_clear(current_user, incident, purpose=purpose,
-                            note=request.args.get("purpose_note", ""), channel="page")
+        services.open_clear(current_user, incident, purpose=purpose, note=note, channel="page")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
