@@ -169,6 +169,7 @@ def show(incident_id: int):
     another site (``Sec-Fetch-Site: cross-site``), so a link elsewhere cannot write reads in
     a user's name."""
     incident = services.get_visible(current_user, incident_id)
+    purpose: str | None
     if request.method == "POST":
         purpose, note = request.form.get("purpose", ""), request.form.get("purpose_note", "")
     else:
