@@ -53,6 +53,18 @@ def test_record_on_a_phone_then_the_chain_reads_it(open_page, people, app):
     expect(chair.locator("main")).to_contain_text(VICTIM_PHONE)
     shot(chair, "incident-desktop-clear")
 
+    # The victim agreed to the police being told: recorded, then the referral letter drafted.
+    chair.get_by_text("Ghi nhận sự đồng ý", exact=True).click()
+    chair.get_by_label("Đồng ý cho").select_option("police")
+    chair.get_by_role("button", name="Ghi nhận", exact=True).click()
+    expect(chair.locator(".flash-success")).to_have_text("Đã ghi nhận sự đồng ý.")
+    chair.get_by_text("Lập văn bản chuyển gửi", exact=True).click()
+    chair.get_by_label("Tên cơ quan nhận").fill("Công an xã Tân Lễ")
+    with chair.expect_download() as download:
+        chair.get_by_role("button", name="Lập văn bản chuyển gửi (.docx)").click()
+    assert download.value.suggested_filename.startswith("van-ban-chuyen-gui-vu-viec-")
+    shot(chair, "incident-desktop-consent")
+
     viewer, viewer_problems = open_page(PHONE, is_mobile=True, has_touch=True)
     log_in(viewer, "viewer.d1", "incident-viewer")
     viewer.goto(chair.url.split("?")[0].replace(chair.url.split("/incidents")[0], ""))
