@@ -180,3 +180,23 @@ def test_api_create_and_patch_with_an_address(app, client, world):
     login(page, "tenant_admin.d1")
     html = page.get(f"/users/{user_id}").get_data(as_text=True)
     assert 'name="email"' in html
+
+
+def test_a_new_incident_mails_the_chain_without_the_victim(app, client, people, inbox):
+    """The rapid report reaches the chain's inboxes at once; no name, phone or fact in it."""
+    from tests.incident_world import SECRETS
+    from tests.test_incidents import record_case
+
+    with app.app_context():
+        for username, address in (("approver.d1", APPROVER_MAIL),
+                                  ("protection.tb", "bao.ve@thaibinh.example.vn")):
+            accounts.set_email(None, db.session.get(User, people.users[username]), address)
+        db.session.commit()
+    incident_id = record_case(app, client, people)
+    delivered = {recipients[0]: message for recipients, message in inbox.messages}
+    assert set(delivered) == {APPROVER_MAIL, "bao.ve@thaibinh.example.vn"}
+    for message in delivered.values():
+        text = message["Subject"] + message.get_content()
+        assert f"Vụ việc số {incident_id}" in text
+        assert f"https://lhpn.example.vn/incidents/{incident_id}" in text
+        assert not any(secret in text for secret in SECRETS)
