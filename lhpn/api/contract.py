@@ -97,6 +97,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Date = Annotated[str, AfterValidator(_date),
                  Field(json_schema_extra={"format": "date", "pattern": DATE_PATTERN},
                        description="yyyy-mm-dd")]
+# A day in the query string: empty counts as not sent there (``query``), so the document says
+# so (the pattern allows it); a value that is not a day of the calendar is a 422.
+QueryDate = Annotated[str, AfterValidator(_date),
+                      Field(json_schema_extra={"pattern": r"^(\d{4}-\d{2}-\d{2})?$"},
+                            description="yyyy-mm-dd; trống: như không gửi")]
 
 
 def _digits(value: object) -> object:

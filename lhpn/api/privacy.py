@@ -8,7 +8,17 @@ from pydantic import Field
 
 from lhpn import authz
 from lhpn.api import bp
-from lhpn.api.contract import NOT_SENT, Answer, Date, Id, Page, QueryId, Text, endpoint, query
+from lhpn.api.contract import (
+    NOT_SENT,
+    Answer,
+    Id,
+    Page,
+    QueryDate,
+    QueryId,
+    Text,
+    endpoint,
+    query,
+)
 from lhpn.api.plumbing import caller
 from lhpn.extensions import db
 from lhpn.privacy import review
@@ -28,9 +38,9 @@ class ReadQuery(Page):
         "Loại hồ sơ, ví dụ incident."), examples=["incident"])
     object_id: QueryId = Field(default=NOT_SENT, description=(
         "Số hồ sơ (cùng với object_type, nếu thiếu: 422)."))
-    from_: Date = Field(default=NOT_SENT, alias="from", description=(
+    from_: QueryDate = Field(default=NOT_SENT, alias="from", description=(
         "Từ ngày này (lịch Việt Nam, tính cả ngày này)."))
-    to: Date = Field(default=NOT_SENT, description=(
+    to: QueryDate = Field(default=NOT_SENT, description=(
         "Đến ngày này (lịch Việt Nam, tính cả ngày này); không trước from (422)."))
     purpose: Purpose = Field(default=NOT_SENT, description="Chỉ các lượt xem vì mục đích này.")
 
