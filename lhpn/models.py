@@ -8,7 +8,7 @@ from lhpn.incidents.models import Incident, IncidentKind, Intervention, Victim
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
-from lhpn.privacy.models import SensitiveRead
+from lhpn.privacy.models import Breach, DataRequest, SensitiveRead
 from lhpn.reports.models import (
     Attachment,
     Report,
@@ -25,7 +25,7 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "FollowUp", "ImportBatch", "Incident",
+    "ApiToken", "Attachment", "AuditEntry", "Breach", "DataRequest", "FollowUp", "ImportBatch", "Incident",
     "IncidentKind", "Indicator", "Intervention", "Notification", "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
     "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem", "TemplatePeriod",
