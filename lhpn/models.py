@@ -25,8 +25,8 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "Breach", "DataRequest", "FollowUp", "ImportBatch", "Incident",
-    "IncidentKind", "Indicator", "Intervention", "Notification", "Plan", "PlanActivity",
+    "ApiToken", "Attachment", "AuditEntry", "Breach", "DataRequest", "FollowUp", "ImportBatch",
+    "Incident", "IncidentKind", "Indicator", "Intervention", "Notification", "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
     "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem", "TemplatePeriod",
     "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "Victim", "WorkflowEvent",
