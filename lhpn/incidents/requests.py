@@ -1,11 +1,14 @@
 """The pages of a data subject's requests about a case (lhpn/incidents/data_requests.py): a
 section of the case page in clear (``incidents/_data_requests.html``) and its forms. Whoever may
-read the case in clear; anyone else who views the unit gets 403, another tenant's case 404."""
+read the case in clear; anyone else who views the unit gets 403, another tenant's case 404.
+
+The routes join the incidents blueprint (its labels, its ``no-store``), from this module so the
+case pages' module stays small; lhpn/__init__.py imports it before registering the blueprint."""
 
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, request
+from flask import Response, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,18 +16,11 @@ from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.incidents import data_requests, services
 from lhpn.incidents.models import Incident
-from lhpn.incidents.views import _handled, _render_case
+from lhpn.incidents.views import _handled, _render_case, bp
 from lhpn.plans.export_views import ascii_name
 from lhpn.privacy.models import REQUEST_KINDS, REQUESTERS, DataRequest
 
-bp = Blueprint("incident_requests", __name__, url_prefix="/incidents")
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @dataclass
@@ -34,7 +30,7 @@ class Panel:
     requesters: tuple[str, ...] = REQUESTERS
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _panel() -> dict:
     def data_requests_panel(incident: Incident) -> Panel:
         return Panel(data_requests.for_incident(incident))
@@ -47,7 +43,7 @@ def _panel() -> dict:
 
 @bp.route("/<int:incident_id>/requests", methods=["POST"])
 @login_required
-def new(incident_id: int):
+def new_request(incident_id: int):
     return _handled(incident_id, lambda incident: data_requests.record_request(
         current_user, incident, request.form.to_dict()),
         _("Đã ghi nhận yêu cầu của chủ thể dữ liệu."))
@@ -55,7 +51,7 @@ def new(incident_id: int):
 
 @bp.route("/<int:incident_id>/requests/<int:request_id>/refuse", methods=["POST"])
 @login_required
-def refuse(incident_id: int, request_id: int):
+def refuse_request(incident_id: int, request_id: int):
     return _handled(incident_id, lambda incident: data_requests.refuse(
         current_user, incident, data_requests.get(incident, request_id),
         request.form.get("refusal_reason")), _("Đã ghi nhận việc từ chối yêu cầu."))
@@ -63,7 +59,7 @@ def refuse(incident_id: int, request_id: int):
 
 @bp.route("/<int:incident_id>/requests/<int:request_id>/carry-out", methods=["POST"])
 @login_required
-def carry_out(incident_id: int, request_id: int):
+def carry_out_request(incident_id: int, request_id: int):
     """Correction and erasure: done, then the case page. Access: the victim's record as a Word
     file for them (the read logged on channel docx), and the request done."""
     incident = services.get_visible(current_user, incident_id)

@@ -11,9 +11,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from lhpn import authz
+from lhpn import authz, clock
 from lhpn.audit.services import record
-from lhpn.clock import utcnow
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.plans.export_views import ascii_name
@@ -109,7 +108,7 @@ def new():
 
 
 def _show(breach: Breach, *, status: int = 200, error: str | None = None):
-    return render_template("privacy/breach.html", breach=breach, now=utcnow(), error=error,
+    return render_template("privacy/breach.html", breach=breach, now=clock.utcnow(), error=error,
                            values=request.args), status
 
 

@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from lhpn import authz
+from lhpn import authz, clock
 from lhpn import documents as D
 from lhpn.accounts.models import User
 from lhpn.audit.services import record
-from lhpn.clock import VIETNAM_OFFSET, local_date, local_day_start, utcnow
+from lhpn.clock import VIETNAM_OFFSET, local_date, local_day_start
 from lhpn.errors import DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.numbers import parse_number
@@ -71,7 +71,7 @@ def deadline(breach: Breach) -> datetime:
 
 def hours_left(breach: Breach, now: datetime | None = None) -> int:
     """Whole hours until the deadline (negative: overdue by that many)."""
-    seconds = (deadline(breach) - (utcnow() if now is None else now)).total_seconds()
+    seconds = (deadline(breach) - (clock.utcnow() if now is None else now)).total_seconds()
     return int(seconds // 3600) if seconds >= 0 else -int(-seconds // 3600)
 
 
@@ -96,7 +96,7 @@ def parse_moment(value: object, label: str, name: str) -> datetime:
         raise DomainError(_("%(f)s viết theo dạng ngày/tháng/năm giờ:phút, ví dụ 05/03/2026 "
                             "14:30.", f=label), name)
     moment -= VIETNAM_OFFSET
-    if moment > utcnow() + timedelta(minutes=5):
+    if moment > clock.utcnow() + timedelta(minutes=5):
         raise DomainError(_("%(f)s không được sau lúc này.", f=label), name)
     if moment.year < 2020:
         raise DomainError(_("%(f)s quá xa trong quá khứ.", f=label), name)
@@ -147,7 +147,7 @@ def record_breach(actor, data: dict) -> Breach:
                     description=values.description, data_kinds=values.data_kinds,
                     subjects_estimate=values.subjects_estimate,
                     measures=values.measures or None, status="open", created_by_id=actor.id,
-                    created_at=utcnow())
+                    created_at=clock.utcnow())
     db.session.add(breach)
     db.session.flush()
     record("breach.create", "breach", breach.id, actor=actor, tenant_id=actor.tenant_id,
@@ -163,7 +163,7 @@ def set_status(actor, breach: Breach, status: object) -> Breach:
             or breach.status == "closed" or status == "open":
         raise DomainError(_("Không chuyển được sự cố sang trạng thái này."), "status")
     if status == "notified":
-        breach.notified_at = utcnow()
+        breach.notified_at = clock.utcnow()
     before, breach.status = breach.status, status
     db.session.flush()
     record("breach.status", "breach", breach.id, actor=actor, tenant_id=breach.tenant_id,
@@ -219,7 +219,7 @@ def notification_docx(breach: Breach, root: Unit, period: Period, reads: list[Re
                       now: datetime | None = None) -> bytes:
     """The notification to A05 as a Word file. Vietnamese whatever the interface language: it
     is the text the union signs."""
-    now = utcnow() if now is None else now
+    now = clock.utcnow() if now is None else now
     today = local_date(now)
     union = f"Ban Thường vụ {root.document_name}"
     found = local_moment(breach.detected_at)
