@@ -14,9 +14,12 @@ from lhpn import clock
 from lhpn.audit.models import AuditEntry
 from lhpn.extensions import db
 from lhpn.privacy.models import Breach
+from tests import test_incidents
 from tests.conftest import csrf_token
 from tests.test_authz_matrix import BREACH_PAGES
-from tests.test_incidents import NAME, PHONE, as_user, people, record_case  # noqa: F401
+from tests.test_incidents import NAME, PHONE, as_user, record_case
+
+people = test_incidents.people  # the fixture: the incident roles added to the world
 
 DESCRIPTION = "Máy tính của văn phòng bị nhiễm mã độc, có thể đã lộ tệp tải về."
 

@@ -17,17 +17,11 @@ from lhpn.incidents.models import Incident
 from lhpn.privacy.models import DataRequest, SensitiveRead
 from lhpn.privacy.retention import add_months, purge_batches, set_retention
 from lhpn.tenants.models import Tenant
+from tests import test_incidents
 from tests.conftest import csrf_token
-from tests.test_incidents import (  # noqa: F401 (people: a fixture, used by name)
-    ADDRESS,
-    FACTS,
-    NAME,
-    OUTCOME,
-    PHONE,
-    as_user,
-    people,
-    record_case,
-)
+from tests.test_incidents import ADDRESS, FACTS, NAME, OUTCOME, PHONE, as_user, record_case
+
+people = test_incidents.people  # the fixture: the incident roles added to the world
 
 
 def _at_utc(monkeypatch, moment: datetime) -> None:
