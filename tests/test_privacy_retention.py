@@ -101,8 +101,26 @@ def test_the_purge_waits_for_the_retention_then_removes_identities_once(
         assert db.session.get(Incident, incident_id).purged_at == purged_at
 
 
+def _closed_in_hung_yen(app, world) -> int:
+    """A case of the other tenant, closed the same day by its protection officer."""
+    from lhpn.units.models import Unit
+
+    with app.app_context():
+        officer = db.session.get(User, world.users["protection.hy"])
+        kind = services.kinds(world.tenants["HY"])[0]
+        incident = services.record_incident(
+            officer, db.session.get(Unit, world.units["HC1"]),
+            {"kind": str(kind.id), "occurred_on": "2026-11-20", "place": "Phố Hiến",
+             "source": "Tổ trưởng tổ phụ nữ", "facts": "Bị đánh"},
+            [{"full_name": "Lê Thị Hạnh", "age_or_year": "30", "sex": "female"}])
+        services.change_status(officer, incident, "close", incident.version, "Đã hòa giải")
+        db.session.commit()
+        return incident.id
+
+
 def test_each_tenant_keeps_its_own_retention(app, client, people, monkeypatch):
     incident_id = closed_case(app, client, people, monkeypatch)
+    other_id = _closed_in_hung_yen(app, people)
     with app.app_context():
         tenant = db.session.get(Tenant, people.tenants["TB"])
         set_retention(db.session.get(User, people.users["tenant_admin.tb"]), tenant, "24")
@@ -111,9 +129,24 @@ def test_each_tenant_keeps_its_own_retention(app, client, people, monkeypatch):
     with app.app_context():
         batches = list(purge_batches(batch_size=1))
         db.session.commit()
-        assert [(b.incidents, b.victims) for b in batches] == [(1, 1)]
+        assert [(b.tenant_code, b.incidents, b.victims) for b in batches] == [("TB", 1, 1)]
         assert db.session.get(Incident, incident_id).purged_at is not None
+        other = db.session.get(Incident, other_id)
+        assert (other.purged_at, other.victims[0].full_name) == (None, "Lê Thị Hạnh")
         assert list(purge_batches()) == []
+
+
+def test_a_purged_case_reopened_is_purged_again_once_closed(app, client, people, monkeypatch):
+    incident_id = closed_case(app, client, people, monkeypatch)
+    _at_utc(monkeypatch, datetime(2032, 1, 5, 3, 0))
+    with app.app_context():
+        assert len(list(purge_batches())) == 1
+        chair = db.session.get(User, people.users["approver.c11"])
+        incident = db.session.get(Incident, incident_id)
+        services.change_status(chair, incident, "reopen", incident.version)
+        assert incident.purged_at is None and incident.victims[0].full_name == "Nạn nhân 1"
+        db.session.commit()
+        assert list(purge_batches()) == []  # open: kept
 
 
 def test_an_open_case_is_never_purged(app, client, people, monkeypatch):
