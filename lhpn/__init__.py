@@ -70,11 +70,13 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.consolidation.export_views import bp as consolidation_export_bp
     from lhpn.consolidation.views import bp as consolidation_bp
     from lhpn.home import bp as home_bp
+    from lhpn.incidents import requests as _requests  # noqa: F401 (its routes join incidents)
     from lhpn.incidents.views import bp as incidents_bp
     from lhpn.indicators.views import bp as indicators_bp
     from lhpn.notifications.views import bp as notifications_bp
     from lhpn.plans.export_views import bp as plan_export_bp
     from lhpn.plans.views import bp as plans_bp
+    from lhpn.privacy.breach_views import bp as breaches_bp
     from lhpn.privacy.views import bp as privacy_bp
     from lhpn.reports.attachment_views import bp as report_files_bp
     from lhpn.reports.template_views import bp as templates_admin_bp
@@ -86,7 +88,8 @@ def register_blueprints(app: Flask) -> None:
     for bp in (home_bp, accounts_bp, units_bp, imports_bp, users_bp, audit_bp, tenants_bp,
                api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
-               consolidation_export_bp, incidents_bp, privacy_bp):
+               consolidation_export_bp, incidents_bp, privacy_bp,
+               breaches_bp):
         app.register_blueprint(bp)
 
 

@@ -99,6 +99,14 @@ AUDIT_LABELS = {
     "follow_up.answer": _l("Ghi nhận trả lời của cơ quan chức năng"),
     "follow_up.close": _l("Kết thúc theo dõi cơ quan chức năng"),
     "follow_up.chase": _l("Gửi công văn đôn đốc"),
+    "tenant.retention": _l("Đổi thời hạn lưu giữ thông tin vụ việc"),
+    "incident.purge": _l("Xóa thông tin định danh của vụ việc"),
+    "data_request.create": _l("Ghi nhận yêu cầu của chủ thể dữ liệu"),
+    "data_request.done": _l("Thực hiện yêu cầu của chủ thể dữ liệu"),
+    "data_request.refuse": _l("Từ chối yêu cầu của chủ thể dữ liệu"),
+    "breach.create": _l("Ghi nhận sự cố dữ liệu cá nhân"),
+    "breach.status": _l("Cập nhật trạng thái sự cố dữ liệu cá nhân"),
+    "breach.notification": _l("Lập văn bản thông báo sự cố dữ liệu cá nhân"),
 }
 
 

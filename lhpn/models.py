@@ -15,7 +15,7 @@ from lhpn.incidents.models import (
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
-from lhpn.privacy.models import SensitiveRead
+from lhpn.privacy.models import Breach, DataRequest, SensitiveRead
 from lhpn.reports.models import (
     Attachment,
     Report,
@@ -32,8 +32,9 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "Consent", "FollowUp", "ImportBatch", "Incident",
-    "IncidentKind", "Indicator", "Intervention", "Notification", "Plan", "PlanActivity",
+    "ApiToken", "Attachment", "AuditEntry", "Breach", "Consent", "DataRequest", "FollowUp",
+    "ImportBatch", "Incident", "IncidentKind", "Indicator", "Intervention", "Notification",
+    "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
     "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
     "TemplatePeriod",

@@ -58,6 +58,8 @@ CROSSINGS = {
     "login": "finding the account behind a log-in, before its tenant is known",
     "bench": "the benchmark suite, which builds and reads every tenant's data",
     "tests": "the tests' own set-up and checks, acting as the operator (requests stay strict)",
+    "purge": "the daily retention purge (flask privacy purge): every tenant's closed incidents, "
+             "each tenant's own read inside acting_for",
 }
 
 

@@ -39,6 +39,11 @@ INCIDENT_PAGES = [
     ("POST", "/incidents/{incident}/follow-ups/{fu}/close", "clear", {}, VALIDATION),
     ("POST", "/incidents/{incident}/follow-ups/{fu}/chased", "clear", {}, VALIDATION),
     ("GET", "/incidents/{incident}/follow-ups/{fu}/chasing-letter.docx", "clear", None, SUCCESS),
+    # A data subject's requests (lhpn/incidents/requests.py): a new one sent empty, the refusal
+    # of {req} (a correction request) without its reason, then {req} carried out (marked done).
+    ("POST", "/incidents/{incident}/requests", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/requests/{req}/refuse", "clear", {}, VALIDATION),
+    ("POST", "/incidents/{incident}/requests/{req}/carry-out", "clear", {}, SUCCESS),
 ]
 INCIDENT_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_PAGES]
 
@@ -82,16 +87,34 @@ def overdue_follow_up(app, world, incident_id: int) -> int:
         return fu.id
 
 
+def correction_request(app, world, incident_id: int) -> int:
+    """The victim asked for a correction of their record."""
+    from lhpn.accounts.models import User
+    from lhpn.extensions import db
+    from lhpn.incidents import data_requests
+    from lhpn.incidents.models import Incident
+
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        entry = data_requests.record_request(
+            db.session.get(User, world.users["staff.c11"]), incident,
+            {"kind": "correction", "requester": "self", "victim_id": str(incident.victims[0].id),
+             "received_on": "2026-11-22"})
+        db.session.commit()
+        return entry.id
+
+
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_incident_pages(app, client, people, actor):
     incident_id = record_case(app, client, people)
     fu_id = overdue_follow_up(app, people, incident_id)
+    req_id = correction_request(app, people, incident_id)
     reader = app.test_client()
     assert login(reader, actor).status_code == 302
     token = csrf_token(reader, "/account")
     for method, template, column, data, allowed in INCIDENT_PAGES:
-        path = template.replace("{incident}", str(incident_id)).replace("{fu}", str(fu_id))
-        path = path.replace("{consent}", "999999")
+        path = (template.replace("{incident}", str(incident_id)).replace("{fu}", str(fu_id))
+                .replace("{req}", str(req_id)).replace("{consent}", "999999"))
         got = page_outcome(_page(reader, method, path, data, token))
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
         assert got == want(expected, allowed), (actor, method, path)

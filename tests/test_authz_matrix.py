@@ -340,6 +340,22 @@ FORM_GLOBAL = {
 FORM_EDIT = [("GET", "/forms/{form}/edit"), ("POST", "/forms/{form}/edit")]
 GLOBAL_PAGES.update(FORM_GLOBAL)
 
+# Personal data protection (lhpn/privacy/breach_views.py): the retention setting and the
+# breaches, for whoever manages the tenant's root. One breach's pages are walked by
+# tests/test_privacy_breaches.py (a viewer 403, another tenant's admin 404).
+BREACH_GLOBAL = {
+    ("GET", "/privacy/breaches"): ("root_admin", SUCCESS),
+    # The empty setting: the page again with the message (422), nothing saved.
+    ("POST", "/privacy/retention"): ("root_admin", VALIDATION),
+    ("GET", "/privacy/breaches/new"): ("root_admin", SUCCESS),
+    # The empty form: shown again with its errors (422).
+    ("POST", "/privacy/breaches/new"): ("root_admin", VALIDATION),
+}
+BREACH_PAGES = [("GET", "/privacy/breaches/{breach}"),
+                ("POST", "/privacy/breaches/{breach}/status"),
+                ("GET", "/privacy/breaches/{breach}/notification.docx")]
+GLOBAL_PAGES.update(BREACH_GLOBAL)
+
 
 def _global_expected(who: str, actor: str) -> str:
     role, _sep, where = actor.partition(".")
@@ -399,6 +415,7 @@ def test_every_route_is_in_the_matrix(app):
     covered |= {(m, _shape(p)) for m, p in REPORT_COVERED}
     covered |= {(m, _shape(p)) for m, p in IMPORT_PAGES}
     covered |= {(m, _shape(p)) for m, p in FORM_EDIT}
+    covered |= {(m, _shape(p)) for m, p in BREACH_PAGES}
     covered |= {(m, _shape(p)) for m, p in INCIDENT_COVERED}
     covered |= {(m, _shape(p)) for m, p in INCIDENT_API_COVERED}
     covered |= {(m, _shape(p)) for m, p, _action in ATTACHMENT_ROUTES}

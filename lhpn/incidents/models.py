@@ -64,6 +64,9 @@ class Incident(TenantScoped, Model):
     responsible_relation: Mapped[str | None] = mapped_column(EncryptedText())
     outcome: Mapped[str | None] = mapped_column(EncryptedText())
     closed_on: Mapped[date | None]
+    # When the identities were removed (the retention purge or an erasure of the whole case,
+    # lhpn/privacy/retention.py): the case still counts, nobody can be named from it.
+    purged_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]

@@ -495,7 +495,9 @@ def change_status(actor, incident: Incident, action: object, version: object,
     if action == "close":
         incident.outcome, incident.closed_on = text, local_today()
     elif action == "reopen":
-        incident.closed_on = None
+        # A purged case reopened is purged again once closed long enough: what is added to it
+        # now is identifying too (lhpn/privacy/retention.py).
+        incident.closed_on = incident.purged_at = None
     incident.updated_at = utcnow()
     INCIDENT_FLOW.apply(incident, action, actor)  # one flush: the version moves by one
     return incident

@@ -14,9 +14,13 @@ from lhpn.extensions import db
 from lhpn.privacy.crypto import DecryptionError
 from lhpn.privacy.keys import KeyFile, KeyRing, RotationRunning, key_source, new_key
 from lhpn.privacy.registry import encrypted_columns
+from lhpn.privacy.retention import BATCH_SIZE as PURGE_BATCH
+from lhpn.privacy.retention import purge_batches
 from lhpn.privacy.rotation import BATCH_SIZE, UNREADABLE, key_usage, keys_in_use, reencrypt
+from lhpn.tenancy import crossing_tenants
 
-privacy_cli = AppGroup("privacy", help="Sensitive personal data: the encryption keys.")
+privacy_cli = AppGroup("privacy", help="Sensitive personal data: the encryption keys, the "
+                                       "retention purge.")
 
 ENV_STEPS = (
     "Để thay khóa khi dùng LHPN_DATA_KEY:\n"
@@ -111,6 +115,26 @@ def _rotate(source, metadata: MetaData | None, batch_size: int) -> bool:
                    "trong lúc chạy lệnh: hãy chạy lại lệnh.", err=True)
         return False
     return True
+
+
+@privacy_cli.command("purge")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=PURGE_BATCH,
+              show_default=True, help="Incidents pseudonymised (and committed) at a time.")
+def purge(batch_size: int) -> None:
+    """Remove the identities from every incident closed longer ago than its tenant's retention
+    (lhpn/privacy/retention.py). Safe to run daily: a purged incident is never touched again."""
+    incidents = victims = 0
+    tenants: dict[str, int] = {}
+    with crossing_tenants("purge"):
+        for batch in purge_batches(batch_size=batch_size):
+            db.session.commit()
+            incidents += batch.incidents
+            victims += batch.victims
+            tenants[batch.tenant_code] = tenants.get(batch.tenant_code, 0) + batch.incidents
+    for code, count in tenants.items():
+        click.echo(f"  {code}: {count} vụ việc.")
+    click.echo(f"Đã xóa thông tin định danh của {incidents} vụ việc ({victims} nạn nhân) "
+               "đã đóng quá thời hạn lưu giữ.")
 
 
 def _where(ring: KeyRing) -> str:

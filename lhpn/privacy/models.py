@@ -10,13 +10,14 @@ that alters this table on SQLite through Alembic's batch mode recreates the tabl
 loses the triggers: such a migration must create them again.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.extensions import Model
+from lhpn.privacy.crypto import EncryptedText
 from lhpn.tenancy import TenantScoped
 
 if TYPE_CHECKING:
@@ -61,3 +62,62 @@ class SensitiveRead(TenantScoped, Model):
     @property
     def field_names(self) -> list[str]:
         return self.fields.split(",")
+
+
+# --- A data subject's requests, and breaches (Law 91/2025/QH15; Decree 356/2025/NĐ-CP) ------
+
+REQUEST_KINDS = ("access", "correction", "erasure")
+REQUEST_STATUSES = ("received", "done", "refused")
+REQUESTERS = ("self", "representative")
+BREACH_STATUSES = ("open", "notified", "closed")
+
+
+class DataRequest(TenantScoped, Model):
+    """A victim's request (or their legal representative's) about the data a case holds on
+    them: to see it, correct it or erase it. Carried out by lhpn/privacy/subject_requests.py."""
+
+    __tablename__ = "data_requests"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", REQUEST_KINDS), name="request_kind_known"),
+        CheckConstraint(_one_of("status", REQUEST_STATUSES), name="request_status_known"),
+        CheckConstraint(_one_of("requester", REQUESTERS), name="requester_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    victim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident_victims.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date]
+    requester: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(EncryptedText())
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    done_on: Mapped[date | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    refusal_reason: Mapped[str | None] = mapped_column(EncryptedText())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    done_by: Mapped["User | None"] = relationship(foreign_keys=[done_by_id], viewonly=True)
+
+
+class Breach(TenantScoped, Model):
+    """A suspected breach of personal data, recorded by the tenant's admin, with the 72-hour
+    notification to the Ministry of Public Security (lhpn/privacy/breaches.py)."""
+
+    __tablename__ = "breaches"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", BREACH_STATUSES), name="breach_status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    detected_at: Mapped[datetime]  # naive UTC (lhpn/clock.py)
+    description: Mapped[str | None] = mapped_column(EncryptedText())
+    data_kinds: Mapped[str] = mapped_column(String(500), default="")
+    subjects_estimate: Mapped[int | None]
+    measures: Mapped[str | None] = mapped_column(EncryptedText())
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    notified_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]

@@ -22,6 +22,9 @@ class Tenant(Model):
     levels_csv: Mapped[str] = mapped_column(String(100))
     # Commune staff may enter reports for branches (whose leaders rarely have accounts).
     allow_on_behalf: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # How long a closed incident keeps its victims' identities before the purge
+    # (lhpn/privacy/retention.py); the README says why five years.
+    incident_retention_months: Mapped[int] = mapped_column(default=60, server_default="60")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # Goes up with every change a consolidation shows (approvals, reopenings, units, plans,
     # forms, indicators): cached consolidation pages are keyed by it, so none is ever stale.
