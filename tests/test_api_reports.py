@@ -26,7 +26,8 @@ from tests.test_api import ODD_VALUES, Caller, assert_error, documented_operatio
 from tests.test_api_plans import add_user, grant, race
 
 REPORT_KEYS = {"id", "unit_id", "template", "period", "status", "values", "version",
-               "submitted_at", "due_date", "on_behalf", "nothing_to_report", "narrative", "late"}
+               "submitted_at", "due_date", "on_behalf", "nothing_to_report", "narrative", "late",
+               "from_records"}
 OURS = ("/templates", "/calendar", "/reports")
 
 
@@ -178,6 +179,7 @@ def test_nobody_approves_what_they_submitted(app, api, world, c11):
 
 
 def test_values_of_every_kind_and_the_denominator_warning(app, api, world, c11):
+    add_text_item(app, world)
     staff = api("staff.c11")
     first = open_report(staff, world.units["C11"], "BC_GSPB_6T", "2026-H1")
     required = {"GIAM_SAT": 1, "PHAN_BIEN": 0, "GOP_Y": 2}
@@ -201,8 +203,8 @@ def test_values_of_every_kind_and_the_denominator_warning(app, api, world, c11):
     assert saved["values"]["CHUYEN_DOI_SO"] is True
     incident = open_report(staff, world.units["C11"], "BC_NHANH_VU_VIEC", "VV-2026-01")
     saved = ok(put_values(staff, incident, {"BAO_LUC": 1, "NAN_NHAN": 1,
-                                            "TOM_TAT_VU_VIEC": "Đã hòa giải tại thôn."}))
-    assert saved["values"]["TOM_TAT_VU_VIEC"] == "Đã hòa giải tại thôn."
+                                            "GHI_CHU": "Đã hòa giải tại thôn."}))
+    assert saved["values"]["GHI_CHU"] == "Đã hòa giải tại thôn."
     assert ok(staff.post(f"/reports/{incident['id']}/submit"))["status"] == "submitted"
 
 
@@ -477,7 +479,26 @@ def test_refused_values_change_nothing(app, api, world, body, status, field):
         assert_error(caller.call("PUT", f"/reports/{report['id']}/values", body), status, field)
 
 
+def add_text_item(app, world, template: str = "BC_NHANH_VU_VIEC", code: str = "GHI_CHU") -> None:
+    """A text indicator on a form of TB (the starter forms have none since TOM_TAT_VU_VIEC was
+    retired)."""
+    from lhpn.indicators.models import Indicator
+    from lhpn.reports.models import ReportTemplate, TemplateItem
+
+    with app.app_context():
+        tb = world.tenants["TB"]
+        indicator = Indicator(tenant_id=tb, code=code, name="Ghi chú", kind="text",
+                              aggregation="none")
+        db.session.add(indicator)
+        form = db.session.scalar(select(ReportTemplate).where(
+            ReportTemplate.tenant_id == tb, ReportTemplate.code == template))
+        db.session.flush()
+        form.items.append(TemplateItem(indicator_id=indicator.id, position=9, group="Vụ việc"))
+        db.session.commit()
+
+
 def test_values_of_the_wrong_kind_are_refused(app, api, world, c11):
+    add_text_item(app, world)
     caller = api("staff.c11")
     report = open_report(caller, world.units["C11"], "BC_GSPB_NAM", "2026")
     incident = open_report(caller, world.units["C11"], "BC_NHANH_VU_VIEC", "VV-1")
@@ -489,9 +510,9 @@ def test_values_of_the_wrong_kind_are_refused(app, api, world, c11):
         (report, {"HV_HOC_TAP": {"numerator": 1, "denominator": 2.5}}, "HV_HOC_TAP"),
         (report, {"HV_HOC_TAP": {"numerator": 0, "denominator": 0}}, "HV_HOC_TAP"),
         (report, {"HV_HOC_TAP": {"numerator": 1, "denominator": 2, "pct": 50}}, "HV_HOC_TAP"),
-        (incident, {"TOM_TAT_VU_VIEC": 5}, "TOM_TAT_VU_VIEC"),
-        (incident, {"TOM_TAT_VU_VIEC": "a\x00b"}, "TOM_TAT_VU_VIEC"),
-        (incident, {"TOM_TAT_VU_VIEC": "\ud800"}, "TOM_TAT_VU_VIEC"),
+        (incident, {"GHI_CHU": 5}, "GHI_CHU"),
+        (incident, {"GHI_CHU": "a\x00b"}, "GHI_CHU"),
+        (incident, {"GHI_CHU": "\ud800"}, "GHI_CHU"),
     ]
     for target, values, field in cases:
         with unchanged(app):

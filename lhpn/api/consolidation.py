@@ -18,6 +18,7 @@ from lhpn.api.plumbing import ID, caller
 from lhpn.api.reports import MAX_CODE
 from lhpn.authz.engine import SYSTEM
 from lhpn.consolidation import services
+from lhpn.consolidation.small_cells import hide_small_cells
 from lhpn.errors import DomainError
 from lhpn.plans.models import TargetKind
 from lhpn.tenants.models import Level
@@ -61,12 +62,17 @@ class CountedPlan(Answer):
     title: str
 
 
+ChildFigures = Annotated[dict[str, float | Literal["< 3"] | None], Field(description=(
+    "Như values của đơn vị đang xem; số vụ việc, nạn nhân bằng 1 hoặc 2 ghi \"< 3\" với "
+    "người không được đọc danh tính ở đơn vị con đó (tổng vẫn chính xác)."))]
+
+
 class ConsolidationChild(Answer):
     unit_id: Id
     name: str
     level: Level
     closed: bool
-    values: Figures
+    values: ChildFigures
     expected: Count
     approved: Count
     on_time: Count
@@ -130,7 +136,8 @@ class CountryConsolidation(Answer):
 def _row(result: services.Consolidation, row: services.Row) -> dict:
     counts = row.counts
     return {"unit_id": row.unit.id, "name": row.unit.name, "level": row.unit.level,
-            "closed": row.unit.closed, "values": result.values_by_code(row),
+            "closed": row.unit.closed,
+            "values": {item.indicator.code: row.cell(item.indicator_id) for item in result.items},
             "expected": counts.expected, "approved": counts.approved,
             "on_time": counts.on_time}
 
@@ -197,7 +204,8 @@ def unit_consolidation(unit_id: int) -> Response:
     args = query(ConsolidationQuery)
     if not (args.period or args.from_ or args.to):
         raise DomainError(_("Hãy chọn kỳ báo cáo (hoặc cả kỳ đầu và kỳ cuối)."), "period")
-    return jsonify(consolidation_dict(services.from_request(unit, _args(args))))
+    return jsonify(consolidation_dict(hide_small_cells(services.from_request(unit, _args(args)),
+                                                       caller())))
 
 
 @bp.get("/consolidation")

@@ -2,6 +2,7 @@
 
 
 from flask import Response, jsonify
+from pydantic import Field
 
 from lhpn.api import bp
 from lhpn.api.contract import Answer, endpoint
@@ -18,6 +19,9 @@ class Indicator(Answer):
     aggregation: Aggregation
     unit_label: str
     active: bool
+    binding: str | None = Field(description=(
+        "Chỉ tiêu lấy số từ hồ sơ (vd. incidents.cases: số vụ việc của đơn vị trong kỳ), "
+        "hoặc null."), examples=["incidents.cases"])
 
 
 class IndicatorList(Answer):

@@ -154,6 +154,13 @@ class NarrativeAnswer(Answer):
     proposals: str
 
 
+class FromRecords(Answer):
+    count: int = Field(ge=0, description=(
+        "Số hồ sơ của chính đơn vị trong kỳ (dự thảo: đếm lúc đọc; đã gửi: số lúc gửi)."))
+    overridden: bool = Field(description="Số liệu gửi khác số hồ sơ.")
+    reason: str = Field(description="Lý do cán bộ nhập số khác hồ sơ; rỗng nếu không khác.")
+
+
 class Report(Answer):
     id: Id
     unit_id: Id
@@ -171,6 +178,10 @@ class Report(Answer):
         "Đơn vị xác nhận không có số liệu để báo cáo."))
     narrative: NarrativeAnswer
     late: bool = Field(description="Gửi sau hạn, hoặc chưa gửi mà đã quá hạn.")
+    from_records: dict[str, FromRecords] = Field(description=(
+        "Chỉ tiêu lấy số từ hồ sơ (mã → số hồ sơ, có nhập khác không, lý do). Dự thảo: số hồ "
+        "sơ đếm lúc đọc; chỉ tiêu không có trong values sẽ lấy số này khi gửi. Số nhập khác "
+        "số hồ sơ cần lý do (override_reasons)."))
 
 
 class Warning(Answer):  # noqa: A001 (the name of the schema in the document)
@@ -223,6 +234,11 @@ class ReportValuesUpdate(Body):
     version: Version
     narrative: Narrative = Field(default=NOT_SENT, description="Các phần gửi thay phần hiện có.")
     nothing_to_report: bool | None = None
+    override_reasons: dict[Annotated[str, *Key(MAX_CODE)],
+                           Annotated[str, *Text(services.MAX_REASON)]] = Field(
+        default=NOT_SENT, description=(
+            "Mã chỉ tiêu lấy số từ hồ sơ → lý do nhập số khác hồ sơ. Số khác hồ sơ mà không có "
+            "lý do: 422."))
 
     @field_validator("values", mode="wrap")
     @classmethod
@@ -319,7 +335,7 @@ def report_dict(report: ReportRow) -> dict:
         "template": report.template.code,
         "period": report.period,
         "status": report.status,
-        "values": services.values_dict(report),
+        "values": services.values_for(caller(), report),
         "version": report.version,
         "submitted_at": report.submitted_at.isoformat() + "Z" if report.submitted_at else None,
         "due_date": report.due_date.isoformat() if report.due_date else None,
@@ -327,6 +343,9 @@ def report_dict(report: ReportRow) -> dict:
         "nothing_to_report": report.nothing_to_report,
         "narrative": {field: getattr(report, field) for field in NARRATIVE},
         "late": _late(report),
+        "from_records": {code: {"count": found.count, "overridden": found.overridden,
+                                "reason": found.reason}
+                         for code, found in services.from_records(report).items()},
     }
 
 
@@ -484,7 +503,8 @@ def save_values(report_id: int) -> Response:
                  if data.narrative is not None else None)
     warnings = services.save_report(caller(), report, values, data.version,
                                     narrative=narrative,
-                                    nothing_to_report=data.nothing_to_report)
+                                    nothing_to_report=data.nothing_to_report,
+                                    reasons=data.override_reasons)
     db.session.commit()
     return jsonify(report_dict(report) | {"warnings": [
         {"indicator": w.indicator, "message": w.message} for w in warnings]})

@@ -86,7 +86,7 @@ def _children_sheet(ws: Worksheet, result: Consolidation, title: str) -> None:
     for row in result.children:
         name = _sibling_name(row, shared) + (_(" (đã giải thể)") if row.unit.closed else "")
         append_row(ws, [name, level_label(row.unit.level), *_count_cells(row.counts),
-                     *(_valued(item.indicator, row.value(item.indicator_id)) for item in items)])
+                     *(_valued(item.indicator, row.cell(item.indicator_id)) for item in items)])
     finish_sheet(ws, widths={1: 40})
 
 
@@ -191,8 +191,10 @@ def _column_name(indicator: Indicator) -> str:
     return f"{indicator.name} ({label})" if label else indicator.name
 
 
-def _valued(indicator: Indicator, value: int | float | None) -> tuple:
-    """A value with the number format it is shown in."""
+def _valued(indicator: Indicator, value: int | float | str | None) -> tuple:
+    """A value with the number format it is shown in ("< 3" is text)."""
+    if isinstance(value, str):
+        return value, "@"
     return value, PERCENT if _percent_valued(indicator) else _number_format(value)
 
 
@@ -395,7 +397,7 @@ def _children(doc: DocxDocument, result: Consolidation, number: str) -> None:
     columns = ("STT", "Đơn vị", *(_column_name(item.indicator) for item in headline))
     widths = (1.0, 5.5, *(share for _item in headline))
     figures = [(str(i), _child_name(row, shared),
-                *(_shown_value(row.value(item.indicator_id)) for item in headline))
+                *(_shown_value(row.cell(item.indicator_id)) for item in headline))
                for i, row in enumerate(result.children, 1)]
     D.grid(doc, columns, widths, figures, centred=frozenset({0}),
            right=frozenset(range(2, len(columns))))
@@ -412,7 +414,9 @@ def _child_name(row: Row, shared: set[str]) -> str:
     return _sibling_name(row, shared) + (" (đã giải thể)" if row.unit.closed else "")
 
 
-def _shown_value(value: int | float | None) -> str:
+def _shown_value(value: int | float | str | None) -> str:
+    if isinstance(value, str):  # "< 3"
+        return value
     return NO_VALUE if value is None else D.vn_number(value)
 
 

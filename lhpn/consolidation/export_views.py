@@ -11,6 +11,7 @@ from lhpn.access import load_unit
 from lhpn.audit.services import record
 from lhpn.consolidation import services as consolidation
 from lhpn.consolidation.export import consolidation_docx, consolidation_xlsx
+from lhpn.consolidation.small_cells import hide_small_cells
 from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.labels import lower_first
@@ -41,7 +42,7 @@ def docx(unit_id: int):
 def _download(unit_id: int, how: str) -> Response:
     unit = load_unit(unit_id, "view")
     try:
-        result = consolidation.from_request(unit, request.args)
+        result = hide_small_cells(consolidation.from_request(unit, request.args), current_user)
     except NotFound:
         raise
     except DomainError as exc:  # a bad form or period in the query string

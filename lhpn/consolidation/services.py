@@ -39,6 +39,7 @@ from lhpn.consolidation.models import SPLIT_YEAR_TYPES, Rollup, RollupCount, Rol
 from lhpn.consolidation.rollups import aggregates
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.indicators.bindings import is_protected
 from lhpn.indicators.models import Indicator
 from lhpn.plans.models import Plan, PlanTarget, TargetCheck
 from lhpn.plans.services import counted_plans
@@ -204,10 +205,18 @@ class Row:
     unit: Unit
     counts: Counts
     figures: dict[int, Figure]
+    # Indicators whose small count this reader sees as "< 3" (lhpn/consolidation/small_cells.py).
+    small: frozenset[int] = frozenset()
 
     def value(self, indicator_id: int):
         figure = self.figures.get(indicator_id)
         return figure.value if figure else None
+
+    def cell(self, indicator_id: int) -> int | float | str | None:
+        """The value as the breakdown shows it: exact, or "< 3" for a small sensitive count."""
+        if indicator_id in self.small:
+            return "< 3"
+        return self.value(indicator_id)
 
 
 class UnitRow(Protocol):
@@ -550,7 +559,8 @@ def consolidate(unit: Unit, template: ReportTemplate, codes: list[str], *,
     """The consolidation of ``unit``'s subtree for a form over the given period codes; plan
     attainment over the year to date (``attainment_scope="year"``) or the periods shown
     (``"periods"``)."""
-    items = list(template.items)
+    # A protected indicator (free text that may name a victim) is never consolidated.
+    items = [item for item in template.items if not is_protected(item.indicator)]
     indicators = {item.indicator_id: item.indicator for item in items}
     kids = []
     if children:

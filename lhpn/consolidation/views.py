@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lhpn import authz, tenant_versions
 from lhpn.access import load_unit
 from lhpn.consolidation import freshness, services
+from lhpn.consolidation.small_cells import hide_small_cells
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.labels import AGGREGATION_LABELS, level_label
@@ -49,6 +50,8 @@ def _formatted(value, locale: str) -> str:
 def figure_text(indicator, value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):  # "< 3": a small count hidden from this reader
+        return value
     if indicator.kind == "rate" or indicator.aggregation == "share":
         return f"{number(value)}%"
     return number(value)
@@ -96,7 +99,9 @@ def page(unit_id: int):
             ("consolidation", unit.tenant_id, tenant_versions.version(unit.tenant_id),
              current_user.id, unit.id, template.id, ",".join(codes), scope),
             lambda: render_template("consolidation/_result.html", **_result_context(
-                services.consolidate(unit, template, codes, attainment_scope=scope), query))))
+                hide_small_cells(services.consolidate(unit, template, codes,
+                                                      attainment_scope=scope), current_user),
+                query))))
     ancestors = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1]))
                                    .order_by(Unit.depth)).all()
     remind = reminders.offer(current_user, unit, template, codes[0]) if len(codes) == 1 else None

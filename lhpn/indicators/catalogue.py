@@ -33,3 +33,7 @@ STARTER = [
     ("TOM_TAT_VU_VIEC", "Tóm tắt vụ việc và biện pháp đã xử lý", "text", "none", ""),
     ("KINH_PHI", "Kinh phí vận động, hỗ trợ hội viên", "decimal", "sum", "triệu đồng"),
 ]
+
+# Indicators whose report values are prefilled from the unit's own records of the period
+# (lhpn/indicators/bindings.py).
+STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}

@@ -13,4 +13,5 @@ class IndicatorForm(FlaskForm):
     aggregation = SelectField(_l("Cách tổng hợp"), validate_choice=False)
     unit_label = StringField(_l("Đơn vị tính"))
     description = TextAreaField(_l("Mô tả"), render_kw={"rows": 3})
+    binding = SelectField(_l("Lấy số từ hồ sơ"), validate_choice=False)
     active = BooleanField(_l("Đang dùng"), default=True)

@@ -28,9 +28,11 @@ class Indicator(TenantScoped, Model):
     unit_label: Mapped[str] = mapped_column(String(60), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # A code of lhpn/indicators/bindings.py BINDINGS: report values prefilled from records.
+    binding: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     def to_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "kind": self.kind,
                 "aggregation": self.aggregation, "unit_label": self.unit_label,
-                "active": self.active}
+                "active": self.active, "binding": self.binding}

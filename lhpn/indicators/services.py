@@ -8,7 +8,8 @@ from sqlalchemy import select
 from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
-from lhpn.indicators.catalogue import STARTER
+from lhpn.indicators.bindings import BINDINGS
+from lhpn.indicators.catalogue import STARTER, STARTER_BINDINGS
 from lhpn.indicators.models import AGGREGATIONS, KINDS, Indicator
 from lhpn.text import clean_line, clean_text, nfc
 
@@ -22,7 +23,8 @@ def seed_catalogue(tenant_id: int) -> int:
     for code, name, kind, aggregation, unit_label in STARTER:
         if code not in have:
             db.session.add(Indicator(tenant_id=tenant_id, code=code, name=name, kind=kind,
-                                     aggregation=aggregation, unit_label=unit_label))
+                                     aggregation=aggregation, unit_label=unit_label,
+                                     binding=STARTER_BINDINGS.get(code)))
             added += 1
     db.session.flush()
     return added
@@ -56,6 +58,17 @@ def indicator_by_code(tenant_id: int, code: object) -> Indicator:
     return indicator
 
 
+def _check_binding(binding: str | None, kind: str) -> str | None:
+    """None, or a known binding on a count indicator: records are counted, nothing else."""
+    if not binding:
+        return None
+    if binding not in BINDINGS:
+        raise DomainError(_("Nguồn số liệu không hợp lệ."), "binding")
+    if kind != "count":
+        raise DomainError(_("Chỉ chỉ tiêu dạng số đếm mới lấy số từ hồ sơ được."), "binding")
+    return binding
+
+
 def _check(name: str, kind: str, aggregation: str) -> None:
     if not name:
         raise DomainError(_("Tên chỉ tiêu không được để trống."), "name")
@@ -70,7 +83,8 @@ def _check(name: str, kind: str, aggregation: str) -> None:
 
 
 def create_indicator(actor, tenant_id: int, *, code: str, name: str, kind: str,
-                     aggregation: str, unit_label: str = "", description: str = "") -> Indicator:
+                     aggregation: str, unit_label: str = "", description: str = "",
+                     binding: str | None = None) -> Indicator:
     code, name = nfc(code).upper(), clean_line(name, _("Tên chỉ tiêu"), "name")
     unit_label = clean_line(unit_label, _("Đơn vị tính"), "unit_label")
     description = clean_text(description, _("Mô tả"), "description")
@@ -78,12 +92,13 @@ def create_indicator(actor, tenant_id: int, *, code: str, name: str, kind: str,
         raise DomainError(_("Mã chỉ tiêu gồm 2–40 chữ in hoa không dấu, số hoặc dấu gạch dưới."),
                           "code")
     _check(name, kind, aggregation)
+    binding = _check_binding(binding, kind)
     taken = select(Indicator.id).where(Indicator.tenant_id == tenant_id, Indicator.code == code)
     if db.session.scalar(taken) is not None:
         raise Conflict(_("Mã chỉ tiêu %(code)s đã có.", code=code), "code")
     indicator = Indicator(tenant_id=tenant_id, code=code, name=name, kind=kind,
                           aggregation=aggregation, unit_label=unit_label[:60],
-                          description=description)
+                          description=description, binding=binding)
     db.session.add(indicator)
     db.session.flush()
     record("indicator.create", "indicator", indicator.id, actor=actor, tenant_id=tenant_id,
@@ -92,15 +107,17 @@ def create_indicator(actor, tenant_id: int, *, code: str, name: str, kind: str,
 
 
 def update_indicator(actor, indicator: Indicator, *, name: str, kind: str, aggregation: str,
-                     unit_label: str = "", description: str = "", active: bool = True
-                     ) -> Indicator:
+                     unit_label: str = "", description: str = "", active: bool = True,
+                     binding: str | None = None) -> Indicator:
     name = clean_line(name, _("Tên chỉ tiêu"), "name")
     unit_label = clean_line(unit_label, _("Đơn vị tính"), "unit_label")
     description = clean_text(description, _("Mô tả"), "description")
     _check(name, kind, aggregation)
+    indicator.binding = _check_binding(binding, kind)
     indicator.name, indicator.kind, indicator.aggregation = name, kind, aggregation
     indicator.unit_label, indicator.description = unit_label[:60], description
     indicator.active = active
     record("indicator.update", "indicator", indicator.id, actor=actor,
-           tenant_id=indicator.tenant_id, summary=f"{indicator.code}: {name}")
+           tenant_id=indicator.tenant_id, summary=f"{indicator.code}: {name}"
+           + (f" ← {indicator.binding}" if indicator.binding else ""))
     return indicator

@@ -10,6 +10,7 @@ from lhpn import authz
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators import services
+from lhpn.indicators.bindings import BINDINGS
 from lhpn.indicators.forms import IndicatorForm
 from lhpn.indicators.models import AGGREGATIONS, KINDS, Indicator
 from lhpn.labels import AGGREGATION_LABELS
@@ -42,12 +43,15 @@ def _require_editor() -> None:
 def _choices(form: IndicatorForm) -> IndicatorForm:
     form.kind.choices = [(k, str(KIND_LABELS[k])) for k in KINDS]
     form.aggregation.choices = [(a, str(AGGREGATION_LABELS[a])) for a in AGGREGATIONS]
+    form.binding.choices = [("", _("Không — cán bộ tự nhập")), *(
+        (code, str(b.label)) for code, b in BINDINGS.items())]
     return form
 
 
 @bp.context_processor
 def _labels() -> dict:
     return {"kind_label": lambda k: str(KIND_LABELS.get(k, k)),
+            "binding_label": lambda b: str(BINDINGS[b].label) if b in BINDINGS else (b or ""),
             "aggregation_label": lambda a: str(AGGREGATION_LABELS.get(a, a))}
 
 
@@ -68,7 +72,8 @@ def new():
             indicator = services.create_indicator(
                 current_user, current_user.tenant_id, code=form.code.data or "",
                 name=form.name.data or "", kind=form.kind.data, aggregation=form.aggregation.data,
-                unit_label=form.unit_label.data or "", description=form.description.data or "")
+                unit_label=form.unit_label.data or "", description=form.description.data or "",
+                binding=form.binding.data or None)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -90,7 +95,8 @@ def edit(indicator_id: int):
             services.update_indicator(
                 current_user, indicator, name=form.name.data or "", kind=form.kind.data,
                 aggregation=form.aggregation.data, unit_label=form.unit_label.data or "",
-                description=form.description.data or "", active=bool(form.active.data))
+                description=form.description.data or "", active=bool(form.active.data),
+                binding=form.binding.data or None)
             db.session.flush()
         except DomainError as exc:
             db.session.rollback()

@@ -34,6 +34,9 @@ STARTER_TEMPLATES = (
          ("HO_5K3S", "Xây dựng gia đình", False),
          ("HOA_GIAI", "Bảo vệ quyền, lợi ích hợp pháp", False),
          ("DON_THU", "Bảo vệ quyền, lợi ích hợp pháp", False),
+         # Prefilled from the unit's incidents of the month (counts only).
+         ("BAO_LUC", "Bảo vệ quyền, lợi ích hợp pháp", False),
+         ("NAN_NHAN", "Bảo vệ quyền, lợi ích hợp pháp", False),
          ("DU_LUAN", "Nắm tình hình", False),
          ("KINH_PHI", "Hỗ trợ hội viên", False)),
     ),
@@ -57,7 +60,8 @@ STARTER_TEMPLATES = (
     ),
     StarterTemplate(
         "BC_NHANH_VU_VIEC", "Báo cáo nhanh vụ việc bạo lực, xâm hại", "adhoc", True, 1, 0,
-        (("BAO_LUC", "Vụ việc", True), ("NAN_NHAN", "Vụ việc", True),
-         ("TOM_TAT_VU_VIEC", "Vụ việc", True)),
+        # No free-text summary: it would carry identities up the chain (the incident record
+        # holds the facts, masked for who may not read them).
+        (("BAO_LUC", "Vụ việc", True), ("NAN_NHAN", "Vụ việc", True)),
     ),
 )

@@ -6,6 +6,7 @@ refusal the page shows the same strings again. An empty input means "no value".
 
 from werkzeug.datastructures import MultiDict
 
+from lhpn.indicators.bindings import binding_of
 from lhpn.numbers import format_number
 from lhpn.reports.models import Report, ReportTemplate
 
@@ -16,11 +17,18 @@ def input_name(code: str, part: str = "") -> str:
     return f"v-{code}-{part}" if part else f"v-{code}"
 
 
+def reason_name(code: str) -> str:
+    """The input of why a bound indicator's value is not the records' count."""
+    return f"r-{code}"
+
+
 def typed(template: ReportTemplate, form: MultiDict) -> dict[str, str]:
     """What the user typed, by input name (to show again after a refusal)."""
     out = {}
     for item in template.items:
         code = item.indicator.code
+        if binding_of(item.indicator) is not None:
+            out[reason_name(code)] = form.get(reason_name(code), "")
         parts = ("n", "d") if item.indicator.kind == "rate" else ("",)
         for part in parts:
             name = input_name(code, part)
@@ -44,9 +52,17 @@ def values_of(template: ReportTemplate, entered: dict[str, str]) -> dict[str, ob
     return values
 
 
-def stored(report: Report) -> dict[str, str]:
+def reasons_of(template: ReportTemplate, entered: dict[str, str]) -> dict[str, str]:
+    """The service's {code: reason} for the bound indicators."""
+    return {item.indicator.code: entered.get(reason_name(item.indicator.code), "")
+            for item in template.items if binding_of(item.indicator) is not None}
+
+
+def stored(report: Report, counts: dict | None = None) -> dict[str, str]:
     """The inputs filled from the stored report, numbers written as the pages show them
-    (1.500; 12.500,5), which is what the service reads back."""
+    (1.500; 12.500,5), which is what the service reads back. ``counts`` (code →
+    lhpn.reports.services.FromRecords) prefills the bound indicators the officer has not
+    overridden with the count of the unit's records."""
     out = {field: getattr(report, field) or "" for field in NARRATIVE}
     out["nothing_to_report"] = "y" if report.nothing_to_report else ""
     for row in report.values:
@@ -60,4 +76,10 @@ def stored(report: Report) -> dict[str, str]:
             out[input_name(code)] = row.text or ""
         elif row.number is not None:
             out[input_name(code)] = format_number(row.number)
+        if row.override_reason:
+            out[reason_name(code)] = row.override_reason
+    for code, found in (counts or {}).items():
+        if not found.overridden:
+            out[input_name(code)] = format_number(found.count)
+            out.pop(reason_name(code), None)
     return out

@@ -139,6 +139,11 @@ class ReportValue(Model):
     denominator: Mapped[int | None]
     flag: Mapped[bool | None]
     text: Mapped[str | None] = mapped_column(Text)
+    # A bound indicator (lhpn/indicators/bindings.py): the count of the unit's records the
+    # value was checked against (frozen when the report is sent), and why the officer sent
+    # another number.
+    from_records: Mapped[int | None]
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
     report: Mapped[Report] = relationship(back_populates="values")
     indicator: Mapped[Indicator] = relationship(lazy="joined")

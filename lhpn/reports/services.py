@@ -17,6 +17,7 @@ from lhpn.clock import utcnow
 from lhpn.consolidation import rollups
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
+from lhpn.indicators.bindings import binding_of, is_protected
 from lhpn.indicators.models import Indicator
 from lhpn.indicators.services import indicator_by_code
 from lhpn.labels import capital, level_label, lower_first, report_named
@@ -43,6 +44,7 @@ MAX_TEXT = 20_000
 # are stored in 32-bit integer columns.
 MAX_NUMBER = Decimal("1e12")
 MAX_RATE_PART = 2**31 - 1
+MAX_REASON = 2_000
 NARRATIVE_LABELS = {"results": _l("Kết quả"), "shortcomings": _l("Tồn tại, hạn chế"),
                     "proposals": _l("Đề xuất, kiến nghị")}
 
@@ -254,10 +256,119 @@ def values_dict(report: Report) -> dict[str, object]:
     return {row.indicator.code: value_of(row) for row in report.values}
 
 
+def readable_values(reader, report: Report) -> list[ReportValue]:
+    """The report's values ``reader`` may see: a protected indicator's value (free text that
+    may name a victim, lhpn/indicators/bindings.py PROTECTED_CODES) only by the chain of
+    command of the report's unit. Every page, export and answer that shows values asks this."""
+    if any(is_protected(row.indicator) for row in report.values) and not authz.can(
+            reader, "read_protected", report.unit):
+        return [row for row in report.values if not is_protected(row.indicator)]
+    return list(report.values)
+
+
+def values_for(reader, report: Report) -> dict[str, object]:
+    """The values ``reader`` may see, by code."""
+    return {row.indicator.code: value_of(row) for row in readable_values(reader, report)}
+
+
+# ---- values from records -----------------------------------------------------------------------
+
+@dataclass
+class FromRecords:
+    """A bound indicator of a report: the count of the unit's own records of the period (live
+    on a draft, frozen once sent) and whether the value differs from it, and why."""
+
+    count: int
+    overridden: bool
+    reason: str
+
+
+def record_counts(report: Report) -> dict[int, int]:
+    """indicator id → the count of the unit's own records of the report's period, for the
+    form's bound indicators. An ad hoc report has no span of days to count over."""
+    if report.template.period_type == "adhoc":
+        return {}
+    try:
+        found, _due = P.period_of(report.template, report.period)
+    except DomainError:
+        return {}
+    counts = {}
+    for item in report.template.items:
+        binding = binding_of(item.indicator)
+        if binding is not None:
+            counts[item.indicator_id] = binding.count(report.unit, found.start, found.end)
+    return counts
+
+
+def _overrides(row: ReportValue | None, count: int) -> bool:
+    return row is not None and row.number is not None and int(row.number) != count
+
+
+def from_records(report: Report) -> dict[str, FromRecords]:
+    """code → FromRecords for the bound indicators of the report's form."""
+    rows = {row.indicator_id: row for row in report.values}
+    out = {}
+    if report.editable:
+        counts = record_counts(report)
+        for item in report.template.items:
+            if item.indicator_id not in counts:
+                continue
+            row, count = rows.get(item.indicator_id), counts[item.indicator_id]
+            overridden = _overrides(row, count) and bool(row and row.override_reason)
+            out[item.indicator.code] = FromRecords(
+                count, overridden, (row.override_reason or "") if overridden and row else "")
+        return out
+    for row in report.values:
+        if row.from_records is not None:
+            overridden = _overrides(row, row.from_records)
+            out[row.indicator.code] = FromRecords(
+                row.from_records, overridden, (row.override_reason or "") if overridden else "")
+    return out
+
+
+def _check_override(row: ReportValue, count: int, reason: object, indicator: Indicator) -> None:
+    """A value that is not the records' count needs the officer's reason (refused otherwise)."""
+    row.from_records = count
+    if not _overrides(row, count):
+        row.override_reason = None
+        return
+    text = clean_text(reason if isinstance(reason, str) else "", _("Lý do"),
+                      indicator.code).strip()[:MAX_REASON]
+    if not text:
+        raise DomainError(_(
+            "%(c)s: hồ sơ của đơn vị trong kỳ ghi %(n)d; nhập số khác thì phải ghi lý do.",
+            c=indicator.name, n=count), indicator.code)
+    row.override_reason = text
+
+
+def freeze_records(report: Report) -> None:
+    """On sending: each bound value takes the records' count as it is now, unless the officer
+    overrode it with a reason; the count used stays with the value."""
+    counts = record_counts(report)
+    if not counts:
+        return
+    rows = {row.indicator_id: row for row in report.values}
+    for item in report.template.items:
+        if item.indicator_id not in counts:
+            continue
+        count, row = counts[item.indicator_id], rows.get(item.indicator_id)
+        if row is None:
+            row = ReportValue(indicator_id=item.indicator_id, indicator=item.indicator)
+            report.values.append(row)
+        if not row.override_reason or row.number is None:
+            row.number, row.override_reason = Decimal(count), None
+        row.from_records = count
+        if not _overrides(row, count):
+            row.override_reason = None
+    db.session.flush()
+
+
 def save_report(actor, report: Report, values: object, version: object, *,
-                narrative: dict | None = None, nothing_to_report: bool | None = None
-                ) -> list[Problem]:
-    """Store values and narrative of a draft; returns warnings (they never block)."""
+                narrative: dict | None = None, nothing_to_report: bool | None = None,
+                reasons: dict | None = None) -> list[Problem]:
+    """Store values and narrative of a draft; returns warnings (they never block). A bound
+    indicator's value that is not the count of the unit's records needs a reason in
+    ``reasons`` (code → text)."""
     authz.require_enter_for(actor, report.unit)
     if not report.editable:
         raise Conflict(_("Báo cáo đã gửi hoặc đã duyệt thì không sửa được."), "status")
@@ -274,6 +385,11 @@ def save_report(actor, report: Report, values: object, version: object, *,
             raise DomainError(_("Chỉ tiêu %(c)s không có trong biểu mẫu này.", c=code), "values")
         if not _empty(raw):
             rows.append(_value_row(indicator, raw))
+    counts = record_counts(report)
+    for row in rows:
+        if row.indicator_id in counts:
+            _check_override(row, counts[row.indicator_id], (reasons or {}).get(
+                row.indicator.code), row.indicator)
     texts = {}
     for field in ("results", "shortcomings", "proposals"):
         text = (narrative or {}).get(field, getattr(report, field))
@@ -295,7 +411,11 @@ def save_report(actor, report: Report, values: object, version: object, *,
             continue
         old.number, old.numerator, old.denominator = row.number, row.numerator, row.denominator
         old.flag, old.text = row.flag, row.text
+        old.from_records, old.override_reason = row.from_records, row.override_reason
         kept.append(old)
+    # A value of an indicator no longer in the form (a retired item) is kept as written.
+    kept += [row for row in report.values if row.indicator_id not in
+             {i.id for i in allowed.values()}]
     report.values = kept
     report.updated_at = utcnow()
     db.session.flush()
@@ -366,6 +486,8 @@ class ReportSignOff(SignOff[Report]):
         authz.require_enter_for(actor, record.unit)
 
     def check_ready(self, record: Report) -> None:
+        # Sending freezes the records' count each bound value was checked against.
+        freeze_records(record)
         # A report set aside under a stand-in period (a duplicate found when codes were made
         # canonical) cannot go back into the totals.
         P.period_of(record.template, record.period)
@@ -413,13 +535,35 @@ class Change:
     unusual: bool
 
 
-def compare(report: Report, previous: Report | None) -> list[Change]:
-    """Each value beside last period's; a move of more than half (and at least 5) stands out."""
-    before = {row.indicator_id: row for row in previous.values} if previous else {}
-    out = []
-    for item in report.template.items:
-        now_row = next((r for r in report.values if r.indicator_id == item.indicator_id), None)
-        old_row = before.get(item.indicator_id)
+@dataclass
+class Retired:
+    """Stands for a form item in a report's table: a value kept of an indicator that has left
+    the form since (shown to who may read it, under its own heading)."""
+
+    indicator: Indicator
+    indicator_id: int
+    group: str
+    required: bool = False
+
+
+RETIRED_GROUP = _l("Chỉ tiêu không còn trong biểu mẫu")
+
+
+def compare(reader, report: Report, previous: Report | None
+            ) -> list[tuple[TemplateItem | Retired, Change]]:
+    """Each value ``reader`` may see beside last period's, by form item (then the values of
+    items that left the form); a move of more than half (and at least 5) stands out."""
+    now_rows = {row.indicator_id: row for row in readable_values(reader, report)}
+    before = ({row.indicator_id: row for row in readable_values(reader, previous)}
+              if previous else {})
+    lines: list[TemplateItem | Retired] = list(report.template.items)
+    in_form = {item.indicator_id for item in lines}
+    lines += [Retired(row.indicator, row.indicator_id, str(RETIRED_GROUP))
+              for row in sorted(now_rows.values(), key=lambda r: r.indicator.code)
+              if row.indicator_id not in in_form]
+    out: list[tuple[TemplateItem | Retired, Change]] = []
+    for line in lines:
+        now_row, old_row = now_rows.get(line.indicator_id), before.get(line.indicator_id)
         now = value_of(now_row) if now_row else None
         old = value_of(old_row) if old_row else None
         unusual = False
@@ -427,7 +571,7 @@ def compare(report: Report, previous: Report | None) -> list[Change]:
                 now, bool):
             diff = abs(now - old)
             unusual = diff >= 5 and diff > 0.5 * max(abs(old), 1)
-        out.append(Change(item.indicator.code, old, now, unusual))
+        out.append((line, Change(line.indicator.code, old, now, unusual)))
     return out
 
 

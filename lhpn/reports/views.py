@@ -202,7 +202,8 @@ def edit(report_id: int):
             db.session.commit()
             return _render_form(report, forms.typed(report.template, kept.fields),
                                 unsaved.over_current(kept, report.version), restored=True)
-        return _render_form(report, forms.stored(report), str(report.version))
+        return _render_form(report, forms.stored(report, reports.from_records(report)),
+                            str(report.version))
 
     entered = forms.typed(report.template, request.form)
     version = form_version()
@@ -210,7 +211,8 @@ def edit(report_id: int):
         found = reports.save_report(
             current_user, report, forms.values_of(report.template, entered), version,
             narrative={field: entered[field] for field in forms.NARRATIVE},
-            nothing_to_report=bool(entered["nothing_to_report"]))
+            nothing_to_report=bool(entered["nothing_to_report"]),
+            reasons=forms.reasons_of(report.template, entered))
         sending = request.form.get("then") == "submit"
         if sending:
             reports.submit_report(current_user, report)
@@ -239,14 +241,17 @@ def _refused(report_id: int, entered: dict, version: str, exc: DomainError):
 def _render_form(report: Report, entered: dict, version: str, error: DomainError | None = None,
                  status: int = 200, restored: bool = False):
     previous = reports.previous_report(report)
-    before = reports.values_dict(previous) if previous is not None else {}
+    before = ({row.indicator.code: reports.value_of(row)
+               for row in reports.readable_values(current_user, previous)}
+              if previous is not None else {})
     groups = [(group, list(items)) for group, items in
               groupby(report.template.items, key=lambda item: item.group)]
     return render_template(
         "reports/form.html", report=report, entered=entered, version=version, groups=groups,
         error_field=error.field if error is not None else None,
         error=error.message if error is not None else "", previous=previous, before=before,
-        input_name=forms.input_name,
+        input_name=forms.input_name, reason_name=forms.reason_name,
+        from_records=reports.from_records(report),
         last_return=reports.SIGN_OFF.last_return(report, reports.history(report)),
         narrative=NARRATIVE_LABELS, restored=restored,
         submit_confirm=submit_consequence(report)), status
@@ -276,8 +281,7 @@ def view(report_id: int):
 def _render_report(report: Report, status: int = 200, comment: str = ""):
     events = reports.history(report)
     previous = reports.previous_report(report)
-    items = {item.indicator.code: item for item in report.template.items}
-    changes = [(items[change.code], change) for change in reports.compare(report, previous)]
+    changes = reports.compare(current_user, report, previous)
     creator = db.session.get(User, report.created_by_id) if report.created_by_id else None
     enter = reports.SIGN_OFF.may_submit(current_user, report)
     may = {"edit": enter, "submit": enter,
@@ -288,6 +292,7 @@ def _render_report(report: Report, status: int = 200, comment: str = ""):
         previous=previous, changes=changes, may=may, can_edit=enter, comment=comment,
         last_return=reports.SIGN_OFF.last_return(report, events), narrative=NARRATIVE_LABELS,
         late=is_late(report, report.due_date), submit_confirm=submit_consequence(report),
+        from_records=reports.from_records(report),
         missing=reports.missing_required(report) if enter else []), status
 
 
@@ -371,8 +376,7 @@ def _review(key: object) -> Reviewed:
     elif authz.is_own_submission(current_user, report):
         reviewed.problem = _("Bạn đã gửi báo cáo này nên không thể tự duyệt.")
     reviewed.previous = reports.previous_report(report)
-    items = {item.indicator.code: item for item in report.template.items}
-    reviewed.changes = [(items[c.code], c) for c in reports.compare(report, reviewed.previous)]
+    reviewed.changes = reports.compare(current_user, report, reviewed.previous)
     return reviewed
 
 

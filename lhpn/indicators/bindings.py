@@ -1,0 +1,77 @@
+"""Indicators bound to records: a report's value of a bound indicator is prefilled from the
+unit's own records of the report's period (issue 15 item 10).
+
+A binding is data the province admin sets on the indicator (``Indicator.binding``); what each
+binding counts is code, here. A new kind of record (supervisions, petitions) adds one entry.
+Each count is of the unit's OWN records: consolidation sums the subtree upward already.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from lhpn.extensions import db
+from lhpn.units.models import Unit
+
+Count = Callable[[Unit, date, date], int]
+
+
+@dataclass(frozen=True)
+class Binding:
+    code: str
+    label: object  # a lazy string: shown on the indicator page
+    count: Count
+    # Counts of people harmed: a small cell below the province could point at a person, so a
+    # reader who may not see identities reads "< 3" there (lhpn/consolidation/views.py).
+    sensitive: bool = False
+
+
+def _incidents(unit: Unit, start: date, end: date):
+    from lhpn.incidents.models import Incident
+
+    return (Incident.unit_id == unit.id, Incident.occurred_on >= start,
+            Incident.occurred_on <= end)
+
+
+def count_cases(unit: Unit, start: date, end: date) -> int:
+    from lhpn.incidents.models import Incident
+
+    return db.session.scalar(select(func.count(Incident.id))
+                             .where(*_incidents(unit, start, end))) or 0
+
+
+def count_victims(unit: Unit, start: date, end: date) -> int:
+    from lhpn.incidents.models import Incident, Victim
+
+    return db.session.scalar(select(func.count(Victim.id))
+                             .join(Incident, Incident.id == Victim.incident_id)
+                             .where(*_incidents(unit, start, end))) or 0
+
+
+BINDINGS: dict[str, Binding] = {b.code: b for b in (
+    Binding("incidents.cases", _l("Số vụ việc bạo lực, xâm hại đã ghi nhận trong kỳ"),
+            count_cases, sensitive=True),
+    Binding("incidents.victims", _l("Số nạn nhân của các vụ việc ghi nhận trong kỳ"),
+            count_victims, sensitive=True),
+)}
+
+# Free text that may name a victim: kept where it was written, read only by the chain of
+# command (``read_protected`` on the report's unit), never consolidated
+# (lhpn/reports/services.py readable_values).
+PROTECTED_CODES = frozenset({"TOM_TAT_VU_VIEC"})
+
+
+def binding_of(indicator) -> Binding | None:
+    return BINDINGS.get(indicator.binding) if indicator.binding else None
+
+
+def is_sensitive(indicator) -> bool:
+    binding = binding_of(indicator)
+    return binding is not None and binding.sensitive
+
+
+def is_protected(indicator) -> bool:
+    return indicator.code in PROTECTED_CODES
