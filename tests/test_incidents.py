@@ -306,3 +306,24 @@ def test_a_case_followed_with_the_police_goes_overdue_and_the_chasing_letter_dra
     assert "Công an xã Tân Lễ" in words and f"vụ việc số {incident_id}" in words
     assert "15/CV-HPN" in words and "30/11/2026" in words
     assert not any(secret in words for secret in (*SECRETS, "Trần Văn Nam"))
+
+
+def test_a_protection_officer_picks_the_unit_and_only_one_of_hers(app, people):
+    officer = as_user(app, "protection.tb")
+    form = case_form(app, people) | {"csrf_token": csrf_token(officer, "/incidents/new")}
+    page = officer.get("/incidents/new").get_data(as_text=True)
+    assert "data-unit-picker" in page
+    # Searching without script comes back with the matches and what was typed, saving nothing.
+    found = officer.post("/incidents/new", data=form | {"find": "unit_id", "unit_id_q": "tân lễ"})
+    assert found.status_code == 200 and "Hội LHPN xã Tân Lễ" in found.get_data(as_text=True)
+    for wrong in ("", str(people.units["HC1"]), "abc"):
+        refused = officer.post("/incidents/new", data=form | {"unit_id": wrong})
+        assert refused.status_code == 422
+        assert "Hãy chọn đơn vị ghi nhận vụ việc" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
+    made = officer.post("/incidents/new", data=form | {"unit_id": str(people.units["C11"])})
+    assert made.status_code == 302
+    with app.app_context():
+        [incident] = db.session.scalars(select(Incident)).all()
+        assert incident.unit_id == people.units["C11"]

@@ -112,10 +112,11 @@ def require_read_clear(user, incident: Incident) -> None:
         raise authz.Forbidden("read_protected")
 
 
-def recordable_units(user) -> list[Unit]:
+def recordable_units(user, limit: int | None = None) -> list[Unit]:
+    """The open units where ``user`` may record a case, the highest first."""
     return list(db.session.scalars(select(Unit).where(authz.reachable(user, "record_incident"),
                                                       Unit.closed_at.is_(None))
-                                   .order_by(Unit.path)))
+                                   .order_by(Unit.path).limit(limit)))
 
 
 def visible(user) -> Select:

@@ -29,6 +29,8 @@ from lhpn.followups.pages import DOCX_MIMETYPE, follow_up_routes
 from lhpn.incidents import services, sharing
 from lhpn.incidents.models import INCIDENT_STATUSES, INTERVENTION_KINDS, SEXES, Incident
 from lhpn.privacy.access_log import PURPOSES
+from lhpn.units.models import Unit
+from lhpn.units.picker import picker
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -77,7 +79,7 @@ def index():
         "incidents/index.html", cases=[services.masked(row) for row in rows],
         status=status, year=year, overdue=overdue, page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total,
-        may_record=bool(services.recordable_units(current_user)))
+        may_record=authz.reaches_any(current_user, "record_incident"))
 
 
 def _form_victim(form, prefix: str = "victim") -> dict:
@@ -88,39 +90,43 @@ def _form_victim(form, prefix: str = "victim") -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    """One form on a phone. An officer recording at one unit sees it named; a protection
+    officer, who records anywhere below, picks the unit with the unit search (lhpn/units/picker)."""
     tenant_id = _tenant_id()
-    units = services.recordable_units(current_user)
+    units = services.recordable_units(current_user, limit=2)
     if not units:
         raise authz.Forbidden("record_incident")
     kinds = services.kinds(tenant_id)
-    if request.method == "POST":
+    unit_field = picker("unit_id", "record_incident", request.values) if len(units) > 1 \
+        else None
+    page = {"only_unit": units[0] if unit_field is None else None, "unit_field": unit_field,
+            "kinds": kinds}
+    if request.method == "POST" and not (unit_field is not None and unit_field.searched):
         try:
-            unit = _chosen_unit(units, request.form.get("unit_id"))
+            unit = units[0] if unit_field is None else _chosen_unit(request.form.get("unit_id"))
             incident = services.record_incident(current_user, unit, request.form.to_dict(),
                                                 [_form_victim(request.form)])
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("incidents/new.html", units=units, kinds=kinds,
-                                   values=request.form, error_field=exc.field), exc.status
+            return render_template("incidents/new.html", values=request.form,
+                                   error_field=exc.field, **page), exc.status
         incident_id = incident.id
         db.session.commit()
         flash(_("Đã ghi nhận vụ việc số %(id)d và báo ngay lên cấp trên.", id=incident_id),
               "success")
         return redirect(url_for("incidents.show", incident_id=incident_id))
-    return render_template("incidents/new.html", units=units, kinds=kinds, values={},
-                           error_field=None)
+    # GET, or "Tìm" pressed in the unit search without script: the form again, as typed.
+    return render_template("incidents/new.html", values=request.form, error_field=None, **page)
 
 
-def _chosen_unit(units: list, value: object):
-    """The unit a case is recorded at: the only one the user may record at, or their choice
-    among them."""
-    if len(units) == 1:
-        return units[0]
-    chosen = next((unit for unit in units if str(unit.id) == value), None)
-    if chosen is None:
+def _chosen_unit(value: object):
+    """The unit chosen in the picker, if the user may record a case there."""
+    key = as_id(value)
+    unit = db.session.get(Unit, key) if key is not None else None
+    if unit is None or not services.may_record(current_user, unit):
         raise DomainError(_("Hãy chọn đơn vị ghi nhận vụ việc."), "unit_id")
-    return chosen
+    return unit
 
 
 def _render_case(incident: Incident, *, clear: bool, status: int = 200, values=None,
