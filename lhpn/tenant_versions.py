@@ -18,10 +18,19 @@ from sqlalchemy.orm import Session
 
 from lhpn.accounts.models import RoleAssignment, User
 from lhpn.extensions import Model, db
+from lhpn.followups.models import FollowUp
+from lhpn.incidents.models import (
+    Consent,
+    Incident,
+    IncidentKind,
+    Intervention,
+    Referral,
+    Victim,
+)
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
 from lhpn.plans.models import Plan, PlanRequest, PlanTarget, TargetCheck
-from lhpn.privacy.models import SensitiveRead
+from lhpn.privacy.models import Breach, DataRequest, SensitiveRead
 from lhpn.reports.models import (
     Attachment,
     Report,
@@ -43,7 +52,9 @@ WATCHED = (Unit, Plan, PlanTarget, TargetCheck, ReportTemplate, TemplateItem, Te
 ACTIVITY: dict[type[Model], tuple[str, ...] | None] = {
     Report: ("status",), RoleAssignment: None, Notification: None,
     User: ("username", "full_name", "unit_id", "tenant_id", "locked", "is_system_admin",
-           "must_change_password")}
+           "must_change_password"),
+    # The dashboard counts the open cases and those overdue with the authorities.
+    Incident: ("status", "unit_id"), FollowUp: ("status", "due_on")}
 # Tenant-scoped models whose changes no cached page shows by themselves, and why.
 EXEMPT = {
     WorkflowEvent: "written with the status change it records (a Report or Plan, watched); "
@@ -54,6 +65,13 @@ EXEMPT = {
     PlanRequest: "created by the parent plan's approval and answered by the child's plan, "
                  "both watched",
     ImportBatch: "an import's own record; the units it creates are watched",
+    IncidentKind: "named on the incident pages only, which are never cached (no-store)",
+    Victim: "shown on the incident pages only, never cached; the dashboard counts cases",
+    Intervention: "shown on the incident pages only, never cached",
+    Consent: "shown on the incident pages only, never cached",
+    Referral: "shown on the incident pages only, never cached",
+    DataRequest: "shown on the incident pages only, never cached",
+    Breach: "the breach pages are the tenant admin's and are not cached",
     SensitiveRead: "a log of who read personal data, written by the reads themselves (a "
                    "consolidation never shows it, and counting reads would empty the cache)",
 }

@@ -327,3 +327,17 @@ def test_a_protection_officer_picks_the_unit_and_only_one_of_hers(app, people):
     with app.app_context():
         [incident] = db.session.scalars(select(Incident)).all()
         assert incident.unit_id == people.units["C11"]
+
+
+def test_the_cached_dashboard_counts_a_new_case_at_once(app, client, people):
+    """The dashboard page is cached per user and day (lhpn/tenant_versions.py): recording a
+    case, or closing one, moves the tenant's activity version, so the count is never stale."""
+    first = record_case(app, client, people)
+    viewer = as_user(app, "viewer.d1")
+    assert "1 vụ việc đang theo dõi" in viewer.get("/").get_data(as_text=True)
+    record_case(app, app.test_client(), people)
+    assert "2 vụ việc đang theo dõi" in viewer.get("/").get_data(as_text=True)
+    chair = as_user(app, "approver.c11")
+    assert _post(chair, f"/incidents/{first}/status", {
+        "version": "1", "action": "close", "outcome": OUTCOME}).status_code == 302
+    assert "1 vụ việc đang theo dõi" in viewer.get("/").get_data(as_text=True)
