@@ -348,7 +348,8 @@ def test_the_indicator_catalogue_is_the_tenants(app, api, world):
     tb = api("viewer.d1").get("/indicators").get_json()["items"]
     assert {"GIAM_SAT", "TUYEN_TRUYEN", "HV_HOC_TAP"} <= {i["code"] for i in tb}
     assert "RIENG_HY" not in {i["code"] for i in tb}
-    assert set(tb[0]) == {"code", "name", "kind", "aggregation", "unit_label", "active"}
+    assert set(tb[0]) == {"code", "name", "kind", "aggregation", "unit_label", "active",
+                          "binding"}
     hy = api("norole.d1").get("/indicators").get_json()["items"]
     assert {i["code"] for i in hy} == {i["code"] for i in tb}
     assert "RIENG_HY" in {i["code"] for i in api("staff.hy").get("/indicators").get_json()[
