@@ -41,11 +41,11 @@ def caller(client, username: str) -> Caller:
 def case_body(app, world, **overrides) -> dict:
     """The JSON body of case_form's case (the kind by its code)."""
     form = case_form(app, world)
-    victim = {"full_name": NAME, "age_or_year": 1990, "sex": "female", "child": None,
+    victim = {"full_name": NAME, "birth_year": 1990, "sex": "female", "is_child": None,
               "address": ADDRESS, "phone": PHONE}
     return {"unit_id": world.units["C11"], "kind": "domestic_violence",
             "occurred_on": form["occurred_on"], "place": form["place"], "source": form["source"],
-            "facts": FACTS, "victim_state": form["victim_state"],
+            "facts": FACTS, "current_state": form["victim_state"],
             "responsible": form["responsible"],
             "responsible_relation": form["responsible_relation"], "victims": [victim]} | overrides
 
@@ -84,7 +84,8 @@ def test_recorded_over_the_api_and_the_chain_is_told_without_identity(
         "domestic_violence", "open", 1)
     assert case["unit"] == case["commune"] == {"id": people.units["C11"],
                                                "name": "Hội LHPN xã Tân Lễ"}
-    assert case["victims"] == [{"sex": "female", "age_band": "30–44 tuổi", "child": False}]
+    assert case["victims"] == [MASKED_VICTIM | {"age_band": "30–44 tuổi", "is_child": False}]
+    assert case["clear"] is False and case["facts"] is None and case["interventions"] is None
     with app.app_context():
         victim = db.session.scalars(select(Victim)).one()
         assert (victim.full_name, victim.phone, victim.birth_year) == (NAME, PHONE, 1990)
@@ -94,6 +95,44 @@ def test_recorded_over_the_api_and_the_chain_is_told_without_identity(
     for message in told.values():
         assert f"Vụ việc số {case['id']}" in message
         assert not any(secret in message for secret in ALL_SECRETS)
+
+
+MASKED_VICTIM = {"id": None, "full_name": None, "birth_year": None, "sex": "female",
+                 "address": None, "phone": None}
+
+
+def test_the_issue_s_example_body_is_recorded(app, client, people, document):
+    # The body exactly as issue 15 writes it: no place (it can come later), a year of birth.
+    form = case_form(app, people)
+    data = {"unit_id": people.units["C11"], "kind": "domestic_violence",
+            "occurred_on": form["occurred_on"], "source": "Chi hội trưởng báo qua điện thoại",
+            "victims": [{"full_name": NAME, "birth_year": 2012, "sex": "female",
+                         "address": ADDRESS, "phone": PHONE, "is_child": True}],
+            "facts": FACTS, "current_state": "Đang ở nhà bà ngoại"}
+    response = caller(client, "staff.c11").post("/incidents", data)
+    assert response.status_code == 201, response.get_json()
+    valid(document, "POST", "/incidents", response)
+    no_secret(response)
+    seen = caller(client, "approver.c11").get(
+        f"/incidents/{response.get_json()['id']}?purpose=handling").get_json()
+    assert (seen["clear"], seen["place"], seen["current_state"]) == (
+        True, None, "Đang ở nhà bà ngoại")
+    assert seen["victims"][0] | {"id": 0} == {
+        "id": 0, "full_name": NAME, "birth_year": 2012, "sex": "female", "address": ADDRESS,
+        "phone": PHONE, "is_child": True, "age_band": "12–15 tuổi"}
+
+
+def test_an_age_instead_of_a_year_of_birth(app, client, people):
+    staff = caller(client, "staff.c11")
+    both = staff.post("/incidents", case_body(app, people, victims=[
+        _victim(birth_year=1990, age=36)]))
+    assert both.status_code == 422 and both.get_json()["error"]["field"] == "victims[0].age"
+    no_secret(both)
+    assert counts(app)[0] == 0
+    made = staff.post("/incidents", case_body(app, people, victims=[
+        _victim(birth_year=None, age=9, is_child=True)]))
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["victims"][0]["age_band"] == "6–11 tuổi"
 
 
 # Who reads the case at C11 how over the API (as on the pages, tests/test_incidents.py).
@@ -123,7 +162,9 @@ def test_masked_by_default_clear_with_a_purpose(
         return
     assert masked.status_code == 200 and listed == [incident_id]
     valid(document, "GET", "/incidents/{incident_id}", masked)
-    assert "clear" not in masked.get_json()
+    assert masked.get_json()["clear"] is False
+    assert masked.get_json()["victims"] == [MASKED_VICTIM | {"age_band": "30–44 tuổi",
+                                                              "is_child": False}]
     if SEES[username] == "masked":
         assert clear.status_code == 403
         no_secret(clear)
@@ -132,11 +173,13 @@ def test_masked_by_default_clear_with_a_purpose(
     assert clear.status_code == 200, clear.get_json()
     assert clear.headers["Cache-Control"] == "no-store"
     valid(document, "GET", "/incidents/{incident_id}", clear)
-    seen = clear.get_json()["clear"]
-    assert (seen["facts"], seen["responsible"]) == (FACTS, "Trần Văn Nam")
+    seen = clear.get_json()
+    assert (seen["clear"], seen["facts"], seen["responsible"]) == (True, FACTS, "Trần Văn Nam")
     assert seen["victims"][0] | {"id": 0} == {
-        "id": 0, "full_name": NAME, "birth_year": 1990, "sex": "female", "child": False,
-        "address": ADDRESS, "phone": PHONE}
+        "id": 0, "full_name": NAME, "birth_year": 1990, "sex": "female", "is_child": False,
+        "address": ADDRESS, "phone": PHONE, "age_band": "30–44 tuổi"}
+    # The masked answer has the same keys, the clear ones null.
+    assert set(seen) == set(masked.get_json())
     [entry] = logged
     assert (entry.user_id, entry.object_type, entry.object_id, entry.purpose, entry.channel) == (
         people.users[username], "incident", incident_id, "handling", "api")
@@ -162,8 +205,9 @@ def test_a_bad_purpose_logs_nothing(app, client, people):
 
 
 def _victim(**overrides) -> dict:
-    return {"full_name": NAME, "age_or_year": 1990, "sex": "female", "address": ADDRESS,
-            "phone": PHONE} | overrides
+    victim = {"full_name": NAME, "birth_year": 1990, "sex": "female", "address": ADDRESS,
+              "phone": PHONE} | overrides
+    return {key: value for key, value in victim.items() if value is not None}
 
 
 @pytest.mark.parametrize("overrides, field", [
@@ -179,7 +223,12 @@ def _victim(**overrides) -> dict:
     ({"victims": [_victim(sex=NAME)]}, "victims[0].sex"),
     ({"victims": [_victim(phone=[NAME, PHONE])]}, "victims[0].phone"),
     ({"victims": [_victim(phone="gọi " + PHONE)]}, "victim_phone"),
-    ({"victims": [_victim(age_or_year=9, child=False)]}, "victim_child"),
+    ({"victims": [_victim(birth_year=None, age=9, is_child=False)]}, "victim_child"),
+    ({"victims": [_victim(birth_year=100)]}, "victims[0].birth_year"),
+    ({"victims": [_victim(age=121, birth_year=None)]}, "victims[0].age"),
+    ({"victims": [_victim(child=True)]}, "victims[0].child"),
+    ({"victim_state": "Ổn định"}, "victim_state"),
+    ({"source": ""}, "source"),
     ({"victims": [_victim(full_name=NAME + "\x00")]}, "victims[0].full_name"),
     ({"victims": [_victim(nickname=NAME)]}, "victims[0].nickname"),
     ({"victims": [_victim(full_name=NAME * 50)]}, "victims[0].full_name"),
@@ -224,10 +273,10 @@ def test_the_case_is_handled_over_the_api(
     assert step("/interventions", {"version": 1, "given_on": "2026-11-21", "kind": "counselling",
                                    "by_whom": "Chủ tịch Hội LHPN xã",
                                    "note": "Tư vấn tâm lý tại nhà"})["version"] == 2
-    case = step("/victims", {"version": 2, "full_name": SECOND, "age_or_year": 7,
-                             "sex": "female", "child": True})
-    assert case["version"] == 3 and case["victims"][1] == {
-        "sex": "female", "age_band": "6–11 tuổi", "child": True}
+    case = step("/victims", {"version": 2, "full_name": SECOND, "age": 7,
+                             "sex": "female", "is_child": True})
+    assert case["version"] == 3 and case["victims"][1] == MASKED_VICTIM | {
+        "age_band": "6–11 tuổi", "is_child": True}
     # A stale version changes nothing.
     assert step("/status", {"version": 1, "action": "follow"}, 409)["error"]["field"] == "version"
     assert step("", {"version": 2, "facts": "Khác"}, 409, "PATCH")["error"]["code"] == "conflict"
@@ -248,7 +297,7 @@ def test_the_case_is_handled_over_the_api(
         assert incident.kind.code == "domestic_violence" and incident.place
     # The chain reads it all back in clear; a viewer may not handle it; another tenant's
     # chair does not find it.
-    seen = chair.get(f"{base}?purpose=handling").get_json()["clear"]
+    seen = chair.get(f"{base}?purpose=handling").get_json()
     assert [v["full_name"] for v in seen["victims"]] == [NAME, SECOND]
     assert seen["interventions"][0]["note"] == "Tư vấn tâm lý tại nhà"
     for username, status in (("viewer.d1", 403), ("approver.hy", 404)):

@@ -30,28 +30,46 @@ INCIDENT_API = [
     # Consent: a body without its victim; a consent that does not exist (422).
     ("POST", "/api/v1/incidents/{incident}/consents", "clear", {"scope": "police"}, VALIDATION),
     ("POST", "/api/v1/incidents/{incident}/consents/{consent}/withdraw", "clear", None, VALIDATION),
+    # A referral letter without its victim.
+    ("POST", "/api/v1/incidents/{incident}/referrals", "clear", {"scope": "police"}, VALIDATION),
+    # Following the case: a start without its agency; the case's follow-up (due in a month)
+    # with a stale version; its chasing letter, refused while it is not overdue (422).
+    ("POST", "/api/v1/incidents/{incident}/follow-ups", "clear", {"due_on": "2026-01-01"},
+     VALIDATION),
+    ("PATCH", "/api/v1/incidents/{incident}/follow-ups/{follow_up}", "clear", {"version": 0},
+     VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/follow-ups/{follow_up}/answer", "clear",
+     {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/follow-ups/{follow_up}/close", "clear",
+     {"version": 0}, VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/follow-ups/{follow_up}/chased", "clear",
+     {"version": 0}, VALIDATION),
+    ("GET", "/api/v1/incidents/{incident}/follow-ups/{follow_up}/chasing-letter", "clear", None,
+     VALIDATION),
+    # Who read the case: the province's reviewers only.
+    ("GET", "/api/v1/incidents/{incident}/access-log", "review", None, SUCCESS),
 ]
 INCIDENT_API_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_API]
 
 # Y allowed, N 403, F 404 (the unit, or the case's unit, is not theirs to view), for the
-# columns list, record at C11, masked, clear.
+# columns list, record at C11, masked, clear, and review (the case's access log).
 EXPECTED = {
-    "staff.c11":       "YYYY",   # the recording unit's officer
-    "approver.c11":    "YNYY",   # its chair
-    "approver.d1":     "YNYY",   # the chain of command above
-    "approver.tb":     "YNYY",
-    "protection.tb":   "YYYY",   # the province's protection officer (records anywhere below)
-    "protection.c12":  "YFFF",   # a sibling commune's: never sees C11 nor its cases
-    "staff.d1":        "YNYN",   # the district's officer: records at D1 only, C11 masked
-    "viewer.d1":       "YNYN",
-    "viewer.tb":       "YNYN",
-    "tenant_admin.tb": "YNYN",
-    "tenant_admin.d1": "YNYN",
-    "staff.c12":       "YFFF",
-    "norole.d1":       "YFFF",
-    "approver.hy":     "YFFF",   # another tenant
+    "staff.c11":       "YYYYN",   # the recording unit's officer
+    "approver.c11":    "YNYYN",   # its chair
+    "approver.d1":     "YNYYN",   # the chain of command above
+    "approver.tb":     "YNYYN",
+    "protection.tb":   "YYYYY",   # the province's protection officer (records anywhere below)
+    "protection.c12":  "YFFFF",   # a sibling commune's: never sees C11 nor its cases
+    "staff.d1":        "YNYNN",   # the district's officer: records at D1 only, C11 masked
+    "viewer.d1":       "YNYNN",
+    "viewer.tb":       "YNYNN",
+    "tenant_admin.tb": "YNYNY",   # reviews the province's log of reads, never reads a case
+    "tenant_admin.d1": "YNYNN",
+    "staff.c12":       "YFFFF",
+    "norole.d1":       "YFFFF",
+    "approver.hy":     "YFFFF",   # another tenant
 }
-COLUMNS = ("list", "record", "masked", "clear")
+COLUMNS = ("list", "record", "masked", "clear", "review")
 DECISION = {"Y": "allow", "N": "403", "F": "404"}
 
 
@@ -65,10 +83,31 @@ def _fill(value, ids: dict[str, int]):
     return value
 
 
+def _follow_up(app, world, incident_id: int) -> int:
+    """The case handed to the police a week ago, due in a month: open, not overdue."""
+    from datetime import timedelta
+
+    from lhpn.accounts.models import User
+    from lhpn.clock import local_today
+    from lhpn.extensions import db
+    from lhpn.followups import services as follow_ups
+    from lhpn.incidents.models import Incident
+
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        chair = db.session.get(User, world.users["approver.c11"])
+        fu = follow_ups.start(chair, "incident", incident, incident.unit, agency="Công an xã",
+                              written_on=local_today() - timedelta(days=7),
+                              due_on=local_today() + timedelta(days=30))
+        db.session.commit()
+        return fu.id
+
+
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_incident_endpoints(app, client, people, actor):
-    ids = {"incident": record_case(app, client, people), "unit": people.units["C11"],
-           "consent": 999999}
+    incident_id = record_case(app, client, people)
+    ids = {"incident": incident_id, "unit": people.units["C11"], "consent": 999999,
+           "follow_up": _follow_up(app, people, incident_id)}
     token = api_token(app.test_client(), actor)
     for method, template, column, data, allowed in INCIDENT_API:
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
@@ -84,7 +123,7 @@ def test_incident_endpoints(app, client, people, actor):
 @pytest.mark.parametrize("route", INCIDENT_API, ids=lambda r: f"{r[0]} {r[1]}")
 def test_incident_endpoints_need_a_token(client, world, route):
     method, template, _column, data, _allowed = route
-    ids = {"incident": 1, "unit": world.units["C11"], "consent": 1}
+    ids = {"incident": 1, "unit": world.units["C11"], "consent": 1, "follow_up": 1}
     for token in (None, "not-a-real-token"):
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
         assert response.status_code == 401

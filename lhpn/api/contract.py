@@ -120,6 +120,19 @@ def QueryInt(low: int, high: int, **extra: Any) -> tuple[Any, ...]:  # noqa: N80
 
 
 QueryId = Annotated[int, *QueryInt(1, MAX_ID)]
+
+
+def _flag(value: object) -> object:
+    """A query-string yes/no: exactly "true" or "false"."""
+    if value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, str):
+        raise PydanticCustomError("query_bool", "query_bool")
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_flag),
+                      Field(json_schema_extra={"description": "true hoặc false"})]
 # A field left out of a request is None, while its JSON type stays the one declared (null
 # itself is refused): ``name: Annotated[str, *Text(200)] = NOT_SENT``. Typed Any because the
 # annotation says what a client may send, which None is not.
@@ -177,6 +190,20 @@ ERRORS = {
     429: "Quá nhiều yêu cầu: chờ số giây ghi trong Retry-After.",
 }
 
+_NAMED: dict[str, type] = {}
+
+
+def _schema_name(model: type) -> str:
+    """A model's name in the document's components: its class name, which must be unique, or
+    one declaration would silently stand for another (two ``ReadQuery`` once did)."""
+    name = model.__name__
+    known = _NAMED.setdefault(name, model)
+    if known is not model and (known.__module__, known.__qualname__) != (
+            model.__module__, model.__qualname__):
+        raise TypeError(f"two API models named {name}: {known.__module__} and {model.__module__}")
+    return name
+
+
 spec = SpecTree(
     "flask",
     mode="strict",
@@ -186,7 +213,7 @@ spec = SpecTree(
     description="Lập kế hoạch và báo cáo của Hội LHPN Việt Nam. Mọi lỗi trả về "
                 '{"error": {"code", "message", "field"?}}; thông báo bằng tiếng Việt, hoặc '
                 "tiếng Anh nếu gửi Accept-Language: en.",
-    naming_strategy=lambda model: model.__name__,
+    naming_strategy=_schema_name,
     nested_naming_strategy=lambda _parent, child: child,
     validation_error_model=Error,
     security_schemes=[SecurityScheme(name="bearerAuth",
@@ -293,6 +320,8 @@ def _message(error: ErrorDetails, name: str, *, in_query: bool,  # noqa: PLR0911
         return _("Trường %(name)s chứa ký tự không hợp lệ.", name=name)
     if kind == "date_format":
         return _("Ngày không hợp lệ (định dạng yyyy-mm-dd).")
+    if kind == "query_bool":
+        return _("Tham số %(name)s phải là true hoặc false.", name=name)
     if kind in ("query_int", "int_parsing") or (in_query and kind.startswith(("greater", "less"))):
         return _("Tham số %(name)s phải là số nguyên từ %(low)d đến %(high)d.", name=name,
                  low=bounds[0], high=bounds[1])

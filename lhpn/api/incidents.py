@@ -31,6 +31,8 @@ from lhpn.api.contract import (
     Id,
     Page,
     Query,
+    QueryBool,
+    QueryDate,
     QueryId,
     QueryInt,
     Text,
@@ -40,20 +42,28 @@ from lhpn.api.contract import (
     peek_id,
     query,
 )
+from lhpn.api.follow_ups import follow_up_endpoints
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
-from lhpn.errors import NotFound
+from lhpn.api.privacy import SensitiveReadList, entry_dict
+from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
+from lhpn.followups import services as follow_ups
+from lhpn.followups.models import FollowUpStatus
+from lhpn.followups.pages import DOCX_MIMETYPE
 from lhpn.incidents import services, sharing
-from lhpn.incidents.models import ConsentForm as ConsentFormCode
 from lhpn.incidents.models import (
+    AgencyScope,
     ConsentScope,
     GivenBy,
     IncidentStatus,
     InterventionKind,
+    LegalGround,
     Sex,
 )
+from lhpn.incidents.models import ConsentForm as ConsentFormCode
 from lhpn.incidents.models import Incident as IncidentRow
+from lhpn.privacy import review
 from lhpn.privacy.access_log import PURPOSES
 from lhpn.units.models import Unit
 from lhpn.units.services import get_unit
@@ -82,24 +92,37 @@ KindRef = Annotated[Annotated[Id, Tag("tagged-id")]
 
 class VictimFields(Body):
     full_name: Annotated[str, *Text(services.MAX_LINE, 1)]
-    age_or_year: Annotated[int, Field(ge=0, le=9999)] = Field(default=NOT_SENT, description=(
-        "Tuổi (0–120) lúc xảy ra hoặc năm sinh (1900–năm xảy ra) (422)."))
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] = Field(default=NOT_SENT, description=(
+        "Năm sinh (1900–năm xảy ra, 422). Không rõ năm sinh: gửi age."))
+    age: Annotated[int, Field(ge=0, le=120)] = Field(default=NOT_SENT, description=(
+        "Tuổi lúc xảy ra, khi không rõ năm sinh; không gửi cùng birth_year (422)."))
     sex: Sex
-    child: bool | None = Field(default=None, description=(
-        "Trẻ em (dưới 16 tuổi) hay không; null: suy ra từ tuổi (422 nếu không khớp tuổi hoặc "
-        "không rõ tuổi)."))
+    is_child: bool | None = Field(default=None, description=(
+        "Trẻ em (dưới 16 tuổi) hay không; không gửi hoặc null: suy ra từ tuổi (422 nếu không "
+        "khớp tuổi hoặc không rõ tuổi)."))
     address: Line = ""
     phone: Line = Field(default="", description="Chữ số, dấu cách, +, ., -, ( ).")
+
+    def service_data(self, where: str) -> dict:
+        """The victim as the services read a form's: ``age_or_year`` and ``child``."""
+        if self.birth_year is not NOT_SENT and self.age is not NOT_SENT:
+            raise DomainError(_("Gửi năm sinh hoặc tuổi của nạn nhân, không gửi cả hai."),
+                              f"{where}age")
+        age_or_year = self.birth_year if self.birth_year is not NOT_SENT else self.age
+        return {"full_name": self.full_name, "sex": self.sex, "child": self.is_child,
+                "age_or_year": None if age_or_year is NOT_SENT else age_or_year,
+                "address": self.address, "phone": self.phone}
 
 
 class NewIncident(Body):
     unit_id: Id = Field(description="Đơn vị ghi nhận: người gọi được ghi nhận vụ việc tại đó.")
     kind: KindRef
     occurred_on: Date = Field(description="Không sau hôm nay, không trước 1990 (422).")
-    place: Line
-    source: Line
+    place: Line = Field(default="", description="Nơi xảy ra; có thể bổ sung sau.")
+    source: Annotated[str, *Text(services.MAX_LINE, 1)] = Field(description=(
+        "Nguồn thông tin: ai báo, qua kênh nào."))
     facts: Long
-    victim_state: Long = ""
+    current_state: Long = Field(default="", description="Tình trạng hiện tại của nạn nhân.")
     responsible: Line = ""
     responsible_relation: Line = ""
     victims: list[VictimFields] = Field(min_length=1, max_length=services.MAX_VICTIMS)
@@ -112,7 +135,7 @@ class IncidentChanges(Body):
     place: Line = NOT_SENT
     source: Line = NOT_SENT
     facts: Long = NOT_SENT
-    victim_state: Long = NOT_SENT
+    current_state: Long = NOT_SENT
     responsible: Line = NOT_SENT
     responsible_relation: Line = NOT_SENT
 
@@ -142,9 +165,11 @@ class IncidentQuery(Page):
     year: Annotated[int, *QueryInt(1990, 2100)] = Field(default=NOT_SENT, description=(
         "Năm xảy ra."))
     status: IncidentStatus = NOT_SENT
+    overdue: QueryBool = Field(default=NOT_SENT, description=(
+        "true: chỉ vụ việc có việc theo dõi quá hạn; false: không quá hạn."))
 
 
-class ReadQuery(Query):
+class ClearReadQuery(Query):
     purpose: Purpose = Field(default=NOT_SENT, description=(
         "Mục đích đọc bản rõ; có tham số này thì đọc bản rõ (được ghi nhật ký), không có thì "
         "bản che."))
@@ -164,20 +189,15 @@ class KindName(Answer):
     name: str
 
 
-class MaskedVictim(Answer):
-    sex: Sex
-    age_band: str = Field(examples=["30–44 tuổi"])
-    child: bool
-
-
-class ClearVictim(Answer):
-    id: Id
+class VictimAnswer(Answer):
+    id: Id | None = Field(description="null trong bản che.")
     full_name: str | None
     birth_year: int | None
     sex: Sex
-    child: bool
     address: str | None
     phone: str | None
+    is_child: bool
+    age_band: str = Field(examples=["30–44 tuổi"])
 
 
 class InterventionAnswer(Answer):
@@ -188,17 +208,19 @@ class InterventionAnswer(Answer):
     note: str | None
 
 
-class ClearCase(Answer):
-    place: str | None
-    source: str | None
-    facts: str | None
-    victim_state: str | None
-    responsible: str | None
-    responsible_relation: str | None
-    outcome: str | None
-    closed_on: str | None = Field(json_schema_extra={"format": "date"})
-    victims: list[ClearVictim]
-    interventions: list[InterventionAnswer]
+class FollowUpBrief(Answer):
+    id: Id
+    agency: str
+    written_on: str = Field(json_schema_extra={"format": "date"})
+    due_on: str = Field(json_schema_extra={"format": "date"})
+    status: FollowUpStatus
+    overdue: bool
+    answered_on: str | None = Field(json_schema_extra={"format": "date"})
+    answer: str = Field(description="Tóm tắt trả lời của cơ quan (trống nếu chưa trả lời).")
+
+
+CLEAR_ONLY = ("null trong bản che (không đọc với purpose, hoặc người gọi không được đọc bản "
+              "rõ).")
 
 
 class Incident(Answer):
@@ -208,11 +230,25 @@ class Incident(Answer):
     unit: Named
     commune: Named = Field(description="Xã của vụ việc (đơn vị, hoặc xã trên chi hội).")
     status: IncidentStatus
-    victims: list[MaskedVictim]
+    overdue: bool = Field(description="Có việc theo dõi quá thời hạn giải quyết mà cơ quan "
+                                      "chưa trả lời.")
     version: int = Field(description="Gửi lại khi xử lý; 409 nếu vụ việc đã bị người khác "
                                      "thay đổi.")
-    clear: ClearCase = Field(default=NOT_SENT, description=(
-        "Chỉ khi đọc với purpose, người gọi được đọc bản rõ."))
+    clear: bool = Field(description="true: bản rõ (lượt đọc đã được ghi nhật ký); false: bản "
+                                    "che, các trường nhận dạng là null.")
+    source: str | None = Field(description=CLEAR_ONLY)
+    place: str | None = Field(description=CLEAR_ONLY)
+    facts: str | None = Field(description=CLEAR_ONLY)
+    current_state: str | None = Field(description=CLEAR_ONLY)
+    responsible: str | None = Field(description=CLEAR_ONLY)
+    responsible_relation: str | None = Field(description=CLEAR_ONLY)
+    outcome: str | None = Field(description=CLEAR_ONLY)
+    closed_on: str | None = Field(json_schema_extra={"format": "date"})
+    victims: list[VictimAnswer] = Field(description=(
+        "Cùng các khóa trong bản che và bản rõ; trong bản che id, full_name, birth_year, "
+        "address, phone là null."))
+    interventions: list[InterventionAnswer] | None = Field(description=CLEAR_ONLY)
+    follow_ups: list[FollowUpBrief] | None = Field(description=CLEAR_ONLY)
 
 
 class IncidentList(Answer):
@@ -221,10 +257,13 @@ class IncidentList(Answer):
 
 # ---- building answers -------------------------------------------------------------------------
 
-def masked_dict(incident: IncidentRow) -> dict:
-    """The case as anyone who may view its unit sees it (services.masked), with its version."""
+def masked_dict(incident: IncidentRow, overdue: bool | None = None) -> dict:
+    """The case as anyone who may view its unit sees it (services.masked), with its version:
+    the clear keys are there, null."""
     case = services.masked(incident)
     commune = services.commune_of(incident.unit)
+    if overdue is None:
+        overdue = services.is_overdue(incident)
     return {
         "id": case.id,
         "kind": {"code": incident.kind.code, "name": case.kind},
@@ -232,33 +271,59 @@ def masked_dict(incident: IncidentRow) -> dict:
         "unit": {"id": incident.unit.id, "name": case.unit_name},
         "commune": {"id": commune.id, "name": case.commune_name},
         "status": case.status,
-        "victims": [{"sex": v.sex, "age_band": v.age_band, "child": v.child}
-                    for v in case.victims],
+        "overdue": overdue,
         "version": incident.version,
-    }
-
-
-def _clear_dict(incident: IncidentRow) -> dict:
-    """The case in clear: only after services.open_clear has logged the read."""
-    return {
-        "place": incident.place, "source": incident.source, "facts": incident.facts,
-        "victim_state": incident.victim_state, "responsible": incident.responsible,
-        "responsible_relation": incident.responsible_relation, "outcome": incident.outcome,
+        "clear": False,
+        **dict.fromkeys(("source", "place", "facts", "current_state", "responsible",
+                         "responsible_relation", "outcome")),
         "closed_on": incident.closed_on.isoformat() if incident.closed_on else None,
-        "victims": [{"id": v.id, "full_name": v.full_name, "birth_year": v.birth_year,
-                     "sex": v.sex, "child": v.is_child, "address": v.address, "phone": v.phone}
-                    for v in incident.victims],
-        "interventions": [{"id": i.id, "given_on": i.given_on.isoformat(), "kind": i.kind,
-                           "by_whom": i.by_whom, "note": i.note}
-                          for i in incident.interventions],
+        "victims": [{"id": None, "full_name": None, "birth_year": None, "sex": v.sex,
+                     "address": None, "phone": None, "is_child": v.child,
+                     "age_band": v.age_band} for v in case.victims],
+        "interventions": None,
+        "follow_ups": None,
     }
+
+
+def clear_dict(incident: IncidentRow) -> dict:
+    """The case in clear: only after services.open_clear has logged the read."""
+    answer = masked_dict(incident)
+    answer.update(
+        clear=True, source=incident.source, place=incident.place, facts=incident.facts,
+        current_state=incident.victim_state, responsible=incident.responsible,
+        responsible_relation=incident.responsible_relation, outcome=incident.outcome)
+    for shown, victim in zip(answer["victims"], incident.victims, strict=True):
+        shown.update(id=victim.id, full_name=victim.full_name, birth_year=victim.birth_year,
+                     address=victim.address, phone=victim.phone)
+    answer["interventions"] = [{"id": i.id, "given_on": i.given_on.isoformat(), "kind": i.kind,
+                                "by_whom": i.by_whom, "note": i.note}
+                               for i in incident.interventions]
+    answer["follow_ups"] = [follow_up_brief(fu) for fu in db.session.scalars(
+        follow_ups.follow_ups_of(services.OBJECT_TYPE, incident.id))]
+    return answer
+
+
+def follow_up_brief(fu) -> dict:
+    return {"id": fu.id, "agency": fu.agency, "written_on": fu.written_on.isoformat(),
+            "due_on": fu.due_on.isoformat(), "status": fu.status,
+            "overdue": follow_ups.is_overdue(fu),
+            "answered_on": fu.answered_on.isoformat() if fu.answered_on else None,
+            "answer": fu.answer}
+
+
+def _service_fields(sent: dict) -> dict:
+    """The API's names as the services read them (a page's form says victim_state)."""
+    fields = dict(sent)
+    if "current_state" in fields:
+        fields["victim_state"] = fields.pop("current_state")
+    return fields
 
 
 def _current(incident: IncidentRow) -> dict:
     """The case's fields as they are, for a change that sends only some of them."""
     return {"kind": incident.kind_id, "occurred_on": incident.occurred_on,
             "place": incident.place, "source": incident.source, "facts": incident.facts,
-            "victim_state": incident.victim_state, "responsible": incident.responsible,
+            "current_state": incident.victim_state, "responsible": incident.responsible,
             "responsible_relation": incident.responsible_relation}
 
 
@@ -313,8 +378,12 @@ def list_incidents() -> Response:
         stmt = stmt.where(extract("year", IncidentRow.occurred_on) == args.year)
     if args.status is not None:
         stmt = stmt.where(IncidentRow.status == args.status)
-    rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique()
-    return jsonify(items=[masked_dict(row) for row in rows])
+    if args.overdue is not None:
+        late = IncidentRow.id.in_(services.overdue_ids())
+        stmt = stmt.where(late if args.overdue else ~late)
+    rows = list(db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique())
+    late_ids = services.overdue_among([row.id for row in rows])
+    return jsonify(items=[masked_dict(row, row.id in late_ids) for row in rows])
 
 
 @bp.post("/incidents")
@@ -331,9 +400,10 @@ def record_incident() -> Response:
         _recording_unit(unit_id)
     data = body(NewIncident)
     unit = _recording_unit(data.unit_id)
-    fields = data.model_dump(exclude={"unit_id", "victims"})
-    incident = services.record_incident(caller(), unit, fields,
-                                        [victim.model_dump() for victim in data.victims])
+    fields = _service_fields(data.model_dump(exclude={"unit_id", "victims"}))
+    incident = services.record_incident(
+        caller(), unit, fields,
+        [victim.service_data(f"victims[{n}].") for n, victim in enumerate(data.victims)])
     answer = masked_dict(incident)
     db.session.commit()
     return created(answer, url_for(".get_incident", incident_id=answer["id"]))
@@ -344,19 +414,18 @@ def record_incident() -> Response:
           "Bản rõ chỉ cho người được đọc (đơn vị ghi nhận, cấp trên, cán bộ bảo vệ cấp trên; "
           "người khác: 403). Mỗi lần đọc bản rõ được ghi nhật ký (người, lúc, mục đích, kênh "
           "api) trước khi trả lời; mục đích sai, hoặc other không ghi rõ: 422, không ghi gì.",
-          ok={200: Incident}, query=ReadQuery, errors="403 404")
+          ok={200: Incident}, query=ClearReadQuery, errors="403 404")
 def get_incident(incident_id: int) -> Response:
     incident = services.get_visible(caller(), incident_id)
     wants_clear = "purpose" in request.args
     if wants_clear:
         services.require_read_clear(caller(), incident)
-    args = query(ReadQuery)
-    answer = masked_dict(incident)
+    args = query(ClearReadQuery)
     if not wants_clear:
-        return jsonify(answer)
+        return jsonify(masked_dict(incident))
     services.open_clear(caller(), incident, purpose=args.purpose or "",
                         note=args.purpose_note or "", channel="api")
-    answer["clear"] = _clear_dict(incident)
+    answer = clear_dict(incident)
     db.session.commit()
     return jsonify(answer)
 
@@ -371,7 +440,8 @@ def update_incident(incident_id: int) -> Response:
     sent = data.model_dump(include=data.model_fields_set - {"version"})
     if not sent:
         nothing_sent(IncidentChanges, but="version")
-    services.update_incident(caller(), incident, _current(incident) | sent, data.version)
+    services.update_incident(caller(), incident, _current(incident) | _service_fields(sent),
+                             data.version)
     answer = masked_dict(incident)
     db.session.commit()
     return jsonify(answer)
@@ -383,7 +453,7 @@ def update_incident(incident_id: int) -> Response:
 def add_incident_victim(incident_id: int) -> Response:
     incident = _handled(incident_id)
     data = body(NewVictim)
-    services.add_victim(caller(), incident, data.model_dump(exclude={"version"}), data.version)
+    services.add_victim(caller(), incident, data.service_data(""), data.version)
     answer = masked_dict(incident)
     db.session.commit()
     return jsonify(answer)
@@ -455,7 +525,7 @@ def _consent_dict(consent) -> dict:
 
 @bp.post(f"/incidents/<{ID}:incident_id>/consents")
 @endpoint("Ghi nhận sự đồng ý của nạn nhân (hoặc người đại diện) cho việc xử lý hoặc chia sẻ "
-          "với một loại cơ quan. Văn bản chuyển gửi chỉ lập được trên trang vụ việc, khi có "
+          "với một loại cơ quan. Văn bản chuyển gửi (POST …/referrals) chỉ lập được khi có "
           "đủ sự đồng ý còn hiệu lực hoặc căn cứ pháp lý được giải thích.\n\n"
           "Người gọi phải được đọc bản rõ vụ việc (403). Trả lời không có tên người đại diện.",
           ok={201: ConsentAnswer}, body=NewConsent, errors="403 404")
@@ -479,3 +549,68 @@ def withdraw_incident_consent(incident_id: int, consent_id: int) -> Response:
     answer = _consent_dict(consent)
     db.session.commit()
     return jsonify(answer)
+
+
+# ---- referral letters (lhpn/incidents/sharing.py) -----------------------------------------------
+
+class NewReferral(Body):
+    victim_id: Id = Field(description="Nạn nhân của vụ việc (422 nếu không phải).")
+    scope: AgencyScope = Field(description=(
+        "Loại cơ quan nhận: công an, y tế, tòa án – viện kiểm sát, lao động – xã hội."))
+    agency: Annotated[str, *Text(services.MAX_LINE, 1)] = Field(description="Tên cơ quan nhận.")
+    ground: LegalGround = Field(description=(
+        "consent: có sự đồng ý còn hiệu lực cho loại cơ quan này (trẻ em từ đủ 7 tuổi: cả trẻ "
+        "và người đại diện); căn cứ khác: phải giải thích trong ground_note (422)."))
+    ground_note: Long = ""
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/referrals")
+@endpoint("Lập văn bản chuyển gửi thông tin nạn nhân cho cơ quan (.docx theo Nghị định "
+          "30/2020/NĐ-CP, có họ tên, địa chỉ, điện thoại nạn nhân). Chỉ khi có sự đồng ý còn "
+          "hiệu lực cho loại cơ quan đó, hoặc căn cứ pháp lý được giải thích (422 nếu không; "
+          "không ghi gì). Mỗi văn bản được lưu và ghi nhật ký truy cập (kênh docx, mục đích "
+          "referral) trước khi trả lời.\n\nNgười gọi phải được đọc bản rõ vụ việc (403). Trả "
+          "lời là tệp Word (application/vnd.openxmlformats-officedocument."
+          "wordprocessingml.document).", ok={200: None}, body=NewReferral, errors="403 404")
+def make_incident_referral(incident_id: int) -> Response:
+    incident = _handled(incident_id)
+    data = body(NewReferral)
+    made, letter = sharing.referral_letter(caller(), incident, data.model_dump())
+    db.session.commit()
+    response = Response(letter, mimetype=DOCX_MIMETYPE)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="van-ban-chuyen-gui-vu-viec-{incident.id}-{made.id}.docx"')
+    return response
+
+
+# ---- who read the case (lhpn/privacy/review.py) -------------------------------------------------
+
+class CaseReadQuery(Page):
+    from_: QueryDate = Field(default=NOT_SENT, alias="from", description=(
+        "Từ ngày này (lịch Việt Nam, tính cả ngày này)."))
+    to: QueryDate = Field(default=NOT_SENT, description=(
+        "Đến ngày này (lịch Việt Nam, tính cả ngày này); không trước from (422)."))
+
+
+@bp.get(f"/incidents/<{ID}:incident_id>/access-log")
+@endpoint("Nhật ký truy cập bản rõ của một vụ việc, mới nhất trước: ai, khi nào, trường nào, "
+          "mục đích, kênh; không có nội dung vụ việc.\n\nChỉ quản trị tỉnh và cán bộ phụ "
+          "trách bảo vệ quyền ở cấp tỉnh (403); vụ việc không xem được: 404.",
+          ok={200: SensitiveReadList}, query=CaseReadQuery, errors="403 404")
+def incident_access_log(incident_id: int) -> Response:
+    incident = services.get_visible(caller(), incident_id)
+    authz.require_review_reads(caller())
+    args = query(CaseReadQuery)
+    chosen = review.read_filter(incident.tenant_id, object_type=services.OBJECT_TYPE,
+                                object_id=incident.id, since=args.from_, until=args.to)
+    stmt = review.reads(chosen)
+    total = db.session.scalar(review.count(stmt)) or 0
+    entries = db.session.scalars(stmt.limit(args.limit).offset(args.offset))
+    return jsonify(items=[entry_dict(entry) for entry in entries], total=total)
+
+
+follow_up_endpoints(
+    "incidents", services.OBJECT_TYPE, id_name="incident_id",
+    load=lambda incident_id: services.get_visible(caller(), incident_id),
+    may_edit=services.may_read_clear, subject=lambda incident: f"vụ việc số {incident.id}",
+    noun="vụ việc")

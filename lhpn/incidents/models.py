@@ -126,7 +126,9 @@ class Intervention(TenantScoped, Model):
 # each kind of agency. "processing" is the consent to keep and handle the case at all.
 ConsentScope = Literal["processing", "police", "health", "court", "social"]
 CONSENT_SCOPES: tuple[ConsentScope, ...] = get_args(ConsentScope)
-AGENCY_SCOPES: tuple[ConsentScope, ...] = CONSENT_SCOPES[1:]
+AgencyScope = Literal["police", "health", "court", "social"]  # whom a case may be shared with
+AGENCY_SCOPES: tuple[AgencyScope, ...] = get_args(AgencyScope)
+assert AGENCY_SCOPES == CONSENT_SCOPES[1:]
 GivenBy = Literal["victim", "representative"]
 GIVEN_BY: tuple[GivenBy, ...] = get_args(GivenBy)
 ConsentForm = Literal["written", "oral"]

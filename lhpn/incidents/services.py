@@ -68,7 +68,8 @@ AGE_BANDS = ((0, 5), (6, 11), (12, 15), (16, 17), (18, 29), (30, 44), (45, 59), 
 MAX_LINE, MAX_TEXT, MAX_VICTIMS = 300, 10000, 50
 # The sensitive fields, as the access log names them.
 CLEAR_FIELDS = ("place", "source", "facts", "victim_state", "responsible", "outcome",
-                "victim_name", "victim_address", "victim_phone", "interventions")
+                "victim_name", "victim_address", "victim_phone", "interventions",
+                "follow_up_answers")
 
 INCIDENT_FLOW = Workflow(OBJECT_TYPE, {
     "follow": Transition(frozenset({"open"}), "following"),
@@ -132,6 +133,19 @@ def overdue_ids(today: date | None = None) -> Select:
 
     return select(FollowUp.object_id).where(FollowUp.object_type == OBJECT_TYPE,
                                             overdue(today))
+
+
+def overdue_among(incident_ids: list[int], today: date | None = None) -> set[int]:
+    """Which of these incidents have a follow-up past its deadline."""
+    from lhpn.followups.models import FollowUp
+
+    if not incident_ids:
+        return set()
+    return set(db.session.scalars(overdue_ids(today).where(FollowUp.object_id.in_(incident_ids))))
+
+
+def is_overdue(incident: Incident, today: date | None = None) -> bool:
+    return incident.id in overdue_among([incident.id], today)
 
 
 def counts_for(user, today: date | None = None) -> dict[str, int]:
@@ -363,7 +377,8 @@ def incident_input(tenant_id: int, data: dict) -> IncidentInput:
     return IncidentInput(
         kind=_kind(tenant_id, data.get("kind")),
         occurred_on=occurred_on,
-        place=line_input(data.get("place"), _("Nơi xảy ra"), "place", required=True),
+        # A rapid report may not know the place yet: it can be added later.
+        place=line_input(data.get("place"), _("Nơi xảy ra"), "place"),
         source=line_input(data.get("source"), _("Nguồn thông tin"), "source", required=True),
         facts=text_input(data.get("facts"), _("Diễn biến vụ việc"), "facts", required=True),
         victim_state=text_input(data.get("victim_state"), _("Tình trạng hiện tại của nạn nhân"),
@@ -402,7 +417,7 @@ def record_incident(actor, unit: Unit, data: dict, victims: list[dict]) -> Incid
 
 def _columns(values: IncidentInput) -> dict:
     return {"kind_id": values.kind.id, "kind": values.kind, "occurred_on": values.occurred_on,
-            "place": values.place, "source": values.source, "facts": values.facts,
+            "place": values.place or None, "source": values.source, "facts": values.facts,
             "victim_state": values.victim_state or None,
             "responsible": values.responsible or None,
             "responsible_relation": values.responsible_relation or None}

@@ -199,8 +199,8 @@ def _letter(incident: Incident, victim: Victim, referral: Referral, today: date)
     born = f"sinh năm {victim.birth_year}" if victim.birth_year else "không rõ năm sinh"
     body = [
         f"Ngày {incident.created_at:%d/%m/%Y}, {union} nhận được thông tin về vụ việc "
-        f"{incident.kind.name.lower()} xảy ra ngày {incident.occurred_on:%d/%m/%Y} tại "
-        f"{incident.place}.",
+        f"{incident.kind.name.lower()} xảy ra ngày {incident.occurred_on:%d/%m/%Y}"
+        + (f" tại {incident.place}." if incident.place else "."),
         f"Người bị hại: {victim.full_name}, {sex}, {born}"
         + (" (trẻ em)" if victim.is_child else "")
         + (f"; địa chỉ: {victim.address}" if victim.address else "")
