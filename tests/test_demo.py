@@ -45,6 +45,22 @@ def test_load_demo_twice_creates_everything_once(ctx):
     assert any("thêm 0 đơn vị, 0 người dùng" in line for line in again)
     assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
     _demo_reports_are_consolidated()
+    _demo_cases_wait_past_a_deadline()
+
+
+def _demo_cases_wait_past_a_deadline():
+    """Each demo tenant has a few cases and one followed past its deadline, added once."""
+    from lhpn.followups.models import FollowUp
+    from lhpn.incidents import services as incidents
+    from lhpn.incidents.models import Incident
+
+    for code in ("HY", "TB"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        ids = list(db.session.scalars(select(Incident.id).where(Incident.tenant_id == tenant.id)))
+        assert len(ids) >= 2
+        assert len(incidents.overdue_among(ids)) == 1
+        assert _count(FollowUp, FollowUp.tenant_id == tenant.id) == 1
+
 
 
 def _demo_reports_are_consolidated():

@@ -8,7 +8,7 @@ entries. Running it again creates nothing new.
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -353,6 +353,7 @@ def _demo_incidents(tenants: dict[str, Tenant]) -> Iterator[str]:
         incidents.seed_kinds(tenant.id)
         if db.session.scalar(select(Incident.id).where(Incident.tenant_id == tenant.id)
                              .limit(1)) is not None:
+            yield from _demo_overdue(tenant)
             continue
         made = []
         for tenant_code, username, kind, day, name, age, child in DEMO_INCIDENTS:
@@ -375,6 +376,31 @@ def _demo_incidents(tenants: dict[str, Tenant]) -> Iterator[str]:
                                         "Nạn nhân đã được hỗ trợ trở về gia đình an toàn.")
         db.session.commit()
         yield f"  Vụ việc mẫu của {tenant.code}: {len(made)}"
+        yield from _demo_overdue(tenant)
+
+
+def _demo_overdue(tenant: Tenant) -> Iterator[str]:
+    """The followed case waits for the police past its deadline (dated from today, so it stays
+    overdue whenever the demo is loaded); added once, to a demo loaded before it existed too."""
+    from lhpn.followups import services as follow_ups
+    from lhpn.followups.models import FollowUp
+    from lhpn.incidents.models import Incident
+
+    if db.session.scalar(select(FollowUp.id).where(FollowUp.tenant_id == tenant.id,
+                                                   FollowUp.object_type == "incident")
+                         .limit(1)) is not None:
+        return
+    case = db.session.scalar(select(Incident).where(Incident.tenant_id == tenant.id,
+                                                    Incident.status == "following")
+                             .order_by(Incident.id).limit(1))
+    if case is None or case.created_by is None:
+        return
+    today = local_today()
+    follow_ups.start(case.created_by, "incident", case, case.unit,
+                     agency="Công an xã", written_on=(today - timedelta(days=45)).isoformat(),
+                     due_on=(today - timedelta(days=15)).isoformat(), letter_number="12/CV-HLHPN")
+    db.session.commit()
+    yield f"  Vụ việc quá hạn giải quyết của {tenant.code}: số {case.id}"
 
 
 def _plan_2026(tenant: Tenant, staff: User, chair: User) -> None:
