@@ -5,12 +5,13 @@ of command only; a small incident count below the province reads "< 3" to who ma
 identities, totals stay exact."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
 
 from lhpn.accounts.models import User
+from lhpn.clock import utcnow
 from lhpn.extensions import db
 from lhpn.incidents.models import Incident, Victim
 from lhpn.indicators import services as indicators
@@ -24,16 +25,17 @@ from tests.test_incidents import kind_id
 SUMMARY = "Chị Nguyễn Thị Hoa, thôn Tân Hòa, bị chồng đánh."
 
 
-def case(app, world, unit: str, occurred_on: date, victims: int = 1) -> None:
+def case(app, world, unit: str, occurred_on: date, victims: int = 1) -> int:
     """An incident of ``unit`` with its victims, written as the incident services store it."""
     with app.app_context():
         tb = world.tenants["TB"]
         incident = Incident(tenant_id=tb, unit_id=world.units[unit], kind_id=kind_id(app, tb),
-                            occurred_on=occurred_on, created_at=datetime(2026, 11, 30))
+                            occurred_on=occurred_on, created_at=utcnow())
         incident.victims = [Victim(tenant_id=tb, sex="female", is_child=False)
                             for _n in range(victims)]
         db.session.add(incident)
         db.session.commit()
+        return incident.id
 
 
 def user(world, name: str) -> User:
@@ -103,8 +105,8 @@ def test_the_province_admin_binds_an_indicator_on_its_page(app, client, world):
 
 
 def test_a_draft_is_prefilled_from_the_units_own_incidents_of_its_month(app, people):
-    case(app, people, "C11", date(2026, 11, 3), victims=2)
-    case(app, people, "C11", date(2026, 11, 30))
+    first = case(app, people, "C11", date(2026, 11, 3), victims=2)
+    last = case(app, people, "C11", date(2026, 11, 30))
     case(app, people, "C11", date(2026, 10, 31))    # another month
     case(app, people, "B111", date(2026, 11, 10))   # a branch of C11: its own figure
     report_id = open_monthly(app, people)
@@ -117,8 +119,10 @@ def test_a_draft_is_prefilled_from_the_units_own_incidents_of_its_month(app, peo
     answer = client.get(f"/api/v1/reports/{report_id}",
                         headers={"Authorization": f"Bearer {token}"}).get_json()
     assert answer["from_records"] == {
-        "BAO_LUC": {"count": 2, "overridden": False, "reason": ""},
-        "NAN_NHAN": {"count": 3, "overridden": False, "reason": ""}}
+        "BAO_LUC": {"count": 2, "overridden": False, "reason": "", "value": 2,
+                    "record_ids": [first, last]},
+        "NAN_NHAN": {"count": 3, "overridden": False, "reason": "", "value": 3,
+                     "record_ids": [first, last]}}
 
 
 def test_an_other_number_needs_a_reason_the_approver_sees(app, people):
@@ -147,7 +151,7 @@ def test_an_other_number_needs_a_reason_the_approver_sees(app, people):
 
 
 def test_sending_freezes_the_count_used(app, people):
-    case(app, people, "C11", date(2026, 11, 3))
+    counted = case(app, people, "C11", date(2026, 11, 3))
     report_id = open_monthly(app, people)
     with app.app_context():
         report = db.session.get(Report, report_id)
@@ -162,6 +166,13 @@ def test_sending_freezes_the_count_used(app, people):
                                                "NAN_NHAN": 1}
         found = reports.from_records(report)
         assert (found["BAO_LUC"].count, found["NAN_NHAN"].count) == (1, 1)
+    # Over the API: the value sent and the one record counted then, not the later one.
+    client = app.test_client()
+    token = api_token(client, "staff.c11")
+    answer = client.get(f"/api/v1/reports/{report_id}",
+                        headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert answer["from_records"]["BAO_LUC"] == {
+        "count": 1, "overridden": False, "reason": "", "value": 1, "record_ids": [counted]}
 
 
 def test_the_migration_binds_and_adds_both_items_to_an_existing_monthly_form(app, world):

@@ -159,6 +159,12 @@ class FromRecords(Answer):
         "Số hồ sơ của chính đơn vị trong kỳ (dự thảo: đếm lúc đọc; đã gửi: số lúc gửi)."))
     overridden: bool = Field(description="Số liệu gửi khác số hồ sơ.")
     reason: str = Field(description="Lý do cán bộ nhập số khác hồ sơ; rỗng nếu không khác.")
+    value: int | None = Field(description=(
+        "Số báo cáo mang: số đã nhập, hoặc (dự thảo chưa nhập) số hồ sơ sẽ lấy khi gửi."))
+    record_ids: list[Id] = Field(description=(
+        "Số hiệu các hồ sơ của đơn vị trong kỳ mà chỉ tiêu đếm (dự thảo: hiện nay; đã gửi: "
+        "các hồ sơ đã ghi lúc gửi). Chỉ số hiệu, không nội dung; xem hồ sơ theo quyền của "
+        "người gọi."))
 
 
 class Report(Answer):
@@ -343,10 +349,28 @@ def report_dict(report: ReportRow) -> dict:
         "nothing_to_report": report.nothing_to_report,
         "narrative": {field: getattr(report, field) for field in NARRATIVE},
         "late": _late(report),
-        "from_records": {code: {"count": found.count, "overridden": found.overridden,
-                                "reason": found.reason}
-                         for code, found in services.from_records(report).items()},
+        "from_records": _from_records(report),
     }
+
+
+def _from_records(report: ReportRow) -> dict:
+    """The bound indicators: the records' count, the value carried, and the records' ids."""
+    found = services.from_records(report)
+    if not found:
+        return {}
+    ids = services.record_ids(report)
+    numbers = {row.indicator_id: row.number for row in report.values}
+    out = {}
+    for item in report.template.items:
+        one = found.get(item.indicator.code)
+        if one is None:
+            continue
+        number = numbers.get(item.indicator_id)
+        value = int(number) if number is not None else (one.count if report.editable else None)
+        out[item.indicator.code] = {"count": one.count, "overridden": one.overridden,
+                                    "reason": one.reason, "value": value,
+                                    "record_ids": ids.get(item.indicator_id, [])}
+    return out
 
 
 def _calendar_entry(due: services.Due) -> dict:

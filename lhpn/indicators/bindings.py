@@ -8,7 +8,7 @@ Each count is of the unit's OWN records: consolidation sums the subtree upward a
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from lhpn.extensions import db
 from lhpn.units.models import Unit
 
 Count = Callable[[Unit, date, date], int]
+Records = Callable[[Unit, date, date, datetime | None], list[int]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Binding:
     code: str
     label: object  # a lazy string: shown on the indicator page
     count: Count
+    # The ids of the records counted (for a count of people, the records they are in), those
+    # recorded by ``before`` if given: ids only, so a report's reader can find them where she
+    # may, never what they hold.
+    records: Records
     # Counts of people harmed: a small cell below the province could point at a person, so a
     # reader who may not see identities reads "< 3" there (lhpn/consolidation/views.py).
     sensitive: bool = False
@@ -51,11 +56,36 @@ def count_victims(unit: Unit, start: date, end: date) -> int:
                              .where(*_incidents(unit, start, end))) or 0
 
 
+def _recorded(unit: Unit, start: date, end: date, before: datetime | None):
+    from lhpn.incidents.models import Incident
+
+    where = _incidents(unit, start, end)
+    return (*where, Incident.created_at <= before) if before is not None else where
+
+
+def case_ids(unit: Unit, start: date, end: date, before: datetime | None = None) -> list[int]:
+    from lhpn.incidents.models import Incident
+
+    return list(db.session.scalars(select(Incident.id)
+                                   .where(*_recorded(unit, start, end, before))
+                                   .order_by(Incident.id)))
+
+
+def victim_case_ids(unit: Unit, start: date, end: date,
+                    before: datetime | None = None) -> list[int]:
+    from lhpn.incidents.models import Incident, Victim
+
+    return list(db.session.scalars(select(Incident.id).distinct()
+                                   .join(Victim, Victim.incident_id == Incident.id)
+                                   .where(*_recorded(unit, start, end, before))
+                                   .order_by(Incident.id)))
+
+
 BINDINGS: dict[str, Binding] = {b.code: b for b in (
     Binding("incidents.cases", _l("Số vụ việc bạo lực, xâm hại đã ghi nhận trong kỳ"),
-            count_cases, sensitive=True),
+            count_cases, case_ids, sensitive=True),
     Binding("incidents.victims", _l("Số nạn nhân của các vụ việc ghi nhận trong kỳ"),
-            count_victims, sensitive=True),
+            count_victims, victim_case_ids, sensitive=True),
 )}
 
 # Free text that may name a victim: kept where it was written, read only by the chain of

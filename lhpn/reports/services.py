@@ -300,6 +300,26 @@ def record_counts(report: Report) -> dict[int, int]:
     return counts
 
 
+def record_ids(report: Report) -> dict[int, list[int]]:
+    """indicator id → the ids of the unit's own records of the report's period that its bound
+    indicator counts: on a draft as they are now, once sent those recorded by then (an ad hoc
+    report: none)."""
+    if report.template.period_type == "adhoc":
+        return {}
+    try:
+        found, _due = P.period_of(report.template, report.period)
+    except DomainError:
+        return {}
+    out = {}
+    for item in report.template.items:
+        binding = binding_of(item.indicator)
+        if binding is not None:
+            out[item.indicator_id] = binding.records(
+                report.unit, found.start, found.end,
+                None if report.editable else report.submitted_at)
+    return out
+
+
 def _overrides(row: ReportValue | None, count: int) -> bool:
     return row is not None and row.number is not None and int(row.number) != count
 
