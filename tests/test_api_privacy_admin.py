@@ -96,6 +96,7 @@ def test_requests_are_recorded_listed_masked_and_carried_out(app, client, people
     again = chair.post(f"{base}/{entry['id']}/carry-out")
     assert again.status_code == 422
     assert again.get_json()["error"]["message"] == "Yêu cầu này đã được giải quyết."
+    valid(document, "POST", template + "/{request_id}/carry-out", again)
     with app.app_context():
         actions = db.session.scalars(select(AuditEntry.action).where(
             AuditEntry.action.like("data_request.%")).order_by(AuditEntry.id)).all()
@@ -113,6 +114,7 @@ def test_an_access_request_gives_the_victims_record_as_a_word_file(app, client, 
     wrong = chair.post(f"{base}/{entry['id']}/carry-out")
     assert wrong.status_code == 409
     assert "victim-record.docx" in wrong.get_json()["error"]["message"]
+    valid(document, "POST", "/incidents/{incident_id}/data-requests/{request_id}/carry-out", wrong)
 
     answer = chair.post(f"{base}/{entry['id']}/victim-record.docx")
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
@@ -127,6 +129,10 @@ def test_an_access_request_gives_the_victims_record_as_a_word_file(app, client, 
     # A correction is not carried out by the Word file.
     other = chair.post(base, _request_body()).get_json()
     assert chair.post(f"{base}/{other['id']}/victim-record.docx").status_code == 409
+    done = chair.post(f"{base}/{entry['id']}/victim-record.docx")
+    assert done.status_code == 422
+    valid(document, "POST", "/incidents/{incident_id}/data-requests/{request_id}"
+          "/victim-record.docx", done)
 
 
 def test_an_erasure_pseudonymises_the_victim_and_a_refusal_keeps_its_reason(

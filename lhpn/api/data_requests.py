@@ -139,7 +139,7 @@ def _open(incident_id: int, request_id: int, *, access: bool):
 @endpoint("Thực hiện yêu cầu sửa (đã sửa vụ việc) hoặc xóa (nạn nhân được nêu, hoặc cả vụ "
           "việc, được ẩn danh như khi hết thời hạn lưu giữ).\n\n"
           f"{WHO} Yêu cầu xem dữ liệu: 409 (dùng …/victim-record.docx); đã giải quyết: 422.",
-          ok={200: DataRequestAnswer}, errors="403 404 409")
+          ok={200: DataRequestAnswer}, errors="403 404 409 422")
 def carry_out_data_request(incident_id: int, request_id: int) -> Response:
     incident, entry = _open(incident_id, request_id, access=False)
     done = data_requests.carry_out(caller(), incident, entry)
@@ -153,7 +153,7 @@ def carry_out_data_request(incident_id: int, request_id: int) -> Response:
           "nhân (.docx, giao cho người yêu cầu); lượt đọc được ghi nhật ký (kênh docx) và yêu "
           f"cầu chuyển sang done.\n\n{WHO} Yêu cầu sửa, xóa: 409 (dùng …/carry-out); đã giải "
           "quyết, nạn nhân không còn trong vụ việc: 422. Trả lời là tệp Word "
-          f"({DOCX_MIMETYPE}).", ok={200: None}, errors="403 404 409")
+          f"({DOCX_MIMETYPE}).", ok={200: None}, errors="403 404 409 422")
 def victim_record_docx(incident_id: int, request_id: int) -> Response:
     incident, entry = _open(incident_id, request_id, access=True)
     done = data_requests.carry_out(caller(), incident, entry)
