@@ -46,6 +46,20 @@ INCIDENT_API = [
      {"version": 0}, VALIDATION),
     ("GET", "/api/v1/incidents/{incident}/follow-ups/{follow_up}/chasing-letter", "clear", None,
      VALIDATION),
+    # A data subject's requests (lhpn/api/data_requests.py): the list, masked and in clear; a
+    # request without its requester; the case's access request, already refused, carried out
+    # the wrong way (409), carried out (422) and refused again (422).
+    ("GET", "/api/v1/incidents/{incident}/data-requests", "clear", None, SUCCESS),
+    ("GET", "/api/v1/incidents/{incident}/data-requests?purpose=handling", "clear", None,
+     SUCCESS),
+    ("POST", "/api/v1/incidents/{incident}/data-requests", "clear", {"kind": "access"},
+     VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/data-requests/{request}/carry-out", "clear", None,
+     VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/data-requests/{request}/victim-record.docx", "clear",
+     None, VALIDATION),
+    ("POST", "/api/v1/incidents/{incident}/data-requests/{request}/refuse", "clear",
+     {"refusal_reason": "Không đủ căn cứ."}, VALIDATION),
     # Who read the case: the province's reviewers only.
     ("GET", "/api/v1/incidents/{incident}/access-log", "review", None, SUCCESS),
 ]
@@ -103,11 +117,30 @@ def _follow_up(app, world, incident_id: int) -> int:
         return fu.id
 
 
+def _refused_request(app, world, incident_id: int) -> int:
+    """An access request about the case's victim, refused by the commune's chair."""
+    from lhpn.accounts.models import User
+    from lhpn.extensions import db
+    from lhpn.incidents import data_requests
+    from lhpn.incidents.models import Incident
+
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        chair = db.session.get(User, world.users["approver.c11"])
+        entry = data_requests.record_request(chair, incident, {
+            "kind": "access", "requester": "self", "victim_id": incident.victims[0].id,
+            "received_on": "2026-11-30"})
+        data_requests.refuse(chair, incident, entry, "Không xác minh được người yêu cầu.")
+        db.session.commit()
+        return entry.id
+
+
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_incident_endpoints(app, client, people, actor):
     incident_id = record_case(app, client, people)
     ids = {"incident": incident_id, "unit": people.units["C11"], "consent": 999999,
-           "follow_up": _follow_up(app, people, incident_id)}
+           "follow_up": _follow_up(app, people, incident_id),
+           "request": _refused_request(app, people, incident_id)}
     token = api_token(app.test_client(), actor)
     for method, template, column, data, allowed in INCIDENT_API:
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
@@ -123,7 +156,8 @@ def test_incident_endpoints(app, client, people, actor):
 @pytest.mark.parametrize("route", INCIDENT_API, ids=lambda r: f"{r[0]} {r[1]}")
 def test_incident_endpoints_need_a_token(client, world, route):
     method, template, _column, data, _allowed = route
-    ids = {"incident": 1, "unit": world.units["C11"], "consent": 1, "follow_up": 1}
+    ids = {"incident": 1, "unit": world.units["C11"], "consent": 1, "follow_up": 1,
+           "request": 1}
     for token in (None, "not-a-real-token"):
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
         assert response.status_code == 401

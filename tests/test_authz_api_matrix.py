@@ -54,7 +54,22 @@ API_GLOBAL: dict[tuple[str, str], tuple[str, Allowed]] = {
     ("GET", "/api/v1/consolidation"): ("system_admin", SUCCESS),
     # The log of sensitive reads: review_reads at the root (tests/test_privacy_review.py).
     ("GET", "/api/v1/privacy/reads"): ("reviewers", SUCCESS),
+    # Breaches and the retention setting: whoever manages the tenant's root
+    # (tests/test_api_privacy_admin.py). The PUT sends no body (400).
+    ("GET", "/api/v1/privacy/breaches"): ("root_admin", SUCCESS),
+    ("POST", "/api/v1/privacy/breaches"): ("root_admin", VALIDATION),
+    ("GET", "/api/v1/privacy/retention"): ("root_admin", SUCCESS),
+    ("PUT", "/api/v1/privacy/retention"): ("root_admin", VALIDATION),
 }
+# One breach, recorded by TB's admin: (method, path, query string, body, what an allowed call
+# answers); a move back to open, and a notification whose period ends before it starts (422),
+# change nothing.
+API_BREACH = [
+    ("GET", "/api/v1/privacy/breaches/{breach}", "", None, SUCCESS),
+    ("POST", "/api/v1/privacy/breaches/{breach}/status", "", {"status": "open"}, VALIDATION),
+    ("GET", "/api/v1/privacy/breaches/{breach}/notification.docx",
+     "?from=2026-12-05&to=2026-11-01", None, VALIDATION),
+]
 # One user's endpoints, walked by actor × target in test_api_user_endpoints (the table is
 # MANAGE_USERS in test_authz_matrix.py). Bodies are invalid on purpose, as above (VALIDATION,
 # 422), except that one's own roles are refused by the own-account rule (422, OWN_ACCOUNT)
@@ -68,7 +83,7 @@ API_USER = [
     ("DELETE", "/api/v1/users/{user}/roles/{assignment}", None, SUCCESS, OWN_ACCOUNT),
 ]
 API_COVERED = ({(m, p) for m, p, *_ in API_TARGETED} | {(m, p) for m, p, *_ in API_USER}
-               | set(API_GLOBAL))
+               | set(API_GLOBAL) | {(m, p) for m, p, *_ in API_BREACH})
 
 
 @pytest.fixture
@@ -165,8 +180,31 @@ def test_api_global_endpoints(client, world, actor):
         body = {} if method == "POST" else None
         got = api_outcome(_call(client, method, path, body, token))
         may = (who == "everyone" or (who == "admins" and admin)
-               or (who == "reviewers" and actor == "tenant_admin.tb"))
+               or (who in ("reviewers", "root_admin") and actor == "tenant_admin.tb"))
         assert got == want("allow" if may else "403", allowed), (actor, method, path)
     response = _call(client, "POST", "/api/v1/auth/logout", None, token)
     assert response.status_code < 300
     assert _call(client, "GET", "/api/v1/me", None, token).status_code == 401
+
+
+@pytest.mark.parametrize("actor", [f"{r}.d1" for r in ROLES] + ["tenant_admin.tb",
+                                                                "tenant_admin.hy"])
+def test_api_breach_endpoints(app, client, world, actor):
+    from lhpn.privacy.models import Breach
+
+    admin = api_token(app.test_client(), "tenant_admin.tb")
+    made = _call(client, "POST", "/api/v1/privacy/breaches", {
+        "detected_at": "2026-12-01T09:30", "description": "Lộ tệp tải về.",
+        "data_kinds": "Họ tên"}, admin)
+    assert made.status_code == 201, made.get_json()
+    breach = str(made.get_json()["id"])
+    token = api_token(client, actor)
+    decision = {"tenant_admin.tb": "allow", "tenant_admin.hy": "404"}.get(actor, "403")
+    for method, template, args, body, allowed in API_BREACH:
+        path = template.replace("{breach}", breach) + args
+        assert _call(client, method, path, body, None).status_code == 401
+        response = _call(client, method, path, body, token)
+        assert response.headers["Cache-Control"] == "no-store", (actor, method, template)
+        assert api_outcome(response) == want(decision, allowed), (actor, method, template)
+    with app.app_context():
+        assert db.session.get(Breach, int(breach)).status == "open"

@@ -19,7 +19,9 @@ csrf.exempt(bp)
 # The view modules register their routes on ``bp``; they need it defined first.
 from lhpn.api import (  # noqa: E402, F401
     auth,
+    breaches,
     consolidation,
+    data_requests,
     incidents,
     indicators,
     openapi,

@@ -345,6 +345,11 @@ def _message(error: ErrorDetails, name: str, *, in_query: bool,  # noqa: PLR0911
         return _("Trường %(name)s không được để trống.", name=name)
     if kind == "string_pattern_mismatch":
         return _("Trường %(name)s không đúng định dạng.", name=name)
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        # Text()'s validator before its bounds makes pydantic name a string's bounds so.
+        if kind == "too_short":
+            return _("Trường %(name)s không được để trống.", name=name)
+        return _("Trường %(name)s dài quá %(n)d ký tự.", name=name, n=ctx.get("max_length", 0))
     if kind in ("too_short", "too_long"):
         return _("Trường %(name)s có số phần tử không hợp lệ.", name=name)
     if kind in ("literal_error", "enum"):

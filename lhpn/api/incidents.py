@@ -337,7 +337,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _handled(incident_id: int) -> IncidentRow:
+def handled_case(incident_id: int) -> IncidentRow:
     """404 for a case whose unit the caller may not view, 403 if they may not handle it."""
     incident = services.get_visible(caller(), incident_id)
     services.require_read_clear(caller(), incident)
@@ -435,7 +435,7 @@ def get_incident(incident_id: int) -> Response:
           f"trường khác.\n\n{HANDLING} Quy tắc như khi ghi nhận: 422.", ok={200: Incident},
           body=IncidentChanges, errors="403 404 409")
 def update_incident(incident_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(IncidentChanges)
     sent = data.model_dump(include=data.model_fields_set - {"version"})
     if not sent:
@@ -451,7 +451,7 @@ def update_incident(incident_id: int) -> Response:
 @endpoint(f"Thêm một nạn nhân.\n\n{HANDLING}", ok={200: Incident}, body=NewVictim,
           errors="403 404 409")
 def add_incident_victim(incident_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(NewVictim)
     services.add_victim(caller(), incident, data.service_data(""), data.version)
     answer = masked_dict(incident)
@@ -463,7 +463,7 @@ def add_incident_victim(incident_id: int) -> Response:
 @endpoint(f"Ghi một hoạt động hỗ trợ, can thiệp (ai, khi nào, hình thức).\n\n{HANDLING}",
           ok={200: Incident}, body=NewIntervention, errors="403 404 409")
 def add_incident_intervention(incident_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(NewIntervention)
     services.add_intervention(caller(), incident, data.model_dump(exclude={"version"}),
                               data.version)
@@ -477,7 +477,7 @@ def add_incident_intervention(incident_id: int) -> Response:
           f"{HANDLING} Trạng thái không cho phép thao tác: 409.", ok={200: Incident},
           body=StatusChange, errors="403 404 409")
 def change_incident_status(incident_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(StatusChange)
     services.change_status(caller(), incident, data.action, data.version, data.outcome)
     answer = masked_dict(incident)
@@ -530,7 +530,7 @@ def _consent_dict(consent) -> dict:
           "Người gọi phải được đọc bản rõ vụ việc (403). Trả lời không có tên người đại diện.",
           ok={201: ConsentAnswer}, body=NewConsent, errors="403 404")
 def record_incident_consent(incident_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(NewConsent)
     consent = sharing.record_consent(caller(), incident, data.model_dump())
     answer = _consent_dict(consent)
@@ -543,7 +543,7 @@ def record_incident_consent(incident_id: int) -> Response:
           "phải của vụ việc này: 422.\n\nNgười gọi phải được đọc bản rõ vụ việc (403).",
           ok={200: ConsentAnswer}, body=Withdrawal, errors="403 404", body_optional=True)
 def withdraw_incident_consent(incident_id: int, consent_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(Withdrawal)  # may be empty: withdrawn from today
     consent = sharing.withdraw_consent(caller(), incident, consent_id, data.withdrawn_on)
     answer = _consent_dict(consent)
@@ -573,7 +573,7 @@ class NewReferral(Body):
           "lời là tệp Word (application/vnd.openxmlformats-officedocument."
           "wordprocessingml.document).", ok={200: None}, body=NewReferral, errors="403 404")
 def make_incident_referral(incident_id: int) -> Response:
-    incident = _handled(incident_id)
+    incident = handled_case(incident_id)
     data = body(NewReferral)
     made, letter = sharing.referral_letter(caller(), incident, data.model_dump())
     db.session.commit()

@@ -38,6 +38,9 @@ REQUESTER_LABELS = {"self": _l("Nạn nhân"), "representative": _l("Người đ
 STATUS_LABELS = {"received": _l("Đã tiếp nhận"), "done": _l("Đã thực hiện"),
                  "refused": _l("Từ chối")}
 ACCESS_NOTE = "Yêu cầu của chủ thể dữ liệu"
+# What a list of requests holds in clear (the case page shows it only in clear, a logged read):
+# whom each is about, its note and the reason of a refusal.
+CLEAR_FIELDS = ("data_request_victim", "data_request_note", "data_request_refusal_reason")
 MAX_NOTE = 2000
 
 

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from lhpn import authz, clock
-from lhpn.audit.services import record
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.plans.export_views import ascii_name
@@ -20,7 +19,6 @@ from lhpn.privacy import breaches
 from lhpn.privacy.models import Breach
 from lhpn.privacy.retention import MAX_MONTHS, MIN_MONTHS, set_retention
 from lhpn.tenants.models import Tenant
-from lhpn.units.services import root_of
 
 bp = Blueprint("breaches", __name__, url_prefix="/privacy")
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -137,21 +135,15 @@ def change_status(breach_id: int):
 @login_required
 def notification(breach_id: int):
     breach = breaches.get_breach(current_user, breach_id)
-    tenant_id = current_user.tenant_id
     try:
-        period = breaches.period_from(tenant_id, request.args.get("from", "").strip(),
-                                      request.args.get("to", "").strip(), breach)
+        made = breaches.notification(current_user, breach, request.args.get("from", "").strip(),
+                                     request.args.get("to", "").strip())
     except DomainError as exc:
+        db.session.rollback()
         return _show(breach, status=422, error=exc.message)
-    reads = breaches.read_summary(tenant_id, period)
-    data = breaches.notification_docx(breach, root_of(tenant_id), period, reads)
-    record("breach.notification", "breach", breach.id, actor=current_user, tenant_id=tenant_id,
-           summary=f"Sự cố số {breach.id}: thông báo {period.first:%d/%m/%Y}–"
-                   f"{period.last:%d/%m/%Y}",
-           first=period.first.isoformat(), last=period.last.isoformat())
     db.session.commit()
     name = f"Thông báo sự cố dữ liệu cá nhân số {breach.id}.docx"
-    response = Response(data, mimetype=DOCX_MIMETYPE)
+    response = Response(made.document, mimetype=DOCX_MIMETYPE)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{ascii_name(name)}"; filename*=UTF-8\'\'{quote(name, safe="")}')
     return response

@@ -34,6 +34,7 @@ from lhpn.privacy import review
 from lhpn.privacy.models import BREACH_STATUSES, Breach, SensitiveRead
 from lhpn.text import clean_line, clean_text
 from lhpn.units.models import Unit
+from lhpn.units.services import root_of
 
 NOTIFY_WITHIN = timedelta(hours=72)
 STATUS_LABELS = {"open": _l("Đang xử lý"), "notified": _l("Đã thông báo"),
@@ -214,6 +215,27 @@ def read_summary(tenant_id: int, period: Period) -> list[ReadCount]:
 
 
 # --- The notification -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notification:
+    period: Period
+    document: bytes
+
+
+def notification(actor, breach: Breach, since: object, until: object) -> Notification:
+    """The notification of ``breach`` with the reads of the period chosen (``period_from``), for
+    whoever manages the tenant; audited with its period. Flushed; the caller commits."""
+    authz.require_manage_tenant(actor)
+    tenant_id = actor.tenant_id
+    period = period_from(tenant_id, since, until, breach)
+    reads = read_summary(tenant_id, period)
+    document = notification_docx(breach, root_of(tenant_id), period, reads)
+    record("breach.notification", "breach", breach.id, actor=actor, tenant_id=tenant_id,
+           summary=f"Sự cố số {breach.id}: thông báo {period.first:%d/%m/%Y}–"
+                   f"{period.last:%d/%m/%Y}",
+           first=period.first.isoformat(), last=period.last.isoformat())
+    return Notification(period, document)
+
 
 def notification_docx(breach: Breach, root: Unit, period: Period, reads: list[ReadCount],
                       now: datetime | None = None) -> bytes:
