@@ -20,6 +20,7 @@ csrf.exempt(bp)
 from lhpn.api import (  # noqa: E402, F401
     auth,
     consolidation,
+    incident_stats,
     incidents,
     indicators,
     openapi,
