@@ -11,10 +11,10 @@ when the scope is below the province they follow the same rule on the scope's un
 (cases and victims of the scope, and per kind) stay exact.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -54,8 +54,6 @@ def _year(value: object, name: str) -> int:
 
 def _day(value: object, label: str, name: str) -> date:
     """A day typed dd/mm/yyyy or yyyy-mm-dd (a future day is allowed: a period may run on)."""
-    from datetime import datetime
-
     if isinstance(value, str):
         for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
             try:
@@ -156,26 +154,28 @@ def incident_stats(user, scope: Unit, period: Period) -> IncidentStats:
     """The counts of the cases ``user`` sees in ``scope``'s subtree that occurred in
     ``period``. The caller has checked that ``user`` may view ``scope``."""
     seen = services.visible(user).order_by(None).with_only_columns(Incident.id)
-    cases = db.session.execute(
-        select(Incident.id, Incident.kind_id, Incident.status, Incident.occurred_on, Unit.path)
-        .join(Unit, Unit.id == Incident.unit_id)
-        .where(Incident.id.in_(seen.scalar_subquery()),
-               Incident.tenant_id == scope.tenant_id,
-               Unit.path.startswith(scope.path, autoescape=True),
-               Incident.occurred_on >= period.start, Incident.occurred_on <= period.end)).all()
+    counted = (select(Incident.id, Incident.kind_id, Incident.status, Incident.occurred_on,
+                      Unit.path)
+               .join(Unit, Unit.id == Incident.unit_id)
+               .where(Incident.id.in_(seen.scalar_subquery()),
+                      Incident.tenant_id == scope.tenant_id,
+                      Unit.path.startswith(scope.path, autoescape=True),
+                      Incident.occurred_on >= period.start, Incident.occurred_on <= period.end))
+    cases = db.session.execute(counted).all()
+    ids = counted.with_only_columns(Incident.id).scalar_subquery()
     victims = list(db.session.scalars(
         select(Victim).options(load_only(Victim.incident_id, Victim.sex, Victim.birth_year))
-        .where(Victim.incident_id.in_([case.id for case in cases])))) if cases else []
+        .where(Victim.incident_id.in_(ids)))) if cases else []
     children = list(db.session.scalars(
         select(Unit).where(Unit.parent_id == scope.id, authz.reachable(user, "view"))
         .order_by(Unit.name, Unit.id)))
     # Which row a case falls in: the child whose subtree holds its unit, else the scope itself.
-    row_of: dict[int, int] = {}
     by_child_path = {child.path: child.id for child in children}
+    in_row: dict[int, list] = defaultdict(list)
     for case in cases:
-        rest = case.path[len(scope.path):].strip("/").split("/")
-        child_path = f"{scope.path}{rest[0]}/" if rest[0] else None
-        row_of[case.id] = by_child_path.get(child_path, scope.id) if child_path else scope.id
+        below = case.path[len(scope.path):].strip("/").split("/")[0]
+        in_row[by_child_path.get(f"{scope.path}{below}/", scope.id) if below else scope.id
+               ].append(case)
     victims_of = Counter(victim.incident_id for victim in victims)
     per_kind = Counter(case.kind_id for case in cases)
     # The tenant's kinds in use, and a retired kind only where it was counted.
@@ -183,7 +183,7 @@ def incident_stats(user, scope: Unit, period: Period) -> IncidentStats:
              if kind.active or per_kind[kind.id]]
     rows = []
     for unit, own in [(scope, True), *((child, False) for child in children)]:
-        mine = [case for case in cases if row_of[case.id] == unit.id]
+        mine = in_row[unit.id]
         if own and not mine:
             continue
         exact = _may_see_small(user, unit)
