@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lhpn.extensions import db
 from lhpn.privacy.models import SensitiveRead
-from tests.conftest import api_token
+from tests.conftest import api_token, login
 from tests.test_api import Caller
 from tests.test_api_incidents import valid
 from tests.test_incident_stats import CHILD_NAME, cases  # noqa: F401 (a fixture)
@@ -92,3 +92,13 @@ def test_bad_filters_are_refused_in_vietnamese(client, cases, query, field):  # 
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
     assert error["field"] == field and error["message"]
+
+
+def test_a_caller_who_views_no_unit_has_nothing_to_count(app, client, cases):  # noqa: F811
+    assert _get(client, "norole.d1").status_code == 403
+    page = app.test_client()
+    login(page, "norole.d1")
+    answer = page.get("/incidents/stats")
+    assert answer.status_code == 200 and "chưa có số liệu để thống kê" in answer.get_data(
+        as_text=True)
+    assert page.get("/incidents/stats.xlsx").status_code == 403

@@ -145,6 +145,7 @@ def test_the_system_administrator_has_no_incidents(app, client, people):
         db.session.commit()
     token = api_token(app.test_client(), "sysadmin")
     assert _call(client, "GET", "/api/v1/incidents", None, token).status_code == 403
+    assert _call(client, "GET", "/api/v1/incidents/stats", None, token).status_code == 403
     for method, path, data in (("GET", f"/api/v1/incidents/{incident_id}", None),
                                ("POST", "/api/v1/incidents", {"unit_id": people.units["C11"]})):
         assert _call(client, method, path, data, token).status_code == 404, (method, path)

@@ -137,5 +137,6 @@ def test_the_system_administrator_has_no_incidents(app, client, world):
                     is_system_admin=True)
         db.session.commit()
     login(client, "sysadmin")
-    for path in ("/incidents/", "/incidents/new", "/incidents/1"):
+    for path in ("/incidents/", "/incidents/new", "/incidents/1", "/incidents/stats",
+                 "/incidents/stats.xlsx"):
         assert client.get(path).status_code in (403, 404), path
