@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.consolidation.views import bp as consolidation_bp
     from lhpn.home import bp as home_bp
     from lhpn.incidents import requests as _requests  # noqa: F401 (its routes join incidents)
+    from lhpn.incidents import stats_views as _stats_views  # noqa: F401 (the same)
     from lhpn.incidents.views import bp as incidents_bp
     from lhpn.indicators.views import bp as indicators_bp
     from lhpn.notifications.views import bp as notifications_bp

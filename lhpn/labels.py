@@ -93,6 +93,7 @@ AUDIT_LABELS = {
     "incident.consent": _l("Ghi nhận sự đồng ý của nạn nhân"),
     "incident.consent_withdrawn": _l("Ghi nhận việc rút lại sự đồng ý"),
     "incident.referral": _l("Lập văn bản chuyển gửi thông tin vụ việc"),
+    "incident.stats_export": _l("Tải thống kê vụ việc"),
     "privacy.reads_export": _l("Tải nhật ký truy cập dữ liệu cá nhân"),
     "follow_up.start": _l("Chuyển cơ quan chức năng giải quyết"),
     "follow_up.update": _l("Sửa thông tin theo dõi cơ quan chức năng"),

@@ -18,6 +18,8 @@ from tests.test_incidents import record_case
 # (method, path, column, JSON body, what an allowed call answers)
 INCIDENT_API = [
     ("GET", "/api/v1/incidents", "list", None, SUCCESS),
+    # Statistics of C11's subtree (lhpn/api/incident_stats.py).
+    ("GET", "/api/v1/incidents/stats?unit_id={unit}", "stats", None, SUCCESS),
     ("POST", "/api/v1/incidents", "record", {"unit_id": "{unit}"}, VALIDATION),
     ("GET", "/api/v1/incidents/{incident}", "masked", None, SUCCESS),
     ("GET", "/api/v1/incidents/{incident}?purpose=handling", "clear", None, SUCCESS),
@@ -66,24 +68,25 @@ INCIDENT_API = [
 INCIDENT_API_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_API]
 
 # Y allowed, N 403, F 404 (the unit, or the case's unit, is not theirs to view), for the
-# columns list, record at C11, masked, clear, and review (the case's access log).
+# columns list, record at C11, masked, clear, review (the case's access log), and stats (counting
+# C11's subtree: whoever views C11; 403 for a unit of their tenant they do not view).
 EXPECTED = {
-    "staff.c11":       "YYYYN",   # the recording unit's officer
-    "approver.c11":    "YNYYN",   # its chair
-    "approver.d1":     "YNYYN",   # the chain of command above
-    "approver.tb":     "YNYYN",
-    "protection.tb":   "YYYYY",   # the province's protection officer (records anywhere below)
-    "protection.c12":  "YFFFF",   # a sibling commune's: never sees C11 nor its cases
-    "staff.d1":        "YNYNN",   # the district's officer: records at D1 only, C11 masked
-    "viewer.d1":       "YNYNN",
-    "viewer.tb":       "YNYNN",
-    "tenant_admin.tb": "YNYNY",   # reviews the province's log of reads, never reads a case
-    "tenant_admin.d1": "YNYNN",
-    "staff.c12":       "YFFFF",
-    "norole.d1":       "YFFFF",
-    "approver.hy":     "YFFFF",   # another tenant
+    "staff.c11":       "YYYYNY",   # the recording unit's officer
+    "approver.c11":    "YNYYNY",   # its chair
+    "approver.d1":     "YNYYNY",   # the chain of command above
+    "approver.tb":     "YNYYNY",
+    "protection.tb":   "YYYYYY",   # the province's protection officer (records anywhere below)
+    "protection.c12":  "YFFFFN",   # a sibling commune's: never sees C11 nor its cases
+    "staff.d1":        "YNYNNY",   # the district's officer: records at D1 only, C11 masked
+    "viewer.d1":       "YNYNNY",
+    "viewer.tb":       "YNYNNY",
+    "tenant_admin.tb": "YNYNYY",   # reviews the province's log of reads, never reads a case
+    "tenant_admin.d1": "YNYNNY",
+    "staff.c12":       "YFFFFN",
+    "norole.d1":       "YFFFFN",
+    "approver.hy":     "YFFFFF",   # another tenant
 }
-COLUMNS = ("list", "record", "masked", "clear", "review")
+COLUMNS = ("list", "record", "masked", "clear", "review", "stats")
 DECISION = {"Y": "allow", "N": "403", "F": "404"}
 
 
@@ -176,6 +179,7 @@ def test_the_system_administrator_has_no_incidents(app, client, people):
         db.session.commit()
     token = api_token(app.test_client(), "sysadmin")
     assert _call(client, "GET", "/api/v1/incidents", None, token).status_code == 403
+    assert _call(client, "GET", "/api/v1/incidents/stats", None, token).status_code == 403
     for method, path, data in (("GET", f"/api/v1/incidents/{incident_id}", None),
                                ("POST", "/api/v1/incidents", {"unit_id": people.units["C11"]})):
         assert _call(client, method, path, data, token).status_code == 404, (method, path)

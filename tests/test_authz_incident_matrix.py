@@ -17,6 +17,11 @@ from tests.test_incidents import record_case
 # (method, path, column, form data, what an allowed call answers)
 INCIDENT_PAGES = [
     ("GET", "/incidents/", "list", None, SUCCESS),
+    # Statistics (lhpn/incidents/stats.py): of the highest unit the actor views (a page that
+    # says so for who views none), then of C11 ({unit}) as a page and as a workbook.
+    ("GET", "/incidents/stats", "list", None, SUCCESS),
+    ("GET", "/incidents/stats?unit={unit}", "stats", None, SUCCESS),
+    ("GET", "/incidents/stats.xlsx?unit={unit}", "stats", None, SUCCESS),
     ("GET", "/incidents/new", "record", None, SUCCESS),
     ("POST", "/incidents/new", "record", {}, VALIDATION),
     ("GET", "/incidents/{incident}", "masked", None, SUCCESS),
@@ -48,24 +53,25 @@ INCIDENT_PAGES = [
 INCIDENT_COVERED = [(method, path.split("?")[0]) for method, path, *_ in INCIDENT_PAGES]
 
 # Y allowed, N 403, F 404 (not found: the case's unit is not theirs to view), for the columns
-# list, record, masked, clear.
+# list, record, masked, clear, and stats (counting C11's subtree: whoever views C11; another
+# tenant's unit is not found).
 EXPECTED = {
-    "staff.c11":       "YYYY",   # the recording unit's officer
-    "approver.c11":    "YNYY",   # its chair
-    "approver.d1":     "YNYY",   # the chain of command above
-    "approver.tb":     "YNYY",
-    "protection.tb":   "YYYY",   # the province's protection officer (records anywhere below)
-    "protection.c12":  "YYFF",   # a sibling commune's: records there, never sees C11's cases
-    "staff.d1":        "YYYN",   # the district's officer: views C11 (children), masked
-    "viewer.d1":       "YNYN",
-    "viewer.tb":       "YNYN",
-    "tenant_admin.tb": "YNYN",
-    "tenant_admin.d1": "YNYN",
-    "staff.c12":       "YYFF",
-    "norole.d1":       "YNFF",
-    "approver.hy":     "YNFF",   # another tenant
+    "staff.c11":       "YYYYY",   # the recording unit's officer
+    "approver.c11":    "YNYYY",   # its chair
+    "approver.d1":     "YNYYY",   # the chain of command above
+    "approver.tb":     "YNYYY",
+    "protection.tb":   "YYYYY",   # the province's protection officer (records anywhere below)
+    "protection.c12":  "YYFFN",   # a sibling commune's: records there, never sees C11's cases
+    "staff.d1":        "YYYNY",   # the district's officer: views C11 (children), masked
+    "viewer.d1":       "YNYNY",
+    "viewer.tb":       "YNYNY",
+    "tenant_admin.tb": "YNYNY",
+    "tenant_admin.d1": "YNYNY",
+    "staff.c12":       "YYFFN",
+    "norole.d1":       "YNFFN",
+    "approver.hy":     "YNFFF",   # another tenant
 }
-COLUMNS = ("list", "record", "masked", "clear")
+COLUMNS = ("list", "record", "masked", "clear", "stats")
 DECISION = {"Y": "allow", "N": "403", "F": "404"}
 
 
@@ -114,7 +120,8 @@ def test_incident_pages(app, client, people, actor):
     token = csrf_token(reader, "/account")
     for method, template, column, data, allowed in INCIDENT_PAGES:
         path = (template.replace("{incident}", str(incident_id)).replace("{fu}", str(fu_id))
-                .replace("{req}", str(req_id)).replace("{consent}", "999999"))
+                .replace("{req}", str(req_id)).replace("{consent}", "999999")
+                .replace("{unit}", str(people.units["C11"])))
         got = page_outcome(_page(reader, method, path, data, token))
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
         assert got == want(expected, allowed), (actor, method, path)
@@ -130,5 +137,6 @@ def test_the_system_administrator_has_no_incidents(app, client, world):
                     is_system_admin=True)
         db.session.commit()
     login(client, "sysadmin")
-    for path in ("/incidents/", "/incidents/new", "/incidents/1"):
+    for path in ("/incidents/", "/incidents/new", "/incidents/1", "/incidents/stats",
+                 "/incidents/stats.xlsx"):
         assert client.get(path).status_code in (403, 404), path

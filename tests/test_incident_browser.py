@@ -76,3 +76,27 @@ def test_record_on_a_phone_then_the_chain_reads_it(open_page, people, app):
 
     for problems in (officer_problems, chair_problems, viewer_problems):
         problems.assert_none()
+
+
+def test_the_statistics_fit_a_phone(open_page, app, people):
+    from playwright.sync_api import expect
+
+    from lhpn.extensions import db
+    from tests.test_incident_stats import _record
+
+    with app.app_context():
+        _record(people, "staff.c11", "C11", "2026-11-20")
+        db.session.commit()
+    page, problems = open_page(PHONE, is_mobile=True, has_touch=True)
+    log_in(page, "viewer.tb", "incident-stats")
+    page.goto("/incidents/")
+    page.get_by_role("link", name="Thống kê", exact=True).click()
+    page.get_by_label("Năm").fill("2026")
+    page.get_by_role("button", name="Xem").click()
+    main = page.locator("main")
+    expect(main).to_contain_text("Hội LHPN huyện Hưng Hà")
+    expect(main).to_contain_text("< 3")
+    expect(main).not_to_contain_text(NAME)
+    assert_fits_width(page)
+    shot(page, "incident-stats-phone")
+    problems.assert_none()

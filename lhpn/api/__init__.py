@@ -22,6 +22,7 @@ from lhpn.api import (  # noqa: E402, F401
     breaches,
     consolidation,
     data_requests,
+    incident_stats,
     incidents,
     indicators,
     openapi,

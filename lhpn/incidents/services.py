@@ -188,16 +188,24 @@ def age_of(victim: Victim, on: date) -> int | None:
     return None if victim.birth_year is None else max(on.year - victim.birth_year, 0)
 
 
+def _band_label(low: int, high: int | None) -> str:
+    if high is None:
+        return str(_("Từ %(n)d tuổi", n=low))
+    return str(_("%(a)d–%(b)d tuổi", a=low, b=high))
+
+
 def age_band(victim: Victim, on: date) -> str:
     age = age_of(victim, on)
-    if age is None:
-        return str(_("Không rõ tuổi"))
-    for low, high in AGE_BANDS:
-        if high is None and age >= low:
-            return str(_("Từ %(n)d tuổi", n=low))
-        if high is not None and low <= age <= high:
-            return str(_("%(a)d–%(b)d tuổi", a=low, b=high))
+    if age is not None:
+        for low, high in AGE_BANDS:
+            if age >= low and (high is None or age <= high):
+                return _band_label(low, high)
     return str(_("Không rõ tuổi"))
+
+
+def age_band_labels() -> list[str]:
+    """Every age band's label, youngest first, "unknown" last (the order of a breakdown)."""
+    return [*(_band_label(low, high) for low, high in AGE_BANDS), str(_("Không rõ tuổi"))]
 
 
 @dataclass

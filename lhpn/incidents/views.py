@@ -293,3 +293,4 @@ def change_status(incident_id: int):
     return _handled(incident_id, lambda incident: services.change_status(
         current_user, incident, request.form.get("action"), request.form.get("version"),
         request.form.get("outcome")), _("Đã cập nhật trạng thái vụ việc."))
+
