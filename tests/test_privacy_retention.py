@@ -304,3 +304,36 @@ def test_a_viewer_gets_403_and_another_tenant_404(app, client, people):
                           ).status_code == status
     with app.app_context():
         assert [r.status for r in db.session.scalars(select(DataRequest))] == ["received"]
+
+
+def test_the_purge_blanks_the_follow_up_answers_of_the_case_once(app, client, people,
+                                                                 monkeypatch):
+    """An agency's answer may name the victim: it goes with the identities; the agency and the
+    dates stay. Another case's answer is untouched."""
+    from datetime import date
+
+    from lhpn.followups import services as follow_ups
+    from lhpn.followups.models import FollowUp
+
+    incident_id = closed_case(app, client, people, monkeypatch)
+    open_id = record_case(app, app.test_client(), people)
+    answer = "Đã khởi tố, tạm giữ Trần Văn Nam"
+    with app.app_context():
+        chair = db.session.get(User, people.users["approver.c11"])
+        ids = []
+        for case_id in (incident_id, open_id):
+            case = db.session.get(Incident, case_id)
+            fu = follow_ups.start(chair, "incident", case, case.unit, agency="Công an xã",
+                                  written_on=date(2026, 11, 20), due_on=date(2026, 12, 20))
+            follow_ups.answer(chair, fu, 1, answered_on=date(2026, 11, 24), answer=answer)
+            ids.append(fu.id)
+        db.session.commit()
+    _at_utc(monkeypatch, datetime(2032, 1, 5, 3, 0))
+    for _run in range(2):
+        result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            purged, kept = (db.session.get(FollowUp, i) for i in ids)
+            assert (purged.answer, purged.agency, purged.answered_on, purged.status) == (
+                "", "Công an xã", date(2026, 11, 24), "answered")
+            assert kept.answer == answer
