@@ -98,6 +98,12 @@ def kinds(tenant_id: int | None, *, active_only: bool = True) -> list[IncidentKi
     return list(db.session.scalars(stmt.order_by(IncidentKind.id)))
 
 
+def kinds_for(incident: Incident) -> list[IncidentKind]:
+    """The kinds an edit of ``incident`` may choose: the active ones and its own, even retired."""
+    found = kinds(incident.tenant_id)
+    return found if incident.kind in found else [*found, incident.kind]
+
+
 # --- Who may do what ----------------------------------------------------------------------
 
 def may_record(user, unit: Unit) -> bool:
@@ -282,13 +288,15 @@ def parse_day(value: object, label: str, name: str, *, required: bool = True) ->
     return day
 
 
-def _kind(tenant_id: int, value: object) -> IncidentKind:
+def _kind(tenant_id: int, value: object, kept: IncidentKind | None = None) -> IncidentKind:
+    """The kind chosen: an active one of the tenant, or ``kept`` (the edited case's own kind,
+    which it keeps after the kind is taken off the list)."""
     key = as_id(value)
     kind = db.session.get(IncidentKind, key) if key is not None else None
     if kind is None and isinstance(value, str):
         kind = db.session.scalar(select(IncidentKind).where(IncidentKind.tenant_id == tenant_id,
                                                             IncidentKind.code == value))
-    if kind is None or kind.tenant_id != tenant_id or not kind.active:
+    if kind is None or kind.tenant_id != tenant_id or not (kind.active or kind is kept):
         raise DomainError(_("Hãy chọn loại vụ việc trong danh sách."), "kind")
     return kind
 
@@ -379,7 +387,7 @@ def incident_input(tenant_id: int, data: dict, current: Incident | None = None) 
     occurred_on = parse_day(data.get("occurred_on"), _("Ngày xảy ra"), "occurred_on")
     assert occurred_on is not None
     return IncidentInput(
-        kind=_kind(tenant_id, data.get("kind")),
+        kind=_kind(tenant_id, data.get("kind"), current.kind if current else None),
         occurred_on=occurred_on,
         # A rapid report may not know the place yet: it can be added later.
         place=line_input(data.get("place"), _("Nơi xảy ra"), "place"),

@@ -134,7 +134,7 @@ def _render_case(incident: Incident, *, clear: bool, status: int = 200, values=N
     body = render_template(
         "incidents/show.html", case=services.masked(incident), incident=incident, clear=clear,
         may_read_clear=services.may_read_clear(current_user, incident),
-        kinds=services.kinds(incident.tenant_id) if clear else [],
+        kinds=services.kinds_for(incident) if clear else [],
         history=services.history(incident) if clear else [],
         actions=[a for a in services.INCIDENT_FLOW.transitions
                  if services.INCIDENT_FLOW.allowed(incident.status, a)],
