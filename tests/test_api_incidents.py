@@ -391,3 +391,19 @@ def test_a_case_keeps_its_kind_after_the_kind_is_retired(app, client, people):
     with app.app_context():
         incident = db.session.get(Incident, incident_id)
         assert (incident.kind.code, incident.version) == ("domestic_violence", 4)
+
+
+def test_a_patch_keeps_the_fields_it_does_not_send(app, client, people):
+    incident_id = record_case(app, client, people)
+    with app.app_context():
+        before = db.session.get(Incident, incident_id)
+        kept = (before.victim_state, before.place, before.responsible,
+                before.responsible_relation, before.source)
+    patched = caller(client, "approver.c11").call("PATCH", f"/incidents/{incident_id}", {
+        "version": 1, "facts": FACTS + " Đã hòa giải."})
+    assert patched.status_code == 200, patched.get_json()
+    with app.app_context():
+        after = db.session.get(Incident, incident_id)
+        assert (after.victim_state, after.place, after.responsible,
+                after.responsible_relation, after.source) == kept
+        assert kept[0]
