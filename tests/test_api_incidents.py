@@ -345,3 +345,65 @@ def test_consent_over_the_api(app, client, people):
                                    "given_on": "2026-11-22"}, headers=viewer).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Consent)) == 1
+
+
+def _retire(app, tenant_id: int, *codes: str) -> None:
+    from lhpn.incidents.models import IncidentKind
+
+    with app.app_context():
+        for kind in db.session.scalars(select(IncidentKind).where(
+                IncidentKind.tenant_id == tenant_id, IncidentKind.code.in_(codes))):
+            kind.active = False
+        db.session.commit()
+
+
+def test_a_case_keeps_its_kind_after_the_kind_is_retired(app, client, people):
+    """A kind taken off the tenant's list stays the kind of the cases that have it: their
+    edits (API and page) keep it; no case is given a retired kind, new or edited."""
+    import re
+
+    from tests.conftest import csrf_token
+    from tests.test_incidents import as_user, kind_id
+
+    incident_id = record_case(app, client, people)
+    _retire(app, people.tenants["TB"], "domestic_violence", "sexual_abuse")
+    chair = caller(client, "approver.c11")
+    one = f"/incidents/{incident_id}"
+    patched = chair.call("PATCH", one, {"version": 1, "facts": FACTS + " Đã hòa giải."})
+    assert patched.status_code == 200, patched.get_json()
+    same = chair.call("PATCH", one, {"version": 2, "kind": "domestic_violence"})
+    assert same.status_code == 200, same.get_json()
+    other = chair.call("PATCH", one, {"version": 3, "kind": "sexual_abuse"})
+    assert other.status_code == 422 and other.get_json()["error"]["field"] == "kind"
+    new = caller(client, "staff.c11").post("/incidents",
+                                          case_body(app, people, kind="domestic_violence"))
+    assert new.status_code == 422 and new.get_json()["error"]["field"] == "kind"
+    # The page's edit form offers the case's own kind, chosen, and saves it.
+    page_user = as_user(app, "approver.c11")
+    page = page_user.get(f"{one}?purpose=handling").get_data(as_text=True)
+    own = kind_id(app, people.tenants["TB"])
+    assert re.search(rf'<option value="{own}" selected>', page)
+    assert f'<option value="{kind_id(app, people.tenants["TB"], "sexual_abuse")}"' not in page
+    form = case_form(app, people) | {"version": "3", "csrf_token": csrf_token(page_user,
+                                                                              "/account")}
+    saved = page_user.post(f"{one}/edit", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        assert (incident.kind.code, incident.version) == ("domestic_violence", 4)
+
+
+def test_a_patch_keeps_the_fields_it_does_not_send(app, client, people):
+    incident_id = record_case(app, client, people)
+    with app.app_context():
+        before = db.session.get(Incident, incident_id)
+        kept = (before.victim_state, before.place, before.responsible,
+                before.responsible_relation, before.source)
+    patched = caller(client, "approver.c11").call("PATCH", f"/incidents/{incident_id}", {
+        "version": 1, "facts": FACTS + " Đã hòa giải."})
+    assert patched.status_code == 200, patched.get_json()
+    with app.app_context():
+        after = db.session.get(Incident, incident_id)
+        assert (after.victim_state, after.place, after.responsible,
+                after.responsible_relation, after.source) == kept
+        assert kept[0]

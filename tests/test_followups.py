@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from flask import Blueprint, render_template_string, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lhpn import authz, clock, create_app
 from lhpn.accounts.models import User
@@ -22,6 +22,8 @@ from lhpn.followups import services as fus
 from lhpn.followups.letter import chasing_letter
 from lhpn.followups.models import FollowUp
 from lhpn.followups.pages import follow_up_routes
+from lhpn.privacy.crypto import key_prefix
+from lhpn.privacy.keys import data_keys
 from lhpn.tenancy import acting_for
 from lhpn.units.models import Unit
 from lhpn.units.services import get_unit
@@ -145,6 +147,37 @@ def test_answer_then_close_and_a_closed_one_changes_no_more(ctx, world):
     assert fu.status == "closed"
     with pytest.raises(DomainError):
         fus.update(staff, fu, 3, agency="Tòa án", written_on=WRITTEN, due_on=DUE)
+
+
+def test_the_answer_is_encrypted_at_rest_and_rotated_with_the_other_columns(app, world,
+                                                                          tmp_path, monkeypatch):
+    """An agency's answer may name the victim: the column holds no plaintext, reads back in
+    clear, and ``privacy status`` / ``rotate-key`` cover it."""
+    monkeypatch.setitem(app.config, "LHPN_DATA_KEY", "")
+    monkeypatch.setitem(app.config, "LHPN_DATA_KEYS_RETIRED", "")
+    monkeypatch.setitem(app.config, "LHPN_DATA_KEY_FILE", str(tmp_path / "data_keys"))
+    answer = "Đã khởi tố, tạm giữ Trần Văn Nam; nạn nhân Nguyễn Thị Hoa ở thôn Đông"
+    raw = text("SELECT answer FROM follow_ups WHERE id = :id")
+    with app.app_context():
+        fu = _start(world)
+        fus.answer(_user(world, "approver.tb"), fu, 1, answered_on=date(2026, 11, 20),
+                   answer=answer)
+        db.session.commit()
+        fu_id, old = fu.id, data_keys().current
+        stored = db.session.scalar(raw, {"id": fu_id})
+        assert "Nam" not in stored and "Hoa" not in stored
+        assert stored.startswith(key_prefix(old))
+        db.session.expire_all()
+        assert db.session.get(FollowUp, fu_id).answer == answer
+    runner = app.test_cli_runner()
+    status = runner.invoke(args=["privacy", "status"])
+    assert f"follow_ups.answer: {old}" in status.output, status.output
+    rotated = runner.invoke(args=["privacy", "rotate-key"])
+    assert rotated.exit_code == 0, rotated.output
+    with app.app_context():
+        new = data_keys().current
+        assert new != old and db.session.scalar(raw, {"id": fu_id}).startswith(key_prefix(new))
+        assert db.session.get(FollowUp, fu_id).answer == answer
 
 
 def test_every_change_writes_an_audit_entry_with_the_agency_and_dates_only(ctx, world):

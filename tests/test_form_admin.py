@@ -243,3 +243,30 @@ def test_on_behalf_setting_is_the_root_admins_and_takes_effect(app, client, worl
     login(other, "tenant_admin.d1")
     response = other.post("/forms/settings", data={"csrf_token": csrf_token(other, "/account")})
     assert response.status_code == 403
+
+
+def test_the_retired_incident_summary_cannot_be_put_back(app, client, world):
+    """TOM_TAT_VU_VIEC (free text that named victims) was retired from the rapid report: the
+    editor refuses it on that form and on any other, with the reason."""
+    rapid = _template(app, world.tenants["TB"], "BC_NHANH_VU_VIEC")
+    before = [i.indicator.code for i in rapid.items]
+    login(client, "tenant_admin.tb")
+    data = NEW_FORM | {"name": rapid.name, "period_type": "adhoc",
+                       "items": admin_items(rapid) + "\nTOM_TAT_VU_VIEC | Tóm tắt |"}
+    data.pop("code")
+    response = _post(client, f"/forms/{rapid.id}/edit", data)
+    assert response.status_code == 422
+    assert "TOM_TAT_VU_VIEC đã bị bỏ" in response.get_data(as_text=True)
+    assert [i.indicator.code for i in _template(app, world.tenants["TB"],
+                                                 "BC_NHANH_VU_VIEC").items] == before
+    with app.app_context():
+        actor = db.session.get(User, world.users["tenant_admin.tb"])
+        with pytest.raises(DomainError, match="thông tin nhận dạng nạn nhân"):
+            admin.create_template(actor, world.tenants["TB"], "BC_X", admin.TemplateInput(
+                "X", "adhoc", ["commune"], 20, 1, items=[("TOM_TAT_VU_VIEC", "", False)]))
+        db.session.rollback()
+
+
+def admin_items(template: ReportTemplate) -> str:
+    return "\n".join(f"{i.indicator.code} | {i.group}" + (" | x" if i.required else "")
+                     for i in template.items)

@@ -341,3 +341,41 @@ def test_the_cached_dashboard_counts_a_new_case_at_once(app, client, people):
     assert _post(chair, f"/incidents/{first}/status", {
         "version": "1", "action": "close", "outcome": OUTCOME}).status_code == 302
     assert "1 vụ việc đang theo dõi" in viewer.get("/").get_data(as_text=True)
+
+
+EDIT, VICTIM = "Sửa thông tin vụ việc", "Thêm nạn nhân"
+HELP, CONSENT = "Ghi thêm hoạt động hỗ trợ, can thiệp", "Ghi nhận sự đồng ý"
+REFER, REQUEST = "Lập văn bản chuyển gửi", "Ghi nhận yêu cầu mới"
+
+
+@pytest.mark.parametrize("path, data, opened", [
+    ("/edit", {"section": "case", "version": "1", "kind": "khong-co",
+               "occurred_on": "2026-11-20", "source": "Chi hội trưởng", "facts": FACTS}, EDIT),
+    ("/victims", {"section": "victim", "version": "1", "victim_full_name": "",
+                  "victim_sex": "female"}, VICTIM),
+    ("/interventions", {"section": "intervention", "version": "1", "given_on": "2026-11-21",
+                        "kind": "khong-co", "by_whom": "Chủ tịch Hội LHPN xã",
+                        "note": "Tư vấn"}, HELP),
+    ("/consents", {"section": "consent", "victim_id": "0", "scope": "police",
+                   "given_by": "victim", "form": "written", "given_on": "2026-11-22"}, CONSENT),
+    ("/referrals", {"section": "referral", "victim_id": "0", "scope": "police",
+                    "agency": "Công an xã", "ground": "consent"}, REFER),
+    ("/requests", {"section": "data_request", "kind": "khong-co", "requester": "victim",
+                   "received_on": "2026-11-22", "note": "Xin xem hồ sơ"}, REQUEST),
+])
+def test_a_refused_form_opens_alone_with_what_was_typed(app, client, people, path, data,
+                                                         opened):
+    """A refusal reopens the form that was sent, with its errors, and no other: two forms
+    asking for a field of one name (kind, victim_id, note) are not opened together, and what
+    was typed in one does not land in another (the case's kind stays chosen)."""
+    incident_id = record_case(app, client, people)
+    chair = as_user(app, "approver.c11")
+    page = chair.get(f"/incidents/{incident_id}?purpose=handling").get_data(as_text=True)
+    assert f'name="section" value="{data["section"]}"' in page  # as the page's form sends it
+    refused = _post(chair, f"/incidents/{incident_id}{path}", data)
+    assert refused.status_code == 422, refused.status_code
+    html = refused.get_data(as_text=True)
+    assert re.findall(r"<details open>\s*<summary>([^<]*)</summary>", html) == [opened]
+    own = kind_id(app, people.tenants["TB"])
+    if path != "/edit":
+        assert f'<option value="{own}" selected>' in html

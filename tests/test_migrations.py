@@ -2,6 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select
 
 from lhpn.extensions import db
 
@@ -77,3 +78,39 @@ def test_the_opening_day_of_existing_units_is_the_day_they_were_created(app):
         # 20:30 UTC on the 24th is 03:30 on the 25th in Vietnam.
         assert (opened[c11], opened[d1]) == (date(2026, 11, 25), date(2025, 3, 1))
         assert None not in opened.values()
+
+
+def test_follow_up_answers_written_in_clear_are_encrypted_and_decrypted_back(app):
+    """Answers stored before the column was encrypted end encrypted (and read back); downgrade
+    writes them back in clear."""
+    from datetime import date
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from lhpn.accounts.models import User
+    from lhpn.followups import services as fus
+    from lhpn.followups.models import FollowUp
+    from lhpn.units.models import Unit
+    from tests import factories
+
+    answer = "Đã khởi tố, tạm giữ Trần Văn Nam"
+    raw = text("SELECT answer FROM follow_ups ORDER BY id")
+    with app.app_context():
+        world = factories.build_world()
+        unit = db.session.get(Unit, world.units["C11"])
+        case = type("Case", (), {"id": 7, "tenant_id": unit.tenant_id, "unit": unit})()
+        actor = db.session.get(User, world.users["approver.tb"])
+        fu = fus.start(actor, "incident", case, unit, agency="Công an xã",
+                       written_on=date(2026, 11, 2), due_on=date(2026, 12, 2))
+        fus.answer(actor, fu, 1, answered_on=date(2026, 11, 20), answer=answer)
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="b4e7d2c91a05")
+        assert db.session.scalars(raw).all() == [answer]
+        db.session.remove()
+        upgrade()
+        db.session.remove()
+        [stored] = db.session.scalars(raw).all()
+        assert "Nam" not in stored
+        assert [f.answer for f in db.session.scalars(select(FollowUp))] == [answer]

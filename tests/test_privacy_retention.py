@@ -2,6 +2,7 @@
 Vietnam's calendar, idempotent, through the command line; access, correction and erasure
 carried out and logged; bad input refused with nothing saved; a viewer 403, another tenant 404."""
 
+import re
 from datetime import datetime
 from io import BytesIO
 
@@ -304,3 +305,69 @@ def test_a_viewer_gets_403_and_another_tenant_404(app, client, people):
                           ).status_code == status
     with app.app_context():
         assert [r.status for r in db.session.scalars(select(DataRequest))] == ["received"]
+
+
+def test_the_purge_blanks_the_follow_up_answers_of_the_case_once(app, client, people,
+                                                                 monkeypatch):
+    """An agency's answer may name the victim: it goes with the identities; the agency and the
+    dates stay. Another case's answer is untouched."""
+    from datetime import date
+
+    from lhpn.followups import services as follow_ups
+    from lhpn.followups.models import FollowUp
+
+    incident_id = closed_case(app, client, people, monkeypatch)
+    open_id = record_case(app, app.test_client(), people)
+    answer = "Đã khởi tố, tạm giữ Trần Văn Nam"
+    with app.app_context():
+        chair = db.session.get(User, people.users["approver.c11"])
+        ids = []
+        for case_id in (incident_id, open_id):
+            case = db.session.get(Incident, case_id)
+            fu = follow_ups.start(chair, "incident", case, case.unit, agency="Công an xã",
+                                  written_on=date(2026, 11, 20), due_on=date(2026, 12, 20))
+            follow_ups.answer(chair, fu, 1, answered_on=date(2026, 11, 24), answer=answer)
+            ids.append(fu.id)
+        db.session.commit()
+    _at_utc(monkeypatch, datetime(2032, 1, 5, 3, 0))
+    for _run in range(2):
+        result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            purged, kept = (db.session.get(FollowUp, i) for i in ids)
+            assert (purged.answer, purged.agency, purged.answered_on, purged.status) == (
+                "", "Công an xã", date(2026, 11, 24), "answered")
+            assert kept.answer == answer
+
+
+def test_a_purged_case_is_still_edited_without_its_identities(app, client, people,
+                                                               monkeypatch):
+    """The purge empties the source and the place: the edit form, as the page shows it, and a
+    PATCH of one field are accepted without them; the identities are not asked back."""
+    from tests.test_api_incidents import caller
+
+    incident_id = closed_case(app, client, people, monkeypatch)
+    _at_utc(monkeypatch, datetime(2032, 1, 5, 3, 0))
+    with app.app_context():
+        assert len(list(purge_batches())) == 1
+        db.session.commit()
+        incident = db.session.get(Incident, incident_id)
+        version, facts, kind = incident.version, incident.facts, incident.kind_id
+    chair = as_user(app, "approver.c11")
+    page = chair.get(f"/incidents/{incident_id}?purpose=handling").get_data(as_text=True)
+    source = re.search(r'<input id="source"[^>]*>', page).group(0)
+    assert "required" not in source
+    edited = chair.post(f"/incidents/{incident_id}/edit", data={
+        "csrf_token": csrf_token(chair, "/account"), "version": str(version),
+        "kind": str(kind), "occurred_on": "2026-11-20", "place": "", "source": "",
+        "facts": facts, "victim_state": "Đã ổn định", "responsible": "",
+        "responsible_relation": ""})
+    assert edited.status_code == 302, edited.get_data(as_text=True)[:3000]
+    patched = caller(client, "approver.c11").call("PATCH", f"/incidents/{incident_id}", {
+        "version": version + 1, "current_state": "Đã đi làm lại"})
+    assert patched.status_code == 200, patched.get_json()
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        assert (incident.victim_state, incident.source, incident.place) == (
+            "Đã đi làm lại", None, None)
+        assert incident.purged_at is not None

@@ -440,7 +440,7 @@ def update_incident(incident_id: int) -> Response:
     sent = data.model_dump(include=data.model_fields_set - {"version"})
     if not sent:
         nothing_sent(IncidentChanges, but="version")
-    services.update_incident(caller(), incident, _current(incident) | _service_fields(sent),
+    services.update_incident(caller(), incident, _service_fields(_current(incident) | sent),
                              data.version)
     answer = masked_dict(incident)
     db.session.commit()

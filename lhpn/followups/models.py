@@ -8,10 +8,11 @@ record (its subject is given by the caller wherever words are needed)."""
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.extensions import Model
+from lhpn.privacy.crypto import EncryptedText
 from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 
@@ -46,7 +47,7 @@ class FollowUp(TenantScoped, Model):
     written_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)  # the legal deadline, a Vietnamese date
     answered_on: Mapped[date | None] = mapped_column(Date)
-    answer: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(EncryptedText(), default="")  # may name the victim
     status: Mapped[str] = mapped_column(String(16), default="open")
     chase_count: Mapped[int] = mapped_column(default=0)
     last_chased_on: Mapped[date | None] = mapped_column(Date)

@@ -98,6 +98,12 @@ def kinds(tenant_id: int | None, *, active_only: bool = True) -> list[IncidentKi
     return list(db.session.scalars(stmt.order_by(IncidentKind.id)))
 
 
+def kinds_for(incident: Incident) -> list[IncidentKind]:
+    """The kinds an edit of ``incident`` may choose: the active ones and its own, even retired."""
+    found = kinds(incident.tenant_id)
+    return found if incident.kind in found else [*found, incident.kind]
+
+
 # --- Who may do what ----------------------------------------------------------------------
 
 def may_record(user, unit: Unit) -> bool:
@@ -290,13 +296,15 @@ def parse_day(value: object, label: str, name: str, *, required: bool = True) ->
     return day
 
 
-def _kind(tenant_id: int, value: object) -> IncidentKind:
+def _kind(tenant_id: int, value: object, kept: IncidentKind | None = None) -> IncidentKind:
+    """The kind chosen: an active one of the tenant, or ``kept`` (the edited case's own kind,
+    which it keeps after the kind is taken off the list)."""
     key = as_id(value)
     kind = db.session.get(IncidentKind, key) if key is not None else None
     if kind is None and isinstance(value, str):
         kind = db.session.scalar(select(IncidentKind).where(IncidentKind.tenant_id == tenant_id,
                                                             IncidentKind.code == value))
-    if kind is None or kind.tenant_id != tenant_id or not kind.active:
+    if kind is None or kind.tenant_id != tenant_id or not (kind.active or kind is kept):
         raise DomainError(_("Hãy chọn loại vụ việc trong danh sách."), "kind")
     return kind
 
@@ -379,15 +387,20 @@ class IncidentInput:
     responsible_relation: str
 
 
-def incident_input(tenant_id: int, data: dict) -> IncidentInput:
+def incident_input(tenant_id: int, data: dict, current: Incident | None = None) -> IncidentInput:
+    """The case's fields as typed; ``current`` is the case being edited (None: a new one)."""
+    # A purged case's source went with its identities (lhpn/privacy/retention.py): editing the
+    # rest of the case must not ask for it again.
+    purged = current is not None and current.purged_at is not None
     occurred_on = parse_day(data.get("occurred_on"), _("Ngày xảy ra"), "occurred_on")
     assert occurred_on is not None
     return IncidentInput(
-        kind=_kind(tenant_id, data.get("kind")),
+        kind=_kind(tenant_id, data.get("kind"), current.kind if current else None),
         occurred_on=occurred_on,
         # A rapid report may not know the place yet: it can be added later.
         place=line_input(data.get("place"), _("Nơi xảy ra"), "place"),
-        source=line_input(data.get("source"), _("Nguồn thông tin"), "source", required=True),
+        source=line_input(data.get("source"), _("Nguồn thông tin"), "source",
+                          required=not purged),
         facts=text_input(data.get("facts"), _("Diễn biến vụ việc"), "facts", required=True),
         victim_state=text_input(data.get("victim_state"), _("Tình trạng hiện tại của nạn nhân"),
                            "victim_state"),
@@ -425,7 +438,7 @@ def record_incident(actor, unit: Unit, data: dict, victims: list[dict]) -> Incid
 
 def _columns(values: IncidentInput) -> dict:
     return {"kind_id": values.kind.id, "kind": values.kind, "occurred_on": values.occurred_on,
-            "place": values.place or None, "source": values.source, "facts": values.facts,
+            "place": values.place or None, "source": values.source or None, "facts": values.facts,
             "victim_state": values.victim_state or None,
             "responsible": values.responsible or None,
             "responsible_relation": values.responsible_relation or None}
@@ -454,7 +467,7 @@ def _check_version(incident: Incident, version: object) -> None:
 
 def update_incident(actor, incident: Incident, data: dict, version: object) -> Incident:
     require_read_clear(actor, incident)
-    values = incident_input(incident.tenant_id, data)
+    values = incident_input(incident.tenant_id, data, incident)
     for person in incident.victims:
         if person.birth_year is not None and person.birth_year > values.occurred_on.year:
             raise DomainError(_("Ngày xảy ra trước năm sinh của nạn nhân."), "occurred_on")

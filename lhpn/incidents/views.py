@@ -134,7 +134,7 @@ def _render_case(incident: Incident, *, clear: bool, status: int = 200, values=N
     body = render_template(
         "incidents/show.html", case=services.masked(incident), incident=incident, clear=clear,
         may_read_clear=services.may_read_clear(current_user, incident),
-        kinds=services.kinds(incident.tenant_id) if clear else [],
+        kinds=services.kinds_for(incident) if clear else [],
         history=services.history(incident) if clear else [],
         actions=[a for a in services.INCIDENT_FLOW.transitions
                  if services.INCIDENT_FLOW.allowed(incident.status, a)],
@@ -145,10 +145,12 @@ def _render_case(incident: Incident, *, clear: bool, status: int = 200, values=N
     return body, status
 
 
-def _handled_again(incident: Incident, status: int):
-    """A refused follow-up form: the case in clear again (a read for handling it, logged)."""
+def _handled_again(incident: Incident, status: int, values=None, error_field=None):
+    """A refused form: the case in clear again (a read for handling it, logged), with what was
+    typed in the form that was sent."""
     services.open_clear(current_user, incident, purpose="handling", channel="page")
-    page = _render_case(incident, clear=True, status=status)
+    page = _render_case(incident, clear=True, status=status, values=values,
+                        error_field=error_field)
     db.session.commit()
     return page
 
@@ -279,7 +281,8 @@ def referral(incident_id: int):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _handled_again(services.get_visible(current_user, incident_id), exc.status)
+        return _handled_again(services.get_visible(current_user, incident_id), exc.status,
+                              request.form, exc.field)
     db.session.commit()
     name = f"van-ban-chuyen-gui-vu-viec-{incident_id}-{made.id}.docx"
     response = Response(data, mimetype=DOCX_MIMETYPE)

@@ -12,8 +12,9 @@ pseudonymises it (``purge_incident``):
   interventions' "by whom" and notes are emptied; the facts and the outcome, free text that
   names people as a matter of course, are replaced by a neutral sentence;
 * the notes and refusal reasons of the data subjects' requests about the case are emptied;
+* the follow-ups' answers (an agency's words, which may name the victim) are emptied;
 * the kind, the dates, the unit, the status, the interventions' kinds and dates and the
-  follow-ups (agencies and deadlines only) stay.
+  follow-ups' agencies, letters, dates and statuses stay.
 
 The incident is marked ``purged_at``: a second run finds nothing to do. Each purged incident
 writes an audit entry ``incident.purge`` with its number and the victims' count, nothing else.
@@ -33,7 +34,9 @@ from lhpn.audit.services import record
 from lhpn.clock import local_date, local_today, utcnow
 from lhpn.errors import DomainError
 from lhpn.extensions import db
+from lhpn.followups.models import FollowUp
 from lhpn.incidents.models import Incident, Victim
+from lhpn.incidents.services import OBJECT_TYPE
 from lhpn.privacy.models import DataRequest
 from lhpn.tenancy import acting_for
 from lhpn.tenants.models import Tenant
@@ -100,6 +103,12 @@ def purge_incident(incident: Incident, now: datetime, *, reason: str, actor=None
                                   .where(DataRequest.incident_id == incident.id)).all()
     for request in requests:
         request.note = request.refusal_reason = None
+    follow_ups = db.session.scalars(select(FollowUp).where(
+        FollowUp.object_type == OBJECT_TYPE, FollowUp.object_id == incident.id,
+        FollowUp.tenant_id == incident.tenant_id)).all()
+    for follow_up in follow_ups:
+        if follow_up.answer:
+            follow_up.answer, follow_up.updated_at = "", now
     incident.purged_at = now
     incident.updated_at = now
     db.session.flush()

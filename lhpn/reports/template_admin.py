@@ -15,6 +15,7 @@ from lhpn import authz
 from lhpn.audit.services import record
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
+from lhpn.indicators.bindings import is_protected
 from lhpn.indicators.models import Indicator
 from lhpn.numbers import parse_number
 from lhpn.reports.models import Report, ReportTemplate, TemplateItem, TemplatePeriod
@@ -143,7 +144,9 @@ def _lines(value: object, label: str, field: str) -> list[list[str]]:
     return [[clean_line(part, label, field) for part in row] for row in rows]
 
 
-def _items(tenant_id: int, value: object) -> list[tuple[Indicator, str, bool]]:
+def _items(tenant_id: int, value: object,
+           kept: frozenset[int] = frozenset()) -> list[tuple[Indicator, str, bool]]:
+    """The form's items; ``kept`` are the indicator ids the form already has."""
     catalogue = {i.code: i for i in db.session.scalars(
         select(Indicator).where(Indicator.tenant_id == tenant_id))}
     out, seen = [], set()
@@ -163,6 +166,12 @@ def _items(tenant_id: int, value: object) -> list[tuple[Indicator, str, bool]]:
         if not indicator.active:
             raise DomainError(_("Chỉ tiêu %(code)s đã ngừng dùng, không đưa vào biểu mẫu được.",
                                 code=code), "items")
+        # Free text that named victims was retired from the forms; a form that still has it
+        # may keep it (its values are read by the chain only), none gets it back.
+        if is_protected(indicator) and indicator.id not in kept:
+            raise DomainError(_("Chỉ tiêu %(code)s đã bị bỏ khỏi biểu mẫu vì có thể chứa thông "
+                                "tin nhận dạng nạn nhân; không đưa vào lại được.", code=code),
+                              "items")
         if code in seen:
             raise DomainError(_("Chỉ tiêu %(code)s có hai lần trong biểu mẫu.", code=code),
                               "items")
@@ -207,7 +216,8 @@ def _periods(value: object) -> list[tuple[str, str, date]]:
     return out
 
 
-def _check(tenant: Tenant, data: TemplateInput) -> _Checked:
+def _check(tenant: Tenant, data: TemplateInput,
+           template: ReportTemplate | None = None) -> _Checked:
     name = clean_line(str(data.name or ""), _("Tên biểu mẫu"), "name")
     if not name or len(name) > MAX_NAME:
         raise DomainError(_("Tên biểu mẫu không được trống, tối đa %(n)d ký tự.", n=MAX_NAME),
@@ -224,8 +234,10 @@ def _check(tenant: Tenant, data: TemplateInput) -> _Checked:
     if data.cutoff_day not in (None, ""):
         cutoff = _number(data.cutoff_day, 1, 28, _("Ngày chốt số liệu là một số từ 1 đến 28."),
                          "cutoff_day")
+    kept = frozenset(i.indicator_id for i in template.items) if template else frozenset()
     checked = _Checked(name, data.period_type, levels, due_day, months, cutoff,
-                       bool(data.active), _items(tenant.id, data.items), _periods(data.periods))
+                       bool(data.active), _items(tenant.id, data.items, kept),
+                       _periods(data.periods))
     if checked.periods and checked.period_type not in OWN_PERIODS:
         raise DomainError(_("Chỉ biểu mẫu chuyên đề hoặc đột xuất có danh sách kỳ riêng."),
                           "periods")
@@ -261,7 +273,7 @@ def create_template(actor, tenant_id: int, code: object, data: TemplateInput) ->
 
 def update_template(actor, template: ReportTemplate, data: TemplateInput) -> ReportTemplate:
     require_define(actor)
-    checked = _check(db.session.get_one(Tenant, template.tenant_id), data)
+    checked = _check(db.session.get_one(Tenant, template.tenant_id), data, template)
     used = set(db.session.scalars(select(Report.period).where(
         Report.template_id == template.id).distinct()))
     if used and checked.period_type != template.period_type:
