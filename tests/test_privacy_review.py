@@ -131,8 +131,8 @@ def test_the_page_lists_the_log_newest_first(app, client, people, monkeypatch):
     html = client.get(PAGE).get_data(as_text=True)
     assert html.index("(approver.d1)</span>") < html.index("(staff.d1)</span>")  # newest first
     assert "02/12/2026 09:00" in html  # Vietnam time (UTC+7)
-    assert "Vụ việc #8" in html and "victim_address" in html
-    assert "victim_name, victim_phone" in html
+    assert "Vụ việc #8" in html and "địa chỉ nạn nhân" in html
+    assert "họ tên nạn nhân, điện thoại nạn nhân" in html
     assert "Mục đích khác (ghi rõ): Đối chiếu với Công an xã" in html
     assert "Tệp Word" in html and "Xử lý vụ việc" in html
 
@@ -211,7 +211,7 @@ def test_the_export_is_the_filtered_log_and_is_audited(app, client, people, monk
     login(client, "protection.tb")
     rows = _sheet(client, f"?user_id={staff}")
     assert rows == [(datetime(2026, 12, 15, 0, 30), "Staff.D1", "staff.d1", "Vụ việc", 5,
-                     "victim_name, victim_phone", "Mục đích khác (ghi rõ)", "=HYPERLINK(\"x\")",
+                     "họ tên nạn nhân, điện thoại nạn nhân", "Mục đích khác (ghi rõ)", "=HYPERLINK(\"x\")",
                      "API")]
     assert len(_sheet(client, "")) == 2
     with app.app_context():
@@ -273,3 +273,13 @@ def test_the_api_refuses_bad_filters_with_the_field(app, people):
         assert response.status_code == 422, query
         error = response.get_json()["error"]
         assert error["field"] == field and error["message"], (query, error)
+
+
+def test_every_field_a_read_opens_has_a_name_for_the_reviewer():
+    from lhpn.incidents import data_requests
+    from lhpn.incidents import services as incidents
+    from lhpn.privacy.review import FIELD_LABELS, fields_label
+
+    logged = (*incidents.CLEAR_FIELDS, *data_requests.CLEAR_FIELDS)
+    assert set(logged) <= set(FIELD_LABELS)
+    assert fields_label(["victim_name", "unknown_code"]) == "họ tên nạn nhân, unknown_code"

@@ -11,7 +11,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lhpn.clock import VIETNAM_OFFSET
 from lhpn.privacy.models import SensitiveRead
-from lhpn.privacy.review import ReadFilter, channel_label, object_label, purpose_label
+from lhpn.privacy.review import (
+    ReadFilter,
+    channel_label,
+    fields_label,
+    object_label,
+    purpose_label,
+)
 from lhpn.spreadsheet import append_row, finish_sheet, table_head
 from lhpn.text import xml_safe
 
@@ -36,7 +42,7 @@ def reads_xlsx(entries: Sequence[SensitiveRead], chosen: ReadFilter, *, cut: boo
     for entry in entries:
         append_row(ws, [(entry.at + VIETNAM_OFFSET, MOMENT), entry.user.full_name,
                         entry.user.username, object_label(entry.object_type),
-                        (entry.object_id, "0"), ", ".join(entry.field_names),
+                        (entry.object_id, "0"), fields_label(entry.field_names),
                         purpose_label(entry.purpose), entry.purpose_note,
                         channel_label(entry.channel)])
     finish_sheet(ws, {1: 20})

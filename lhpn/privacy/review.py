@@ -32,6 +32,23 @@ CHANNEL_LABELS = {
     "xlsx": _l("Tệp Excel"),
     "print": _l("Bản in"),
 }
+# What the reviewer calls each field a read opened (the log and the API keep the codes).
+FIELD_LABELS = {
+    "place": _l("nơi xảy ra"),
+    "source": _l("nguồn thông tin"),
+    "facts": _l("diễn biến"),
+    "victim_state": _l("tình trạng nạn nhân"),
+    "responsible": _l("người gây ra"),
+    "outcome": _l("kết quả giải quyết"),
+    "victim_name": _l("họ tên nạn nhân"),
+    "victim_address": _l("địa chỉ nạn nhân"),
+    "victim_phone": _l("điện thoại nạn nhân"),
+    "interventions": _l("hỗ trợ, can thiệp"),
+    "follow_up_answers": _l("trả lời của cơ quan"),
+    "data_request_victim": _l("người yêu cầu"),
+    "data_request_note": _l("nội dung yêu cầu"),
+    "data_request_refusal_reason": _l("lý do từ chối yêu cầu"),
+}
 # The log began with this app; a day far outside it is a typing slip, and the bounds keep the
 # conversion to UTC moments within what a datetime can hold.
 EARLIEST_DAY = date(2000, 1, 1)
@@ -41,6 +58,11 @@ LATEST_DAY = date(9998, 12, 31)
 def object_label(code: str) -> str:
     label = OBJECT_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+def fields_label(codes: list[str]) -> str:
+    """The fields a read opened, as the reviewer calls them, in the order logged."""
+    return ", ".join(str(FIELD_LABELS.get(code, code)) for code in codes)
 
 
 def channel_label(code: str) -> str:

@@ -81,4 +81,5 @@ def _page(*, error: str | None = None, entries=(), total: int = 0, page: int = 1
         "privacy/reads.html", error=error, entries=entries, total=total, page=page,
         pages=pages, filters=filters or {}, values=request.args, users=users, kinds=kinds,
         purposes=PURPOSES, object_label=review.object_label, channel_label=review.channel_label,
+        fields_label=review.fields_label,
         purpose_label=review.purpose_label)
