@@ -211,8 +211,8 @@ def test_the_export_is_the_filtered_log_and_is_audited(app, client, people, monk
     login(client, "protection.tb")
     rows = _sheet(client, f"?user_id={staff}")
     assert rows == [(datetime(2026, 12, 15, 0, 30), "Staff.D1", "staff.d1", "Vụ việc", 5,
-                     "họ tên nạn nhân, điện thoại nạn nhân", "Mục đích khác (ghi rõ)", "=HYPERLINK(\"x\")",
-                     "API")]
+                     "họ tên nạn nhân, điện thoại nạn nhân", "Mục đích khác (ghi rõ)",
+                     "=HYPERLINK(\"x\")", "API")]
     assert len(_sheet(client, "")) == 2
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(
