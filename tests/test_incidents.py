@@ -285,6 +285,19 @@ def test_a_case_followed_with_the_police_goes_overdue_and_the_chasing_letter_dra
     with app.app_context():
         [fu] = db.session.scalars(select(FollowUp)).all()
         fu_id = fu.id
+    # A refused answer (before the union's letter) shows the case again with that form open,
+    # holding what was typed; the other forms stay folded.
+    typed = "Công an đã mời hai bên lên làm việc."
+    refused = _post(chair, f"/incidents/{incident_id}/follow-ups/{fu_id}/answer", {
+        f"fu{fu_id}-answer-answered_on": "2026-11-01", f"fu{fu_id}-answer-answer": typed,
+        f"fu{fu_id}-answer-version": "1"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    opened = re.findall(r"<details open>\s*<summary>([^<]+)</summary>", page)
+    assert opened == ["Ghi nhận trả lời của cơ quan"]
+    assert typed in page
+    with app.app_context():
+        assert db.session.get(FollowUp, fu_id).answer == ""
     viewer = as_user(app, "viewer.d1")
     assert "quá hạn giải quyết" not in viewer.get("/").get_data(as_text=True)
 
