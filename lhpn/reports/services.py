@@ -283,41 +283,34 @@ class FromRecords:
     reason: str
 
 
-def record_counts(report: Report) -> dict[int, int]:
-    """indicator id → the count of the unit's own records of the report's period, for the
-    form's bound indicators. An ad hoc report has no span of days to count over."""
+def _bound(report: Report):
+    """(indicator id, binding, first day, last day) for each bound indicator of the report's
+    form. An ad hoc report has no span of days to count over: none."""
     if report.template.period_type == "adhoc":
-        return {}
+        return
     try:
         found, _due = P.period_of(report.template, report.period)
     except DomainError:
-        return {}
-    counts = {}
+        return
     for item in report.template.items:
         binding = binding_of(item.indicator)
         if binding is not None:
-            counts[item.indicator_id] = binding.count(report.unit, found.start, found.end)
-    return counts
+            yield item.indicator_id, binding, found.start, found.end
+
+
+def record_counts(report: Report) -> dict[int, int]:
+    """indicator id → the count of the unit's own records of the report's period, for the
+    form's bound indicators."""
+    return {indicator_id: binding.count(report.unit, start, end)
+            for indicator_id, binding, start, end in _bound(report)}
 
 
 def record_ids(report: Report) -> dict[int, list[int]]:
     """indicator id → the ids of the unit's own records of the report's period that its bound
-    indicator counts: on a draft as they are now, once sent those recorded by then (an ad hoc
-    report: none)."""
-    if report.template.period_type == "adhoc":
-        return {}
-    try:
-        found, _due = P.period_of(report.template, report.period)
-    except DomainError:
-        return {}
-    out = {}
-    for item in report.template.items:
-        binding = binding_of(item.indicator)
-        if binding is not None:
-            out[item.indicator_id] = binding.records(
-                report.unit, found.start, found.end,
-                None if report.editable else report.submitted_at)
-    return out
+    indicator counts: on a draft as they are now, once sent those recorded by then."""
+    before = None if report.editable else report.submitted_at
+    return {indicator_id: binding.records(report.unit, start, end, before)
+            for indicator_id, binding, start, end in _bound(report)}
 
 
 def _overrides(row: ReportValue | None, count: int) -> bool:
