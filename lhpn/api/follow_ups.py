@@ -105,7 +105,8 @@ class FollowUpAnswer(Answer):
     due_on: str = Field(json_schema_extra={"format": "date"})
     answered_on: str | None = Field(json_schema_extra={"format": "date"})
     status: FollowUpStatus = Field(description=(
-        "open: chờ cơ quan trả lời; answered: đã trả lời; closed: kết thúc."))
+        "open: chờ cơ quan trả lời; answered: đã trả lời; closed: kết thúc; implemented: "
+        "kiến nghị/cam kết đã được thực hiện; not_accepted: không được tiếp thu."))
     overdue: bool = Field(description="Còn chờ trả lời mà đã quá thời hạn (lịch Việt Nam).")
     days_overdue: int = Field(ge=0)
     chase_count: int = Field(ge=0, description="Số lần đã gửi công văn đôn đốc.")

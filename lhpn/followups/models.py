@@ -8,7 +8,7 @@ record (its subject is given by the caller wherever words are needed)."""
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lhpn.extensions import Model
@@ -17,10 +17,14 @@ from lhpn.tenancy import TenantScoped
 from lhpn.units.models import Unit
 
 # open: waiting for the agency's answer (the only state that can be overdue); answered: the
-# answer is recorded; closed: nothing more to follow (answered and settled, or withdrawn).
-FollowUpStatus = Literal["open", "answered", "closed"]
+# answer is recorded; closed: nothing more to follow (answered and settled, or withdrawn);
+# implemented / not_accepted: what a recommendation or a commitment came to (issue 16).
+FollowUpStatus = Literal["open", "answered", "closed", "implemented", "not_accepted"]
 FOLLOW_UP_STATUSES: tuple[FollowUpStatus, ...] = get_args(FollowUpStatus)
+# Nothing more to follow once a follow-up is in one of these.
+FINAL_STATUSES: frozenset[str] = frozenset({"closed", "implemented", "not_accepted"})
 MAX_AGENCY = 300
+MAX_CONTENT = 4000
 MAX_LETTER_NUMBER = 50
 MAX_ANSWER = 2000
 
@@ -31,7 +35,8 @@ class FollowUp(TenantScoped, Model):
         Index("ix_follow_ups_object", "tenant_id", "object_type", "object_id"),
         # The dashboards' question: the open ones past their deadline, in these units.
         Index("ix_follow_ups_unit_status_due", "unit_id", "status", "due_on"),
-        CheckConstraint("status IN ('open', 'answered', 'closed')", name="status_known"),
+        CheckConstraint("status IN ('open', 'answered', 'closed', 'implemented', "
+                        "'not_accepted')", name="status_known"),
         CheckConstraint("due_on >= written_on", name="due_after_written"),
         CheckConstraint("chase_count >= 0", name="chase_count_not_negative"),
     )
@@ -42,6 +47,10 @@ class FollowUp(TenantScoped, Model):
     object_id: Mapped[int]
     agency: Mapped[str] = mapped_column(String(MAX_AGENCY))
     agency_superior: Mapped[str] = mapped_column(String(MAX_AGENCY), default="")
+    # What is asked of the agency, where the record holds several asks: a supervision's
+    # recommendation, a dialogue's commitment. Empty for an incident's referral (what it is
+    # about stays with the case). Never personal data: the kinds that write it say so.
+    content: Mapped[str] = mapped_column(Text, default="")
     # The union's letter to the agency: its number (may be unknown) and date.
     letter_number: Mapped[str] = mapped_column(String(MAX_LETTER_NUMBER), default="")
     written_on: Mapped[date] = mapped_column(Date)

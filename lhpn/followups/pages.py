@@ -36,7 +36,7 @@ from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.forms import AnswerForm, FollowUpForm, VersionForm
 from lhpn.followups.letter import chasing_letter
-from lhpn.followups.models import FollowUp
+from lhpn.followups.models import FINAL_STATUSES, FollowUp
 from lhpn.throttle import export_limit
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -89,7 +89,7 @@ class FollowUpPages:
             urls["letter"] = self.url("letter", record, fu)
             urls["letter_superior"] = self.url("letter", record, fu, to="superior")
             forms: dict[str, Any] = {}
-            if editable and fu.status != "closed":
+            if editable and fu.status not in FINAL_STATUSES:
                 prefix = f"fu{fu.id}"
                 forms = {
                     "edit_form": FollowUpForm(prefix=f"{prefix}-edit", data=_fields(fu)),

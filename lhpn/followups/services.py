@@ -26,8 +26,10 @@ from lhpn.clock import local_today, utcnow
 from lhpn.errors import Conflict, DomainError, NotFound, as_id
 from lhpn.extensions import db
 from lhpn.followups.models import (
+    FINAL_STATUSES,
     MAX_AGENCY,
     MAX_ANSWER,
+    MAX_CONTENT,
     MAX_LETTER_NUMBER,
     FollowUp,
 )
@@ -98,15 +100,17 @@ def count_overdue_in(unit_ids, today: date | None = None) -> int:
 
 def start(actor, object_type: str, followed: Followed, unit: Unit, *, agency: object,
           written_on: object, due_on: object, letter_number: object = "",
-          agency_superior: object = "") -> FollowUp:
+          agency_superior: object = "", content: object = "") -> FollowUp:
     """Record that ``unit`` handed ``followed`` to ``agency`` by a letter of ``written_on``
-    (number ``letter_number``, may be blank), to be answered by ``due_on``."""
+    (number ``letter_number``, may be blank), to be answered by ``due_on``; ``content`` is
+    what is asked when the record holds several asks (a recommendation, a commitment)."""
     if not isinstance(object_type, str) or not _OBJECT_TYPE.fullmatch(object_type):
         raise ValueError(f"object_type {object_type!r}: a lower-case code such as 'incident'")
     if as_id(followed.id) is None or followed.tenant_id != unit.tenant_id:
         raise ValueError("a follow-up belongs to a saved record of its unit's tenant")
     _require_reach(actor, unit)
     fields = _letter_fields(agency, agency_superior, letter_number, written_on, due_on)
+    fields["content"] = _content(content)
     fu = FollowUp(tenant_id=unit.tenant_id, unit_id=unit.id, unit=unit,
                   object_type=object_type, object_id=followed.id, status="open",
                   chase_count=0, answer="", created_by_id=actor.id, created_at=utcnow(),
@@ -118,11 +122,14 @@ def start(actor, object_type: str, followed: Followed, unit: Unit, *, agency: ob
 
 
 def update(actor, fu: FollowUp, version: object, *, agency: object, written_on: object,
-           due_on: object, letter_number: object = "", agency_superior: object = "") -> FollowUp:
+           due_on: object, letter_number: object = "", agency_superior: object = "",
+           content: object = None) -> FollowUp:
     """Correct the agency, the letter or the deadline (an extension the law allows) of a
-    follow-up not yet closed."""
+    follow-up not yet closed; ``content`` None leaves what is asked as it is."""
     _require_change(actor, fu, version)
     fields = _letter_fields(agency, agency_superior, letter_number, written_on, due_on)
+    if content is not None:
+        fields["content"] = _content(content)
     if fu.answered_on is not None and fu.answered_on < fields["written_on"]:
         raise DomainError(_("Ngày trả lời đã ghi trước ngày gửi văn bản này."), "written_on")
     old_due = fu.due_on
@@ -170,6 +177,34 @@ def close(actor, fu: FollowUp, version: object) -> FollowUp:
     return fu
 
 
+def settle(actor, fu: FollowUp, version: object, outcome: str) -> FollowUp:
+    """What a recommendation or a commitment came to: ``implemented`` or ``not_accepted``
+    (by the agency). Final, like ``close``."""
+    if outcome not in ("implemented", "not_accepted"):
+        raise DomainError(_("Kết quả không hợp lệ: chỉ “đã thực hiện” hoặc “không được "
+                            "tiếp thu”."), "status")
+    _require_change(actor, fu, version)
+    was = fu.status
+    fu.status = outcome
+    fu.updated_at = utcnow()
+    db.session.flush()
+    _audit("follow_up.settle", actor, fu, was=was, to=outcome)
+    return fu
+
+
+def reopen(actor, fu: FollowUp, version: object) -> FollowUp:
+    """Back to waiting for the agency: an answer recorded by mistake, or not the last word.
+    The answer already recorded stays."""
+    _require_change(actor, fu, version)
+    if fu.status != "answered":
+        raise DomainError(_("Việc theo dõi này đang chờ trả lời."), "status")
+    fu.status = "open"
+    fu.updated_at = utcnow()
+    db.session.flush()
+    _audit("follow_up.reopen", actor, fu)
+    return fu
+
+
 def record_chase(actor, fu: FollowUp, version: object, today: date | None = None) -> FollowUp:
     """A chasing letter was sent today: one more chase."""
     _require_change(actor, fu, version)
@@ -195,7 +230,7 @@ def _require_reach(actor, unit: Unit) -> None:
 
 def _require_change(actor, fu: FollowUp, version: object) -> None:
     _require_reach(actor, fu.unit)
-    if fu.status == "closed":
+    if fu.status in FINAL_STATUSES:
         raise DomainError(_("Việc theo dõi này đã kết thúc, không sửa được nữa."), "status")
     if not is_current(fu, version):
         raise Conflict(_("Việc theo dõi vừa được người khác thay đổi. Hãy tải lại trang rồi "
@@ -220,6 +255,15 @@ def _letter_fields(agency: object, agency_superior: object, letter_number: objec
                             written=f"{written:%d/%m/%Y}"), "due_on")
     return {"agency": name, "agency_superior": superior, "letter_number": number,
             "written_on": written, "due_on": due}
+
+
+def _content(value: object) -> str:
+    if value is not None and not isinstance(value, str):
+        raise DomainError(_("Nội dung phải là văn bản."), "content")
+    text = clean_text(value, _("nội dung"), "content")
+    if len(text) > MAX_CONTENT:
+        raise DomainError(_("Nội dung dài quá %(n)d ký tự.", n=MAX_CONTENT), "content")
+    return text
 
 
 def _line(value: object, label: str, field: str, limit: int) -> str:
