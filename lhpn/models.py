@@ -25,6 +25,7 @@ from lhpn.reports.models import (
     TemplateItem,
     TemplatePeriod,
 )
+from lhpn.supervisions.models import Supervision, SupervisionDocument
 from lhpn.tenants.models import Tenant
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
@@ -36,7 +37,8 @@ __all__ = [
     "ImportBatch", "Incident", "IncidentKind", "Indicator", "Intervention", "Notification",
     "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
-    "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
+    "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "Supervision",
+    "SupervisionDocument", "TemplateItem",
     "TemplatePeriod",
     "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "Victim", "WorkflowEvent",
 ]

@@ -30,6 +30,7 @@ from lhpn.api import (  # noqa: E402, F401
     plumbing,
     privacy,
     reports,
+    supervisions,
     units,
     users,
 )

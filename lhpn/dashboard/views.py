@@ -28,6 +28,7 @@ from lhpn.plans.views import child_state_label, target_sentence
 from lhpn.reports import periods as P
 from lhpn.reports import reminders
 from lhpn.reports.views import state_label
+from lhpn.supervisions import services as supervision_services
 from lhpn.units.picker import picker
 
 MAX_BARS = 25  # the worst children; the table and the consolidation page list them all
@@ -233,6 +234,7 @@ def render_dashboard():
     page["plan_requests"] = plan_services.open_requests(user, today)
     page["inbox_reports"], page["inbox_total"] = services.waiting(user)
     page["incidents"] = incident_counts(user, today)
+    page["recommendations_overdue"] = supervision_services.overdue_count(user, today)
     if page["inbox_total"]:  # the menu's count (lhpn/reports/views.py) needs no query again
         g.report_inbox_count = page["inbox_total"]
     wanted = request.args.get("unit")

@@ -81,11 +81,39 @@ def victim_case_ids(unit: Unit, start: date, end: date,
                                    .order_by(Incident.id)))
 
 
+def _reported(unit: Unit, start: date, end: date, before: datetime | None = None):
+    """The unit's own supervisions whose final report is dated in the period (reported, or
+    closed after it): a report dated 31/03 counts in March, in Q1 and in H1."""
+    from lhpn.supervisions.models import Supervision
+
+    where = (Supervision.unit_id == unit.id, Supervision.status.in_(("reported", "closed")),
+             Supervision.reported_on >= start, Supervision.reported_on <= end)
+    return (*where, Supervision.reported_at <= before) if before is not None else where
+
+
+def count_supervisions(unit: Unit, start: date, end: date) -> int:
+    from lhpn.supervisions.models import Supervision
+
+    return db.session.scalar(select(func.count(Supervision.id))
+                             .where(*_reported(unit, start, end))) or 0
+
+
+def supervision_ids(unit: Unit, start: date, end: date,
+                    before: datetime | None = None) -> list[int]:
+    from lhpn.supervisions.models import Supervision
+
+    return list(db.session.scalars(select(Supervision.id)
+                                   .where(*_reported(unit, start, end, before))
+                                   .order_by(Supervision.id)))
+
+
 BINDINGS: dict[str, Binding] = {b.code: b for b in (
     Binding("incidents.cases", _l("Số vụ việc bạo lực, xâm hại đã ghi nhận trong kỳ"),
             count_cases, case_ids, sensitive=True),
     Binding("incidents.victims", _l("Số nạn nhân của các vụ việc ghi nhận trong kỳ"),
             count_victims, victim_case_ids, sensitive=True),
+    Binding("supervisions.reported", _l("Số cuộc giám sát có báo cáo kết quả trong kỳ"),
+            count_supervisions, supervision_ids),
 )}
 
 # Free text that may name a victim: kept where it was written, read only by the chain of

@@ -36,4 +36,5 @@ STARTER = [
 
 # Indicators whose report values are prefilled from the unit's own records of the period
 # (lhpn/indicators/bindings.py).
-STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}
+STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims",
+                    "GIAM_SAT": "supervisions.reported"}

@@ -23,6 +23,11 @@ STATUS_LABELS = {
     "open": _l("Mới ghi nhận"),
     "following": _l("Đang theo dõi cơ quan chức năng xử lý"),
     "closed": _l("Đã kết thúc"),
+    # supervisions (lhpn/supervisions)
+    "proposed": _l("Đề xuất, chờ duyệt kế hoạch"),
+    "in_progress": _l("Đang giám sát"),
+    "report_submitted": _l("Đã trình dự thảo báo cáo"),
+    "reported": _l("Đã có báo cáo kết quả"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),
@@ -32,6 +37,13 @@ ACTION_LABELS = {
     "reopen": _l("Mở lại"),
     "follow": _l("Chuyển sang theo dõi xử lý"),
     "close": _l("Kết thúc"),
+    # supervisions (lhpn/supervisions)
+    "approve_plan": _l("Duyệt kế hoạch giám sát"),
+    "return_plan": _l("Trả lại kế hoạch giám sát"),
+    "start": _l("Bắt đầu giám sát"),
+    "submit_report": _l("Trình dự thảo báo cáo"),
+    "approve_report": _l("Ký báo cáo kết quả giám sát"),
+    "return_report": _l("Trả lại dự thảo báo cáo"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Supervisions (giám sát) held by a unit, their dossier and their recommendations."""

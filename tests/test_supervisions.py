@@ -1,0 +1,337 @@
+"""Supervisions (lhpn/supervisions): proposed by a commune's officer, the plan approved and the
+final report signed by the commune's OWN chair (never by who sent it up), the dossier, dates in
+order, recommendations followed up until overdue and chased with a letter, the supervisions
+reported in a period counted in the commune's reports, another tenant's answering 404, and bad
+input refused with nothing saved."""
+
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+from docx import Document
+from sqlalchemy import func, select
+
+from lhpn import clock
+from lhpn.accounts import services as accounts
+from lhpn.accounts.models import User
+from lhpn.audit.models import AuditEntry
+from lhpn.authz.engine import forget_principal
+from lhpn.errors import Conflict, DomainError, NotFound
+from lhpn.extensions import db
+from lhpn.followups import services as follow_ups
+from lhpn.followups.models import FollowUp
+from lhpn.indicators.bindings import BINDINGS
+from lhpn.notifications.models import Notification
+from lhpn.supervisions import services
+from lhpn.supervisions.models import Supervision, SupervisionDocument
+from lhpn.units.models import Unit
+from lhpn.workflow.models import WorkflowEvent
+from tests.conftest import csrf_token, login
+
+FORM = {"title": "Giám sát thực hiện chính sách hỗ trợ phụ nữ nghèo",
+        "subject_kind": "policy",
+        "subject": "Việc thực hiện Nghị quyết về hỗ trợ hộ nghèo do phụ nữ làm chủ",
+        "agency": "UBND xã Tân Lễ", "method": "team",
+        "team": "Nguyễn Thị An (trưởng đoàn)\nTrần Thị Bình"}
+# A fixed clock: Vietnam's 15/11/2026, morning.
+NOW = datetime(2026, 11, 15, 2, 0)
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+    return NOW
+
+
+def user(world, name: str) -> User:
+    return db.session.get(User, world.users[name])
+
+
+def unit(world, code: str) -> Unit:
+    return db.session.get(Unit, world.units[code])
+
+
+@pytest.fixture
+def chair_who_writes(app, people):
+    """C11's vice-chair: both its staff and its approver, who may propose and approve."""
+    with app.app_context():
+        vice = accounts.create_user(None, tenant_id=people.tenants["TB"], username="vice.c11",
+                                    password="Mat-khau-2026", full_name="Vice C11",
+                                    unit=unit(people, "C11"))
+        accounts.assign_role(None, vice, "staff", unit(people, "C11"))
+        accounts.assign_role(None, vice, "approver", unit(people, "C11"))
+        people.users["vice.c11"] = vice.id
+        db.session.commit()
+    return people
+
+
+def propose(world, by: str = "staff.c11", proposed_on: date = date(2026, 10, 1),
+            **changes) -> Supervision:
+    data = dict(FORM, proposed_on=proposed_on.isoformat(), **changes)
+    made = services.record_supervision(user(world, by), unit(world, "C11"), data)
+    db.session.commit()
+    return made
+
+
+def step(world, s: Supervision, who: str, action: str, on: date | None = None,
+         comment: str = "") -> Supervision:
+    services.take_step(user(world, who), s, action, s.version, on.isoformat() if on else None,
+                       comment)
+    db.session.commit()
+    return s
+
+
+def reported(world, on: date = date(2026, 11, 10)) -> Supervision:
+    s = propose(world)
+    step(world, s, "approver.c11", "approve_plan", date(2026, 10, 5))
+    step(world, s, "staff.c11", "start", date(2026, 10, 10))
+    step(world, s, "staff.c11", "submit_report", on)
+    step(world, s, "approver.c11", "approve_report", on)
+    return s
+
+
+def counts() -> tuple[int, int, int]:
+    return (db.session.scalar(select(func.count()).select_from(Supervision)),
+            db.session.scalar(select(func.count()).select_from(SupervisionDocument)),
+            db.session.scalar(select(func.count()).select_from(FollowUp)))
+
+
+# ---- the lifecycle through the services -------------------------------------------------------
+
+def test_the_lifecycle_the_chair_of_the_unit_itself_approves(ctx, people, frozen):
+    s = propose(people)
+    assert (s.status, s.proposed_on, s.submitted_by_id) == (
+        "proposed", date(2026, 10, 1), people.users["staff.c11"])
+    told = {n.user_id for n in db.session.scalars(select(Notification))}
+    assert people.users["approver.c11"] in told  # the commune's own chair, not the district's
+    assert people.users["approver.d1"] not in told
+    # The district's chair approves C11's reports, but not C11's own supervision.
+    with pytest.raises(Exception) as refused:
+        services.take_step(user(people, "approver.d1"), s, "approve_plan", s.version)
+    assert type(refused.value).__name__ == "Forbidden"
+    step(people, s, "approver.c11", "approve_plan", date(2026, 10, 5))
+    step(people, s, "staff.c11", "start", date(2026, 10, 10))
+    step(people, s, "staff.c11", "submit_report", date(2026, 11, 1))
+    step(people, s, "approver.c11", "return_report", comment="Bổ sung số liệu")
+    assert (s.status, s.report_submitted_on) == ("in_progress", None)
+    step(people, s, "staff.c11", "submit_report", date(2026, 11, 3))
+    step(people, s, "approver.c11", "approve_report", date(2026, 11, 5))
+    step(people, s, "staff.c11", "close", date(2026, 11, 14))
+    assert (s.status, s.approved_on, s.started_on, s.reported_on, s.closed_on) == (
+        "closed", date(2026, 10, 5), date(2026, 10, 10), date(2026, 11, 5), date(2026, 11, 14))
+    events = [(e.action, e.from_status, e.to_status) for e in services.history(s)]
+    assert events == [("approve_plan", "proposed", "approved"),
+                      ("start", "approved", "in_progress"),
+                      ("submit_report", "in_progress", "report_submitted"),
+                      ("return_report", "report_submitted", "in_progress"),
+                      ("submit_report", "in_progress", "report_submitted"),
+                      ("approve_report", "report_submitted", "reported"),
+                      ("close", "reported", "closed")]
+    audited = set(db.session.scalars(select(AuditEntry.action)
+                                     .where(AuditEntry.object_type == "supervision")))
+    assert {"supervision.create", "supervision.approve_plan", "supervision.approve_report",
+            "supervision.close"} <= audited
+
+
+def test_nobody_decides_on_what_they_sent_up(ctx, chair_who_writes, frozen):
+    world = chair_who_writes
+    s = propose(world, by="vice.c11")
+    vice = user(world, "vice.c11")
+    forget_principal(vice)
+    assert services.steps_for(vice, s) == []
+    with pytest.raises(DomainError) as refused:
+        services.take_step(vice, s, "approve_plan", s.version)
+    assert "Người trình không tự duyệt" in refused.value.message
+    db.session.rollback()
+    # The commune's chair may; then the vice-chair (who did not send the report) signs it.
+    step(world, s, "approver.c11", "approve_plan", date(2026, 10, 2))
+    step(world, s, "staff.c11", "start", date(2026, 10, 3))
+    step(world, s, "staff.c11", "submit_report", date(2026, 10, 20))
+    assert "approve_report" in services.steps_for(vice, s)
+    step(world, s, "vice.c11", "approve_report", date(2026, 10, 21))
+    assert s.status == "reported"
+
+
+def test_a_step_out_of_order_or_misdated_is_refused_and_changes_nothing(ctx, people, frozen):
+    s = propose(people)
+    version = s.version
+    for who, action, on, message in (
+            ("staff.c11", "start", None, "Không thể"),
+            ("approver.c11", "approve_plan", date(2026, 9, 30), "không được trước bước trước"),
+            ("approver.c11", "approve_plan", date(2026, 11, 16), "không được sau ngày hôm nay")):
+        with pytest.raises(DomainError) as refused:
+            services.take_step(user(people, who), s, action, version,
+                               on.isoformat() if on else None)
+        assert message in refused.value.message
+        db.session.rollback()
+    with pytest.raises(Conflict):
+        services.take_step(user(people, "approver.c11"), s, "approve_plan", version + 5)
+    db.session.rollback()
+    s = db.session.get(Supervision, s.id)
+    assert (s.status, s.approved_on, s.version) == ("proposed", None, version)
+    assert db.session.scalar(select(func.count()).select_from(WorkflowEvent)) == 0
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"title": ""}, "title"), ({"method": "spying"}, "method"), ({"agency": "  "}, "agency"),
+    ({"subject_kind": "x"}, "subject_kind"), ({"subject": ""}, "subject"),
+    ({"proposed_on": "2026-11-30"}, "proposed_on"), ({"proposed_on": "31/12/2026"}, "proposed_on"),
+])
+def test_bad_input_is_refused_with_nothing_saved(ctx, people, frozen, changes, field):
+    with pytest.raises(DomainError) as refused:
+        services.record_supervision(user(people, "staff.c11"), unit(people, "C11"),
+                                    dict(FORM, **changes))
+    assert refused.value.field == field
+    db.session.rollback()
+    assert counts() == (0, 0, 0)
+
+
+def test_another_tenants_supervision_is_not_found(ctx, people, frozen):
+    s = propose(people)
+    for name in ("approver.hy", "staff.c12"):
+        with pytest.raises(NotFound):
+            services.get_visible(user(people, name), s.id)
+
+
+# ---- recommendations --------------------------------------------------------------------------
+
+def test_recommendations_go_overdue_and_are_chased(ctx, people, monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+    s = propose(people)
+    step(people, s, "approver.c11", "approve_plan", date(2026, 10, 5))
+    step(people, s, "staff.c11", "start", date(2026, 10, 10))
+    with pytest.raises(DomainError):  # no recommendation before the report says it
+        services.recommend(user(people, "staff.c11"), s, text="x", agency="y",
+                           due_on="2026-12-01")
+    db.session.rollback()
+    step(people, s, "staff.c11", "submit_report", date(2026, 11, 1))
+    step(people, s, "approver.c11", "approve_report", date(2026, 11, 2))
+    staff = user(people, "staff.c11")
+    first = services.recommend(staff, s, text="Công khai danh sách hộ nghèo",
+                               agency="UBND xã Tân Lễ", due_on="2026-11-20")
+    second = services.recommend(staff, s, text="Tập huấn cán bộ", agency="Phòng LĐTBXH",
+                                due_on="2026-12-31")
+    db.session.commit()
+    assert (first.written_on, first.content, first.object_type) == (
+        date(2026, 11, 2), "Công khai danh sách hộ nghèo", "supervision")
+    assert not services.has_overdue(s)
+    # Vietnam's 21/11: the first one is overdue, on the dashboards of C11 and above.
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 11, 21, 2, 0))
+    assert services.has_overdue(s)
+    assert services.overdue_count(user(people, "approver.c11")) == 1
+    assert services.overdue_count(user(people, "approver.tb")) == 1
+    assert services.overdue_count(user(people, "staff.c12")) == 0
+    from lhpn.followups.letter import chasing_letter
+
+    letter = Document(io.BytesIO(chasing_letter(first, sender_unit=first.unit,
+                                                subject="kiến nghị sau giám sát")))
+    text = "\n".join(p.text for p in letter.paragraphs)
+    assert "UBND xã Tân Lễ" in text and "20/11/2026" in text
+    follow_ups.settle(staff, second, second.version, "implemented")
+    db.session.commit()
+    assert second.status == "implemented"
+
+
+# ---- the reports count them -------------------------------------------------------------------
+
+def test_a_supervision_reported_on_31_03_counts_in_march_q1_and_h1(ctx, people, monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 4, 2, 2, 0))
+    s = propose(people, proposed_on=date(2026, 1, 10))
+    step(people, s, "approver.c11", "approve_plan", date(2026, 1, 12))
+    step(people, s, "staff.c11", "start", date(2026, 2, 1))
+    step(people, s, "staff.c11", "submit_report", date(2026, 3, 30))
+    step(people, s, "approver.c11", "approve_report", date(2026, 3, 31))
+    other = propose(people, proposed_on=date(2026, 3, 1))  # not reported: never counted
+    binding = BINDINGS["supervisions.reported"]
+    c11 = unit(people, "C11")
+    assert binding.count(c11, date(2026, 3, 1), date(2026, 3, 31)) == 1
+    assert binding.count(c11, date(2026, 1, 1), date(2026, 3, 31)) == 1
+    assert binding.count(c11, date(2026, 1, 1), date(2026, 6, 30)) == 1
+    assert binding.count(c11, date(2026, 4, 1), date(2026, 4, 30)) == 0
+    assert binding.count(unit(people, "D1"), date(2026, 1, 1), date(2026, 12, 31)) == 0
+    assert binding.records(c11, date(2026, 1, 1), date(2026, 12, 31), None) == [s.id]
+    assert other.id not in binding.records(c11, date(2026, 1, 1), date(2026, 12, 31), None)
+
+
+# ---- the pages --------------------------------------------------------------------------------
+
+def as_user(app, name: str):
+    client = app.test_client()
+    assert login(client, name).status_code == 302
+    return client
+
+
+def post_step(client, supervision_id: int, action: str, version: int, on: str = "",
+              comment: str = ""):
+    path = f"/supervisions/{supervision_id}"
+    return client.post(f"{path}/step", data={
+        "csrf_token": csrf_token(client, path), "action": action, "version": str(version),
+        "on": on, "comment": comment})
+
+
+def version_of(app, supervision_id: int) -> int:
+    with app.app_context():
+        return db.session.get(Supervision, supervision_id).version
+
+
+def test_the_pages_carry_a_supervision_from_proposal_to_recommendations(app, people, frozen):
+    officer = as_user(app, "staff.c11")
+    page = officer.get("/supervisions/new")
+    assert page.status_code == 200 and "Đề xuất giám sát" in page.get_data(as_text=True)
+    response = officer.post("/supervisions/new", data=FORM | {
+        "proposed_on": "2026-10-01", "csrf_token": csrf_token(officer, "/supervisions/new")})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    sid = int(re.search(r"/supervisions/(\d+)", response.headers["Location"]).group(1))
+    html = officer.get(f"/supervisions/{sid}").get_data(as_text=True)
+    assert FORM["agency"] in html and "Trần Thị Bình" in html
+    assert 'value="approve_plan"' not in html  # the officer does not approve
+    chair = as_user(app, "approver.c11")
+    assert 'value="approve_plan"' in chair.get(f"/supervisions/{sid}").get_data(as_text=True)
+    assert post_step(chair, sid, "approve_plan", version_of(app, sid),
+                     "2026-10-05").status_code == 303
+    path = f"/supervisions/{sid}"
+    assert officer.post(f"{path}/documents", data={
+        "csrf_token": csrf_token(officer, path), "version": str(version_of(app, sid)),
+        "kind": "plan", "number": "12/KH-HPN", "issued_on": "2026-10-05"}).status_code == 303
+    assert post_step(officer, sid, "start", version_of(app, sid), "2026-10-10").status_code == 303
+    assert post_step(officer, sid, "submit_report", version_of(app, sid),
+                     "2026-11-01").status_code == 303
+    assert post_step(chair, sid, "approve_report", version_of(app, sid),
+                     "2026-11-02").status_code == 303
+    response = officer.post(f"{path}/recommendations", data={
+        "csrf_token": csrf_token(officer, path), "text": "Công khai danh sách hộ nghèo",
+        "agency": "UBND xã Tân Lễ", "due_on": "2026-11-10"})
+    assert response.status_code == 303
+    html = officer.get(path).get_data(as_text=True)
+    assert "12/KH-HPN" in html and "Công khai danh sách hộ nghèo" in html
+    assert "Quá hạn 5 ngày" in html and "chasing-letter.docx" in html
+    with app.app_context():
+        fu = db.session.scalar(select(FollowUp))
+        fu_id, fu_version = fu.id, fu.version
+    letter = officer.get(f"{path}/follow-ups/{fu_id}/chasing-letter.docx")
+    assert letter.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(letter.data)).paragraphs)
+    assert "UBND xã Tân Lễ" in text
+    listed = officer.get("/supervisions/?overdue=1").get_data(as_text=True)
+    assert FORM["title"] in listed
+    assert "1 kiến nghị sau giám sát quá hạn" in chair.get("/").get_data(as_text=True)
+    assert officer.post(f"{path}/recommendations/{fu_id}/settle", data={
+        "csrf_token": csrf_token(officer, path), "version": str(fu_version),
+        "outcome": "not_accepted"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(FollowUp, fu_id).status == "not_accepted"
+    assert FORM["title"] not in officer.get("/supervisions/?overdue=1").get_data(as_text=True)
+
+
+def test_a_refused_page_step_keeps_the_page_and_saves_nothing(app, people, frozen):
+    with app.app_context():
+        sid = propose(people).id
+    chair = as_user(app, "approver.c11")
+    response = post_step(chair, sid, "approve_plan", version_of(app, sid), "2026-09-01")
+    assert response.status_code == 422
+    assert "không được trước bước trước" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Supervision, sid).status == "proposed"
+    other = as_user(app, "approver.hy")
+    assert other.get(f"/supervisions/{sid}").status_code == 404
