@@ -335,3 +335,55 @@ def test_a_refused_page_step_keeps_the_page_and_saves_nothing(app, people, froze
         assert db.session.get(Supervision, sid).status == "proposed"
     other = as_user(app, "approver.hy")
     assert other.get(f"/supervisions/{sid}").status_code == 404
+
+
+# ---- a report opens with GIAM_SAT prefilled from the reported supervisions ----------------------
+
+def reported_at_c11(app, world, on: date) -> int:
+    with app.app_context():
+        s = propose(world, proposed_on=on.replace(day=1))
+        step(world, s, "approver.c11", "approve_plan", on.replace(day=1))
+        step(world, s, "staff.c11", "start", on.replace(day=2))
+        step(world, s, "staff.c11", "submit_report", on)
+        step(world, s, "approver.c11", "approve_report", on)
+        return s.id
+
+
+def test_the_six_month_report_opens_with_giam_sat_from_the_records(app, people):
+    from lhpn.reports import services as reports
+    from tests.test_indicator_binding import save_form, value_input
+
+    first = reported_at_c11(app, people, date(2026, 3, 31))
+    second = reported_at_c11(app, people, date(2026, 5, 20))
+    reported_at_c11(app, people, date(2026, 7, 3))  # the second half
+    with app.app_context():
+        template = reports.get_template(people.tenants["TB"], "BC_GSPB_6T")
+        report = reports.open_report(user(people, "staff.c11"), unit(people, "C11"), template,
+                                     "2026-H1")
+        db.session.commit()
+        report_id = report.id
+    officer = as_user(app, "staff.c11")
+    page = officer.get(f"/reports/{report_id}/edit").get_data(as_text=True)
+    assert value_input(page, "GIAM_SAT") == "2"
+    from tests.conftest import api_token
+
+    token = api_token(app.test_client(), "staff.c11")
+    answer = app.test_client().get(f"/api/v1/reports/{report_id}",
+                                   headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert answer["from_records"]["GIAM_SAT"] == {
+        "count": 2, "overridden": False, "reason": "", "value": 2,
+        "record_ids": [first, second]}
+    # Another number needs its reason; the approver sees it marked.
+    others = {"PHAN_BIEN": "1", "GOP_Y": "1"}
+    refused = save_form(app, officer, report_id, {"GIAM_SAT": "3"} | others)
+    assert refused.status_code == 422
+    saved = save_form(app, officer, report_id, {"GIAM_SAT": "3"} | others,
+                      **{"r-GIAM_SAT": "1 cuộc giám sát qua đơn thư chưa nhập hồ sơ"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    with app.app_context():
+        from lhpn.reports.models import Report
+
+        report = db.session.get(Report, report_id)
+        row = next(v for v in report.values if v.indicator.code == "GIAM_SAT")
+        assert (row.number, row.from_records, row.override_reason) == (
+            3, 2, "1 cuộc giám sát qua đơn thư chưa nhập hồ sơ")
