@@ -182,7 +182,7 @@ def test_values_of_every_kind_and_the_denominator_warning(app, api, world, c11):
     add_text_item(app, world)
     staff = api("staff.c11")
     first = open_report(staff, world.units["C11"], "BC_GSPB_6T", "2026-H1")
-    required = {"GIAM_SAT": 1, "PHAN_BIEN": 0, "GOP_Y": 2}
+    required = {"GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 2}
     with unchanged(app):
         error = assert_error(put_values(staff, first, required | {
             "HV_HOC_TAP": {"numerator": 120, "denominator": 100}}), 422, "HV_HOC_TAP")
@@ -669,7 +669,7 @@ def test_report_answers_match_the_documented_schemas(app, api, world, c11, docum
     c11_id = world.units["C11"]
     rid = open_report(staff, c11_id, "BC_GSPB_6T", "2026-H1")["id"]
     new = {"unit_id": c11_id, "template": "BC_THANG", "period": "2026-03"}
-    rate = {"GIAM_SAT": 1, "PHAN_BIEN": 0, "GOP_Y": 2,
+    rate = {"GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 2,
             "HV_HOC_TAP": {"numerator": 9, "denominator": 10}}
     script = [
         ("GET", "/templates", staff, "/templates", None),

@@ -168,7 +168,7 @@ def test_rates_and_yes_no_inputs(app, world):
     page = text(staff.get(f"/reports/{report_id}/edit"))
     assert 'name="v-HV_HOC_TAP-n"' in page and 'name="v-HV_HOC_TAP-d"' in page
     assert 'type="radio" name="v-CHUYEN_DOI_SO" value="yes"' in page
-    data = {"version": version_on(page), "v-GIAM_SAT": "1", "v-PHAN_BIEN": "0",
+    data = {"version": version_on(page), "v-GIAM_SAT": "0", "v-PHAN_BIEN": "0",
             "v-GOP_Y": "2", "v-HV_HOC_TAP-n": "120", "v-HV_HOC_TAP-d": "100",
             "v-CHUYEN_DOI_SO": "yes", "then": "save"}
     refused = staff.post(f"/reports/{report_id}/edit", data)
@@ -180,7 +180,7 @@ def test_rates_and_yes_no_inputs(app, world):
     saved = staff.post(f"/reports/{report_id}/edit", {**data, "v-HV_HOC_TAP-n": "90"})
     assert saved.status_code == 302
     assert _report(app, report_id)[2] == {
-        "GIAM_SAT": 1, "PHAN_BIEN": 0, "GOP_Y": 2, "CHUYEN_DOI_SO": True,
+        "GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 2, "CHUYEN_DOI_SO": True,
         "HV_HOC_TAP": {"numerator": 90, "denominator": 100}}
     page = text(staff.get(f"/reports/{report_id}"))
     assert "90/100 (90%)" in page and "Có" in page

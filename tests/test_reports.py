@@ -146,7 +146,7 @@ def test_rates_booleans_and_the_denominator_warning(ctx, world):
     template = reports.get_template(world.tenants["TB"], "BC_GSPB_6T")
     first = reports.open_report(staff, _unit(world, "C11"), template, "2026-H1")
     db.session.commit()
-    required = {"GIAM_SAT": 1, "PHAN_BIEN": 0, "GOP_Y": 2}
+    required = {"GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 2}
     with pytest.raises(DomainError, match="không được lớn hơn"):
         reports.save_report(staff, first, {**required, "HV_HOC_TAP": {
             "numerator": 120, "denominator": 100}}, first.version)
