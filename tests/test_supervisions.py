@@ -142,7 +142,7 @@ def test_nobody_decides_on_what_they_sent_up(ctx, chair_who_writes, frozen):
     assert services.steps_for(vice, s) == []
     with pytest.raises(DomainError) as refused:
         services.take_step(vice, s, "approve_plan", s.version)
-    assert "Người trình không tự duyệt" in refused.value.message
+    assert "do chính mình gửi" in refused.value.message
     db.session.rollback()
     # The commune's chair may; then the vice-chair (who did not send the report) signs it.
     step(world, s, "approver.c11", "approve_plan", date(2026, 10, 2))

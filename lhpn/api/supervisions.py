@@ -303,6 +303,10 @@ def update_supervision(supervision_id: int) -> Response:
           body=SupervisionStatusChange, errors="403 404 409")
 def change_supervision_status(supervision_id: int) -> Response:
     supervision = _load(supervision_id)
+    # 403 before the body: who neither writes it nor chairs its unit has no step at all.
+    if not (services.may_write(caller(), supervision)
+            or services.is_chair_of(caller(), supervision)):
+        raise authz.Forbidden("plan")
     data = body(SupervisionStatusChange)
     action = services.action_to(supervision, data.status)
     services.take_step(caller(), supervision, action, data.version,

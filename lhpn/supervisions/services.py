@@ -236,8 +236,9 @@ def take_step(actor, supervision: Supervision, action: object, version: object,
         if not is_chair_of(actor, supervision):
             raise authz.Forbidden("approve")
         if authz.is_own_submission(actor, supervision):
-            raise DomainError(_("Người trình không tự duyệt được: kế hoạch hoặc báo cáo giám "
-                                "sát do Chủ tịch (hoặc người được ủy quyền) khác duyệt."))
+            raise DomainError(_("Không duyệt, trả lại được kế hoạch hoặc báo cáo giám sát do "
+                                "chính mình gửi: một người khác có quyền duyệt của đơn vị "
+                                "quyết định."))
     elif not may_write(actor, supervision):
         raise authz.Forbidden("plan")
     SUPERVISION_FLOW.require(supervision, action)

@@ -128,7 +128,8 @@ FOLLOW_UPS = follow_up_routes(
     bp, services.OBJECT_TYPE, id_name="supervision_id", load=_load,
     may_edit=services.may_follow,
     done=lambda s: url_for("supervisions.view", supervision_id=s.id),
-    subject=lambda s: _("kiến nghị sau giám sát “%(t)s”", t=s.title))
+    subject=lambda s: _("kiến nghị sau giám sát “%(t)s”", t=s.title),
+    render=lambda s, status: _render(s, status))
 
 
 @bp.route("/<int:supervision_id>")
