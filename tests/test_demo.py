@@ -46,6 +46,7 @@ def test_load_demo_twice_creates_everything_once(ctx):
     assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
     _demo_reports_are_consolidated()
     _demo_cases_wait_past_a_deadline()
+    _demo_supervisions_have_an_overdue_recommendation()
 
 
 def _demo_cases_wait_past_a_deadline():
@@ -59,7 +60,8 @@ def _demo_cases_wait_past_a_deadline():
         ids = list(db.session.scalars(select(Incident.id).where(Incident.tenant_id == tenant.id)))
         assert len(ids) >= 2
         assert len(incidents.overdue_among(ids)) == 1
-        assert _count(FollowUp, FollowUp.tenant_id == tenant.id) == 1
+        assert _count(FollowUp, FollowUp.tenant_id == tenant.id,
+                      FollowUp.object_type == "incident") == 1
 
 
 
@@ -132,3 +134,19 @@ def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/")
+
+
+def _demo_supervisions_have_an_overdue_recommendation():
+    """Each demo tenant has a commune's supervisions in several states, added once, and one
+    recommendation past its deadline."""
+    from lhpn.followups import services as follow_ups
+    from lhpn.followups.models import FollowUp
+    from lhpn.supervisions.models import Supervision
+
+    for tenant in db.session.scalars(select(Tenant)):
+        statuses = set(db.session.scalars(select(Supervision.status)
+                                          .where(Supervision.tenant_id == tenant.id)))
+        assert statuses == {"proposed", "in_progress", "reported", "closed"}
+        assert _count(Supervision, Supervision.tenant_id == tenant.id) == 4
+        assert _count(FollowUp, FollowUp.tenant_id == tenant.id,
+                      FollowUp.object_type == "supervision", follow_ups.overdue()) == 1

@@ -17,6 +17,7 @@ from lhpn.accounts.services import assign_role, create_user
 from lhpn.clock import local_today
 from lhpn.demo.generate import bulk_reports
 from lhpn.demo.names import VILLAGES
+from lhpn.demo.supervisions import demo_supervisions
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
@@ -225,6 +226,8 @@ def load_demo() -> Iterator[str]:
     yield from _demo_reports(tenants)
     db.session.commit()
     yield from _demo_incidents(tenants)
+    db.session.commit()
+    yield from demo_supervisions(tenants)
     db.session.commit()
 
     elapsed = time.perf_counter() - started
