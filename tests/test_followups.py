@@ -175,7 +175,7 @@ def test_what_is_asked_and_what_it_came_to(ctx, world):
     db.session.rollback()
     assert (fu.status, fu.content[:6]) == ("implemented", "Bố trí")
     actions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.object_type == "follow_up", AuditEntry.object_id == fu.id)).all()
+        AuditEntry.object_type == "follow_up", AuditEntry.object_id == str(fu.id))).all()
     assert actions.count("follow_up.reopen") == 1 and actions.count("follow_up.settle") == 1
 
 
