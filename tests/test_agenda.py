@@ -22,6 +22,7 @@ from lhpn.reports.models import ReportTemplate, TemplateItem
 from lhpn.units.models import Unit
 from tests.conftest import api_token
 from tests.test_api import Caller
+from tests.test_api_incidents import valid
 from tests.test_incidents import NAME, PHONE, SECRETS, as_user, record_case
 
 TODAY = date(2026, 12, 3)
@@ -57,11 +58,15 @@ def no_secret(page: str) -> None:
     assert not any(secret in page for secret in SECRETS), page[:2000]
 
 
+def document(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()
+
+
 def api(client, username: str) -> Caller:
     return Caller(client, api_token(client, username))
 
 
-# ---- search ---------------------------------------------------------------------------------------
+# ---- search --------------------------------------------------------------------------------------
 
 def test_search_finds_a_case_by_number_and_kind_never_by_name(app, client, people, frozen):
     incident_id = record_case(app, client, people)
@@ -110,6 +115,7 @@ def test_search_over_the_api(app, client, people, frozen):
     viewer = api(client, "viewer.d1")
     got = viewer.call("GET", f"/records/search?q={incident_id}&kind=incident")
     assert got.status_code == 200
+    valid(document(client), "get", "/records/search", got)
     [hit] = got.get_json()["items"]
     assert hit == {"kind": "incident", "kind_label": "Vụ việc", "id": incident_id,
                    "title": f"Vụ việc số {incident_id} · Bạo lực gia đình",
@@ -131,7 +137,7 @@ def test_bad_search_input_is_refused_with_a_message(app, client, people, query, 
     assert got.get_json()["error"]["field"] == field
 
 
-# ---- deadlines ------------------------------------------------------------------------------------
+# ---- deadlines -----------------------------------------------------------------------------------
 
 def test_the_dashboard_lists_overdue_and_upcoming_follow_ups_up_the_tree(
         app, client, people, frozen):
@@ -170,6 +176,7 @@ def test_deadlines_over_the_api(app, client, people, frozen):
     follow(app, people, incident_id, date(2027, 1, 20), "Viện kiểm sát")
     got = api(client, "viewer.d1").call("GET", "/deadlines?from=2026-12-01&to=2026-12-31")
     assert got.status_code == 200
+    valid(document(client), "get", "/deadlines", got)
     body = got.get_json()
     assert (body["from"], body["to"]) == ("2026-12-01", "2026-12-31")
     assert [(i["title"], i["due_on"], i["overdue"]) for i in body["items"]] == [
@@ -193,11 +200,12 @@ def test_deadlines_over_the_api(app, client, people, frozen):
 def test_bad_deadline_days_are_refused(app, client, people, query, field):
     got = api(client, "viewer.d1").call("GET", f"/deadlines?{query}")
     assert got.status_code == 422
+    valid(document(client), "get", "/deadlines", got)
     error = got.get_json()["error"]
     assert error["field"] == field and error["message"]
 
 
-# ---- the calendar ---------------------------------------------------------------------------------
+# ---- the calendar --------------------------------------------------------------------------------
 
 def monthly_form(app, world) -> None:
     """A monthly form the communes send by the 5th of the next month."""
@@ -248,7 +256,7 @@ def test_a_bad_month_is_refused_with_a_message(app, people, month):
     assert "Tháng không hợp lệ" in text(page)
 
 
-# ---- any kind -------------------------------------------------------------------------------------
+# ---- any kind ------------------------------------------------------------------------------------
 
 @pytest.fixture
 def fake_kind(app):

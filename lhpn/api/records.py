@@ -94,12 +94,12 @@ class DeadlinesAnswer(Answer):
 @endpoint("Tìm hồ sơ (vụ việc, giám sát, đơn thư…) của các đơn vị người gọi được xem, hoặc của "
           "một đơn vị và cây bên dưới, theo số hồ sơ, loại hồ sơ và nội dung không có thông tin "
           "cá nhân (không bao giờ theo họ tên, địa chỉ, điện thoại). Trả lời theo từng loại, mới "
-          "nhất trước.\n\nĐơn vị tỉnh khác hoặc không có: 404; không được xem: 403; loại hồ sơ "
-          "không có, từ khóa quá dài: 422.", ok={200: RecordsHitList}, query=RecordsSearchQuery,
-          errors="403 404")
+          "nhất trước.\n\nNgười gọi không được xem đơn vị nào: 403; đơn vị tỉnh khác, không "
+          "có hoặc không được xem: 404; loại hồ sơ không có, từ khóa quá dài: 422.",
+          ok={200: RecordsHitList}, query=RecordsSearchQuery, errors="403 404")
 def search_records() -> Response:
     user = caller()
-    if user.tenant_id is None:
+    if not authz.reaches_any(user, "view"):
         raise authz.Forbidden("view")
     args = query(RecordsSearchQuery)
     unit = None
