@@ -3,6 +3,7 @@
 from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
 from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.files.models import RecordFile
 from lhpn.followups.models import FollowUp
 from lhpn.incidents.models import (
     Consent,
@@ -36,7 +37,8 @@ __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "Breach", "Consent", "DataRequest", "FollowUp",
     "ImportBatch", "Incident", "IncidentKind", "Indicator", "Intervention", "Notification",
     "Plan", "PlanActivity",
-    "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
+    "PlanRequest", "PlanTarget", "RecordFile", "Report", "ReportReminder", "ReportTemplate",
+    "ReportValue",
     "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "Supervision",
     "SupervisionDocument", "TemplateItem",
     "TemplatePeriod",

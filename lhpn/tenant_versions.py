@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lhpn.accounts.models import RoleAssignment, User
 from lhpn.extensions import Model, db
+from lhpn.files.models import RecordFile
 from lhpn.followups.models import FollowUp
 from lhpn.incidents.models import (
     Consent,
@@ -60,6 +61,7 @@ EXEMPT = {
     WorkflowEvent: "written with the status change it records (a Report or Plan, watched); "
                    "timeliness comes from the running totals, which bump",
     Attachment: "shown only on the report's own page, which is never cached",
+    RecordFile: "shown only on its record's own page, which is never cached",
     ReportReminder: "written by a bulk statement that bumps activity itself "
                     "(lhpn/reports/reminders.py)",
     PlanRequest: "created by the parent plan's approval and answered by the child's plan, "

@@ -315,7 +315,11 @@ def test_the_pages_carry_a_supervision_from_proposal_to_recommendations(app, peo
     assert "UBND xã Tân Lễ" in text
     listed = officer.get("/supervisions/?overdue=1").get_data(as_text=True)
     assert FORM["title"] in listed
-    assert "1 kiến nghị sau giám sát quá hạn" in chair.get("/").get_data(as_text=True)
+    # The dashboards of the commune and of the province show it among the overdue deadlines.
+    for name in ("approver.c11", "approver.tb"):
+        home = as_user(app, name).get("/").get_data(as_text=True)
+        assert f"Kiến nghị sau giám sát “{FORM['title']}” — UBND xã Tân Lễ" in home, name
+    assert FORM["title"] not in as_user(app, "staff.c12").get("/").get_data(as_text=True)
     assert officer.post(f"{path}/recommendations/{fu_id}/settle", data={
         "csrf_token": csrf_token(officer, path), "version": str(fu_version),
         "outcome": "not_accepted"}).status_code == 303
@@ -387,3 +391,17 @@ def test_the_six_month_report_opens_with_giam_sat_from_the_records(app, people):
         row = next(v for v in report.values if v.indicator.code == "GIAM_SAT")
         assert (row.number, row.from_records, row.override_reason) == (
             3, 2, "1 cuộc giám sát qua đơn thư chưa nhập hồ sơ")
+
+
+def test_the_search_finds_a_supervision_by_its_words(app, people, frozen):
+    from lhpn.supervisions import record_kind
+    from lhpn.units.models import Unit as U
+
+    with app.app_context():
+        sid = propose(people).id
+        ids = select(U.id)
+        with app.test_request_context():
+            found = record_kind.search(user(people, "approver.d1"), "ho tro phu ngheo", ids)
+            assert [hit.id for hit in found] == [sid]
+            assert record_kind.search(user(people, "approver.d1"), "tan le khong co", ids) == []
+            assert record_kind.search(user(people, "staff.c12"), "ho tro", ids) == []

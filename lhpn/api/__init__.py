@@ -29,6 +29,7 @@ from lhpn.api import (  # noqa: E402, F401
     plans,
     plumbing,
     privacy,
+    records,
     reports,
     supervisions,
     units,

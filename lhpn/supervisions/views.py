@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from lhpn import authz, records
@@ -17,7 +17,7 @@ from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.models import FollowUp
 from lhpn.followups.pages import follow_up_routes
-from lhpn.supervisions import services
+from lhpn.supervisions import record_kind, services
 from lhpn.supervisions.models import (
     DOCUMENT_KINDS,
     METHODS,
@@ -30,6 +30,7 @@ from lhpn.units.picker import picker
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("supervisions", __name__, url_prefix="/supervisions")
+records.register(record_kind.KIND)  # the search, the deadlines, the calendar (lhpn/records.py)
 PER_PAGE = 50
 STALE = _l("Cuộc giám sát vừa được người khác thay đổi. Hãy tải lại trang rồi làm lại.")
 
@@ -215,43 +216,3 @@ def reopen(supervision_id: int, follow_up_id: int):
     fu = _one_recommendation(_load(supervision_id), follow_up_id)
     return _changed(supervision_id, lambda s: follow_ups.reopen(
         current_user, fu, request.form.get("version")), _("Kiến nghị lại chờ trả lời."))
-
-
-# ---- the shared pages' view of supervisions (lhpn/records.py) ------------------------------
-
-def _search(user, words: str, unit_ids) -> list[records.Hit]:
-    like = f"%{words}%"
-    stmt = (select(Supervision).where(Supervision.unit_id.in_(unit_ids),
-                                      Supervision.unit_id.in_(
-                                          authz.reachable_unit_ids(user, "view")),
-                                      or_(Supervision.title.ilike(like),
-                                          Supervision.subject.ilike(like),
-                                          Supervision.agency.ilike(like)))
-            .order_by(Supervision.proposed_on.desc(), Supervision.id.desc()).limit(50))
-    return [records.Hit(services.OBJECT_TYPE, s.id, s.title, s.unit.name,
-                        s.reported_on or s.proposed_on, status_label(s.status),
-                        url_for("supervisions.view", supervision_id=s.id))
-            for s in db.session.scalars(stmt)]
-
-
-def _deadlines(user, start, end) -> list[records.Deadline]:
-    from lhpn.clock import local_today
-
-    today = local_today()
-    stmt = (select(FollowUp, Supervision)
-            .join(Supervision, Supervision.id == FollowUp.object_id)
-            .where(FollowUp.object_type == services.OBJECT_TYPE, FollowUp.status == "open",
-                   FollowUp.unit_id.in_(authz.reachable_unit_ids(user, "view")),
-                   FollowUp.due_on <= end))
-    if start is not None:
-        stmt = stmt.where(FollowUp.due_on >= start)
-    return [records.Deadline(services.OBJECT_TYPE, s.id, s.title, fu.unit.name, fu.due_on,
-                             follow_ups.is_overdue(fu, today),
-                             url_for("supervisions.view", supervision_id=s.id))
-            for fu, s in db.session.execute(stmt.order_by(FollowUp.due_on))]
-
-
-records.register(records.RecordKind(
-    services.OBJECT_TYPE, _l("Giám sát"),
-    url=lambda i: url_for("supervisions.view", supervision_id=i),
-    search=_search, deadlines=_deadlines))
