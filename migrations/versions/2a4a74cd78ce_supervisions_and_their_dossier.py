@@ -1,7 +1,7 @@
 """supervisions and their dossier
 
 Revision ID: 2a4a74cd78ce
-Revises: a16c0f5e2b31
+Revises: b7e2d4f91c08
 Create Date: 2026-12-04 18:00:15.994547
 
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2a4a74cd78ce'
-down_revision = 'a16c0f5e2b31'
+down_revision = 'b7e2d4f91c08'
 branch_labels = None
 depends_on = None
 
