@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.reports.template_views import bp as templates_admin_bp
     from lhpn.reports.views import bp as reports_bp
     from lhpn.supervisions.views import bp as supervisions_bp
+    from lhpn.supervisions.views import documents_bp as supervision_documents_bp
     from lhpn.tenants.views import bp as tenants_bp
     from lhpn.units.import_views import bp as imports_bp
     from lhpn.units.views import bp as units_bp
@@ -92,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
                api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
                consolidation_export_bp, incidents_bp, privacy_bp,
-               breaches_bp, agenda_bp, supervisions_bp):
+               breaches_bp, agenda_bp, supervisions_bp, supervision_documents_bp):
         app.register_blueprint(bp)
 
 

@@ -35,6 +35,11 @@ PAGES = [
     ("POST", "/supervisions/{s}/follow-ups/{fu}/close", "write", {}, VALIDATION),
     ("POST", "/supervisions/{s}/follow-ups/{fu}/chased", "write", {}, VALIDATION),
     ("GET", "/supervisions/{s}/follow-ups/{fu}/chasing-letter.docx", "write", None, SUCCESS),
+    # The files of a dossier document (lhpn/files): an upload without a file (refused, back to
+    # the page), the download, and last the deletion.
+    ("POST", "/supervisions/documents/{doc}/files", "write", {}, SUCCESS),
+    ("GET", "/supervisions/documents/{doc}/files/{file}", "view", None, SUCCESS),
+    ("POST", "/supervisions/documents/{doc}/files/{file}/delete", "write", {}, SUCCESS),
 ]
 SUPERVISION_COVERED = [(method, path) for method, path, *_ in PAGES]
 
@@ -57,6 +62,10 @@ API = [
     ("POST", "/api/v1/supervisions/{s}/follow-ups/{fu}/chased", "write", {"version": 0},
      VALIDATION),
     ("GET", "/api/v1/supervisions/{s}/follow-ups/{fu}/chasing-letter", "write", None, SUCCESS),
+    ("GET", "/api/v1/supervision-documents/{doc}/files", "view", None, SUCCESS),
+    ("POST", "/api/v1/supervision-documents/{doc}/files", "write", None, VALIDATION),
+    ("GET", "/api/v1/supervision-documents/{doc}/files/{file}", "view", None, SUCCESS),
+    ("DELETE", "/api/v1/supervision-documents/{doc}/files/{file}", "write", None, SUCCESS),
 ]
 SUPERVISION_API_COVERED = [(method, path) for method, path, *_ in API]
 
@@ -83,10 +92,16 @@ COLUMNS = ("list", "record", "view", "write", "decide", "step")
 DECISION = {"Y": "allow", "N": "403", "F": "404"}
 
 
-def reported_with_overdue(app, world) -> tuple[int, int]:
-    """C11's supervision, reported on 20/11/2026, its recommendation due on 25/11/2026."""
+def reported_with_overdue(app, world) -> dict[str, int]:
+    """C11's supervision, reported on 20/11/2026, its recommendation due on 25/11/2026, its
+    plan in the dossier with a PDF attached."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
     from lhpn.accounts.models import User
     from lhpn.extensions import db
+    from lhpn.files import services as files
     from lhpn.supervisions import services
     from lhpn.units.models import Unit
 
@@ -103,39 +118,52 @@ def reported_with_overdue(app, world) -> tuple[int, int]:
             services.take_step(who, s, action, s.version, on)
         fu = services.recommend(staff, s, text="Công khai danh sách", agency="UBND xã",
                                 due_on=date(2026, 11, 25))
+        doc = services.add_document(staff, s, {"kind": "plan", "issued_on": "2026-11-02"},
+                                    s.version)
+        made = files.attach(staff, "supervision_document", doc, doc.unit,
+                            FileStorage(io.BytesIO(PDF), filename="ke-hoach.pdf"))
         db.session.commit()
-        return s.id, fu.id
+        return {"s": s.id, "fu": fu.id, "doc": doc.id, "file": made.id}
 
 
-def _fill(template: str, world, s: int, fu: int) -> str:
-    return (template.replace("{s}", str(s)).replace("{fu}", str(fu))
-            .replace("{unit}", str(world.units["C11"])))
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def _fill(template: str, world, ids: dict[str, int]) -> str:
+    for key, number in ids.items():
+        template = template.replace("{" + key + "}", str(number))
+    return template.replace("{unit}", str(world.units["C11"]))
 
 
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_supervision_pages(app, people, actor):
-    s, fu = reported_with_overdue(app, people)
+    ids = reported_with_overdue(app, people)
     reader = app.test_client()
     assert login(reader, actor).status_code == 302
     token = csrf_token(reader, "/account")
     for method, template, column, data, allowed in PAGES:
-        path = _fill(template, people, s, fu)
-        got = page_outcome(_page(reader, method, path, data, token))
+        path = _fill(template, people, ids)
+        response = _page(reader, method, path, data, token)
+        response.get_data()
+        response.close()  # a download streams its file: release it
+        got = page_outcome(response)
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
         assert got == want(expected, allowed), (actor, method, path)
 
 
 @pytest.mark.parametrize("actor", sorted(EXPECTED))
 def test_supervision_endpoints(app, client, people, actor):
-    s, fu = reported_with_overdue(app, people)
+    ids = reported_with_overdue(app, people)
     token = api_token(client, actor)
     for method, template, column, body, allowed in API:
-        path = _fill(template, people, s, fu)
+        path = _fill(template, people, ids)
         if isinstance(body, dict):
-            body = {key: int(_fill(value, people, s, fu)) if isinstance(value, str)
+            body = {key: int(_fill(value, people, ids)) if isinstance(value, str)
                     and value == "{unit}" else value for key, value in body.items()}
         response = _call(client, method, path, body, token)
-        # The chasing letter is a Word file, not JSON.
+        response.get_data()
+        response.close()  # a download streams its file: release it
+        # The chasing letter and a file download are not JSON.
         got = SUCCESS.value if response.status_code == 200 and not response.is_json \
             else api_outcome(response)
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]

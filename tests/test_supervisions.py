@@ -405,3 +405,35 @@ def test_the_search_finds_a_supervision_by_its_words(app, people, frozen):
             assert [hit.id for hit in found] == [sid]
             assert record_kind.search(user(people, "approver.d1"), "tan le khong co", ids) == []
             assert record_kind.search(user(people, "staff.c12"), "ho tro", ids) == []
+
+
+def test_a_dossier_document_carries_its_attachment(app, people, frozen):
+    from tests.conftest import api_token
+    from tests.test_authz_supervision_matrix import PDF
+    from tests.test_record_files import _get, _post_file
+
+    with app.app_context():
+        s = propose(people)
+        doc = services.add_document(user(people, "staff.c11"), s, {
+            "kind": "proposal", "number": "3/ĐX-HPN", "issued_on": "2026-10-01"}, s.version)
+        db.session.commit()
+        sid, doc_id = s.id, doc.id
+    officer = as_user(app, "staff.c11")
+    path = f"/supervisions/{sid}"
+    sent = _post_file(officer, f"/supervisions/documents/{doc_id}/files", PDF,
+                      "Đề xuất giám sát.pdf", csrf_token=csrf_token(officer, path))
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(path)
+    html = officer.get(path).get_data(as_text=True)
+    assert "Đề xuất giám sát.pdf" in html
+    link = re.search(r'href="(/supervisions/documents/\d+/files/\d+)"', html).group(1)
+    assert _get(as_user(app, "approver.d1"), link).data == PDF  # who views the unit reads it
+    token = api_token(app.test_client(), "approver.d1")
+    listed = app.test_client().get(f"/api/v1/supervision-documents/{doc_id}/files",
+                                   headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [item["name"] for item in listed["items"]] == ["Đề xuất giám sát.pdf"]
+    # The district's chair may read it, not add one; another tenant does not find it.
+    district = as_user(app, "approver.d1")
+    refused = _post_file(district, f"/supervisions/documents/{doc_id}/files", PDF, "x.pdf",
+                         csrf_token=csrf_token(district, path))
+    assert refused.status_code == 403
+    assert as_user(app, "approver.hy").get(link).status_code == 404

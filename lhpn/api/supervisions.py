@@ -33,6 +33,7 @@ from lhpn.api.contract import (
     peek_id,
     query,
 )
+from lhpn.api.files import file_endpoints
 from lhpn.api.follow_ups import follow_up_endpoints
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
@@ -370,3 +371,8 @@ follow_up_endpoints(
     "supervisions", services.OBJECT_TYPE, id_name="supervision_id", load=_load,
     may_edit=services.may_follow,
     subject=lambda s: f"kiến nghị sau giám sát “{s.title}”", noun="cuộc giám sát")
+
+file_endpoints(
+    "supervision-documents", "supervision_document", id_name="document_id",
+    load=lambda document_id: services.get_document(caller(), document_id),
+    may_edit=services.may_attach, noun="văn bản hồ sơ giám sát")

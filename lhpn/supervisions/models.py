@@ -101,3 +101,9 @@ class SupervisionDocument(TenantScoped, Model):
     created_at: Mapped[datetime]
 
     supervision: Mapped[Supervision] = relationship(back_populates="documents")
+
+    @property
+    def unit(self) -> Unit:
+        """The supervision's unit: the files attached to the document are that unit's
+        (lhpn/files)."""
+        return self.supervision.unit

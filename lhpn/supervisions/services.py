@@ -187,6 +187,21 @@ def has_overdue(supervision: Supervision, today: date | None = None) -> bool:
         follow_ups.overdue(today)))))
 
 
+def get_document(user, document_id: object) -> SupervisionDocument:
+    """A dossier document of a supervision ``user`` may see; 404 otherwise."""
+    key = as_id(document_id)
+    found = db.session.get(SupervisionDocument, key) if key is not None else None
+    if found is None or found.tenant_id != getattr(user, "tenant_id", None) \
+            or not authz.can(user, "view", found.supervision.unit):
+        raise NotFound(_("Không tìm thấy văn bản trong hồ sơ giám sát."))
+    return found
+
+
+def may_attach(user, document: SupervisionDocument) -> bool:
+    """Who adds and removes a dossier document's files: the unit's staff, until closed."""
+    return document.supervision.status != "closed" and may_write(user, document.supervision)
+
+
 def history(supervision: Supervision):
     return SUPERVISION_FLOW.history(supervision)
 

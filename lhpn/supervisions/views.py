@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lhpn import authz, records
 from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
+from lhpn.files.pages import file_routes
 from lhpn.followups import services as follow_ups
 from lhpn.followups.models import FollowUp
 from lhpn.followups.pages import follow_up_routes
@@ -30,6 +31,10 @@ from lhpn.units.picker import picker
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("supervisions", __name__, url_prefix="/supervisions")
+# The files attached to each dossier document (lhpn/files, object type
+# "supervision_document"): /supervisions/documents/<document_id>/files…
+documents_bp = Blueprint("supervision_documents", __name__,
+                         url_prefix="/supervisions/documents")
 records.register(record_kind.KIND)  # the search, the deadlines, the calendar (lhpn/records.py)
 PER_PAGE = 50
 STALE = _l("Cuộc giám sát vừa được người khác thay đổi. Hãy tải lại trang rồi làm lại.")
@@ -122,6 +127,8 @@ def _render(supervision: Supervision, status: int = 200, values=None, error_fiel
         may_recommend=services.may_recommend(current_user, supervision),
         # Recommendations are made with their text (the form below), not the generic start.
         panel=replace(FOLLOW_UPS.panel(current_user, supervision), start_form=None),
+        document_files={d.id: DOCUMENT_FILES.panel(current_user, d)
+                        for d in supervision.documents},
         values=values or {}, error_field=error_field), status
 
 
@@ -131,6 +138,13 @@ FOLLOW_UPS = follow_up_routes(
     done=lambda s: url_for("supervisions.view", supervision_id=s.id),
     subject=lambda s: _("kiến nghị sau giám sát “%(t)s”", t=s.title),
     render=lambda s, status: _render(s, status))
+
+
+DOCUMENT_FILES = file_routes(
+    documents_bp, "supervision_document", id_name="document_id",
+    load=lambda document_id: services.get_document(current_user, document_id),
+    may_edit=services.may_attach,
+    done=lambda d: url_for("supervisions.view", supervision_id=d.supervision_id))
 
 
 @bp.route("/<int:supervision_id>")
