@@ -183,6 +183,7 @@ class Masked:
     id: int
     number: int
     year: int
+    unit_id: int
     unit_name: str
     received_on: date
     channel: str
@@ -198,7 +199,8 @@ class Masked:
 
 def masked(petition: Petition, today: date | None = None) -> Masked:
     return Masked(id=petition.id, number=petition.number, year=petition.year,
-                  unit_name=petition.unit.name, received_on=petition.received_on,
+                  unit_id=petition.unit_id, unit_name=petition.unit.name,
+                  received_on=petition.received_on,
                   channel=petition.channel, forwarded_from=petition.forwarded_from,
                   category=petition.category, is_mass=petition.is_mass,
                   due_on=petition.due_on, status=petition.status,
@@ -465,3 +467,13 @@ def reopen(actor, petition: Petition, version: object) -> Petition:
 
 def history(petition: Petition):
     return PETITION_FLOW.history(petition)
+
+
+def record_export_read(user, petition: Petition, *, purpose: object, note: object = "") -> None:
+    """A petition in a register exported in clear: always logged (channel xlsx), whoever
+    exports it: a file leaves the system."""
+    require_handle(user, petition)
+    record_read(user, object_type=OBJECT_TYPE, object_id=petition.id,
+                tenant_id=petition.tenant_id, fields=CLEAR_FIELDS,
+                purpose=purpose if isinstance(purpose, str) else "",
+                purpose_note=note if isinstance(note, str) else "", channel="xlsx")
