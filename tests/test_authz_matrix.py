@@ -402,6 +402,7 @@ def test_every_route_is_in_the_matrix(app):
     from tests.test_authz_api_plan_matrix import PLAN_API_COVERED
     from tests.test_authz_api_report_matrix import REPORT_API_COVERED
     from tests.test_authz_incident_matrix import INCIDENT_COVERED
+    from tests.test_authz_api_petition_matrix import PETITION_API_COVERED
     from tests.test_authz_petition_matrix import PETITION_COVERED
     from tests.test_authz_plan_matrix import PLAN_COVERED
     from tests.test_authz_report_matrix import REPORT_COVERED
@@ -420,6 +421,7 @@ def test_every_route_is_in_the_matrix(app):
     covered |= {(m, _shape(p)) for m, p in INCIDENT_COVERED}
     covered |= {(m, _shape(p)) for m, p in INCIDENT_API_COVERED}
     covered |= {(m, _shape(p)) for m, p in PETITION_COVERED}
+    covered |= {(m, _shape(p)) for m, p in PETITION_API_COVERED}
     covered |= {(m, _shape(p)) for m, p, _action in ATTACHMENT_ROUTES}
     public = {"/login", "/logout", "/lang/<code>", "/healthz", "/static/<path:filename>",
               "/api/v1/openapi.json", "/api/v1/auth/token"}

@@ -323,11 +323,12 @@ def update(actor, petition: Petition, data: dict, version: object) -> Petition:
     _check_version(petition, version)
     was_mass = petition.is_mass
     columns = _columns(values)
+    # Every query before the first change: a query flushes, and each flush moves the version.
+    columns["due_on"] = due_on_for(petition.tenant_id, values.category, values.received_on)
     if columns["year"] != petition.year:
-        petition.number = _next_number(petition.unit_id, columns["year"])
+        columns["number"] = _next_number(petition.unit_id, columns["year"])
     for name, value in columns.items():
         setattr(petition, name, value)
-    petition.due_on = due_on_for(petition.tenant_id, values.category, values.received_on)
     petition.updated_at = utcnow()
     db.session.flush()
     record("petition.update", OBJECT_TYPE, petition.id, actor=actor,
