@@ -189,3 +189,16 @@ def test_a_mass_petition_is_reported_at_once_to_the_level_above(ctx, people, tod
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2 * len(notices)
     with pytest.raises(Conflict):
         services.flag_mass(staff, later, later.version)
+
+
+def test_a_new_tenant_gets_the_default_deadlines_and_review_names_the_fields(ctx, world):
+    from lhpn.petitions.models import PetitionDeadline
+    from lhpn.privacy.review import fields_label, object_label
+    from lhpn.tenants.services import create_tenant
+
+    tenant = create_tenant(None, "QN", "Hội LHPN tỉnh Quảng Ninh", ["province", "commune"])
+    rows = db.session.scalars(select(PetitionDeadline)
+                              .where(PetitionDeadline.tenant_id == tenant.id)).all()
+    assert {row.category: row.days for row in rows} == deadlines.DEFAULT_DAYS
+    assert object_label("petition") == "Đơn thư"
+    assert fields_label(list(services.CLEAR_FIELDS)).startswith("họ tên người gửi đơn")
