@@ -187,3 +187,25 @@ def test_an_admin_corrects_the_deadlines_and_others_may_not(app, people):
     with app.app_context():
         assert db.session.get(Petition, petition_id).due_on == date(2026, 12, 17)
     assert as_user(app, "staff.c11").get("/petitions/deadlines").status_code == 403
+
+
+def test_the_record_kind_searches_clear_fields_only_and_lists_deadlines(app, people):
+    from lhpn import authz, records
+    from lhpn.accounts.models import User
+    from lhpn.text import search_key
+
+    late = receive(app, category="reflection", received_on="2026-11-02")  # due 12/11
+    soon = receive(app, received_on="2026-11-25")                        # due 25/12
+    with app.test_request_context(), app.app_context():
+        kind = records.KINDS["petition"]
+        viewer = db.session.get(User, people.users["viewer.d1"])
+        units = authz.reachable_unit_ids(viewer, "view")
+        assert [h.id for h in kind.search(viewer, search_key("đơn số 1/2026"), units)] == [late]
+        assert {h.id for h in kind.search(viewer, search_key("phản ánh"), units)} == {late}
+        assert kind.search(viewer, search_key(NAME), units) == []  # never the petitioner
+        overdue = kind.deadlines(viewer, None, date(2026, 11, 30))
+        assert [(d.object_id, d.overdue) for d in overdue] == [(late, True)]
+        december = kind.deadlines(viewer, date(2026, 12, 1), date(2026, 12, 31))
+        assert [(d.object_id, d.due_on) for d in december] == [(soon, date(2026, 12, 25))]
+        assert records.url_of("petition", late) == f"/petitions/{late}"
+        assert not any(secret in d.title for d in overdue + december for secret in SECRETS)

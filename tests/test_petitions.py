@@ -202,3 +202,11 @@ def test_a_new_tenant_gets_the_default_deadlines_and_review_names_the_fields(ctx
     assert {row.category: row.days for row in rows} == deadlines.DEFAULT_DAYS
     assert object_label("petition") == "Đơn thư"
     assert fields_label(list(services.CLEAR_FIELDS)).startswith("họ tên người gửi đơn")
+
+
+def test_the_privacy_registry_lists_the_petitioner_and_the_content():
+    from lhpn.privacy.registry import encrypted_columns
+
+    found = {str(column) for column in encrypted_columns() if column.table.name == "petitions"}
+    assert found == {f"petitions.{name}" for name in ("full_name", "address", "phone", "subject",
+                                                      "summary", "outcome")}
