@@ -209,3 +209,14 @@ def test_the_record_kind_searches_clear_fields_only_and_lists_deadlines(app, peo
         assert [(d.object_id, d.due_on) for d in december] == [(soon, date(2026, 12, 25))]
         assert records.url_of("petition", late) == f"/petitions/{late}"
         assert not any(secret in d.title for d in overdue + december for secret in SECRETS)
+
+
+def test_the_list_links_to_the_users_own_register_even_when_empty(app, people):
+    with app.app_context():
+        from lhpn.units.models import Unit
+
+        c11 = db.session.get(Unit, people.units["C11"])
+    page = as_user(app, "staff.c11").get("/petitions/").get_data(as_text=True)
+    assert f"/petitions/?unit_id={c11.id}" in page and "Sổ của Hội LHPN xã Tân Lễ" in page
+    register = as_user(app, "staff.c11").get(f"/petitions/?unit_id={c11.id}")
+    assert "Xuất sổ theo dõi đơn thư" in register.get_data(as_text=True)

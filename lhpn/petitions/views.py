@@ -106,7 +106,13 @@ def index():
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total,
         may_receive=authz.reaches_any(current_user, "handle_petition"),
         may_export_clear=unit is not None and services.may_handle_at(current_user, unit),
-        may_manage=_may_manage_deadlines())
+        may_manage=_may_manage_deadlines(), own_unit=_own_unit())
+
+
+def _own_unit() -> Unit | None:
+    """The user's work unit, for the link to its register (even while it holds no petition)."""
+    unit = db.session.get(Unit, current_user.unit_id) if current_user.unit_id else None
+    return unit if unit is not None and authz.can(current_user, "view", unit) else None
 
 
 @bp.route("/new", methods=["GET", "POST"])
