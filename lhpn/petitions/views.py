@@ -387,10 +387,13 @@ def _search(user, words: str, unit_ids) -> list[records.Hit]:
 
 
 def _deadlines(user, start: date | None, end: date) -> list[records.Deadline]:
+    """The petitions still held by their unit, due from ``start`` (any day when None) to
+    ``end``. A forwarded petition's deadline is its follow-up's, which the shared pages list
+    with every open follow-up."""
     today = local_today()
-    stmt = services.visible(user).where(Petition.status.in_(PENDING))
-    stmt = stmt.where(Petition.due_on < today) if start is None else \
-        stmt.where(Petition.due_on >= start, Petition.due_on <= end)
+    stmt = services.visible(user).where(Petition.status.in_(PENDING), Petition.due_on <= end)
+    if start is not None:
+        stmt = stmt.where(Petition.due_on >= start)
     return [records.Deadline(services.OBJECT_TYPE, p.id, services.title(p), p.unit.name,
                              p.due_on, today > p.due_on,
                              url_for("petitions.show", petition_id=p.id))
