@@ -220,3 +220,21 @@ def test_the_list_links_to_the_users_own_register_even_when_empty(app, people):
     assert f"/petitions/?unit_id={c11.id}" in page and "Sổ của Hội LHPN xã Tân Lễ" in page
     register = as_user(app, "staff.c11").get(f"/petitions/?unit_id={c11.id}")
     assert "Xuất sổ theo dõi đơn thư" in register.get_data(as_text=True)
+
+
+def test_the_petitioner_is_kept_by_neither_safety_net_for_typed_input(app, people):
+    """No ``data-draft`` on the intake form (the browser's copy), and a post that lost its
+    session or CSRF token is not kept on the server (lhpn/unsaved)."""
+    from lhpn.unsaved.models import UnsavedInput
+
+    page = as_user(app, "staff.c11").get("/petitions/new").get_data(as_text=True)
+    [intake] = re.findall(r'<form[^>]*action="/petitions/new".*?</form>', page, re.S)
+    assert "data-draft" not in intake and 'autocomplete="off"' in intake
+    for client in (app.test_client(), as_user(app, "staff.c11")):
+        answer = client.post("/petitions/new", data=form(),
+                             headers={"Origin": "http://localhost"})
+        assert answer.status_code == 400
+        assert NAME not in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UnsavedInput)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Petition)) == 0
