@@ -18,6 +18,7 @@ from lhpn.errors import Conflict, DomainError
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.letter import chasing_letter
+from lhpn.followups.models import FollowUp
 from lhpn.notifications.models import Notification
 from lhpn.petitions import deadlines, services
 from lhpn.petitions.models import Petition
@@ -210,3 +211,21 @@ def test_the_privacy_registry_lists_the_petitioner_and_the_content():
     found = {str(column) for column in encrypted_columns() if column.table.name == "petitions"}
     assert found == {f"petitions.{name}" for name in ("full_name", "address", "phone", "subject",
                                                       "summary", "outcome")}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"due_on": "2026-11-01"}, "due_on"),       # the agency's deadline before the letter
+    ({"due_on": "soon"}, "due_on"),
+    ({"written_on": "2026-10-30"}, "written_on"),  # a letter before the petition came in
+    ({"agency": ""}, "agency")])
+def test_a_forwarding_refused_leaves_the_petition_as_it_was(ctx, people, today, change, field):
+    staff = user(people, "staff.c11")
+    petition = services.receive(staff, unit(people, "C11"), form())
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        services.forward(staff, petition, petition.version, **({
+            "agency": "UBND xã Tân Lễ", "written_on": "2026-11-05"} | change))
+    assert refused.value.field == field
+    db.session.rollback()
+    assert (petition.status, petition.version) == ("received", 1)
+    assert db.session.scalar(select(func.count()).select_from(FollowUp)) == 0

@@ -414,10 +414,8 @@ def forward(actor, petition: Petition, version: object, *, agency: object,
     require_handle(actor, petition)
     PETITION_FLOW.require(petition, "forward")
     written = _handled_on(written_on, petition, "written_on")
-    due = due_on
-    if due in (None, ""):
-        due = written + timedelta(days=deadlines.days_for(petition.tenant_id,
-                                                          petition.category))
+    due = _forward_due(due_on, written, petition)
+    agency = line_input(agency, _("Cơ quan có thẩm quyền"), "agency", required=True)
     _check_version(petition, version)
     petition.handled_on = written
     petition.updated_at = utcnow()
@@ -425,6 +423,27 @@ def forward(actor, petition: Petition, version: object, *, agency: object,
     follow_ups.start(actor, OBJECT_TYPE, petition, petition.unit, agency=agency,
                      written_on=written, due_on=due, letter_number=letter_number)
     return petition
+
+
+def _forward_due(value: object, written: date, petition: Petition) -> date:
+    """The agency's deadline: as typed (not before the letter), or the letter's day plus the
+    category's days. Checked before anything changes: a refusal leaves the petition as it was."""
+    if value in (None, ""):
+        return written + timedelta(days=deadlines.days_for(petition.tenant_id,
+                                                           petition.category))
+    due = value if isinstance(value, date) else None
+    if isinstance(value, str):
+        try:
+            due = date.fromisoformat(value.strip())
+        except ValueError:
+            due = None
+    if due is None:
+        raise DomainError(_("Hạn trả lời không hợp lệ (định dạng yyyy-mm-dd)."), "due_on")
+    if due < written:
+        raise DomainError(_("Hạn trả lời (%(due)s) không được trước ngày văn bản chuyển đơn "
+                            "(%(written)s).", due=f"{due:%d/%m/%Y}",
+                            written=f"{written:%d/%m/%Y}"), "due_on")
+    return due
 
 
 def tell(actor, petition: Petition, version: object, told_on: object) -> Petition:
