@@ -37,3 +37,4 @@ STARTER = [
 # Indicators whose report values are prefilled from the unit's own records of the period
 # (lhpn/indicators/bindings.py).
 STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}
+STARTER_BINDINGS["DON_THU"] = "petitions.received"  # lhpn/petitions

@@ -23,6 +23,12 @@ STATUS_LABELS = {
     "open": _l("Mới ghi nhận"),
     "following": _l("Đang theo dõi cơ quan chức năng xử lý"),
     "closed": _l("Đã kết thúc"),
+    # petitions (lhpn/petitions)
+    "received": _l("Mới tiếp nhận"),
+    "handling": _l("Đang xử lý"),
+    "resolved": _l("Đã giải quyết"),
+    "forwarded": _l("Đã chuyển cơ quan có thẩm quyền"),
+    "guided": _l("Đã hướng dẫn người gửi đơn"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),
@@ -32,6 +38,11 @@ ACTION_LABELS = {
     "reopen": _l("Mở lại"),
     "follow": _l("Chuyển sang theo dõi xử lý"),
     "close": _l("Kết thúc"),
+    # petitions (lhpn/petitions)
+    "handle": _l("Bắt đầu xử lý"),
+    "resolve": _l("Ghi kết quả giải quyết"),
+    "forward": _l("Chuyển đơn"),
+    "guide": _l("Hướng dẫn người gửi đơn"),
 }
 
 
