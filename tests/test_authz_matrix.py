@@ -399,9 +399,11 @@ def test_every_route_is_in_the_matrix(app):
     """A new route must be added to this file's tables (or to the API matrix)."""
     from tests.test_authz_api_incident_matrix import INCIDENT_API_COVERED
     from tests.test_authz_api_matrix import API_COVERED
+    from tests.test_authz_api_petition_matrix import PETITION_API_COVERED
     from tests.test_authz_api_plan_matrix import PLAN_API_COVERED
     from tests.test_authz_api_report_matrix import REPORT_API_COVERED
     from tests.test_authz_incident_matrix import INCIDENT_COVERED
+    from tests.test_authz_petition_matrix import PETITION_COVERED
     from tests.test_authz_plan_matrix import PLAN_COVERED
     from tests.test_authz_records_matrix import RECORDS_COVERED
     from tests.test_authz_report_matrix import REPORT_COVERED
@@ -420,6 +422,8 @@ def test_every_route_is_in_the_matrix(app):
     covered |= {(m, _shape(p)) for m, p in BREACH_PAGES}
     covered |= {(m, _shape(p)) for m, p in INCIDENT_COVERED}
     covered |= {(m, _shape(p)) for m, p in INCIDENT_API_COVERED}
+    covered |= {(m, _shape(p)) for m, p in PETITION_COVERED}
+    covered |= {(m, _shape(p)) for m, p in PETITION_API_COVERED}
     covered |= {(m, _shape(p)) for m, p, _action in ATTACHMENT_ROUTES}
     covered |= {(m, _shape(p)) for m, p in SUPERVISION_COVERED + SUPERVISION_API_COVERED}
     covered |= {(m, _shape(p)) for m, p in RECORDS_COVERED}

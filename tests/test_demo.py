@@ -47,6 +47,7 @@ def test_load_demo_twice_creates_everything_once(ctx):
     _demo_reports_are_consolidated()
     _demo_cases_wait_past_a_deadline()
     _demo_supervisions_have_an_overdue_recommendation()
+    _demo_petitions_wait_past_a_deadline()
 
 
 def _demo_cases_wait_past_a_deadline():
@@ -150,3 +151,16 @@ def _demo_supervisions_have_an_overdue_recommendation():
         assert _count(Supervision, Supervision.tenant_id == tenant.id) == 4
         assert _count(FollowUp, FollowUp.tenant_id == tenant.id,
                       FollowUp.object_type == "supervision", follow_ups.overdue()) == 1
+def _demo_petitions_wait_past_a_deadline():
+    """Each demo tenant's register holds a few petitions, added once: one waits past its
+    deadline, one forwarded is overdue with the agency, one is a mass petition."""
+    from lhpn.petitions import services as petitions
+    from lhpn.petitions.models import Petition
+
+    for code in ("HY", "TB"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        found = db.session.scalars(select(Petition).where(Petition.tenant_id == tenant.id)).all()
+        assert len(found) >= 3
+        late = [p for p in found if petitions.is_overdue(p)]
+        assert {p.status for p in late} == {"received", "forwarded"}
+        assert any(p.is_mass for p in found)

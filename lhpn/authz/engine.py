@@ -14,7 +14,8 @@ from lhpn.units.models import Unit
 # may view the unit sees the case masked), alert_incident (is told at once of a new one),
 # review_reads (review the log of sensitive reads: asked on the tenant's root).
 ACTIONS = ("view", "plan", "submit", "approve", "manage", "read_issued",
-           "record_incident", "read_protected", "alert_incident", "review_reads")
+           "record_incident", "read_protected", "alert_incident", "review_reads",
+           "handle_petition")
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 

@@ -229,6 +229,9 @@ def load_demo() -> Iterator[str]:
     db.session.commit()
     yield from demo_supervisions(tenants)
     db.session.commit()
+    from lhpn.demo.petitions import demo_petitions
+
+    yield from demo_petitions(tenants)
 
     elapsed = time.perf_counter() - started
     yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "

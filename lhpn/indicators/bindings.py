@@ -105,6 +105,30 @@ def supervision_ids(unit: Unit, start: date, end: date,
     return list(db.session.scalars(select(Supervision.id)
                                    .where(*_reported(unit, start, end, before))
                                    .order_by(Supervision.id)))
+def _petitions(unit: Unit, start: date, end: date, before: datetime | None = None):
+    """The unit's OWN petitions RECEIVED in the period (lhpn/petitions): the catalogue's
+    DON_THU counts petitions "received, resolved"; receipt is the day every petition has, so
+    a petition counts once, in the period it came in, whatever became of it."""
+    from lhpn.petitions.models import Petition
+
+    where = (Petition.unit_id == unit.id, Petition.received_on >= start,
+             Petition.received_on <= end)
+    return (*where, Petition.created_at <= before) if before is not None else where
+
+
+def count_petitions(unit: Unit, start: date, end: date) -> int:
+    from lhpn.petitions.models import Petition
+
+    return db.session.scalar(select(func.count(Petition.id))
+                             .where(*_petitions(unit, start, end))) or 0
+
+
+def petition_ids(unit: Unit, start: date, end: date, before: datetime | None = None) -> list[int]:
+    from lhpn.petitions.models import Petition
+
+    return list(db.session.scalars(select(Petition.id)
+                                   .where(*_petitions(unit, start, end, before))
+                                   .order_by(Petition.id)))
 
 
 BINDINGS: dict[str, Binding] = {b.code: b for b in (
@@ -114,6 +138,8 @@ BINDINGS: dict[str, Binding] = {b.code: b for b in (
             count_victims, victim_case_ids, sensitive=True),
     Binding("supervisions.reported", _l("Số cuộc giám sát có báo cáo kết quả trong kỳ"),
             count_supervisions, supervision_ids),
+    Binding("petitions.received", _l("Số đơn thư đơn vị tiếp nhận trong kỳ"),
+            count_petitions, petition_ids),
 )}
 
 # Free text that may name a victim: kept where it was written, read only by the chain of

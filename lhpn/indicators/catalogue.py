@@ -36,5 +36,6 @@ STARTER = [
 
 # Indicators whose report values are prefilled from the unit's own records of the period
 # (lhpn/indicators/bindings.py).
-STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims",
-                    "GIAM_SAT": "supervisions.reported"}
+STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}
+STARTER_BINDINGS["DON_THU"] = "petitions.received"  # lhpn/petitions
+STARTER_BINDINGS["GIAM_SAT"] = "supervisions.reported"  # lhpn/supervisions

@@ -28,6 +28,12 @@ STATUS_LABELS = {
     "in_progress": _l("Đang giám sát"),
     "report_submitted": _l("Đã trình dự thảo báo cáo"),
     "reported": _l("Đã có báo cáo kết quả"),
+    # petitions (lhpn/petitions)
+    "received": _l("Mới tiếp nhận"),
+    "handling": _l("Đang xử lý"),
+    "resolved": _l("Đã giải quyết"),
+    "forwarded": _l("Đã chuyển cơ quan có thẩm quyền"),
+    "guided": _l("Đã hướng dẫn người gửi đơn"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),
@@ -44,6 +50,11 @@ ACTION_LABELS = {
     "submit_report": _l("Trình dự thảo báo cáo"),
     "approve_report": _l("Ký báo cáo kết quả giám sát"),
     "return_report": _l("Trả lại dự thảo báo cáo"),
+    # petitions (lhpn/petitions)
+    "handle": _l("Bắt đầu xử lý"),
+    "resolve": _l("Ghi kết quả giải quyết"),
+    "forward": _l("Chuyển đơn"),
+    "guide": _l("Hướng dẫn người gửi đơn"),
 }
 
 

@@ -1,7 +1,7 @@
 """supervisions and their dossier
 
 Revision ID: 2a4a74cd78ce
-Revises: b7e2d4f91c08
+Revises: d6ec3d4ff067
 Create Date: 2026-12-04 18:00:15.994547
 
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2a4a74cd78ce'
-down_revision = 'b7e2d4f91c08'
+down_revision = 'd6ec3d4ff067'
 branch_labels = None
 depends_on = None
 
