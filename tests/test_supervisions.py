@@ -437,3 +437,16 @@ def test_a_dossier_document_carries_its_attachment(app, people, frozen):
                          csrf_token=csrf_token(district, path))
     assert refused.status_code == 403
     assert as_user(app, "approver.hy").get(link).status_code == 404
+
+
+def test_a_recommendation_is_started_only_with_its_text(app):
+    """The generic start of a follow-up (which takes no text) is not offered for a supervision,
+    on the pages nor over the API: a recommendation is made by its own form, text required."""
+
+    rules = {(rule.rule, method) for rule in app.url_map.iter_rules()
+             for method in rule.methods or ()}
+    assert ("/supervisions/<int:supervision_id>/follow-ups", "POST") not in rules
+    assert not any(rule.startswith("/api/v1/supervisions/") and rule.endswith("/follow-ups")
+                   for rule, _method in rules)
+    assert any(rule.endswith("/follow-ups/<int:follow_up_id>/answer") and
+               rule.startswith("/supervisions/") for rule, _method in rules)

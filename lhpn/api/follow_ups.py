@@ -127,10 +127,12 @@ def follow_up_dict(fu: FollowUp) -> dict:
 
 def follow_up_endpoints(collection: str, object_type: str, *, id_name: str,
                         load: Callable[[int], Any], may_edit: Callable[[Any, Any], bool],
-                        subject: Callable[[Any], str], noun: str) -> None:
+                        subject: Callable[[Any], str], noun: str, start: bool = True) -> None:
     """Add ``POST /<collection>/<id>/follow-ups`` and, for one follow-up,
     ``PATCH …/follow-ups/<follow_up_id>``, ``POST …/answer|close|chased`` and
-    ``GET …/chasing-letter``. The views are named ``<action>_<object_type>_follow_up``."""
+    ``GET …/chasing-letter``. The views are named ``<action>_<object_type>_follow_up``.
+    ``start=False`` leaves out the generic start, for a kind that starts its follow-ups
+    with its own endpoint (a supervision's recommendations)."""
     base = f"/{collection}/<{ID}:{id_name}>/follow-ups"
     who = (f"Người gọi phải được theo dõi {noun} này (403); {noun} không xem được hoặc việc "
            f"theo dõi không thuộc {noun}: 404.")
@@ -157,7 +159,7 @@ def follow_up_endpoints(collection: str, object_type: str, *, id_name: str,
             return created(answer)
         return jsonify(answer)
 
-    def start(**ids: int) -> Response:
+    def start_one(**ids: int) -> Response:
         record = editable(ids[id_name])
         data = body(NewFollowUp)
         fu = follow_ups.start(caller(), object_type, record, record.unit, **data.model_dump())
@@ -206,7 +208,7 @@ def follow_up_endpoints(collection: str, object_type: str, *, id_name: str,
         return response
 
     declared = (
-        ("POST", base, start, "start", endpoint(
+        ("POST", base, start_one, "start", endpoint(
             f"Ghi nhận việc chuyển {noun} cho cơ quan chức năng giải quyết, với văn bản của Hội "
             f"và thời hạn theo luật. {who}", ok={201: FollowUpAnswer}, body=NewFollowUp,
             errors="403 404")),
@@ -231,5 +233,7 @@ def follow_up_endpoints(collection: str, object_type: str, *, id_name: str,
             ok={200: None}, query=LetterQuery, errors="403 404")),
     )
     for method, rule, view, action, declare in declared:
+        if action == "start" and not start:
+            continue
         view.__name__ = f"{action}_{object_type}_follow_up"
         bp.add_url_rule(rule, view.__name__, declare(view), methods=[method])

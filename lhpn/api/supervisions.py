@@ -370,7 +370,9 @@ def change_recommendation(recommendation_id: int) -> Response:
 follow_up_endpoints(
     "supervisions", services.OBJECT_TYPE, id_name="supervision_id", load=_load,
     may_edit=services.may_follow,
-    subject=lambda s: f"kiến nghị sau giám sát “{s.title}”", noun="cuộc giám sát")
+    subject=lambda s: f"kiến nghị sau giám sát “{s.title}”", noun="cuộc giám sát",
+    # POST /supervisions/ID/recommendations starts them, with their text.
+    start=False)
 
 file_endpoints(
     "supervision-documents", "supervision_document", id_name="document_id",

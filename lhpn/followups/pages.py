@@ -71,6 +71,7 @@ class FollowUpPages:
     object_type: str
     id_name: str
     may_edit: Callable[[Any, Any], bool]
+    with_start: bool = True
 
     def url(self, action: str, record: Any, fu: FollowUp | None = None, **query: str) -> str:
         values: dict[str, Any] = {self.id_name: record.id, **query}
@@ -103,6 +104,8 @@ class FollowUpPages:
                 }
             items.append(Item(fu, follow_ups.is_overdue(fu), follow_ups.days_overdue(fu), urls,
                               **forms))
+        if not self.with_start:
+            return Panel(items=items, may_edit=editable, start_url="")
         return Panel(items=items, may_edit=editable, start_url=self.url("start", record),
                      start_form=FollowUpForm(prefix="fu-new") if editable else None)
 
@@ -110,11 +113,15 @@ class FollowUpPages:
 def follow_up_routes(bp: Blueprint, object_type: str, *, id_name: str,
                      load: Callable[[int], Any], may_edit: Callable[[Any, Any], bool],
                      done: Callable[[Any], str], subject: Callable[[Any], str],
-                     render: Callable[[Any, int], Any] | None = None) -> FollowUpPages:
+                     render: Callable[[Any, int], Any] | None = None,
+                     start: bool = True) -> FollowUpPages:
     """Add to ``bp``: ``POST /<id>/follow-ups`` (start) and, for one follow-up,
     ``POST …/<follow_up_id>/update|answer|close|chased`` and
-    ``GET …/<follow_up_id>/chasing-letter.docx`` (``?to=superior`` for the superior)."""
-    pages = FollowUpPages(bp.name, object_type, id_name, may_edit)
+    ``GET …/<follow_up_id>/chasing-letter.docx`` (``?to=superior`` for the superior).
+
+    ``start=False`` leaves out the generic start: for a kind whose follow-ups are started
+    by its own form, with what it requires (a recommendation's text)."""
+    pages = FollowUpPages(bp.name, object_type, id_name, may_edit, with_start=start)
     base = f"/<int:{id_name}>/follow-ups"
 
     def editable(record_id: int) -> Any:
@@ -152,7 +159,7 @@ def follow_up_routes(bp: Blueprint, object_type: str, *, id_name: str,
             return render(record, status)
         return redirect(done(record), 303)
 
-    def start(**ids: int):
+    def start_one(**ids: int):
         record = editable(ids[id_name])
         form = FollowUpForm(prefix="fu-new")
         return act(record, lambda: follow_ups.start(
@@ -200,8 +207,10 @@ def follow_up_routes(bp: Blueprint, object_type: str, *, id_name: str,
             f"filename*=UTF-8''{quote(name, safe='')}")
         return response
 
-    for action, view in (("start", start), ("update", update), ("answer", answer),
+    for action, view in (("start", start_one), ("update", update), ("answer", answer),
                          ("close", close), ("chased", chased)):
+        if action == "start" and not start:
+            continue
         view.__name__ = f"follow_up_{action}"
         rule = base if action == "start" else f"{base}/<int:follow_up_id>/{action}"
         bp.add_url_rule(rule, view.__name__, login_required(view), methods=["POST"])

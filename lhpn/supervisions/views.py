@@ -2,7 +2,6 @@
 one on a phone, its page (the dossier, the team, the timeline, the steps the reader may take,
 the recommendations and their follow-up)."""
 
-from dataclasses import replace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -125,8 +124,7 @@ def _render(supervision: Supervision, status: int = 200, values=None, error_fiel
         may_write=services.may_write(current_user, supervision)
         and supervision.status != "closed",
         may_recommend=services.may_recommend(current_user, supervision),
-        # Recommendations are made with their text (the form below), not the generic start.
-        panel=replace(FOLLOW_UPS.panel(current_user, supervision), start_form=None),
+        panel=FOLLOW_UPS.panel(current_user, supervision),
         document_files={d.id: DOCUMENT_FILES.panel(current_user, d)
                         for d in supervision.documents},
         values=values or {}, error_field=error_field), status
@@ -137,7 +135,9 @@ FOLLOW_UPS = follow_up_routes(
     may_edit=services.may_follow,
     done=lambda s: url_for("supervisions.view", supervision_id=s.id),
     subject=lambda s: _("kiến nghị sau giám sát “%(t)s”", t=s.title),
-    render=lambda s, status: _render(s, status))
+    render=lambda s, status: _render(s, status),
+    # Recommendations are made with their text (the form of the page), not the generic start.
+    start=False)
 
 
 DOCUMENT_FILES = file_routes(
