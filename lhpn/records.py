@@ -60,6 +60,10 @@ class RecordKind:
     url: Callable[[int], str]  # the page of one record, by id
     search: Search | None = None
     deadlines: Deadlines | None = None
+    # names(ids) → {id: name}: how the shared pages name a record of this kind (its follow-ups
+    # in the deadlines: "Đơn số 3/2026 (khiếu nại) — UBND xã"), never with personal data;
+    # without it, "<label> số <id>".
+    names: Callable[[list[int]], dict[int, str]] | None = None
 
 
 KINDS: dict[str, RecordKind] = {}

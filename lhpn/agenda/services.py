@@ -108,12 +108,27 @@ def _follow_up_deadlines(user, start: date | None, end: date) -> list[records.De
             .order_by(FollowUp.due_on, FollowUp.id))
     if start is not None:
         stmt = stmt.where(FollowUp.due_on >= start)
+    found = db.session.scalars(stmt).all()
     return [records.Deadline(
         fu.object_type, fu.object_id,
-        _("%(kind)s số %(id)d — %(agency)s", kind=label_of(fu.object_type), id=fu.object_id,
-          agency=fu.agency),
-        fu.unit.name, fu.due_on, is_overdue(fu), records.url_of(fu.object_type, fu.object_id)
-        or "") for fu in db.session.scalars(stmt)]
+        _("%(record)s — %(agency)s", record=name, agency=fu.agency), fu.unit.name, fu.due_on,
+        is_overdue(fu), records.url_of(fu.object_type, fu.object_id) or "")
+        for fu, name in zip(found, _names(found), strict=True)]
+
+
+def _names(follow_ups: list[FollowUp]) -> list[str]:
+    """The name of each follow-up's record: its kind's ``names`` (one call a kind), or
+    "<label> số <id>"."""
+    ids: dict[str, set[int]] = {}
+    for fu in follow_ups:
+        ids.setdefault(fu.object_type, set()).add(fu.object_id)
+    named: dict[str, dict[int, str]] = {}
+    for object_type, wanted in ids.items():
+        kind = records.KINDS.get(object_type)
+        named[object_type] = kind.names(sorted(wanted)) if kind and kind.names else {}
+    return [named[fu.object_type].get(fu.object_id)
+            or _("%(kind)s số %(id)d", kind=label_of(fu.object_type), id=fu.object_id)
+            for fu in follow_ups]
 
 
 def deadlines(user, start: date, end: date, *, overdue: bool = True) -> list[records.Deadline]:

@@ -400,7 +400,13 @@ def _deadlines(user, start: date | None, end: date) -> list[records.Deadline]:
             for p in db.session.scalars(stmt.limit(200))]
 
 
+def _names(ids: list[int]) -> dict[int, str]:
+    """Register number and category: "Đơn số 3/2026 (khiếu nại)"."""
+    found = db.session.scalars(select(Petition).where(Petition.id.in_(ids)))
+    return {p.id: services.title(p) for p in found}
+
+
 records.register(records.RecordKind(
     services.OBJECT_TYPE, _l("Đơn thư"),
     url=lambda petition_id: url_for("petitions.show", petition_id=petition_id),
-    search=_search, deadlines=_deadlines))
+    search=_search, deadlines=_deadlines, names=_names))
