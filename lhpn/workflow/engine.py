@@ -23,6 +23,13 @@ STATUS_LABELS = {
     "open": _l("Mới ghi nhận"),
     "following": _l("Đang theo dõi cơ quan chức năng xử lý"),
     "closed": _l("Đã kết thúc"),
+    # critiques and draft comments (lhpn/critiques)
+    "received": _l("Đã nhận dự thảo"),
+    "sent": _l("Đã gửi ý kiến"),
+    "concluded": _l("Đã có kết quả tiếp thu"),
+    # dialogues (lhpn/dialogues); "closed" as above
+    "planned": _l("Dự kiến tổ chức"),
+    "held": _l("Đã tổ chức"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),
@@ -32,6 +39,9 @@ ACTION_LABELS = {
     "reopen": _l("Mở lại"),
     "follow": _l("Chuyển sang theo dõi xử lý"),
     "close": _l("Kết thúc"),
+    "send": _l("Gửi ý kiến"),
+    "conclude": _l("Ghi kết quả tiếp thu"),
+    "hold": _l("Ghi nhận đã tổ chức"),
 }
 
 
