@@ -121,6 +121,9 @@ def test_a_draft_is_prefilled_from_the_units_own_incidents_of_its_month(app, peo
     assert answer["from_records"] == {
         "BAO_LUC": {"count": 2, "overridden": False, "reason": "", "value": 2,
                     "record_ids": [first, last]},
+        # Dialogues held (lhpn/dialogues): none this month.
+        "DOI_THOAI": {"count": 0, "overridden": False, "reason": "", "value": 0,
+                      "record_ids": []},
         "NAN_NHAN": {"count": 3, "overridden": False, "reason": "", "value": 3,
                      "record_ids": [first, last]}}
 
@@ -163,7 +166,7 @@ def test_sending_freezes_the_count_used(app, people):
     with app.app_context():
         report = db.session.get(Report, report_id)
         assert reports.values_dict(report) == {"TUYEN_TRUYEN": 2, "BAO_LUC": 1,
-                                               "NAN_NHAN": 1}
+                                               "NAN_NHAN": 1, "DOI_THOAI": 0}
         found = reports.from_records(report)
         assert (found["BAO_LUC"].count, found["NAN_NHAN"].count) == (1, 1)
     # Over the API: the value sent and the one record counted then, not the later one.

@@ -36,4 +36,6 @@ STARTER = [
 
 # Indicators whose report values are prefilled from the unit's own records of the period
 # (lhpn/indicators/bindings.py).
-STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}
+STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims",
+                    "PHAN_BIEN": "critiques.sent", "GOP_Y": "comments.sent",
+                    "DOI_THOAI": "dialogues.held"}
