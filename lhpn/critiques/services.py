@@ -4,8 +4,9 @@ them; who may write and who may read them.
 The rules, each in one place:
 
 * who records and handles a unit's critiques and comments (and its dialogues,
-  lhpn/dialogues): the unit's own officers and its chair (``plan`` or ``approve`` on the unit,
-  ``may_write``); these records are the unit's own work, not sent up for sign-off;
+  lhpn/dialogues): ``record_oversight`` on the unit (policies/policy.csv: the unit's own
+  officers and its chair), ``may_write``; these records are the unit's own work, not sent up
+  for sign-off;
 * who reads them: whoever may ``view`` the unit (its staff, the levels above); another
   tenant's record, or one of a unit out of reach, is not found (404);
 * the dates: comments are due on or after the day the draft was received; the comments are
@@ -22,7 +23,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from lhpn import authz
 from lhpn.audit.services import record
@@ -59,19 +60,18 @@ CRITIQUE_FLOW = Workflow(OBJECT_TYPE, {
 def may_write(user, unit: Unit) -> bool:
     """A unit's own officers and its chair record its oversight work (critiques, comments on
     drafts, dialogues)."""
-    return authz.can(user, "plan", unit) or authz.can(user, "approve", unit)
+    return authz.can(user, "record_oversight", unit)
 
 
 def require_write(user, unit: Unit) -> None:
     if not may_write(user, unit):
-        raise authz.Forbidden("plan")
+        raise authz.Forbidden("record_oversight")
 
 
 def writable_units(user, limit: int | None = None) -> list[Unit]:
     """The open units where ``user`` may record oversight work, the highest first."""
     return list(db.session.scalars(
-        select(Unit).where(or_(authz.reachable(user, "plan"), authz.reachable(user, "approve")),
-                           Unit.closed_at.is_(None))
+        select(Unit).where(authz.reachable(user, "record_oversight"), Unit.closed_at.is_(None))
         .order_by(Unit.path).limit(limit)))
 
 

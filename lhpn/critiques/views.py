@@ -88,7 +88,7 @@ def new():
     _tenant_id()
     units = services.writable_units(current_user, limit=MAX_UNITS_LISTED)
     if not units:
-        raise authz.Forbidden("plan")
+        raise authz.Forbidden("record_oversight")
     if request.method == "POST":
         try:
             unit = units[0] if len(units) == 1 else services.writable_unit(
