@@ -17,6 +17,7 @@ from lhpn.accounts.services import assign_role, create_user
 from lhpn.clock import local_today
 from lhpn.demo.generate import bulk_reports
 from lhpn.demo.names import VILLAGES
+from lhpn.demo.oversight import demo_oversight
 from lhpn.errors import DomainError
 from lhpn.extensions import db
 from lhpn.indicators.services import seed_catalogue
@@ -226,6 +227,7 @@ def load_demo() -> Iterator[str]:
     db.session.commit()
     yield from _demo_incidents(tenants)
     db.session.commit()
+    yield from demo_oversight(tenants)
 
     elapsed = time.perf_counter() - started
     yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "
