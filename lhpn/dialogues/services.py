@@ -22,7 +22,7 @@ from lhpn.audit.services import record
 from lhpn.clock import utcnow
 from lhpn.critiques.services import check_version, day, line, require_write, text
 from lhpn.dialogues.models import MAX_LINE, MAX_WOMEN, Dialogue
-from lhpn.errors import Conflict, DomainError, NotFound, as_id
+from lhpn.errors import Conflict, DomainError, NotFound, as_id, to_int
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.models import FollowUp
@@ -87,7 +87,7 @@ def women_count(value: object) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     try:
-        number = int(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+        number = to_int(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         raise DomainError(_("Số phụ nữ tham gia phải là số nguyên."), "women_count") from None
     if isinstance(value, bool) or number < 0 or number > MAX_WOMEN:
