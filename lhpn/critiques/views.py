@@ -166,11 +166,17 @@ def _hit(critique: Critique) -> records.Hit:
                        url_for("critiques.view", critique_id=critique.id))
 
 
+def matches(words: str, text: str) -> bool:
+    """Every word searched for is in ``text`` (both without diacritics, lhpn.text.search_key)."""
+    key = search_key(text)
+    return all(word in key for word in words.split())
+
+
 def search(user, words: str, unit_ids) -> list[records.Hit]:
     rows = db.session.scalars(services.visible(user).where(Critique.unit_id.in_(unit_ids))
                               .limit(500))
     return [_hit(row) for row in rows
-            if words in search_key(f"{row.draft_title} {row.issuing_body}")]
+            if matches(words, f"{row.draft_title} {row.issuing_body}")]
 
 
 def deadlines(user, start: date | None, end: date) -> list[records.Deadline]:

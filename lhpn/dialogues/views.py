@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lhpn import authz, records
 from lhpn.clock import local_today
 from lhpn.critiques import services as critiques
-from lhpn.critiques.views import MAX_UNITS_LISTED, units_with
+from lhpn.critiques.views import MAX_UNITS_LISTED, matches, units_with
 from lhpn.dialogues import services
 from lhpn.dialogues.models import DIALOGUE_STATUSES, Dialogue
 from lhpn.errors import DomainError, NotFound, as_id
@@ -23,7 +23,6 @@ from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.models import FollowUp
 from lhpn.followups.pages import follow_up_routes
-from lhpn.text import search_key
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("dialogues", __name__, url_prefix="/dialogues")
@@ -202,8 +201,7 @@ def search(user, words: str, unit_ids) -> list[records.Hit]:
                         status_label(row.status),
                         url_for("dialogues.view", dialogue_id=row.id))
             for row in rows
-            if words in search_key(f"{row.leader_name} {row.leader_title} {row.body} "
-                                   f"{row.issues}")]
+            if matches(words, f"{row.leader_name} {row.leader_title} {row.body} {row.issues}")]
 
 
 def deadlines(user, start: date | None, end: date) -> list[records.Deadline]:
