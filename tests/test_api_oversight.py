@@ -161,3 +161,60 @@ def test_bad_dialogues_are_refused_with_nothing_saved(app, client, people, froze
         assert_error(officer.post("/dialogues", good | changes), 422, field)
     assert_error(Caller(client, api_token(client, "viewer.d1")).post("/dialogues", good), 403)
     assert _count(app, Dialogue) == 0 and _count(app, FollowUp) == 0
+
+
+def test_every_operation_answers_as_documented(app, client, people, document):
+    """Each documented operation of critiques, dialogues and commitments, called once (a
+    success or a refusal), its answer checked against the document."""
+    from tests.oversight_world import oversight_records
+    from tests.test_api import documented_operations
+
+    ids = oversight_records(app, people)
+    officer = Caller(client, api_token(client, "staff.c11"))
+    c, d, fu = ids["critique"], ids["dialogue"], ids["fu"]
+    script = [
+        ("GET", "/critiques", "/critiques?overdue=false", None),
+        ("POST", "/critiques", "/critiques", critique_body(people, received_on="2026-11-30")),
+        ("GET", "/critiques/{critique_id}", f"/critiques/{c}", None),
+        ("PATCH", "/critiques/{critique_id}", f"/critiques/{c}", {"version": 1}),
+        ("POST", "/critiques/{critique_id}/status", f"/critiques/{c}/status",
+         {"status": "concluded", "version": 1}),
+        ("GET", "/dialogues", "/dialogues?status=held", None),
+        ("POST", "/dialogues", "/dialogues", {"unit_id": people.units["C11"],
+                                              "held_on": "2026-11-02", "leader_name": "A",
+                                              "leader_title": "B", "body": "C"}),
+        ("GET", "/dialogues/{dialogue_id}", f"/dialogues/{d}", None),
+        ("PATCH", "/dialogues/{dialogue_id}", f"/dialogues/{d}",
+         {"version": 2, "women_count": 40}),
+        ("POST", "/dialogues/{dialogue_id}/status", f"/dialogues/{d}/status",
+         {"status": "held", "version": 3}),
+        ("POST", "/dialogues/{dialogue_id}/commitments", f"/dialogues/{d}/commitments",
+         {"text": "Đèn đường", "agency": "UBND xã", "due_on": "2099-01-01"}),
+        ("POST", "/dialogues/{dialogue_id}/follow-ups", f"/dialogues/{d}/follow-ups",
+         {"agency": "UBND xã", "written_on": "2026-11-02", "due_on": "2026-10-01"}),
+        ("PATCH", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}",
+         f"/dialogues/{d}/follow-ups/{fu}", {"version": 1, "agency": "UBND xã Tân Lễ"}),
+        ("POST", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}/chased",
+         f"/dialogues/{d}/follow-ups/{fu}/chased", {"version": 2}),
+        ("POST", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}/answer",
+         f"/dialogues/{d}/follow-ups/{fu}/answer", {"version": 3, "answered_on": "2000-01-01",
+                                                      "answer": "Đã lắp"}),
+        ("POST", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}/close",
+         f"/dialogues/{d}/follow-ups/{fu}/close", {"version": 1}),
+        ("PATCH", "/commitments/{commitment_id}", f"/commitments/{fu}",
+         {"status": "not_accepted", "version": 3}),
+    ]
+    seen = set()
+    for method, template, path, sent in script:
+        response = officer.call(method, path, sent)
+        schema = schema_for(document, method, template, response.status_code)
+        assert schema is not None, (method, path, response.status_code)
+        jsonschema.Draft202012Validator(schema | {"components": document["components"]}
+                                        ).validate(response.get_json())
+        seen.add((method, template))
+    letter = officer.get(f"/dialogues/{d}/follow-ups/{fu}/chasing-letter")
+    assert letter.status_code == 422  # settled: nothing to chase
+    seen.add(("GET", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}/chasing-letter"))
+    mine = {op for op in documented_operations(document)
+            if op[1].startswith(("/critiques", "/dialogues", "/commitments"))}
+    assert seen == mine

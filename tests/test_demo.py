@@ -46,6 +46,7 @@ def test_load_demo_twice_creates_everything_once(ctx):
     assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
     _demo_reports_are_consolidated()
     _demo_cases_wait_past_a_deadline()
+    _demo_oversight_has_an_overdue_commitment()
 
 
 def _demo_cases_wait_past_a_deadline():
@@ -59,7 +60,22 @@ def _demo_cases_wait_past_a_deadline():
         ids = list(db.session.scalars(select(Incident.id).where(Incident.tenant_id == tenant.id)))
         assert len(ids) >= 2
         assert len(incidents.overdue_among(ids)) == 1
-        assert _count(FollowUp, FollowUp.tenant_id == tenant.id) == 1
+        assert _count(FollowUp, FollowUp.tenant_id == tenant.id,
+                      FollowUp.object_type == "incident") == 1
+
+
+def _demo_oversight_has_an_overdue_commitment():
+    """Each demo tenant has critiques and comments, and dialogues of which one has a commitment
+    past its deadline, added once (lhpn/demo/oversight.py)."""
+    from lhpn.critiques.models import Critique
+    from lhpn.dialogues import services as dialogues
+    from lhpn.dialogues.models import Dialogue
+
+    for code in ("HY", "TB"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        assert _count(Critique, Critique.tenant_id == tenant.id) == 3
+        ids = list(db.session.scalars(select(Dialogue.id).where(Dialogue.tenant_id == tenant.id)))
+        assert len(ids) == 2 and len(dialogues.overdue_among(ids)) == 1
 
 
 
