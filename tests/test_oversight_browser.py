@@ -48,8 +48,9 @@ def test_a_commune_officer_on_a_phone(open_page, people, app):
     expect(page.locator(".follow-up .late")).to_contain_text("Quá hạn 2 ngày")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải công văn đôn đốc (.docx)").click()
-    assert download.value.suggested_filename.startswith("cong-van-don-doc-dialogue-")
-    page.get_by_text("Thêm cam kết", exact=True).click()
+    name = download.value.suggested_filename
+    assert name == f"Công văn đôn đốc - dialogue {ids['dialogue']}.docx"
+    page.locator("summary", has_text="Thêm cam kết").click()
     page.get_by_label("Nội dung cam kết").fill("Hỗ trợ xây nhà vệ sinh cho 5 hộ nghèo")
     page.get_by_label("Cơ quan cam kết").fill("UBND xã Tân Lễ")
     page.get_by_label("Thời hạn").fill((today + timedelta(days=30)).isoformat())
