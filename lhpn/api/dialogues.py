@@ -275,5 +275,5 @@ follow_up_endpoints(
     "dialogues", services.OBJECT_TYPE, id_name="dialogue_id",
     load=lambda dialogue_id: services.get_visible(caller(), dialogue_id),
     may_edit=lambda user, row: critiques.may_write(user, row.unit),
-    subject=lambda row: f"cam kết tại cuộc đối thoại ngày {row.held_on:%d/%m/%Y}",
+    subject=services.letter_subject,
     noun="cuộc đối thoại")

@@ -192,6 +192,11 @@ def change_commitment(actor, fu: FollowUp, status: object, version: object) -> F
     raise DomainError(_("Trạng thái không hợp lệ."), "status")
 
 
+def letter_subject(dialogue: Dialogue) -> str:
+    """The dialogue as a chasing letter names it: an official letter, always in Vietnamese."""
+    return f"cam kết tại cuộc đối thoại ngày {dialogue.held_on:%d/%m/%Y} với {dialogue.body}"
+
+
 def history(dialogue: Dialogue):
     return DIALOGUE_FLOW.history(dialogue)
 

@@ -112,8 +112,7 @@ def _render(dialogue: Dialogue, status: int = 200, values=None, error_field=None
 FOLLOW_UPS = follow_up_routes(
     bp, services.OBJECT_TYPE, id_name="dialogue_id", load=_load, may_edit=_may_edit,
     done=lambda dialogue: url_for("dialogues.view", dialogue_id=dialogue.id),
-    subject=lambda dialogue: _("cam kết tại cuộc đối thoại ngày %(d)s",
-                               d=f"{dialogue.held_on:%d/%m/%Y}"),
+    subject=services.letter_subject,
     render=lambda dialogue, status: _render(dialogue, status, request.form))
 
 
