@@ -218,3 +218,25 @@ def test_every_operation_answers_as_documented(app, client, people, document):
     mine = {op for op in documented_operations(document)
             if op[1].startswith(("/critiques", "/dialogues", "/commitments"))}
     assert seen == mine
+
+
+def test_a_commitment_answered_reopened_and_settled_with_one_patch(app, client, people):
+    from tests.oversight_world import oversight_records
+
+    ids = oversight_records(app, people)
+    officer = Caller(client, api_token(client, "staff.c11"))
+    path = f"/commitments/{ids['fu']}"
+    assert_error(officer.patch(path, {"status": "answered", "version": 1}), 422, "answer")
+    answered = officer.patch(path, {"status": "answered", "version": 1,
+                                    "answered_on": clock.local_today().isoformat(),
+                                    "answer": "Đã có kế hoạch sửa đường quý I."})
+    assert answered.status_code == 200, answered.get_json()
+    item = answered.get_json()
+    assert (item["status"], item["dialogue_id"], item["overdue"]) == \
+        ("answered", ids["dialogue"], False)
+    assert officer.patch(path, {"status": "open", "version": 2}).get_json()["status"] == "open"
+    done = officer.patch(path, {"status": "implemented", "version": 3})
+    assert done.get_json()["status"] == "implemented"
+    assert_error(officer.patch(path, {"status": "open", "version": 4}), 422)
+    assert_error(Caller(client, api_token(client, "staff.d1")).patch(
+        path, {"status": "open", "version": 4}), 403)

@@ -37,10 +37,10 @@ from lhpn.critiques import services as critiques
 from lhpn.dialogues import services
 from lhpn.dialogues.models import MAX_LINE, MAX_TEXT, MAX_WOMEN, DialogueStatus
 from lhpn.dialogues.models import Dialogue as DialogueRow
-from lhpn.errors import NotFound
+from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
-from lhpn.followups.models import FollowUp, FollowUpStatus
+from lhpn.followups.models import MAX_ANSWER, FollowUp, FollowUpStatus
 
 VERSION = Field(description="Phiên bản đã xem; 409 nếu cuộc đối thoại đã bị người khác thay "
                             "đổi.")
@@ -90,9 +90,14 @@ class NewCommitment(Body):
 
 class CommitmentChange(Body):
     status: Literal["open", "answered", "implemented", "not_accepted"] = Field(description=(
-        "implemented: đã thực hiện; not_accepted: không thực hiện (kết thúc); open: tiếp tục "
-        "theo dõi một cam kết đã trả lời; answered: ghi qua …/follow-ups/ID/answer (422)."))
+        "answered: đã trả lời (kèm answered_on, answer); implemented: đã thực hiện; "
+        "not_accepted: không thực hiện (kết thúc); open: tiếp tục theo dõi một cam kết đã trả "
+        "lời."))
     version: Version = Field(description="Phiên bản đã xem của cam kết; 409 nếu đã thay đổi.")
+    answered_on: Date = Field(default=NOT_SENT, description=(
+        "Với answered: ngày trả lời, không trước ngày đối thoại, không sau hôm nay (422)."))
+    answer: Annotated[str, *Text(MAX_ANSWER, 1)] = Field(default=NOT_SENT, description=(
+        "Với answered: tóm tắt trả lời."))
 
 
 class DialogueQuery(Page):
@@ -111,8 +116,10 @@ class DialogueUnit(Answer):
 
 class Commitment(Answer):
     id: Id
+    dialogue_id: Id
     text: str
     agency: str
+    written_on: str = Field(json_schema_extra={"format": "date"})
     due_on: str = Field(json_schema_extra={"format": "date"})
     status: FollowUpStatus
     overdue: bool
@@ -144,7 +151,8 @@ class DialogueList(Answer):
 
 
 def commitment_dict(fu: FollowUp) -> dict:
-    return {"id": fu.id, "text": fu.content, "agency": fu.agency, "due_on": fu.due_on.isoformat(),
+    return {"id": fu.id, "dialogue_id": fu.object_id, "text": fu.content, "agency": fu.agency,
+            "written_on": fu.written_on.isoformat(), "due_on": fu.due_on.isoformat(),
             "status": fu.status, "overdue": follow_ups.is_overdue(fu),
             "days_overdue": follow_ups.days_overdue(fu),
             "answered_on": fu.answered_on.isoformat() if fu.answered_on else None,
@@ -255,8 +263,9 @@ def add_dialogue_commitment(dialogue_id: int) -> Response:
 
 
 @bp.patch(f"/commitments/<{ID}:commitment_id>")
-@endpoint("Kết quả của một cam kết: implemented, not_accepted (kết thúc), hoặc open (tiếp tục "
-          "theo dõi sau khi đã trả lời).\n\nNgười gọi phải là cán bộ hoặc Thường trực của đơn "
+@endpoint("Kết quả của một cam kết: answered (kèm answered_on, answer), implemented, "
+          "not_accepted (kết thúc), open (tiếp tục theo dõi sau khi đã trả lời); cùng dạng "
+          "với PATCH /recommendations/ID.\n\nNgười gọi phải là cán bộ hoặc Thường trực của đơn "
           "vị (403); cam kết không xem được: 404. Đã kết thúc: 422; version cũ: 409.",
           ok={200: Commitment}, body=CommitmentChange, errors="403 404 409")
 def change_commitment(commitment_id: int) -> Response:
@@ -265,7 +274,13 @@ def change_commitment(commitment_id: int) -> Response:
         raise NotFound(_("Không tìm thấy cam kết."))
     _writable(fu.object_id)
     data = body(CommitmentChange)
-    services.change_commitment(caller(), fu, data.status, data.version)
+    if data.status == "answered":
+        if data.answered_on is NOT_SENT or data.answer is NOT_SENT:
+            raise DomainError(_("Hãy gửi ngày trả lời và nội dung trả lời."), "answer")
+        follow_ups.answer(caller(), fu, data.version, answered_on=data.answered_on,
+                          answer=data.answer)
+    else:
+        services.change_commitment(caller(), fu, data.status, data.version)
     answer = commitment_dict(fu)
     db.session.commit()
     return jsonify(answer)
