@@ -65,6 +65,7 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lhpn.accounts.admin_views import bp as users_bp
     from lhpn.accounts.views import bp as accounts_bp
+    from lhpn.agenda.views import bp as agenda_bp
     from lhpn.api import bp as api_bp
     from lhpn.audit.views import bp as audit_bp
     from lhpn.consolidation.export_views import bp as consolidation_export_bp
@@ -92,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
                api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
                consolidation_export_bp, incidents_bp, privacy_bp,
-               breaches_bp, critiques_bp, dialogues_bp):
+               breaches_bp, agenda_bp, critiques_bp, dialogues_bp):
         app.register_blueprint(bp)
 
 

@@ -5,6 +5,7 @@ from lhpn.audit.models import AuditEntry
 from lhpn.consolidation.models import Rollup, RollupCount
 from lhpn.critiques.models import Critique
 from lhpn.dialogues.models import Dialogue
+from lhpn.files.models import RecordFile
 from lhpn.followups.models import FollowUp
 from lhpn.incidents.models import (
     Consent,
@@ -38,7 +39,8 @@ __all__ = [
     "Dialogue", "FollowUp",
     "ImportBatch", "Incident", "IncidentKind", "Indicator", "Intervention", "Notification",
     "Plan", "PlanActivity",
-    "PlanRequest", "PlanTarget", "Report", "ReportReminder", "ReportTemplate", "ReportValue",
+    "PlanRequest", "PlanTarget", "RecordFile", "Report", "ReportReminder", "ReportTemplate",
+    "ReportValue",
     "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",
     "TemplatePeriod",
     "Tenant", "Unit", "UnsavedInput", "User", "UserSession", "Victim", "WorkflowEvent",

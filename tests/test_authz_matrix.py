@@ -405,6 +405,7 @@ def test_every_route_is_in_the_matrix(app):
     from tests.test_authz_incident_matrix import INCIDENT_COVERED
     from tests.test_authz_oversight_matrix import OVERSIGHT_COVERED
     from tests.test_authz_plan_matrix import PLAN_COVERED
+    from tests.test_authz_records_matrix import RECORDS_COVERED
     from tests.test_authz_report_matrix import REPORT_COVERED
     from tests.test_report_attachments import ATTACHMENT_ROUTES
 
@@ -421,6 +422,7 @@ def test_every_route_is_in_the_matrix(app):
     covered |= {(m, _shape(p)) for m, p in INCIDENT_COVERED}
     covered |= {(m, _shape(p)) for m, p in INCIDENT_API_COVERED}
     covered |= {(m, _shape(p)) for m, p, _action in ATTACHMENT_ROUTES}
+    covered |= {(m, _shape(p)) for m, p in RECORDS_COVERED}
     covered |= {(m, _shape(p)) for m, p in OVERSIGHT_COVERED + OVERSIGHT_API_COVERED}
     public = {"/login", "/logout", "/lang/<code>", "/healthz", "/static/<path:filename>",
               "/api/v1/openapi.json", "/api/v1/auth/token"}

@@ -149,6 +149,45 @@ def test_answer_then_close_and_a_closed_one_changes_no_more(ctx, world):
         fus.update(staff, fu, 3, agency="Tòa án", written_on=WRITTEN, due_on=DUE)
 
 
+def test_what_is_asked_and_what_it_came_to(ctx, world):
+    """A recommendation: its text is kept; answered, reopened, then implemented, which is
+    final; an unknown outcome or a final one changes nothing."""
+    staff = _user(world, "approver.tb")
+    fu = _start(world, content="Bố trí kinh phí cho mô hình phòng chống bạo lực gia đình.")
+    assert fu.content.startswith("Bố trí kinh phí")
+    with pytest.raises(DomainError) as refused:
+        fus.reopen(staff, fu, 1)
+    assert refused.value.field == "status" and fu.status == "open"
+    fus.answer(staff, fu, 1, answered_on=date(2026, 11, 20), answer="Sẽ bố trí năm 2027.")
+    fus.reopen(staff, fu, 2)
+    assert (fu.status, fu.answer) == ("open", "Sẽ bố trí năm 2027.")
+    with pytest.raises(DomainError) as unknown:
+        fus.settle(staff, fu, 3, "done")
+    assert unknown.value.field == "status" and fu.status == "open"
+    fus.settle(staff, fu, 3, "implemented")
+    db.session.commit()
+    assert fu.status == "implemented" and not fus.is_overdue(fu, date(2027, 6, 1))
+    for change in (lambda: fus.settle(staff, fu, 4, "not_accepted"),
+                   lambda: fus.update(staff, fu, 4, agency="UBND xã", written_on=WRITTEN,
+                                      due_on=DUE, content="Khác")):
+        with pytest.raises(DomainError):
+            change()
+    db.session.rollback()
+    assert (fu.status, fu.content[:6]) == ("implemented", "Bố trí")
+    actions = db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.object_type == "follow_up", AuditEntry.object_id == str(fu.id))).all()
+    assert actions.count("follow_up.reopen") == 1 and actions.count("follow_up.settle") == 1
+
+
+def test_content_too_long_is_refused_before_anything_is_written(ctx, world):
+    before = _counts()
+    with pytest.raises(DomainError) as refused:
+        _start(world, content="x" * 4001)
+    assert refused.value.field == "content"
+    db.session.rollback()
+    assert _counts() == before
+
+
 def test_the_answer_is_encrypted_at_rest_and_rotated_with_the_other_columns(app, world,
                                                                           tmp_path, monkeypatch):
     """An agency's answer may name the victim: the column holds no plaintext, reads back in

@@ -42,6 +42,9 @@ def test_search_and_deadlines_follow_the_readers_reach(app, people):
         soon = critique.deadlines(district, today, today + timedelta(days=7))
         assert [(d.object_id, d.overdue) for d in soon] == [(ids["critique"], False)]
         assert critique.deadlines(district, None, today) == []
+        assert [d.object_id for d in critique.deadlines(district, None,
+                                                        today + timedelta(days=5))] == \
+            [ids["critique"]]
         late = dialogue.deadlines(district, None, today)
         assert [(d.object_id, d.overdue, d.due_on) for d in late] == [
             (ids["dialogue"], True, today - timedelta(days=2))]

@@ -31,6 +31,7 @@ from lhpn.api import (  # noqa: E402, F401
     plans,
     plumbing,
     privacy,
+    records,
     reports,
     units,
     users,

@@ -235,16 +235,20 @@ class Contract:
 
 def endpoint(summary: str, *, ok: dict[int, Any], body: type[Body] | None = None,
              query: type[Query] | None = None, errors: str = "", public: bool = False,
-             body_optional: bool = False) -> Callable[[View], View]:
+             body_optional: bool = False, form: type[BaseModel] | None = None
+             ) -> Callable[[View], View]:
     """Declare an endpoint: ``summary`` (Vietnamese, the rules the schemas cannot say),
     ``ok`` {status: answer model or None}, ``body`` and ``query`` models, and ``errors`` the
     error statuses it may answer besides those every endpoint may (401 unless ``public``,
-    405, 413 with a body, 422 with a body or query string)."""
+    405, 413 with a body, 422 with a body or query string). ``form`` declares a
+    multipart/form-data body instead (a file upload, read by the view itself)."""
     codes = {int(code) for code in errors.split()} | {405}
     if not public:
         codes.add(401)
     if body is not None:
         codes |= {400, 413, 422}
+    if form is not None:
+        codes |= {413, 422}
     if query is not None:
         codes.add(422)
     answers: dict[str, Any] = {}
@@ -262,7 +266,7 @@ def endpoint(summary: str, *, ok: dict[int, Any], body: type[Body] | None = None
             vars(view)["api_public"] = True
         # skip_validation: spectree only reads the declarations for the document; the view
         # validates with the same models once access is settled (see the module's text).
-        declared = spec.validate(json=body, query=query, resp=Answers(**answers),
+        declared = spec.validate(json=body, query=query, form=form, resp=Answers(**answers),
                                  skip_validation=True, security=[] if public else None,
                                  operation_id=view.__name__)(view)
         vars(declared)["api_contract"] = declared_contract

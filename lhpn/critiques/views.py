@@ -180,13 +180,12 @@ def search(user, words: str, unit_ids) -> list[records.Hit]:
 
 
 def deadlines(user, start: date | None, end: date) -> list[records.Deadline]:
-    """Comments due between ``start`` and ``end`` not sent yet; all overdue ones when ``start``
-    is None."""
-    stmt = services.visible(user).where(Critique.status == "received")
-    if start is None:
-        stmt = stmt.where(services.overdue_condition())
-    else:
-        stmt = stmt.where(Critique.comments_due >= start, Critique.comments_due <= end)
+    """Comments not sent yet due between ``start`` and ``end``, or, ``start`` None, every one
+    due by ``end`` (the overdue among them)."""
+    stmt = services.visible(user).where(Critique.status == "received",
+                                        Critique.comments_due <= end)
+    if start is not None:
+        stmt = stmt.where(Critique.comments_due >= start)
     return [records.Deadline("critique", row.id, services.title_of(row), row.unit.name,
                              row.comments_due, services.is_overdue(row),
                              url_for("critiques.view", critique_id=row.id))

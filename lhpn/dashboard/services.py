@@ -87,6 +87,32 @@ def _calendar(template: ReportTemplate, today: date) -> list[tuple[str, str, dat
     return out
 
 
+@dataclass(frozen=True)
+class ReportDue:
+    """A form's period falling due: for the calendar (lhpn/agenda)."""
+
+    template: ReportTemplate
+    period: str
+    label: str
+    due_date: date
+
+
+def report_due_dates(user, start: date, end: date) -> list[ReportDue]:
+    """The due dates between ``start`` and ``end`` (both included, at most a year apart) of
+    the forms that the levels of the units ``user`` views send: two statements."""
+    levels = set(db.session.scalars(select(Unit.level).where(authz.reachable(user, "view"))
+                                    .distinct()))
+    if not levels:
+        return []
+    out = []
+    for template in db.session.scalars(templates_of(user.tenant_id)):
+        if template.period_type == "adhoc" or not levels & set(template.level_list):
+            continue
+        out += [ReportDue(template, code, label, due) for code, label, due
+                in _calendar(template, end) if start <= due <= end]
+    return sorted(out, key=lambda r: (r.due_date, search_key(r.template.name), r.period))
+
+
 def current_and_previous(template: ReportTemplate, today: date) -> list[tuple[str, str, date]]:
     """The latest period already due (the previous one) and the next one coming due (the
     current one): what a unit must have sent or is about to send."""

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from lhpn import tenant_versions
 from lhpn.access import load_unit
+from lhpn.agenda import services as agenda
 from lhpn.clock import local_today
 from lhpn.consolidation import freshness
 from lhpn.consolidation import services as consolidation
@@ -233,6 +234,9 @@ def render_dashboard():
     page["plan_requests"] = plan_services.open_requests(user, today)
     page["inbox_reports"], page["inbox_total"] = services.waiting(user)
     page["incidents"] = incident_counts(user, today)
+    # Every record kind's deadlines (lhpn/records.py): overdue follow-ups of the units viewed.
+    page.update(deadlines=agenda.upcoming(user, today), shown=agenda.SHOWN_ON_DASHBOARD,
+                days=agenda.UPCOMING_DAYS)
     if page["inbox_total"]:  # the menu's count (lhpn/reports/views.py) needs no query again
         g.report_inbox_count = page["inbox_total"]
     wanted = request.args.get("unit")

@@ -204,17 +204,15 @@ def search(user, words: str, unit_ids) -> list[records.Hit]:
 
 
 def deadlines(user, start: date | None, end: date) -> list[records.Deadline]:
-    """The dialogues' commitments falling due between two days and still waited for; all
-    overdue ones when ``start`` is None."""
+    """The dialogues' commitments still waited for, due between two days, or, ``start`` None,
+    every one due by ``end`` (the overdue among them)."""
     stmt = (select(FollowUp, Dialogue)
             .join(Dialogue, (FollowUp.object_type == services.OBJECT_TYPE)
                   & (FollowUp.object_id == Dialogue.id))
             .where(Dialogue.unit_id.in_(authz.reachable_unit_ids(user, "view")),
-                   FollowUp.status == "open"))
-    if start is None:
-        stmt = stmt.where(follow_ups.overdue())
-    else:
-        stmt = stmt.where(FollowUp.due_on >= start, FollowUp.due_on <= end)
+                   FollowUp.status == "open", FollowUp.due_on <= end))
+    if start is not None:
+        stmt = stmt.where(FollowUp.due_on >= start)
     return [records.Deadline("dialogue", dialogue.id, f"{services.title_of(dialogue)}: "
                              f"{fu.content}"[:300], dialogue.unit.name, fu.due_on,
                              follow_ups.is_overdue(fu),

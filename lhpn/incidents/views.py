@@ -21,12 +21,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import extract, func, select
 
-from lhpn import authz
+from lhpn import authz, records
 from lhpn.clock import local_today
 from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
 from lhpn.followups.pages import DOCX_MIMETYPE, follow_up_routes
-from lhpn.incidents import services, sharing
+from lhpn.incidents import record_kind, services, sharing
 from lhpn.incidents.models import INCIDENT_STATUSES, INTERVENTION_KINDS, SEXES, Incident
 from lhpn.privacy.access_log import PURPOSES
 from lhpn.units.models import Unit
@@ -34,6 +34,7 @@ from lhpn.units.picker import picker
 from lhpn.workflow.engine import ACTION_LABELS, status_label
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+records.register(record_kind.KIND)  # the search, the deadlines, the calendar (lhpn/records.py)
 PER_PAGE = 50
 
 

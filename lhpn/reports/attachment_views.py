@@ -2,16 +2,13 @@
 delete. The report page (lhpn/reports/views.py, at /reports/<id>) shows them through
 templates/reports/_attachments.html."""
 
-import re
-import unicodedata
-from urllib.parse import quote
-
-from flask import Blueprint, flash, redirect, request, send_file
+from flask import Blueprint, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lhpn import authz
 from lhpn.extensions import db
+from lhpn.files import storage
 from lhpn.reports import attachments
 from lhpn.reports.services import get_report
 
@@ -21,14 +18,6 @@ bp = Blueprint("report_files", __name__, url_prefix="/reports")
 def _report_page(report_id: int):
     # Same address the notifications link to.
     return redirect(f"/reports/{report_id}#attachments")
-
-
-def content_disposition(name: str) -> str:
-    """attachment; an ASCII fallback name and the real one per RFC 5987."""
-    ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = ascii_name.encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._") or "tep-dinh-kem"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @bp.route("/<int:report_id>/attachments", methods=["POST"])
@@ -54,12 +43,7 @@ def download(report_id: int, attachment_id: int):
     attachment = attachments.get_attachment(report, attachment_id)
     path = attachments.open_attachment(current_user, report, attachment)
     db.session.commit()  # the audit entry of a sensitive read
-    response = send_file(path, mimetype=attachment.content_type, conditional=False,
-                         max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(attachment.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.download(path, attachment.filename, attachment.content_type)
 
 
 @bp.route("/<int:report_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
