@@ -17,6 +17,7 @@ from lhpn.extensions import db
 from lhpn.followups.models import FollowUp
 from tests.conftest import api_token
 from tests.test_api import Caller, assert_error, schema_for
+from tests.test_record_files import PDF
 
 
 @pytest.fixture
@@ -212,6 +213,24 @@ def test_every_operation_answers_as_documented(app, client, people, document):
         jsonschema.Draft202012Validator(schema | {"components": document["components"]}
                                         ).validate(response.get_json())
         seen.add((method, template))
+    # The critique's files: the union's letter listed, a second one uploaded (multipart),
+    # the bytes read back, the second one deleted.
+    listed = officer.get(f"/critiques/{c}/files")
+    valid(document, "GET", "/critiques/{critique_id}/files", listed)
+    assert [item["name"] for item in listed.get_json()["items"]] == ["Góp ý dự thảo.pdf"]
+    headers = {"Authorization": f"Bearer {officer.token}"}
+    uploaded = client.post(f"/api/v1/critiques/{c}/files", headers=headers, data={
+        "file": (io.BytesIO(PDF), "Trả lời của HĐND.pdf")})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    valid(document, "POST", "/critiques/{critique_id}/files", uploaded)
+    new_id = uploaded.get_json()["id"]
+    with client.get(f"/api/v1/critiques/{c}/files/{new_id}", headers=headers) as got:
+        assert got.status_code == 200 and got.get_data() == PDF
+    assert client.delete(f"/api/v1/critiques/{c}/files/{new_id}",
+                         headers=headers).status_code == 204
+    seen |= {("GET", "/critiques/{critique_id}/files"), ("POST", "/critiques/{critique_id}/files"),
+             ("GET", "/critiques/{critique_id}/files/{file_id}"),
+             ("DELETE", "/critiques/{critique_id}/files/{file_id}")}
     letter = officer.get(f"/dialogues/{d}/follow-ups/{fu}/chasing-letter")
     assert letter.status_code == 422  # settled: nothing to chase
     seen.add(("GET", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}/chasing-letter"))

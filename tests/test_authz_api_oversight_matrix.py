@@ -40,6 +40,12 @@ OVERSIGHT_API = [
      VALIDATION),
     ("GET", "/api/v1/dialogues/{dialogue}/follow-ups/{fu}/chasing-letter", "write", None,
      SUCCESS),
+    # The critique's files (lhpn/api/files.py): the list, an upload without a file, the
+    # union's letter, and (last) its deletion.
+    ("GET", "/api/v1/critiques/{critique}/files", "read", None, SUCCESS),
+    ("POST", "/api/v1/critiques/{critique}/files", "write", None, VALIDATION),
+    ("GET", "/api/v1/critiques/{critique}/files/{file}", "read", None, SUCCESS),
+    ("DELETE", "/api/v1/critiques/{critique}/files/{file}", "write", None, SUCCESS),
 ]
 OVERSIGHT_API_COVERED = [(method, path.split("?")[0]) for method, path, *_ in OVERSIGHT_API]
 
@@ -65,8 +71,10 @@ DECISION = {"Y": "allow", "N": "403", "F": "404"}
 
 
 def _outcome(response) -> str:
-    """The cell's answer; a letter downloaded (a Word file, not JSON) is a success."""
-    if response.status_code == 200 and response.mimetype == DOCX_MIMETYPE:
+    """The cell's answer; a file downloaded (the letter, an attachment: not JSON) is a
+    success."""
+    if response.status_code == 200 and (response.mimetype == DOCX_MIMETYPE
+                                        or not response.is_json):
         return SUCCESS.value
     return api_outcome(response)
 
@@ -78,7 +86,9 @@ def test_oversight_endpoints(app, client, people, actor):
     for method, template, column, data, allowed in OVERSIGHT_API:
         response = _call(client, method, _fill(template, ids), _fill(data, ids), token)
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
-        assert _outcome(response) == want(expected, allowed), (actor, method, template)
+        got = _outcome(response)
+        response.close()  # a file downloaded is streamed
+        assert got == want(expected, allowed), (actor, method, template)
     # The lists hold C11's records exactly for those who read them.
     listed = _call(client, "GET", "/api/v1/dialogues", None, token).get_json()["items"]
     assert ([item["id"] for item in listed] == [ids["dialogue"]]) is (
@@ -88,7 +98,7 @@ def test_oversight_endpoints(app, client, people, actor):
 @pytest.mark.parametrize("route", OVERSIGHT_API, ids=lambda r: f"{r[0]} {r[1]}")
 def test_oversight_endpoints_need_a_token(client, world, route):
     method, template, _column, data, _allowed = route
-    ids = {"critique": 1, "dialogue": 1, "fu": 1, "unit": world.units["C11"]}
+    ids = {"critique": 1, "dialogue": 1, "fu": 1, "file": 1, "unit": world.units["C11"]}
     for token in (None, "not-a-real-token"):
         assert _call(client, method, _fill(template, ids), _fill(data, ids),
                      token).status_code == 401

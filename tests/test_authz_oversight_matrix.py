@@ -47,6 +47,11 @@ OVERSIGHT_PAGES = [
     ("POST", "/dialogues/{dialogue}/follow-ups/{fu}/chased", "write", {}, VALIDATION),
     ("GET", "/dialogues/{dialogue}/follow-ups/{fu}/chasing-letter.docx", "write", None,
      SUCCESS),
+    # The critique's files (lhpn/files): an upload without a file (refused, back to the page);
+    # the union's letter downloaded by whoever reads the critique; deleted last.
+    ("POST", "/critiques/{critique}/files", "write", {}, SUCCESS),
+    ("GET", "/critiques/{critique}/files/{file}", "read", None, SUCCESS),
+    ("POST", "/critiques/{critique}/files/{file}/delete", "write", {}, SUCCESS),
 ]
 OVERSIGHT_COVERED = [(method, path.split("?")[0]) for method, path, *_ in OVERSIGHT_PAGES]
 
@@ -83,6 +88,8 @@ def test_oversight_pages(app, people, actor):
         path = template
         for key, number in ids.items():
             path = path.replace("{" + key + "}", str(number))
-        got = page_outcome(_page(reader, method, path, data, token))
+        response = _page(reader, method, path, data, token)
+        got = page_outcome(response)
+        response.close()  # a file downloaded is streamed
         expected = DECISION[EXPECTED[actor][COLUMNS.index(column)]]
         assert got == want(expected, allowed), (actor, method, path)

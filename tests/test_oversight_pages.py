@@ -123,3 +123,36 @@ def test_refusals_and_other_tenants(app, officer, monkeypatch):
     page = reader.get(path)
     assert page.status_code == 200 and "Thêm cam kết" not in page.get_data(as_text=True)
     assert reader.get("/dialogues/new").status_code == 403
+
+
+def test_the_comments_sent_attached_to_a_critique(app, people, officer):
+    """The union's letter of comments, attached on the critique's page (lhpn/files): listed,
+    downloaded by a reader above, deleted only by the unit; another tenant does not find it."""
+    from lhpn.files.models import RecordFile
+    from tests.oversight_world import oversight_records
+    from tests.test_record_files import PDF, _get, _post_file
+
+    ids = oversight_records(app, people)
+    path = f"/critiques/{ids['critique']}"
+    sent = _post_file(officer, f"{path}/files", PDF, "Công văn góp ý số 15.pdf",
+                      csrf_token=officer.token)
+    assert sent.status_code in (302, 303)
+    page = officer.get(path).get_data(as_text=True)
+    assert "Công văn góp ý số 15.pdf" in page
+    with app.app_context():
+        (row,) = db.session.scalars(select(RecordFile)).all()
+        assert (row.object_type, row.object_id) == ("critique", ids["critique"])
+        file_id = row.id
+    district = app.test_client()
+    login(district, "staff.d1")
+    got = _get(district, f"{path}/files/{file_id}")
+    assert got.status_code == 200 and got.data == PDF
+    assert "Xóa tệp này?" not in district.get(path).get_data(as_text=True)
+    token = csrf_token(district, "/account")
+    assert district.post(f"{path}/files/{file_id}/delete",
+                         data={"csrf_token": token}).status_code == 403
+    other = app.test_client()
+    login(other, "approver.hy")
+    assert _get(other, f"{path}/files/{file_id}").status_code == 404
+    assert _post(officer, f"{path}/files/{file_id}/delete", {}).status_code in (302, 303)
+    assert _count(app, RecordFile) == 0

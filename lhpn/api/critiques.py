@@ -26,6 +26,7 @@ from lhpn.api.contract import (
     peek_id,
     query,
 )
+from lhpn.api.files import file_endpoints
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.critiques import services
@@ -230,3 +231,9 @@ def change_critique_status(critique_id: int) -> Response:
     answer = critique_dict(row)
     db.session.commit()
     return jsonify(answer)
+
+
+file_endpoints("critiques", services.OBJECT_TYPE, id_name="critique_id",
+               load=lambda critique_id: services.get_visible(caller(), critique_id),
+               may_edit=lambda user, row: services.may_write(user, row.unit),
+               noun="văn bản phản biện, góp ý")

@@ -17,6 +17,7 @@ from lhpn.critiques import services
 from lhpn.critiques.models import ACCEPTED, CRITIQUE_KINDS, CRITIQUE_STATUSES, Critique
 from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
+from lhpn.files.pages import file_routes
 from lhpn.text import search_key
 from lhpn.units.models import Unit
 from lhpn.workflow.engine import ACTION_LABELS, status_label
@@ -108,9 +109,20 @@ def new():
                            error_field=None)
 
 
+def _load(critique_id: int) -> Critique:
+    return services.get_visible(current_user, critique_id)
+
+
+# The union's comments (the letter sent), the draft received, the answer: attached files.
+FILES = file_routes(bp, services.OBJECT_TYPE, id_name="critique_id", load=_load,
+                    may_edit=lambda user, critique: services.may_write(user, critique.unit),
+                    done=lambda critique: url_for("critiques.view", critique_id=critique.id))
+
+
 def _render(critique: Critique, status: int = 200, values=None, error_field=None):
     return render_template(
         "critiques/show.html", critique=critique, history=services.history(critique),
+        files_panel=FILES.panel(current_user, critique),
         may_write=services.may_write(current_user, critique.unit),
         overdue=services.is_overdue(critique), values=values or {},
         error_field=error_field), status
