@@ -52,3 +52,24 @@ def test_search_and_deadlines_follow_the_readers_reach(app, people):
         sibling = _user(people, "staff.c12")
         assert dialogue.deadlines(sibling, None, today) == []
         assert critique.deadlines(sibling, today, today + timedelta(days=7)) == []
+
+
+def test_the_shared_pages_show_them(app, people):
+    """The search of records, the dashboard's deadlines and the calendar (lhpn/agenda) list
+    the critique and the dialogue's overdue commitment for a reader above."""
+    from tests.conftest import login
+
+    ids = oversight_records(app, people)
+    today = local_today()
+    reader = app.test_client()
+    login(reader, "viewer.d1")
+    found = reader.get("/records/search?q=y+te+co+so").get_data(as_text=True)
+    assert f'href="/critiques/{ids["critique"]}"' in found
+    found = reader.get("/records/search?q=bi+thu&kind=dialogue").get_data(as_text=True)
+    assert f'href="/dialogues/{ids["dialogue"]}"' in found
+    home = reader.get("/").get_data(as_text=True)
+    assert f'/critiques/{ids["critique"]}' in home and f'/dialogues/{ids["dialogue"]}' in home
+    assert "Sửa đường liên thôn" in home
+    due = today + timedelta(days=5)
+    month = reader.get(f"/calendar?month={due:%Y-%m}").get_data(as_text=True)
+    assert f'/critiques/{ids["critique"]}' in month
