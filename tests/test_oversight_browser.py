@@ -9,20 +9,24 @@ import pytest
 
 from tests.browser import PHONE, assert_fits_width, log_in, shot
 from tests.oversight_world import oversight_records
+from tests.test_accessibility import axe_script, describe, run_axe  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_commune_officer_on_a_phone(open_page, people, app):
+def test_a_commune_officer_on_a_phone(open_page, people, app, axe_script):  # noqa: F811
     from playwright.sync_api import expect
 
     from lhpn.clock import local_today
 
     today = local_today()
     ids = oversight_records(app, people)
-    page, problems = open_page(PHONE, is_mobile=True, has_touch=True)
+    # axe is added as a script of its own, which the pages' policy would refuse.
+    page, problems = open_page(PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
     log_in(page, "staff.c11", "oversight-phone")
+    faults: list[str] = []
     page.goto("/critiques/")
+    faults += describe("/critiques/", run_axe(page, axe_script))
     page.get_by_role("link", name="Ghi nhận dự thảo").click()
     page.get_by_label("Loại").select_option("comment")
     page.get_by_label("Tên dự thảo").fill("Dự thảo Kế hoạch phòng chống thiên tai năm 2027")
@@ -31,6 +35,7 @@ def test_a_commune_officer_on_a_phone(open_page, people, app):
     page.get_by_label("Hạn gửi ý kiến").fill((today + timedelta(days=4)).isoformat())
     assert_fits_width(page)
     shot(page, "oversight-phone-draft")
+    faults += describe("/critiques/new", run_axe(page, axe_script))
     page.get_by_role("button", name="Lưu").click()
     expect(page.locator(".flash-success")).to_contain_text("Đã ghi nhận dự thảo")
     page.get_by_label("Ngày gửi ý kiến").fill(today.isoformat())
@@ -40,10 +45,12 @@ def test_a_commune_officer_on_a_phone(open_page, people, app):
     expect(page.locator(".timeline")).to_contain_text("Gửi ý kiến")
     assert_fits_width(page)
     shot(page, "oversight-phone-critique")
+    faults += describe("/critiques/ID", run_axe(page, axe_script))
 
     page.goto("/dialogues/?overdue=1")
     expect(page.locator("table")).to_contain_text("Trần Văn Bình")
     assert_fits_width(page)
+    faults += describe("/dialogues/", run_axe(page, axe_script))
     page.goto(f"/dialogues/{ids['dialogue']}")
     expect(page.locator(".follow-up .late")).to_contain_text("Quá hạn 2 ngày")
     with page.expect_download() as download:
@@ -59,4 +66,9 @@ def test_a_commune_officer_on_a_phone(open_page, people, app):
     expect(page.locator(".follow-ups")).to_contain_text("Hỗ trợ xây nhà vệ sinh")
     assert_fits_width(page)
     shot(page, "oversight-phone-dialogue")
+    faults += describe("/dialogues/ID", run_axe(page, axe_script))
+    page.goto("/dialogues/new")
+    assert_fits_width(page)
+    faults += describe("/dialogues/new", run_axe(page, axe_script))
+    assert not faults, "\n".join(faults)
     problems.assert_none()
