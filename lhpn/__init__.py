@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.incidents.views import bp as incidents_bp
     from lhpn.indicators.views import bp as indicators_bp
     from lhpn.notifications.views import bp as notifications_bp
+    from lhpn.petitions.views import bp as petitions_bp
     from lhpn.plans.export_views import bp as plan_export_bp
     from lhpn.plans.views import bp as plans_bp
     from lhpn.privacy.breach_views import bp as breaches_bp
@@ -93,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
                api_bp, plan_export_bp, plans_bp, indicators_bp, notifications_bp,
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
                consolidation_export_bp, incidents_bp, privacy_bp,
-               breaches_bp, agenda_bp, critiques_bp, dialogues_bp):
+               breaches_bp, agenda_bp, petitions_bp, critiques_bp, dialogues_bp):
         app.register_blueprint(bp)
 
 

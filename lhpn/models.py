@@ -17,6 +17,7 @@ from lhpn.incidents.models import (
 )
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
+from lhpn.petitions.models import Petition, PetitionDeadline
 from lhpn.plans.models import Plan, PlanActivity, PlanRequest, PlanTarget
 from lhpn.privacy.models import Breach, DataRequest, SensitiveRead
 from lhpn.reports.models import (
@@ -38,7 +39,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditEntry", "Breach", "Consent", "Critique", "DataRequest",
     "Dialogue", "FollowUp",
     "ImportBatch", "Incident", "IncidentKind", "Indicator", "Intervention", "Notification",
-    "Plan", "PlanActivity",
+    "Petition", "PetitionDeadline", "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "RecordFile", "Report", "ReportReminder", "ReportTemplate",
     "ReportValue",
     "Referral", "RoleAssignment", "Rollup", "RollupCount", "SensitiveRead", "TemplateItem",

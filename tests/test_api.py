@@ -1066,13 +1066,14 @@ def test_real_answers_match_the_documented_schemas(app, api, world, document):
     # forms, the calendar and reports in tests/test_api_reports.py; consolidations in
     # tests/test_api_consolidation.py; incidents in tests/test_api_incidents.py (their data
     # requests, breaches and retention in tests/test_api_privacy_admin.py); the search of
-    # records and the deadlines in tests/test_agenda.py; critiques, dialogues and
-    # commitments in tests/test_api_oversight.py.
+    # records and the deadlines in tests/test_agenda.py; petitions in
+    # tests/test_api_petitions.py; critiques, dialogues and commitments in
+    # tests/test_api_oversight.py.
     elsewhere = {op for op in documented_operations(document)
                  if op[1].startswith(("/plans", "/indicators", "/templates", "/calendar",
                                       "/reports", "/consolidation", "/incidents",
                                       "/privacy/breaches", "/privacy/retention",
-                                      "/records", "/deadlines", "/critiques", "/dialogues",
-                                      "/commitments"))
+                                      "/records", "/deadlines", "/petition", "/critiques",
+                                      "/dialogues", "/commitments"))
                  or op[1].endswith("/consolidation")}
     assert seen == documented_operations(document) - elsewhere, "every operation was tried"

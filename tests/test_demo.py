@@ -46,6 +46,7 @@ def test_load_demo_twice_creates_everything_once(ctx):
     assert not any("Lỗi" in line or "Bỏ qua" in line for line in again)
     _demo_reports_are_consolidated()
     _demo_cases_wait_past_a_deadline()
+    _demo_petitions_wait_past_a_deadline()
     _demo_oversight_has_an_overdue_commitment()
 
 
@@ -148,3 +149,18 @@ def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/")
+
+
+def _demo_petitions_wait_past_a_deadline():
+    """Each demo tenant's register holds a few petitions, added once: one waits past its
+    deadline, one forwarded is overdue with the agency, one is a mass petition."""
+    from lhpn.petitions import services as petitions
+    from lhpn.petitions.models import Petition
+
+    for code in ("HY", "TB"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        found = db.session.scalars(select(Petition).where(Petition.tenant_id == tenant.id)).all()
+        assert len(found) >= 3
+        late = [p for p in found if petitions.is_overdue(p)]
+        assert {p.status for p in late} == {"received", "forwarded"}
+        assert any(p.is_mass for p in found)

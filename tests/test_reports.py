@@ -96,9 +96,10 @@ def test_lifecycle_return_fix_resubmit_approve_lock_reopen(ctx, world):
     reports.submit_report(staff, report)
     reports.approve_report(d1_approver, report)
     db.session.commit()
-    # The incident counts bound to records were frozen on sending (C11 has none in March).
+    # The counts bound to records (incidents, petitions) were frozen on sending (C11 has none
+    # in March).
     assert report.status == "approved" and reports.values_dict(report) == {
-        "TUYEN_TRUYEN": 3, "DOI_THOAI": 1, "BAO_LUC": 0, "NAN_NHAN": 0}
+        "TUYEN_TRUYEN": 3, "DOI_THOAI": 1, "BAO_LUC": 0, "NAN_NHAN": 0, "DON_THU": 0}
     with pytest.raises(Conflict):  # approved is locked
         reports.save_report(staff, report, {"TUYEN_TRUYEN": 9}, report.version)
     reports.reopen_report(d1_approver, report, "Sai số liệu đối thoại, mở lại để sửa.")

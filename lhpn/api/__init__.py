@@ -28,6 +28,7 @@ from lhpn.api import (  # noqa: E402, F401
     incidents,
     indicators,
     openapi,
+    petitions,
     plans,
     plumbing,
     privacy,

@@ -17,7 +17,7 @@ from lhpn.units.models import Unit
 # dialogues (lhpn/critiques, lhpn/dialogues).
 ACTIONS = ("view", "plan", "submit", "approve", "manage", "read_issued",
            "record_incident", "read_protected", "alert_incident", "review_reads",
-           "record_oversight")
+           "handle_petition", "record_oversight")
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 

@@ -227,6 +227,9 @@ def load_demo() -> Iterator[str]:
     db.session.commit()
     yield from _demo_incidents(tenants)
     db.session.commit()
+    from lhpn.demo.petitions import demo_petitions
+
+    yield from demo_petitions(tenants)
     yield from demo_oversight(tenants)
 
     elapsed = time.perf_counter() - started

@@ -81,6 +81,30 @@ def victim_case_ids(unit: Unit, start: date, end: date,
                                    .order_by(Incident.id)))
 
 
+def _petitions(unit: Unit, start: date, end: date, before: datetime | None = None):
+    """The unit's OWN petitions RECEIVED in the period (lhpn/petitions): the catalogue's
+    DON_THU counts petitions "received, resolved"; receipt is the day every petition has, so
+    a petition counts once, in the period it came in, whatever became of it."""
+    from lhpn.petitions.models import Petition
+
+    where = (Petition.unit_id == unit.id, Petition.received_on >= start,
+             Petition.received_on <= end)
+    return (*where, Petition.created_at <= before) if before is not None else where
+
+
+def count_petitions(unit: Unit, start: date, end: date) -> int:
+    from lhpn.petitions.models import Petition
+
+    return db.session.scalar(select(func.count(Petition.id))
+                             .where(*_petitions(unit, start, end))) or 0
+
+
+def petition_ids(unit: Unit, start: date, end: date, before: datetime | None = None) -> list[int]:
+    from lhpn.petitions.models import Petition
+
+    return list(db.session.scalars(select(Petition.id)
+                                   .where(*_petitions(unit, start, end, before))
+                                   .order_by(Petition.id)))
 def _critiques(kind: str, unit: Unit, start: date, end: date, before: datetime | None):
     """The unit's own critiques (or comments) whose comments were sent in the period."""
     from lhpn.critiques.models import Critique
@@ -136,6 +160,8 @@ BINDINGS: dict[str, Binding] = {b.code: b for b in (
             count_cases, case_ids, sensitive=True),
     Binding("incidents.victims", _l("Số nạn nhân của các vụ việc ghi nhận trong kỳ"),
             count_victims, victim_case_ids, sensitive=True),
+    Binding("petitions.received", _l("Số đơn thư đơn vị tiếp nhận trong kỳ"),
+            count_petitions, petition_ids),
     Binding("critiques.sent", _l("Số dự thảo đã gửi ý kiến phản biện xã hội trong kỳ"),
             *_critique_binding("critique")),
     Binding("comments.sent", _l("Số dự thảo đã gửi ý kiến góp ý trong kỳ"),

@@ -36,6 +36,7 @@ STARTER = [
 
 # Indicators whose report values are prefilled from the unit's own records of the period
 # (lhpn/indicators/bindings.py).
-STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims",
-                    "PHAN_BIEN": "critiques.sent", "GOP_Y": "comments.sent",
-                    "DOI_THOAI": "dialogues.held"}
+STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}
+STARTER_BINDINGS["DON_THU"] = "petitions.received"  # lhpn/petitions
+STARTER_BINDINGS |= {"PHAN_BIEN": "critiques.sent", "GOP_Y": "comments.sent",  # lhpn/critiques
+                     "DOI_THOAI": "dialogues.held"}  # lhpn/dialogues

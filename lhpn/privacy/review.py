@@ -24,7 +24,7 @@ from lhpn.privacy.access_log import CODE, PURPOSES
 from lhpn.privacy.models import SensitiveRead
 
 # What the reviewer calls a record and a channel; a code without a label shows as itself.
-OBJECT_LABELS = {"incident": _l("Vụ việc")}
+OBJECT_LABELS = {"incident": _l("Vụ việc"), "petition": _l("Đơn thư")}
 CHANNEL_LABELS = {
     "page": _l("Trang web"),
     "api": _l("API"),
@@ -48,6 +48,13 @@ FIELD_LABELS = {
     "data_request_victim": _l("người yêu cầu"),
     "data_request_note": _l("nội dung yêu cầu"),
     "data_request_refusal_reason": _l("lý do từ chối yêu cầu"),
+    # petitions (lhpn/petitions/services.py CLEAR_FIELDS)
+    "petitioner_name": _l("họ tên người gửi đơn"),
+    "petitioner_address": _l("địa chỉ người gửi đơn"),
+    "petitioner_phone": _l("điện thoại người gửi đơn"),
+    "petition_subject": _l("trích yếu đơn"),
+    "petition_summary": _l("nội dung đơn"),
+    "petition_outcome": _l("kết quả xử lý đơn"),
 }
 # The log began with this app; a day far outside it is a typing slip, and the bounds keep the
 # conversion to UTC moments within what a datetime can hold.

@@ -8,6 +8,7 @@ from lhpn.errors import Conflict, DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.incidents.services import seed_kinds
 from lhpn.indicators.services import seed_catalogue
+from lhpn.petitions.deadlines import seed_deadlines
 from lhpn.reports.services import seed_templates
 from lhpn.tenants.models import LEVELS, Tenant
 from lhpn.text import clean_line, nfc
@@ -51,6 +52,7 @@ def create_tenant(actor, code: str, name: str, levels: list[str]) -> Tenant:
     seed_catalogue(tenant.id)
     seed_templates(tenant)
     seed_kinds(tenant.id)
+    seed_deadlines(tenant.id)
     record("tenant.create", "tenant", tenant.id, actor=actor, tenant_id=tenant.id,
            summary=f"{name} ({code})", levels=levels)
     return tenant

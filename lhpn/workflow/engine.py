@@ -23,8 +23,13 @@ STATUS_LABELS = {
     "open": _l("Mới ghi nhận"),
     "following": _l("Đang theo dõi cơ quan chức năng xử lý"),
     "closed": _l("Đã kết thúc"),
-    # critiques and draft comments (lhpn/critiques)
-    "received": _l("Đã nhận dự thảo"),
+    # petitions (lhpn/petitions)
+    "received": _l("Mới tiếp nhận"),
+    "handling": _l("Đang xử lý"),
+    "resolved": _l("Đã giải quyết"),
+    "forwarded": _l("Đã chuyển cơ quan có thẩm quyền"),
+    "guided": _l("Đã hướng dẫn người gửi đơn"),
+    # critiques and draft comments (lhpn/critiques); "received" as for petitions
     "sent": _l("Đã gửi ý kiến"),
     "concluded": _l("Đã có kết quả tiếp thu"),
     # dialogues (lhpn/dialogues); "closed" as above
@@ -39,6 +44,11 @@ ACTION_LABELS = {
     "reopen": _l("Mở lại"),
     "follow": _l("Chuyển sang theo dõi xử lý"),
     "close": _l("Kết thúc"),
+    # petitions (lhpn/petitions)
+    "handle": _l("Bắt đầu xử lý"),
+    "resolve": _l("Ghi kết quả giải quyết"),
+    "forward": _l("Chuyển đơn"),
+    "guide": _l("Hướng dẫn người gửi đơn"),
     "send": _l("Gửi ý kiến"),
     "conclude": _l("Ghi kết quả tiếp thu"),
     "hold": _l("Ghi nhận đã tổ chức"),

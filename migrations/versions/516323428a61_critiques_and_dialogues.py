@@ -1,7 +1,7 @@
 """critiques and draft comments, dialogues (issue 16)
 
 Revision ID: 516323428a61
-Revises: b7e2d4f91c08
+Revises: d6ec3d4ff067
 Create Date: 2026-12-04 17:59:47.139011
 
 A unit's critiques (phản biện xã hội) and comments on drafts (góp ý dự thảo), and its
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '516323428a61'
-down_revision = 'b7e2d4f91c08'
+down_revision = 'd6ec3d4ff067'
 branch_labels = None
 depends_on = None
 
