@@ -118,14 +118,11 @@ def test_a_draft_is_prefilled_from_the_units_own_incidents_of_its_month(app, peo
     token = api_token(client, "staff.c11")
     answer = client.get(f"/api/v1/reports/{report_id}",
                         headers={"Authorization": f"Bearer {token}"}).get_json()
-    # (other record kinds' bound indicators, DON_THU…, count nothing here)
+    # (other record kinds' bound indicators, DON_THU, DOI_THOAI…, count nothing here)
     incidents = {"BAO_LUC", "NAN_NHAN"}
     assert {k: v for k, v in answer["from_records"].items() if k in incidents} == {
         "BAO_LUC": {"count": 2, "overridden": False, "reason": "", "value": 2,
                     "record_ids": [first, last]},
-        # Dialogues held (lhpn/dialogues): none this month.
-        "DOI_THOAI": {"count": 0, "overridden": False, "reason": "", "value": 0,
-                      "record_ids": []},
         "NAN_NHAN": {"count": 3, "overridden": False, "reason": "", "value": 3,
                      "record_ids": [first, last]}}
 
