@@ -70,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
     from lhpn.audit.views import bp as audit_bp
     from lhpn.consolidation.export_views import bp as consolidation_export_bp
     from lhpn.consolidation.views import bp as consolidation_bp
+    from lhpn.critiques.views import bp as critiques_bp
+    from lhpn.dialogues.views import bp as dialogues_bp
     from lhpn.home import bp as home_bp
     from lhpn.incidents import requests as _requests  # noqa: F401 (its routes join incidents)
     from lhpn.incidents import stats_views as _stats_views  # noqa: F401 (the same)
@@ -95,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
                report_files_bp, templates_admin_bp, reports_bp, consolidation_bp,
                consolidation_export_bp, incidents_bp, privacy_bp,
                breaches_bp, agenda_bp, petitions_bp, supervisions_bp,
-               supervision_documents_bp):
+               supervision_documents_bp, critiques_bp, dialogues_bp):
         app.register_blueprint(bp)
 
 

@@ -3,6 +3,8 @@
 from lhpn.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from lhpn.audit.models import AuditEntry
 from lhpn.consolidation.models import Rollup, RollupCount
+from lhpn.critiques.models import Critique
+from lhpn.dialogues.models import Dialogue
 from lhpn.files.models import RecordFile
 from lhpn.followups.models import FollowUp
 from lhpn.incidents.models import (
@@ -35,7 +37,8 @@ from lhpn.unsaved.models import UnsavedInput
 from lhpn.workflow.models import WorkflowEvent
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "Breach", "Consent", "DataRequest", "FollowUp",
+    "ApiToken", "Attachment", "AuditEntry", "Breach", "Consent", "Critique", "DataRequest",
+    "Dialogue", "FollowUp",
     "ImportBatch", "Incident", "IncidentKind", "Indicator", "Intervention", "Notification",
     "Petition", "PetitionDeadline", "Plan", "PlanActivity",
     "PlanRequest", "PlanTarget", "RecordFile", "Report", "ReportReminder", "ReportTemplate",

@@ -17,6 +17,8 @@ from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from lhpn.accounts.models import RoleAssignment, User
+from lhpn.critiques.models import Critique
+from lhpn.dialogues.models import Dialogue
 from lhpn.extensions import Model, db
 from lhpn.files.models import RecordFile
 from lhpn.followups.models import FollowUp
@@ -55,7 +57,11 @@ ACTIVITY: dict[type[Model], tuple[str, ...] | None] = {
     User: ("username", "full_name", "unit_id", "tenant_id", "locked", "is_system_admin",
            "must_change_password"),
     # The dashboard counts the open cases and those overdue with the authorities.
-    Incident: ("status", "unit_id"), FollowUp: ("status", "due_on")}
+    Incident: ("status", "unit_id"), FollowUp: ("status", "due_on"),
+    # The dashboard's deadlines: comments due on a draft, a dialogue's commitments (named by
+    # the dialogue); the reports' figures come from approved values, not from these rows.
+    Critique: ("status", "comments_due", "unit_id", "kind", "draft_title"),
+    Dialogue: ("leader_name", "leader_title", "unit_id")}
 # Tenant-scoped models whose changes no cached page shows by themselves, and why.
 EXEMPT = {
     WorkflowEvent: "written with the status change it records (a Report or Plan, watched); "

@@ -88,7 +88,8 @@ def _world_for_every_page(app, world) -> dict:
         for period in ("2026-07", "2026-08", "2026-09", "2026-10"):
             report = reports.open_report(staff, c11, template, period)
             reports.save_report(staff, report, {"TUYEN_TRUYEN": 4, "DOI_THOAI": 1},
-                                report.version)
+                                report.version,
+                                reasons={"DOI_THOAI": "Chưa ghi hồ sơ đối thoại."})
             if period != "2026-08":
                 reports.submit_report(staff, report)
             if period == "2026-09":

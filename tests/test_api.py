@@ -1068,12 +1068,14 @@ def test_real_answers_match_the_documented_schemas(app, api, world, document):
     # requests, breaches and retention in tests/test_api_privacy_admin.py); the search of
     # records and the deadlines in tests/test_agenda.py; petitions in
     # tests/test_api_petitions.py; supervisions, their recommendations and their documents'
-    # files in tests/test_api_supervisions.py and tests/test_supervisions.py.
+    # files in tests/test_api_supervisions.py and tests/test_supervisions.py; critiques,
+    # dialogues and commitments in tests/test_api_oversight.py.
     elsewhere = {op for op in documented_operations(document)
                  if op[1].startswith(("/plans", "/indicators", "/templates", "/calendar",
                                       "/reports", "/consolidation", "/incidents",
                                       "/privacy/breaches", "/privacy/retention",
                                       "/records", "/deadlines", "/petition", "/supervisions",
-                                      "/supervision-documents", "/recommendations"))
+                                      "/supervision-documents", "/recommendations",
+                                      "/critiques", "/dialogues", "/commitments"))
                  or op[1].endswith("/consolidation")}
     assert seen == documented_operations(document) - elsewhere, "every operation was tried"

@@ -144,7 +144,8 @@ def test_lifecycle_over_the_api(app, api, world, c11):
     returned = ok(approver.post(f"{path}/return", {"comment": "Bổ sung số đối thoại."}))
     assert returned["status"] == "returned"
 
-    fixed = ok(put_values(staff, returned, {"TUYEN_TRUYEN": 3, "DOI_THOAI": 1}))
+    fixed = ok(put_values(staff, returned, {"TUYEN_TRUYEN": 3, "DOI_THOAI": 1},
+                          override_reasons={"DOI_THOAI": "Chưa ghi hồ sơ đối thoại."}))
     assert fixed["values"] == {"TUYEN_TRUYEN": 3, "DOI_THOAI": 1}  # KINH_PHI left out: cleared
     assert fixed["narrative"]["results"] == "Tổ chức 3 buổi tuyên truyền."  # kept
     ok(staff.post(f"{path}/submit"))
@@ -183,15 +184,16 @@ def test_values_of_every_kind_and_the_denominator_warning(app, api, world, c11):
     staff = api("staff.c11")
     first = open_report(staff, world.units["C11"], "BC_GSPB_6T", "2026-H1")
     required = {"GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 2}
+    why = {"override_reasons": {"GOP_Y": "Góp ý bằng văn bản chưa ghi hồ sơ."}}
     with unchanged(app):
         error = assert_error(put_values(staff, first, required | {
-            "HV_HOC_TAP": {"numerator": 120, "denominator": 100}}), 422, "HV_HOC_TAP")
+            "HV_HOC_TAP": {"numerator": 120, "denominator": 100}}, **why), 422, "HV_HOC_TAP")
     assert "không được lớn hơn" in error["message"]
     ok(put_values(staff, first, required | {"HV_HOC_TAP": {"numerator": 90,
-                                                           "denominator": 100}}))
+                                                           "denominator": 100}}, **why))
     second = open_report(staff, world.units["C11"], "BC_GSPB_6T", "2026-H2")
     saved = ok(put_values(staff, second, required | {
-        "HV_HOC_TAP": {"numerator": 90, "denominator": 160}}))
+        "HV_HOC_TAP": {"numerator": 90, "denominator": 160}}, **why))
     assert saved["values"]["HV_HOC_TAP"] == {"numerator": 90, "denominator": 160}
     assert [w["indicator"] for w in saved["warnings"]] == ["HV_HOC_TAP"]
     assert "160" in saved["warnings"][0]["message"]
@@ -199,7 +201,7 @@ def test_values_of_every_kind_and_the_denominator_warning(app, api, world, c11):
 
     yearly = open_report(staff, world.units["C11"], "BC_GSPB_NAM", "2026")
     assert yearly["due_date"] == "2026-12-15"
-    saved = ok(put_values(staff, yearly, required | {"CHUYEN_DOI_SO": True}))
+    saved = ok(put_values(staff, yearly, required | {"CHUYEN_DOI_SO": True}, **why))
     assert saved["values"]["CHUYEN_DOI_SO"] is True
     incident = open_report(staff, world.units["C11"], "BC_NHANH_VU_VIEC", "VV-2026-01")
     saved = ok(put_values(staff, incident, {"BAO_LUC": 1, "NAN_NHAN": 1,
@@ -688,7 +690,8 @@ def test_report_answers_match_the_documented_schemas(app, api, world, c11, docum
         ("GET", "/reports/{report_id}", staff, f"/reports/{rid}", None),
         ("GET", "/reports/{report_id}", api("staff.hy"), f"/reports/{rid}", None),
         ("PUT", "/reports/{report_id}/values", staff, f"/reports/{rid}/values",
-         {"values": rate, "version": 1, "narrative": {"proposals": "Tăng kinh phí."}}),
+         {"values": rate, "version": 1, "narrative": {"proposals": "Tăng kinh phí."},
+          "override_reasons": {"GOP_Y": "Chưa ghi hồ sơ."}}),
         ("PUT", "/reports/{report_id}/values", staff, f"/reports/{rid}/values",
          {"values": rate, "version": 1}),
         ("POST", "/reports/{report_id}/submit", staff, f"/reports/{rid}/submit",

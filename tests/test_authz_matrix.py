@@ -399,10 +399,12 @@ def test_every_route_is_in_the_matrix(app):
     """A new route must be added to this file's tables (or to the API matrix)."""
     from tests.test_authz_api_incident_matrix import INCIDENT_API_COVERED
     from tests.test_authz_api_matrix import API_COVERED
+    from tests.test_authz_api_oversight_matrix import OVERSIGHT_API_COVERED
     from tests.test_authz_api_petition_matrix import PETITION_API_COVERED
     from tests.test_authz_api_plan_matrix import PLAN_API_COVERED
     from tests.test_authz_api_report_matrix import REPORT_API_COVERED
     from tests.test_authz_incident_matrix import INCIDENT_COVERED
+    from tests.test_authz_oversight_matrix import OVERSIGHT_COVERED
     from tests.test_authz_petition_matrix import PETITION_COVERED
     from tests.test_authz_plan_matrix import PLAN_COVERED
     from tests.test_authz_records_matrix import RECORDS_COVERED
@@ -427,6 +429,7 @@ def test_every_route_is_in_the_matrix(app):
     covered |= {(m, _shape(p)) for m, p, _action in ATTACHMENT_ROUTES}
     covered |= {(m, _shape(p)) for m, p in SUPERVISION_COVERED + SUPERVISION_API_COVERED}
     covered |= {(m, _shape(p)) for m, p in RECORDS_COVERED}
+    covered |= {(m, _shape(p)) for m, p in OVERSIGHT_COVERED + OVERSIGHT_API_COVERED}
     public = {"/login", "/logout", "/lang/<code>", "/healthz", "/static/<path:filename>",
               "/api/v1/openapi.json", "/api/v1/auth/token"}
     missing = [

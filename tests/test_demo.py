@@ -48,6 +48,7 @@ def test_load_demo_twice_creates_everything_once(ctx):
     _demo_cases_wait_past_a_deadline()
     _demo_supervisions_have_an_overdue_recommendation()
     _demo_petitions_wait_past_a_deadline()
+    _demo_oversight_has_an_overdue_commitment()
 
 
 def _demo_cases_wait_past_a_deadline():
@@ -63,6 +64,20 @@ def _demo_cases_wait_past_a_deadline():
         assert len(incidents.overdue_among(ids)) == 1
         assert _count(FollowUp, FollowUp.tenant_id == tenant.id,
                       FollowUp.object_type == "incident") == 1
+
+
+def _demo_oversight_has_an_overdue_commitment():
+    """Each demo tenant has critiques and comments, and dialogues of which one has a commitment
+    past its deadline, added once (lhpn/demo/oversight.py)."""
+    from lhpn.critiques.models import Critique
+    from lhpn.dialogues import services as dialogues
+    from lhpn.dialogues.models import Dialogue
+
+    for code in ("HY", "TB"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        assert _count(Critique, Critique.tenant_id == tenant.id) == 3
+        ids = list(db.session.scalars(select(Dialogue.id).where(Dialogue.tenant_id == tenant.id)))
+        assert len(ids) == 2 and len(dialogues.overdue_among(ids)) == 1
 
 
 

@@ -118,7 +118,7 @@ def test_a_draft_is_prefilled_from_the_units_own_incidents_of_its_month(app, peo
     token = api_token(client, "staff.c11")
     answer = client.get(f"/api/v1/reports/{report_id}",
                         headers={"Authorization": f"Bearer {token}"}).get_json()
-    # (other record kinds' bound indicators, DON_THU…, count nothing here)
+    # (other record kinds' bound indicators, DON_THU, DOI_THOAI…, count nothing here)
     incidents = {"BAO_LUC", "NAN_NHAN"}
     assert {k: v for k, v in answer["from_records"].items() if k in incidents} == {
         "BAO_LUC": {"count": 2, "overridden": False, "reason": "", "value": 2,
@@ -166,7 +166,7 @@ def test_sending_freezes_the_count_used(app, people):
         report = db.session.get(Report, report_id)
         # DON_THU is bound to petitions (lhpn/petitions): none, so 0 is sent too.
         assert reports.values_dict(report) == {"TUYEN_TRUYEN": 2, "BAO_LUC": 1,
-                                               "NAN_NHAN": 1, "DON_THU": 0}
+                                               "NAN_NHAN": 1, "DON_THU": 0, "DOI_THOAI": 0}
         found = reports.from_records(report)
         assert (found["BAO_LUC"].count, found["NAN_NHAN"].count) == (1, 1)
     # Over the API: the value sent and the one record counted then, not the later one.

@@ -30,7 +30,7 @@ def _approved_september(app, world) -> None:
                                      reports.get_template(world.tenants["TB"], "BC_THANG"),
                                      "2026-09")
         reports.save_report(staff, report, {"TUYEN_TRUYEN": 2, "DOI_THOAI": 1},
-                            report.version)
+                            report.version, reasons={"DOI_THOAI": "Chưa ghi hồ sơ đối thoại."})
         reports.submit_report(staff, report)
         reports.approve_report(db.session.get(User, world.users["approver.d1"]), report)
         db.session.commit()
@@ -112,6 +112,8 @@ def test_submit_return_resubmit_approve_locked(open_page, world, app):  # noqa: 
     expect(staff.locator("#v-TUYEN_TRUYEN")).to_have_value("14")
     expect(staff.locator("#v-KINH_PHI")).to_have_value("3,5")
     staff.locator("#v-DOI_THOAI").fill("2")
+    # DOI_THOAI counts the unit's dialogues (none recorded): another number needs its reason.
+    staff.locator("#r-DOI_THOAI").fill("Hai cuộc đối thoại chưa ghi hồ sơ.")
     confirming(staff)
     staff.get_by_role("button", name="Gửi duyệt").click()
     expect(staff.locator(".flash-success")).to_have_text("Đã gửi báo cáo chờ duyệt.")

@@ -126,7 +126,8 @@ def test_a_monthly_report_from_draft_to_approved_locked_and_reopened(app, world)
     page = text(staff.get(f"/reports/{report_id}/edit"))
     assert comment in page and 'value="12"' in page
     sent = staff.post(f"/reports/{report_id}/edit", _monthly_form(
-        version_on(page), **{"v-DOI_THOAI": "2", "then": "submit"}))
+        version_on(page), **{"v-DOI_THOAI": "2", "r-DOI_THOAI": "Chưa ghi hồ sơ đối thoại.",
+                             "then": "submit"}))
     assert sent.status_code == 302
     assert "Đã gửi báo cáo chờ duyệt." in text(staff.get(sent.headers["Location"]))
     assert _report(app, report_id)[0] == "submitted"
@@ -170,7 +171,8 @@ def test_rates_and_yes_no_inputs(app, world):
     assert 'type="radio" name="v-CHUYEN_DOI_SO" value="yes"' in page
     data = {"version": version_on(page), "v-GIAM_SAT": "0", "v-PHAN_BIEN": "0",
             "v-GOP_Y": "2", "v-HV_HOC_TAP-n": "120", "v-HV_HOC_TAP-d": "100",
-            "v-CHUYEN_DOI_SO": "yes", "then": "save"}
+            "v-CHUYEN_DOI_SO": "yes", "then": "save",
+            "r-GOP_Y": "Góp ý bằng văn bản chưa ghi hồ sơ."}
     refused = staff.post(f"/reports/{report_id}/edit", data)
     assert refused.status_code == 422
     page = text(refused)

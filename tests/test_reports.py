@@ -90,7 +90,9 @@ def test_lifecycle_return_fix_resubmit_approve_lock_reopen(ctx, world):
     with pytest.raises(DomainError, match="ý kiến"):
         reports.return_report(d1_approver, report, " ")
     reports.return_report(d1_approver, report, "Bổ sung số hội nghị đối thoại.")
-    reports.save_report(staff, report, {"TUYEN_TRUYEN": 3, "DOI_THOAI": 1}, report.version)
+    # DOI_THOAI counts the unit's dialogues (lhpn/dialogues): another number has its reason.
+    reports.save_report(staff, report, {"TUYEN_TRUYEN": 3, "DOI_THOAI": 1}, report.version,
+                        reasons={"DOI_THOAI": "Hội nghị đối thoại chưa ghi hồ sơ."})
     reports.submit_report(staff, report)
     reports.approve_report(d1_approver, report)
     db.session.commit()
@@ -148,16 +150,18 @@ def test_rates_booleans_and_the_denominator_warning(ctx, world):
     first = reports.open_report(staff, _unit(world, "C11"), template, "2026-H1")
     db.session.commit()
     required = {"GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 2}
+    # GOP_Y counts the unit's comments on drafts (lhpn/critiques): another number, a reason.
+    why = {"GOP_Y": "Góp ý bằng văn bản chưa ghi hồ sơ."}
     with pytest.raises(DomainError, match="không được lớn hơn"):
         reports.save_report(staff, first, {**required, "HV_HOC_TAP": {
-            "numerator": 120, "denominator": 100}}, first.version)
+            "numerator": 120, "denominator": 100}}, first.version, reasons=why)
     db.session.rollback()
     first = db.session.get(Report, first.id)
     reports.save_report(staff, first, {**required, "HV_HOC_TAP": {
-        "numerator": 90, "denominator": 100}}, first.version)
+        "numerator": 90, "denominator": 100}}, first.version, reasons=why)
     second = reports.open_report(staff, _unit(world, "C11"), template, "2026-H2")
     found = reports.save_report(staff, second, {**required, "HV_HOC_TAP": {
-        "numerator": 90, "denominator": 160}}, second.version)
+        "numerator": 90, "denominator": 160}}, second.version, reasons=why)
     assert [w.indicator for w in found] == ["HV_HOC_TAP"]
     assert reports.values_dict(second)["HV_HOC_TAP"] == {"numerator": 90, "denominator": 160}
     changes = {c.code: c for _line, c in reports.compare(staff, second, first)}

@@ -13,9 +13,11 @@ from lhpn.units.models import Unit
 # read_protected (read a victim's identity, contact and the facts in clear: everyone else who
 # may view the unit sees the case masked), alert_incident (is told at once of a new one),
 # review_reads (review the log of sensitive reads: asked on the tenant's root).
+# record_oversight: record and handle the unit's own critiques, comments on drafts and
+# dialogues (lhpn/critiques, lhpn/dialogues).
 ACTIONS = ("view", "plan", "submit", "approve", "manage", "read_issued",
            "record_incident", "read_protected", "alert_incident", "review_reads",
-           "handle_petition")
+           "handle_petition", "record_oversight")
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 

@@ -17,6 +17,7 @@ from lhpn.accounts.services import assign_role, create_user
 from lhpn.clock import local_today
 from lhpn.demo.generate import bulk_reports
 from lhpn.demo.names import VILLAGES
+from lhpn.demo.oversight import demo_oversight
 from lhpn.demo.supervisions import demo_supervisions
 from lhpn.errors import DomainError
 from lhpn.extensions import db
@@ -232,6 +233,7 @@ def load_demo() -> Iterator[str]:
     from lhpn.demo.petitions import demo_petitions
 
     yield from demo_petitions(tenants)
+    yield from demo_oversight(tenants)
 
     elapsed = time.perf_counter() - started
     yield (f"Dữ liệu demo: thêm {_count(Unit) - units_before} đơn vị, "

@@ -129,6 +129,54 @@ def petition_ids(unit: Unit, start: date, end: date, before: datetime | None = N
     return list(db.session.scalars(select(Petition.id)
                                    .where(*_petitions(unit, start, end, before))
                                    .order_by(Petition.id)))
+def _critiques(kind: str, unit: Unit, start: date, end: date, before: datetime | None):
+    """The unit's own critiques (or comments) whose comments were sent in the period."""
+    from lhpn.critiques.models import Critique
+
+    where = (Critique.unit_id == unit.id, Critique.kind == kind,
+             Critique.status.in_(("sent", "concluded")), Critique.sent_on >= start,
+             Critique.sent_on <= end)
+    return (*where, Critique.created_at <= before) if before is not None else where
+
+
+def _critique_binding(kind: str) -> tuple[Count, Records]:
+    from lhpn.critiques.models import Critique
+
+    def count(unit: Unit, start: date, end: date) -> int:
+        return db.session.scalar(select(func.count(Critique.id))
+                                 .where(*_critiques(kind, unit, start, end, None))) or 0
+
+    def ids(unit: Unit, start: date, end: date, before: datetime | None = None) -> list[int]:
+        return list(db.session.scalars(select(Critique.id)
+                                       .where(*_critiques(kind, unit, start, end, before))
+                                       .order_by(Critique.id)))
+
+    return count, ids
+
+
+def _dialogues(unit: Unit, start: date, end: date, before: datetime | None):
+    """The unit's own dialogues held in the period."""
+    from lhpn.dialogues.models import Dialogue
+
+    where = (Dialogue.unit_id == unit.id, Dialogue.status.in_(("held", "closed")),
+             Dialogue.held_on >= start, Dialogue.held_on <= end)
+    return (*where, Dialogue.created_at <= before) if before is not None else where
+
+
+def count_dialogues(unit: Unit, start: date, end: date) -> int:
+    from lhpn.dialogues.models import Dialogue
+
+    return db.session.scalar(select(func.count(Dialogue.id))
+                             .where(*_dialogues(unit, start, end, None))) or 0
+
+
+def dialogue_ids(unit: Unit, start: date, end: date,
+                 before: datetime | None = None) -> list[int]:
+    from lhpn.dialogues.models import Dialogue
+
+    return list(db.session.scalars(select(Dialogue.id)
+                                   .where(*_dialogues(unit, start, end, before))
+                                   .order_by(Dialogue.id)))
 
 
 BINDINGS: dict[str, Binding] = {b.code: b for b in (
@@ -140,6 +188,12 @@ BINDINGS: dict[str, Binding] = {b.code: b for b in (
             count_supervisions, supervision_ids),
     Binding("petitions.received", _l("Số đơn thư đơn vị tiếp nhận trong kỳ"),
             count_petitions, petition_ids),
+    Binding("critiques.sent", _l("Số dự thảo đã gửi ý kiến phản biện xã hội trong kỳ"),
+            *_critique_binding("critique")),
+    Binding("comments.sent", _l("Số dự thảo đã gửi ý kiến góp ý trong kỳ"),
+            *_critique_binding("comment")),
+    Binding("dialogues.held", _l("Số cuộc đối thoại đã tổ chức trong kỳ"),
+            count_dialogues, dialogue_ids),
 )}
 
 # Free text that may name a victim: kept where it was written, read only by the chain of

@@ -36,6 +36,10 @@ STARTER = [
 
 # Indicators whose report values are prefilled from the unit's own records of the period
 # (lhpn/indicators/bindings.py).
-STARTER_BINDINGS = {"BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims"}
-STARTER_BINDINGS["DON_THU"] = "petitions.received"  # lhpn/petitions
-STARTER_BINDINGS["GIAM_SAT"] = "supervisions.reported"  # lhpn/supervisions
+STARTER_BINDINGS = {
+    "BAO_LUC": "incidents.cases", "NAN_NHAN": "incidents.victims",  # lhpn/incidents
+    "DON_THU": "petitions.received",  # lhpn/petitions
+    "GIAM_SAT": "supervisions.reported",  # lhpn/supervisions
+    "PHAN_BIEN": "critiques.sent", "GOP_Y": "comments.sent",  # lhpn/critiques
+    "DOI_THOAI": "dialogues.held",  # lhpn/dialogues
+}

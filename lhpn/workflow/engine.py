@@ -34,6 +34,12 @@ STATUS_LABELS = {
     "resolved": _l("Đã giải quyết"),
     "forwarded": _l("Đã chuyển cơ quan có thẩm quyền"),
     "guided": _l("Đã hướng dẫn người gửi đơn"),
+    # critiques and draft comments (lhpn/critiques); "received" as for petitions
+    "sent": _l("Đã gửi ý kiến"),
+    "concluded": _l("Đã có kết quả tiếp thu"),
+    # dialogues (lhpn/dialogues); "closed" as above
+    "planned": _l("Dự kiến tổ chức"),
+    "held": _l("Đã tổ chức"),
 }
 ACTION_LABELS = {
     "create": _l("Tạo"),
@@ -55,6 +61,9 @@ ACTION_LABELS = {
     "resolve": _l("Ghi kết quả giải quyết"),
     "forward": _l("Chuyển đơn"),
     "guide": _l("Hướng dẫn người gửi đơn"),
+    "send": _l("Gửi ý kiến"),
+    "conclude": _l("Ghi kết quả tiếp thu"),
+    "hold": _l("Ghi nhận đã tổ chức"),
 }
 
 
