@@ -32,6 +32,7 @@ from lhpn.incidents.models import (
 )
 from lhpn.indicators.models import Indicator
 from lhpn.notifications.models import Notification
+from lhpn.petitions.models import Petition, PetitionDeadline
 from lhpn.plans.models import Plan, PlanRequest, PlanTarget, TargetCheck
 from lhpn.privacy.models import Breach, DataRequest, SensitiveRead
 from lhpn.reports.models import (
@@ -42,6 +43,7 @@ from lhpn.reports.models import (
     TemplateItem,
     TemplatePeriod,
 )
+from lhpn.supervisions.models import Supervision, SupervisionDocument
 from lhpn.tenants.models import Tenant
 from lhpn.units.imports_models import ImportBatch
 from lhpn.units.models import Unit
@@ -61,7 +63,11 @@ ACTIVITY: dict[type[Model], tuple[str, ...] | None] = {
     # The dashboard's deadlines: comments due on a draft, a dialogue's commitments (named by
     # the dialogue); the reports' figures come from approved values, not from these rows.
     Critique: ("status", "comments_due", "unit_id", "kind", "draft_title"),
-    Dialogue: ("leader_name", "leader_title", "unit_id")}
+    Dialogue: ("leader_name", "leader_title", "unit_id"),
+    # The same deadlines: a recommendation is named by its supervision's title; a petition's
+    # legal deadline while the unit holds it (named by its register number).
+    Supervision: ("title", "unit_id"),
+    Petition: ("status", "due_on", "unit_id", "category", "number", "year")}
 # Tenant-scoped models whose changes no cached page shows by themselves, and why.
 EXEMPT = {
     WorkflowEvent: "written with the status change it records (a Report or Plan, watched); "
@@ -80,6 +86,8 @@ EXEMPT = {
     Referral: "shown on the incident pages only, never cached",
     DataRequest: "shown on the incident pages only, never cached",
     Breach: "the breach pages are the tenant admin's and are not cached",
+    SupervisionDocument: "shown on the supervision's own page only, never cached",
+    PetitionDeadline: "read at intake only: a petition keeps the day it is due, watched",
     SensitiveRead: "a log of who read personal data, written by the reads themselves (a "
                    "consolidation never shows it, and counting reads would empty the cache)",
 }

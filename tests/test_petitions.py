@@ -229,3 +229,26 @@ def test_a_forwarding_refused_leaves_the_petition_as_it_was(ctx, people, today, 
     db.session.rollback()
     assert (petition.status, petition.version) == ("received", 1)
     assert db.session.scalar(select(func.count()).select_from(FollowUp)) == 0
+
+
+def test_the_deadlines_name_a_forwarded_petition_by_its_register_number(ctx, people,
+                                                                       monkeypatch):
+    """The shared deadlines (lhpn/agenda) name the forwarding's follow-up as the petitions
+    name the petition: its register number and category, never the row's id nor a person."""
+    from flask import current_app
+
+    from lhpn.agenda.services import deadlines
+
+    at(monkeypatch, date(2026, 11, 5))
+    staff = user(people, "staff.c11")
+    services.receive(staff, unit(people, "C11"), form(category="reflection"))
+    sent = services.receive(staff, unit(people, "C11"), form())
+    services.forward(staff, sent, sent.version, agency="UBND xã Tân Lễ",
+                     letter_number="12/CV-HPN", written_on="2026-11-04")
+    db.session.commit()
+    at(monkeypatch, date(2026, 12, 10))
+    with current_app.test_request_context():
+        found = deadlines(user(people, "approver.c11"), date(2026, 12, 10), date(2026, 12, 31))
+    titles = {d.title for d in found if d.object_id == sent.id}
+    assert "Đơn số 2/2026 (khiếu nại) — UBND xã Tân Lễ" in titles
+    assert not any(f"số {sent.id} " in t or secret in t for t in titles for secret in SECRETS)
