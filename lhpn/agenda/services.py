@@ -108,7 +108,7 @@ def _follow_up_deadlines(user, start: date | None, end: date) -> list[records.De
             .order_by(FollowUp.due_on, FollowUp.id))
     if start is not None:
         stmt = stmt.where(FollowUp.due_on >= start)
-    found = db.session.scalars(stmt).all()
+    found = list(db.session.scalars(stmt))
     return [records.Deadline(
         fu.object_type, fu.object_id,
         _("%(record)s — %(agency)s", record=name, agency=fu.agency), fu.unit.name, fu.due_on,
