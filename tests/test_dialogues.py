@@ -100,12 +100,12 @@ def test_a_commitment_goes_overdue_is_chased_and_settled(ctx, people, monkeypatc
     follow_ups.record_chase(staff, fu, fu.version)
     follow_ups.answer(staff, fu, fu.version, answered_on="2026-12-01",
                       answer="Đã bố trí kinh phí quý I/2027.")
-    services.change_commitment(staff, fu, "open", fu.version)  # not the last word
-    services.change_commitment(staff, fu, "implemented", fu.version)
+    follow_ups.reopen(staff, fu, fu.version)  # not the last word
+    follow_ups.settle(staff, fu, fu.version, "implemented")
     db.session.commit()
     assert (fu.status, fu.chase_count) == ("implemented", 1)
     with pytest.raises(DomainError):  # settled: final
-        services.change_commitment(staff, fu, "open", fu.version)
+        follow_ups.reopen(staff, fu, fu.version)
 
 
 def test_commitments_only_once_held_and_with_their_text(ctx, people, frozen):

@@ -414,8 +414,7 @@ def _load_case(case_id: int) -> SimpleNamespace:
     return _case(unit, unit.id)
 
 
-@pytest.fixture
-def pages_app(app):
+def _app_with_cases(app, page: str = PAGE, **options):
     """The application with one more blueprint, a record kind that exists only here."""
     keep = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "LHPN_ARGON2_TIME_COST",
             "LHPN_ARGON2_MEMORY_KIB", "LHPN_UPLOAD_DIR", "LHPN_FAIL_ON_UNCOMMITTED")
@@ -425,14 +424,39 @@ def pages_app(app):
         bp, "case", id_name="case_id", load=_load_case,
         may_edit=lambda user, case: authz.can(user, "record_incident", case.unit),
         done=lambda case: url_for("cases.view", case_id=case.id),
-        subject=lambda case: f"vụ việc số {case.id}")
+        subject=lambda case: f"vụ việc số {case.id}", **options)
 
     @bp.get("/<int:case_id>")
     def view(case_id: int):
-        return render_template_string(PAGE, panel=routes.panel(current_user,
+        return render_template_string(page, panel=routes.panel(current_user,
                                                                _load_case(case_id)))
 
     made.register_blueprint(bp)
+    return made
+
+
+@pytest.fixture
+def pages_app(app):
+    made = _app_with_cases(app)
+    yield made
+    with made.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+ASKS_PAGE = """{% from "_follow_up.html" import follow_ups %}
+{% for category, message in get_flashed_messages(with_categories=true) %}
+<p class="flash {{ category }}">{{ message }}</p>{% endfor %}
+{% call follow_ups(panel, title='Kiến nghị của vụ việc', empty='Chưa có kiến nghị.',
+                   agency_label='Cơ quan nhận kiến nghị', not_accepted='Không thực hiện') %}
+<p>Form riêng để thêm kiến nghị</p>{% endcall %}"""
+
+
+@pytest.fixture
+def asks_app(app):
+    """The same kind whose follow-ups are things asked: started by its own form, settled or
+    reopened at /test-cases/<id>/asks/<follow_up_id>/settle|reopen."""
+    made = _app_with_cases(app, ASKS_PAGE, start=False, outcomes=True, outcomes_under="asks")
     yield made
     with made.app_context():
         db.session.remove()
@@ -529,3 +553,56 @@ def test_the_pages_refuse_who_may_not_follow_up_and_hide_other_tenants(pages_app
     assert staff.post(f"/test-cases/{d1}/follow-ups/{theirs_id}/close",
                       data={"csrf_token": csrf_token(staff, f"/test-cases/{d1}"),
                             f"fu{theirs_id}-close-version": 1}).status_code == 404
+
+
+def test_outcomes_one_argument_gives_the_settle_and_reopen_pages(asks_app, world):
+    """outcomes=True: the partial leads with what was asked, in the kind's words, offers the
+    outcomes and, once answered, waiting for a further answer; the routes settle and reopen
+    with the services' checks (a stale version changes nothing)."""
+    client = asks_app.test_client()
+    login(client, "staff.d1")
+    d1 = world.units["D1"]
+    path = f"/test-cases/{d1}"
+    html = _page(client, d1)
+    assert "Kiến nghị của vụ việc" in html and "Chưa có kiến nghị." in html
+    assert "Form riêng để thêm kiến nghị" in html and "fu-new-agency" not in html
+    with asks_app.app_context():
+        at = db.session.get(Unit, d1)
+        fu = fus.start(db.session.get(User, world.users["staff.d1"]), "case", _case(at, d1), at,
+                       agency="UBND huyện Hưng Hà", written_on=WRITTEN, due_on=DUE,
+                       content="Công khai danh sách hộ nghèo")
+        db.session.commit()
+        fu_id = fu.id
+    html = _page(client, d1)
+    assert "Công khai danh sách hộ nghèo" in html and "Cơ quan nhận kiến nghị" in html
+    actions = set(re.findall(r'<form method="post" action="([^"]+)"', html))
+    assert f"{path}/asks/{fu_id}/settle" in actions
+    assert f"{path}/asks/{fu_id}/reopen" not in actions  # still waiting: nothing to reopen
+    token = csrf_token(client, path)
+    with asks_app.app_context():
+        fus.answer(db.session.get(User, world.users["staff.d1"]),
+                   db.session.get(FollowUp, fu_id), 1, answered_on=WRITTEN + timedelta(days=3),
+                   answer="Đã niêm yết tại trụ sở.")
+        db.session.commit()
+    assert f"{path}/asks/{fu_id}/reopen" in _page(client, d1)
+    # Refused (a stale version, an outcome that is none): back to the page, nothing changed.
+    for refused in ({"version": "1", "status": "implemented"},
+                    {"version": "2", "status": "done"}):
+        assert client.post(f"{path}/asks/{fu_id}/settle",
+                           data={"csrf_token": token} | refused).status_code == 303
+        with asks_app.app_context():
+            assert db.session.get(FollowUp, fu_id).status == "answered"
+    assert "Kết quả không hợp lệ" in _page(client, d1)
+    assert client.post(f"{path}/asks/{fu_id}/reopen",
+                       data={"csrf_token": token, "version": "2"}).status_code == 303
+    assert client.post(f"{path}/asks/{fu_id}/settle", data={
+        "csrf_token": token, "version": "3", "status": "not_accepted"}).status_code == 303
+    with asks_app.app_context():
+        assert db.session.get(FollowUp, fu_id).status == "not_accepted"
+    html = _page(client, d1)
+    assert "Không thực hiện" in html and f"{path}/asks/{fu_id}/settle" not in html
+    # Only who may follow the record up.
+    viewer = asks_app.test_client()
+    login(viewer, "viewer.d1")
+    assert viewer.post(f"{path}/asks/{fu_id}/reopen", data={
+        "csrf_token": csrf_token(viewer, "/"), "version": "4"}).status_code == 403

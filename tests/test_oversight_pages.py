@@ -97,7 +97,7 @@ def test_a_dialogue_commitment_goes_overdue_and_its_letter_downloads(app, office
     assert _post(officer, f"{path}/follow-ups/{fu_id}/chased",
                  {f"fu{fu_id}-chase-version": str(version)}).status_code == 303
     assert _post(officer, f"{path}/commitments/{fu_id}/settle",
-                 {"status": "implemented", "version": str(version + 1)}).status_code == 302
+                 {"status": "implemented", "version": str(version + 1)}).status_code == 303
     with app.app_context():
         assert db.session.get(FollowUp, fu_id).status == "implemented"
 

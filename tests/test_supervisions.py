@@ -322,7 +322,7 @@ def test_the_pages_carry_a_supervision_from_proposal_to_recommendations(app, peo
     assert FORM["title"] not in as_user(app, "staff.c12").get("/").get_data(as_text=True)
     assert officer.post(f"{path}/recommendations/{fu_id}/settle", data={
         "csrf_token": csrf_token(officer, path), "version": str(fu_version),
-        "outcome": "not_accepted"}).status_code == 303
+        "status": "not_accepted"}).status_code == 303
     with app.app_context():
         assert db.session.get(FollowUp, fu_id).status == "not_accepted"
     assert FORM["title"] not in officer.get("/supervisions/?overdue=1").get_data(as_text=True)

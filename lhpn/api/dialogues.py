@@ -7,7 +7,6 @@ chasing letter downloaded with the shared follow-up endpoints under
 from typing import Annotated, Literal
 
 from flask import Response, jsonify, url_for
-from flask_babel import gettext as _
 from pydantic import Field
 from sqlalchemy import extract
 
@@ -30,17 +29,16 @@ from lhpn.api.contract import (
     peek_id,
     query,
 )
-from lhpn.api.follow_ups import follow_up_endpoints
+from lhpn.api.follow_ups import follow_up_endpoints, follow_up_status_endpoint
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
 from lhpn.critiques import services as critiques
 from lhpn.dialogues import services
 from lhpn.dialogues.models import MAX_LINE, MAX_TEXT, MAX_WOMEN, DialogueStatus
 from lhpn.dialogues.models import Dialogue as DialogueRow
-from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
-from lhpn.followups.models import MAX_ANSWER, FollowUp, FollowUpStatus
+from lhpn.followups.models import FollowUp, FollowUpStatus
 
 VERSION = Field(description="Phiên bản đã xem; 409 nếu cuộc đối thoại đã bị người khác thay "
                             "đổi.")
@@ -86,18 +84,6 @@ class NewCommitment(Body):
     text: Annotated[str, *Text(4000, 1)] = Field(description="Nội dung cam kết.")
     agency: Annotated[str, *Text(300, 1)] = Field(description="Cơ quan, người cam kết.")
     due_on: Date = Field(description="Thời hạn; không trước ngày đối thoại (422).")
-
-
-class CommitmentChange(Body):
-    status: Literal["open", "answered", "implemented", "not_accepted"] = Field(description=(
-        "answered: đã trả lời (kèm answered_on, answer); implemented: đã thực hiện; "
-        "not_accepted: không thực hiện (kết thúc); open: tiếp tục theo dõi một cam kết đã trả "
-        "lời."))
-    version: Version = Field(description="Phiên bản đã xem của cam kết; 409 nếu đã thay đổi.")
-    answered_on: Date = Field(default=NOT_SENT, description=(
-        "Với answered: ngày trả lời, không trước ngày đối thoại, không sau hôm nay (422)."))
-    answer: Annotated[str, *Text(MAX_ANSWER, 1)] = Field(default=NOT_SENT, description=(
-        "Với answered: tóm tắt trả lời."))
 
 
 class DialogueQuery(Page):
@@ -262,29 +248,11 @@ def add_dialogue_commitment(dialogue_id: int) -> Response:
     return created(answer)
 
 
-@bp.patch(f"/commitments/<{ID}:commitment_id>")
-@endpoint("Kết quả của một cam kết: answered (kèm answered_on, answer), implemented, "
-          "not_accepted (kết thúc), open (tiếp tục theo dõi sau khi đã trả lời); cùng dạng "
-          "với PATCH /recommendations/ID.\n\nNgười gọi phải là cán bộ hoặc Thường trực của đơn "
-          "vị (403); cam kết không xem được: 404. Đã kết thúc: 422; version cũ: 409.",
-          ok={200: Commitment}, body=CommitmentChange, errors="403 404 409")
-def change_commitment(commitment_id: int) -> Response:
-    fu = follow_ups.get_follow_up(caller().tenant_id, commitment_id)
-    if fu.object_type != services.OBJECT_TYPE:
-        raise NotFound(_("Không tìm thấy cam kết."))
-    _writable(fu.object_id)
-    data = body(CommitmentChange)
-    if data.status == "answered":
-        if data.answered_on is NOT_SENT or data.answer is NOT_SENT:
-            raise DomainError(_("Hãy gửi ngày trả lời và nội dung trả lời."), "answer")
-        follow_ups.answer(caller(), fu, data.version, answered_on=data.answered_on,
-                          answer=data.answer)
-    else:
-        services.change_commitment(caller(), fu, data.status, data.version)
-    answer = commitment_dict(fu)
-    db.session.commit()
-    return jsonify(answer)
-
+follow_up_status_endpoint(
+    "commitments", services.OBJECT_TYPE, id_name="commitment_id",
+    load_record=lambda dialogue_id: services.get_visible(caller(), dialogue_id),
+    may_edit=lambda user, row: critiques.may_write(user, row.unit), answer=Commitment,
+    as_dict=commitment_dict, noun="cam kết")
 
 follow_up_endpoints(
     "dialogues", services.OBJECT_TYPE, id_name="dialogue_id",

@@ -13,6 +13,18 @@ A kind adds them under its own path::
 read a follow-up's answer is the kind's business too: the incidents show follow-ups in a case
 read in clear, which is logged. These endpoints answer a follow-up's dates and agency, never
 the answer's text, which the caller has just sent or reads with the record.
+
+A kind whose follow-ups are things asked (a supervision's recommendations, a dialogue's
+commitments) also lets the caller say what one came to in one request, addressed by the
+follow-up's id alone::
+
+    follow_up_status_endpoint("recommendations", "supervision", id_name="recommendation_id",
+                              load_record=…, may_edit=…, answer=RecommendationAnswer,
+                              as_dict=recommendation_dict, noun="kiến nghị")
+
+``PATCH /recommendations/<id>`` with ``status``: answered (with ``answered_on`` and
+``answer``), implemented or not_accepted (final), open (wait for a further answer, from
+answered); it answers the kind's own view of the follow-up (``as_dict``, model ``answer``).
 """
 
 from collections.abc import Callable
@@ -40,7 +52,7 @@ from lhpn.api.contract import (
 )
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
-from lhpn.errors import NotFound
+from lhpn.errors import DomainError, NotFound
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.letter import chasing_letter
@@ -88,6 +100,18 @@ class AgencyAnswer(Body):
 
 class VersionOnly(Body):
     version: Version = VERSION
+
+
+class FollowUpStatusChange(Body):
+    status: Literal["open", "answered", "implemented", "not_accepted"] = Field(description=(
+        "answered: đã trả lời (kèm answered_on, answer); implemented: đã thực hiện; "
+        "not_accepted: không được tiếp thu, không thực hiện (kết thúc); open: chờ trả lời "
+        "tiếp (chỉ từ answered)."))
+    version: Version = VERSION
+    answered_on: Date = Field(default=NOT_SENT, description=(
+        "Với answered: ngày trả lời, không trước ngày ghi, không sau hôm nay (422)."))
+    answer: Annotated[str, *Text(MAX_ANSWER, 1)] = Field(default=NOT_SENT, description=(
+        "Với answered: tóm tắt trả lời."))
 
 
 class LetterQuery(Query):
@@ -237,3 +261,43 @@ def follow_up_endpoints(collection: str, object_type: str, *, id_name: str,
             continue
         view.__name__ = f"{action}_{object_type}_follow_up"
         bp.add_url_rule(rule, view.__name__, declare(view), methods=[method])
+
+
+def follow_up_status_endpoint(collection: str, object_type: str, *, id_name: str,
+                              load_record: Callable[[int], Any],
+                              may_edit: Callable[[Any, Any], bool], answer: type[Answer],
+                              as_dict: Callable[[FollowUp], dict], noun: str) -> None:
+    """Add ``PATCH /<collection>/<id_name>``: what one follow-up of ``object_type`` came to.
+    ``load_record(object_id)`` answers its record (404 if the caller may not see it),
+    ``may_edit(user, record)`` the kind's rule (403). The view is ``change_<noun in English>``,
+    named after the collection (``change_recommendation``)."""
+
+    def change(**ids: int) -> Response:
+        fu = follow_ups.get_follow_up(caller().tenant_id, ids[id_name])
+        if fu.object_type != object_type:
+            raise NotFound(_("Không tìm thấy việc theo dõi."))
+        if not may_edit(caller(), load_record(fu.object_id)):
+            raise authz.Forbidden("follow_up")
+        data = body(FollowUpStatusChange)
+        if data.status == "answered":
+            if data.answered_on is NOT_SENT or data.answer is NOT_SENT:
+                raise DomainError(_("Hãy gửi ngày trả lời và nội dung trả lời."), "answer")
+            follow_ups.answer(caller(), fu, data.version, answered_on=data.answered_on,
+                              answer=data.answer)
+        elif data.status == "open":
+            follow_ups.reopen(caller(), fu, data.version)
+        else:
+            follow_ups.settle(caller(), fu, data.version, data.status)
+        changed = as_dict(fu)
+        db.session.commit()
+        return jsonify(changed)
+
+    change.__name__ = f"change_{collection.removesuffix('s')}"
+    declare = endpoint(
+        f"Kết quả của một {noun}: answered (kèm answered_on, answer), implemented, "
+        f"not_accepted (kết thúc), open (chờ trả lời tiếp, chỉ từ answered).\n\nNgười gọi "
+        f"phải được theo dõi {noun} này (403); {noun} không xem được: 404. Thiếu ngày hoặc nội "
+        f"dung trả lời, đã kết thúc: 422; version cũ: 409.", ok={200: answer},
+        body=FollowUpStatusChange, errors="403 404 409")
+    bp.add_url_rule(f"/{collection}/<{ID}:{id_name}>", change.__name__, declare(change),
+                    methods=["PATCH"])

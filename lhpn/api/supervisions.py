@@ -9,7 +9,7 @@ settled with ``PATCH /recommendations/ID``, chased with the follow-up endpoints 
 ``/supervisions/ID/follow-ups``.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from flask import Response, jsonify, url_for
 from flask_babel import gettext as _
@@ -34,13 +34,13 @@ from lhpn.api.contract import (
     query,
 )
 from lhpn.api.files import file_endpoints
-from lhpn.api.follow_ups import follow_up_endpoints
+from lhpn.api.follow_ups import follow_up_endpoints, follow_up_status_endpoint
 from lhpn.api.plans import Version
 from lhpn.api.plumbing import ID, caller, created
-from lhpn.errors import DomainError, NotFound
+from lhpn.errors import NotFound
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
-from lhpn.followups.models import MAX_ANSWER, FollowUp, FollowUpStatus
+from lhpn.followups.models import FollowUp, FollowUpStatus
 from lhpn.supervisions import services
 from lhpn.supervisions.models import (
     MAX_AGENCY,
@@ -113,15 +113,6 @@ class RecommendationNew(Body):
     agency: Annotated[str, *Text(MAX_AGENCY, 1)] = Field(description="Cơ quan nhận kiến nghị.")
     due_on: Date = Field(description="Thời hạn trả lời; không trước ngày báo cáo (422).")
     letter_number: Annotated[str, *Text(MAX_NUMBER)] = ""
-
-
-class RecommendationChange(Body):
-    status: Literal["open", "answered", "implemented", "not_accepted"] = Field(description=(
-        "answered: cần answered_on và answer; implemented / not_accepted: kết thúc; open: trở "
-        "lại chờ trả lời (chỉ từ answered)."))
-    version: Version = Field(description="Phiên bản đã xem của kiến nghị; 409 nếu đã thay đổi.")
-    answered_on: Date = NOT_SENT
-    answer: Annotated[str, *Text(MAX_ANSWER)] = NOT_SENT
 
 
 class SupervisionQuery(Page):
@@ -340,32 +331,10 @@ def add_supervision_recommendation(supervision_id: int) -> Response:
     return created(answer)
 
 
-@bp.patch(f"/recommendations/<{ID}:recommendation_id>")
-@endpoint("Kết quả của một kiến nghị: answered (kèm answered_on, answer), implemented, "
-          "not_accepted (kết thúc), open (chờ trả lời tiếp, từ answered). Cán bộ của đơn vị "
-          "(403); đã kết thúc: 422; version cũ: 409.", ok={200: RecommendationAnswer},
-          body=RecommendationChange, errors="403 404 409")
-def change_recommendation(recommendation_id: int) -> Response:
-    fu = follow_ups.get_follow_up(caller().tenant_id, recommendation_id)
-    if fu.object_type != services.OBJECT_TYPE:
-        raise NotFound(_("Không tìm thấy kiến nghị."))
-    supervision = _load(fu.object_id)
-    if not services.may_follow(caller(), supervision):
-        raise authz.Forbidden("plan")
-    data = body(RecommendationChange)
-    if data.status == "answered":
-        if data.answered_on is NOT_SENT or data.answer is NOT_SENT:
-            raise DomainError(_("Hãy gửi ngày trả lời và nội dung trả lời."), "answer")
-        follow_ups.answer(caller(), fu, data.version, answered_on=data.answered_on,
-                          answer=data.answer)
-    elif data.status == "open":
-        follow_ups.reopen(caller(), fu, data.version)
-    else:
-        follow_ups.settle(caller(), fu, data.version, data.status)
-    answer = recommendation_dict(fu)
-    db.session.commit()
-    return jsonify(answer)
-
+follow_up_status_endpoint(
+    "recommendations", services.OBJECT_TYPE, id_name="recommendation_id", load_record=_load,
+    may_edit=services.may_follow, answer=RecommendationAnswer, as_dict=recommendation_dict,
+    noun="kiến nghị")
 
 follow_up_endpoints(
     "supervisions", services.OBJECT_TYPE, id_name="supervision_id", load=_load,

@@ -179,19 +179,6 @@ def add_commitment(actor, dialogue: Dialogue, *, content: object, agency: object
                             written_on=dialogue.held_on, due_on=due_on, content=what)
 
 
-def change_commitment(actor, fu: FollowUp, status: object, version: object) -> FollowUp:
-    """A commitment's state as the API names it: answered needs the answer (POST …/answer);
-    open reopens one answered; implemented or not_accepted settles it."""
-    if status in ("implemented", "not_accepted"):
-        return follow_ups.settle(actor, fu, version, str(status))
-    if status == "open":
-        return follow_ups.reopen(actor, fu, version)
-    if status == "answered":
-        raise DomainError(_("Ghi trả lời qua …/answer, kèm ngày và nội dung trả lời."),
-                          "status")
-    raise DomainError(_("Trạng thái không hợp lệ."), "status")
-
-
 def letter_subject(dialogue: Dialogue) -> str:
     """The dialogue as a chasing letter names it: an official letter, always in Vietnamese."""
     return f"cam kết tại cuộc đối thoại ngày {dialogue.held_on:%d/%m/%Y} với {dialogue.body}"

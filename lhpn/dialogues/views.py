@@ -1,7 +1,7 @@
 """The pages of dialogues: the list (status, overdue commitment, year, unit), recording one on a
 phone, the dialogue's page with its timeline, its steps and its commitments, followed up with
 the shared follow-up routes (lhpn/followups/pages.py: correct, answer, chase, close, the
-chasing letter) and settled here (implemented, not accepted) or reopened."""
+chasing letter, settle as implemented or not accepted, reopen)."""
 
 from datetime import date
 
@@ -18,7 +18,7 @@ from lhpn.critiques import services as critiques
 from lhpn.critiques.views import MAX_UNITS_LISTED, matches, units_with
 from lhpn.dialogues import services
 from lhpn.dialogues.models import DIALOGUE_STATUSES, Dialogue
-from lhpn.errors import DomainError, NotFound, as_id
+from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
 from lhpn.followups import services as follow_ups
 from lhpn.followups.models import FollowUp
@@ -113,7 +113,8 @@ FOLLOW_UPS = follow_up_routes(
     bp, services.OBJECT_TYPE, id_name="dialogue_id", load=_load, may_edit=_may_edit,
     done=lambda dialogue: url_for("dialogues.view", dialogue_id=dialogue.id),
     subject=services.letter_subject,
-    render=lambda dialogue, status: _render(dialogue, status, request.form))
+    render=lambda dialogue, status: _render(dialogue, status, request.form),
+    outcomes=True, outcomes_under="commitments")
 
 
 @bp.route("/<int:dialogue_id>")
@@ -164,31 +165,6 @@ def add_commitment(dialogue_id: int):
         current_user, dialogue, content=request.form.get("text"),
         agency=request.form.get("agency"), due_on=request.form.get("due_on")),
         _("Đã ghi cam kết."))
-
-
-def _commitment(dialogue: Dialogue, follow_up_id: int) -> FollowUp:
-    fu = follow_ups.get_follow_up(current_user.tenant_id, follow_up_id)
-    if fu.object_type != services.OBJECT_TYPE or fu.object_id != dialogue.id:
-        raise NotFound(_("Không tìm thấy cam kết."))
-    return fu
-
-
-@bp.route("/<int:dialogue_id>/commitments/<int:follow_up_id>/settle", methods=["POST"])
-@login_required
-def settle_commitment(dialogue_id: int, follow_up_id: int):
-    _commitment(_load(dialogue_id), follow_up_id)
-    return _change(dialogue_id, lambda dialogue: services.change_commitment(
-        current_user, _commitment(dialogue, follow_up_id), request.form.get("status"),
-        request.form.get("version")), _("Đã ghi kết quả thực hiện cam kết."))
-
-
-@bp.route("/<int:dialogue_id>/commitments/<int:follow_up_id>/reopen", methods=["POST"])
-@login_required
-def reopen_commitment(dialogue_id: int, follow_up_id: int):
-    _commitment(_load(dialogue_id), follow_up_id)
-    return _change(dialogue_id, lambda dialogue: services.change_commitment(
-        current_user, _commitment(dialogue, follow_up_id), "open",
-        request.form.get("version")), _("Đã mở lại việc theo dõi cam kết."))
 
 
 # ---- the record kind, for the pages every kind shares (lhpn/records.py) -----------------------

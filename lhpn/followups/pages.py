@@ -1,6 +1,7 @@
 """The follow-up part of a record's page, once for every kind: the routes that start, correct,
-answer, close and chase a follow-up, the chasing letter's download, and the data of the
-partial lhpn/templates/_follow_up.html.
+answer, close and chase a follow-up, settle what it came to (implemented, not accepted) or
+reopen it, the chasing letter's download, and the data of the partial
+lhpn/templates/_follow_up.html.
 
 A kind adds them to its blueprint::
 
@@ -18,6 +19,11 @@ every action goes back; ``subject(record)`` names the record in the chasing lett
 personal data. A refusal flashes its reason; with ``render(record, status)`` the page is
 shown again with what was typed, otherwise the user goes back to it. Each action commits
 once.
+
+A kind whose follow-ups are things asked of the agency (a supervision's recommendations, a
+dialogue's commitments) passes ``outcomes=True``: the partial then offers, on each follow-up
+still waited for, "implemented" and "not accepted" (final) and, once answered, "wait for a
+further answer" (lhpn/followups/services.settle and reopen).
 """
 
 from collections.abc import Callable
@@ -41,6 +47,7 @@ from lhpn.throttle import export_limit
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ACTIONS = ("start", "update", "answer", "close", "chased")
+OUTCOME_ACTIONS = ("settle", "reopen")
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Panel:
     may_edit: bool
     start_url: str
     start_form: FollowUpForm | None = None
+    outcomes: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class FollowUpPages:
     id_name: str
     may_edit: Callable[[Any, Any], bool]
     with_start: bool = True
+    with_outcomes: bool = False
 
     def url(self, action: str, record: Any, fu: FollowUp | None = None, **query: str) -> str:
         values: dict[str, Any] = {self.id_name: record.id, **query}
@@ -89,6 +98,8 @@ class FollowUpPages:
             urls = {action: self.url(action, record, fu) for action in ACTIONS[1:]}
             urls["letter"] = self.url("letter", record, fu)
             urls["letter_superior"] = self.url("letter", record, fu, to="superior")
+            if self.with_outcomes:
+                urls |= {action: self.url(action, record, fu) for action in OUTCOME_ACTIONS}
             forms: dict[str, Any] = {}
             if editable and fu.status not in FINAL_STATUSES:
                 prefix = f"fu{fu.id}"
@@ -105,23 +116,31 @@ class FollowUpPages:
             items.append(Item(fu, follow_ups.is_overdue(fu), follow_ups.days_overdue(fu), urls,
                               **forms))
         if not self.with_start:
-            return Panel(items=items, may_edit=editable, start_url="")
+            return Panel(items=items, may_edit=editable, start_url="",
+                         outcomes=self.with_outcomes)
         return Panel(items=items, may_edit=editable, start_url=self.url("start", record),
-                     start_form=FollowUpForm(prefix="fu-new") if editable else None)
+                     start_form=FollowUpForm(prefix="fu-new") if editable else None,
+                     outcomes=self.with_outcomes)
 
 
 def follow_up_routes(bp: Blueprint, object_type: str, *, id_name: str,
                      load: Callable[[int], Any], may_edit: Callable[[Any, Any], bool],
                      done: Callable[[Any], str], subject: Callable[[Any], str],
                      render: Callable[[Any, int], Any] | None = None,
-                     start: bool = True) -> FollowUpPages:
+                     start: bool = True, outcomes: bool = False,
+                     outcomes_under: str = "follow-ups") -> FollowUpPages:
     """Add to ``bp``: ``POST /<id>/follow-ups`` (start) and, for one follow-up,
     ``POST …/<follow_up_id>/update|answer|close|chased`` and
     ``GET …/<follow_up_id>/chasing-letter.docx`` (``?to=superior`` for the superior).
 
     ``start=False`` leaves out the generic start: for a kind whose follow-ups are started
-    by its own form, with what it requires (a recommendation's text)."""
-    pages = FollowUpPages(bp.name, object_type, id_name, may_edit, with_start=start)
+    by its own form, with what it requires (a recommendation's text).
+
+    ``outcomes=True`` adds ``POST /<id>/<outcomes_under>/<follow_up_id>/settle`` (form fields
+    ``status`` = implemented | not_accepted and ``version``) and ``…/reopen`` (``version``);
+    ``outcomes_under`` is the kind's word in those paths (``recommendations``)."""
+    pages = FollowUpPages(bp.name, object_type, id_name, may_edit, with_start=start,
+                          with_outcomes=outcomes)
     base = f"/<int:{id_name}>/follow-ups"
 
     def editable(record_id: int) -> Any:
@@ -193,6 +212,18 @@ def follow_up_routes(bp: Blueprint, object_type: str, *, id_name: str,
                                                            form.version.data),
                    _("Đã ghi nhận công văn đôn đốc đã gửi."))
 
+    def settle(follow_up_id: int, **ids: int):
+        record, fu = one(ids[id_name], follow_up_id)
+        return act(record, lambda: follow_ups.settle(
+            current_user, fu, request.form.get("version"), request.form.get("status", "")),
+            _("Đã ghi kết quả thực hiện."))
+
+    def reopen(follow_up_id: int, **ids: int):
+        record, fu = one(ids[id_name], follow_up_id)
+        return act(record, lambda: follow_ups.reopen(current_user, fu,
+                                                     request.form.get("version")),
+                   _("Đã chuyển lại chờ cơ quan trả lời."))
+
     def letter(follow_up_id: int, **ids: int):
         record, fu = one(ids[id_name], follow_up_id)
         try:
@@ -214,6 +245,10 @@ def follow_up_routes(bp: Blueprint, object_type: str, *, id_name: str,
         view.__name__ = f"follow_up_{action}"
         rule = base if action == "start" else f"{base}/<int:follow_up_id>/{action}"
         bp.add_url_rule(rule, view.__name__, login_required(view), methods=["POST"])
+    for action, view in (("settle", settle), ("reopen", reopen)) if outcomes else ():
+        view.__name__ = f"follow_up_{action}"
+        bp.add_url_rule(f"/<int:{id_name}>/{outcomes_under}/<int:follow_up_id>/{action}",
+                        view.__name__, login_required(view), methods=["POST"])
     letter.__name__ = "follow_up_letter"
     bp.add_url_rule(f"{base}/<int:follow_up_id>/chasing-letter.docx", letter.__name__,
                     login_required(export_limit(letter)), methods=["GET"])

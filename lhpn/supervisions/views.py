@@ -14,7 +14,6 @@ from lhpn import authz, records
 from lhpn.errors import DomainError, as_id
 from lhpn.extensions import db
 from lhpn.files.pages import file_routes
-from lhpn.followups import services as follow_ups
 from lhpn.followups.models import FollowUp
 from lhpn.followups.pages import follow_up_routes
 from lhpn.supervisions import record_kind, services
@@ -136,8 +135,9 @@ FOLLOW_UPS = follow_up_routes(
     done=lambda s: url_for("supervisions.view", supervision_id=s.id),
     subject=lambda s: _("kiến nghị sau giám sát “%(t)s”", t=s.title),
     render=lambda s, status: _render(s, status),
-    # Recommendations are made with their text (the form of the page), not the generic start.
-    start=False)
+    # Recommendations are made with their text (the form of the page), not the generic start;
+    # settled (implemented, not accepted) or reopened at /<id>/recommendations/<fu>/settle|reopen.
+    start=False, outcomes=True, outcomes_under="recommendations")
 
 
 DOCUMENT_FILES = file_routes(
@@ -200,33 +200,3 @@ def recommend(supervision_id: int):
         current_user, s, text=request.form.get("text"), agency=request.form.get("agency"),
         due_on=request.form.get("due_on"), letter_number=request.form.get("letter_number", "")),
         _("Đã ghi kiến nghị."))
-
-
-def _one_recommendation(supervision: Supervision, follow_up_id: int) -> FollowUp:
-    fu = follow_ups.get_follow_up(current_user.tenant_id, follow_up_id)
-    if fu.object_type != services.OBJECT_TYPE or fu.object_id != supervision.id:
-        from lhpn.errors import NotFound
-
-        raise NotFound(_("Không tìm thấy kiến nghị."))
-    if not services.may_follow(current_user, supervision):
-        raise authz.Forbidden("plan")
-    return fu
-
-
-@bp.route("/<int:supervision_id>/recommendations/<int:follow_up_id>/settle",
-          methods=["POST"])
-@login_required
-def settle(supervision_id: int, follow_up_id: int):
-    fu = _one_recommendation(_load(supervision_id), follow_up_id)
-    return _changed(supervision_id, lambda s: follow_ups.settle(
-        current_user, fu, request.form.get("version"), request.form.get("outcome", "")),
-        _("Đã ghi kết quả thực hiện kiến nghị."))
-
-
-@bp.route("/<int:supervision_id>/recommendations/<int:follow_up_id>/reopen",
-          methods=["POST"])
-@login_required
-def reopen(supervision_id: int, follow_up_id: int):
-    fu = _one_recommendation(_load(supervision_id), follow_up_id)
-    return _changed(supervision_id, lambda s: follow_ups.reopen(
-        current_user, fu, request.form.get("version")), _("Kiến nghị lại chờ trả lời."))
