@@ -459,7 +459,7 @@ VALUES_ERRORS = [
     ({"values": {"TUYEN_TRUYEN": 10**20}, "version": 1}, 422, "TUYEN_TRUYEN"),
     ({"values": {"TUYEN_TRUYEN": {"numerator": 1}}, "version": 1}, 422, "TUYEN_TRUYEN"),
     ({"values": {"KINH_PHI": "nhiều"}, "version": 1}, 422, "KINH_PHI"),
-    ({"values": {"GIAM_SAT": 1}, "version": 1}, 422, "values"),  # not on this form
+    ({"values": {"GIOI_THIEU_DANG": 1}, "version": 1}, 422, "values"),  # not on this form
     ({"values": {"KHONG_CO": 1}, "version": 1}, 422, "indicator"),  # not in the catalogue
     ({"values": {"\ud800": 1}, "version": 1}, 422, "values"),
     ({"values": {"X" * 100: 1}, "version": 1}, 422, "values"),

@@ -166,7 +166,8 @@ def test_sending_freezes_the_count_used(app, people):
         report = db.session.get(Report, report_id)
         # DON_THU is bound to petitions (lhpn/petitions): none, so 0 is sent too.
         assert reports.values_dict(report) == {"TUYEN_TRUYEN": 2, "BAO_LUC": 1,
-                                               "NAN_NHAN": 1, "DON_THU": 0, "DOI_THOAI": 0}
+                                               "NAN_NHAN": 1, "DON_THU": 0, "DOI_THOAI": 0,
+                                               "GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 0}
         found = reports.from_records(report)
         assert (found["BAO_LUC"].count, found["NAN_NHAN"].count) == (1, 1)
     # Over the API: the value sent and the one record counted then, not the later one.

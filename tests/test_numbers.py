@@ -309,11 +309,12 @@ def test_saving_a_report_as_shown_changes_no_number(app, world, lang, shown, kin
         assert {name: inputs[name] for name in shown} == shown
     saved = staff.post(f"/reports/{report_id}/edit", {**inputs, "then": "save"})
     assert saved.status_code == 302, text(saved)[:3000]
-    # The form also shows the month's incident counts, prefilled from records (none here:
-    # 0), and saving as shown stores them too (tests/test_indicator_binding.py).
+    # The form also shows the month's counts bound to records (incidents, petitions,
+    # dialogues, supervisions, critiques), prefilled (none here: 0), and saving as shown
+    # stores them too (tests/test_indicator_binding.py).
     with app.app_context():
-        assert reports.values_dict(db.session.get(Report, report_id)) == stored | {
-            "BAO_LUC": 0, "NAN_NHAN": 0}
+        assert reports.values_dict(db.session.get(Report, report_id)) == stored | dict.fromkeys(
+            ("BAO_LUC", "NAN_NHAN", "DON_THU", "DOI_THOAI", "GIAM_SAT", "PHAN_BIEN", "GOP_Y"), 0)
     view = text(staff.get(f"/reports/{report_id}"))
     assert inputs["v-KINH_PHI"] in view  # the report page shows what the form showed
 

@@ -96,10 +96,11 @@ def test_lifecycle_return_fix_resubmit_approve_lock_reopen(ctx, world):
     reports.submit_report(staff, report)
     reports.approve_report(d1_approver, report)
     db.session.commit()
-    # The counts bound to records (incidents, petitions) were frozen on sending (C11 has none
-    # in March).
+    # The counts bound to records (incidents, petitions, supervisions, critiques) were frozen
+    # on sending (C11 has none in March).
     assert report.status == "approved" and reports.values_dict(report) == {
-        "TUYEN_TRUYEN": 3, "DOI_THOAI": 1, "BAO_LUC": 0, "NAN_NHAN": 0, "DON_THU": 0}
+        "TUYEN_TRUYEN": 3, "DOI_THOAI": 1, "BAO_LUC": 0, "NAN_NHAN": 0, "DON_THU": 0,
+        "GIAM_SAT": 0, "PHAN_BIEN": 0, "GOP_Y": 0}
     with pytest.raises(Conflict):  # approved is locked
         reports.save_report(staff, report, {"TUYEN_TRUYEN": 9}, report.version)
     reports.reopen_report(d1_approver, report, "Sai số liệu đối thoại, mở lại để sửa.")
@@ -128,7 +129,7 @@ def test_nobody_approves_what_they_submitted(ctx, world):
         ({"TUYEN_TRUYEN": "ba"}, "TUYEN_TRUYEN"),
         ({"TUYEN_TRUYEN": True}, "TUYEN_TRUYEN"),
         ({"KINH_PHI": "nhiều"}, "KINH_PHI"),
-        ({"GIAM_SAT": 1}, "values"),  # not on this form
+        ({"GIOI_THIEU_DANG": 1}, "values"),  # not on this form
         ({"KHONG_CO": 1}, "indicator"),  # not in the catalogue at all
     ],
 )

@@ -1,8 +1,9 @@
-"""A supervision in a real browser, on a fixed clock: the commune's officer proposes it on a
-phone, the commune's own chair approves its plan, the officer runs it and sends the draft
-report, the chair signs it, the officer records two recommendations; the six-month report
-opens with GIAM_SAT prefilled; one recommendation goes overdue and its chasing letter
-downloads. Screenshots go to test-artifacts/supervision-*.png."""
+"""The issue's journey in a real browser, on a fixed clock: a commune officer proposes a
+supervision on a phone, the commune's own chair approves its plan, the officer runs it and the
+chair signs the report, the officer records the final report with two recommendations; the
+MONTHLY report of the month of that final report opens with GIAM_SAT prefilled (1, counted
+from that supervision); one recommendation goes overdue and its chasing letter downloads.
+Screenshots go to test-artifacts/supervision-*.png."""
 
 import io
 from datetime import datetime
@@ -78,21 +79,35 @@ def test_from_proposal_to_the_chasing_letter(open_page, people, app, monkeypatch
     assert_fits_width(officer)
     shot(officer, "supervision-phone-recommendations")
 
-    # The six-month report of the commune opens with GIAM_SAT from the records.
-    from lhpn.accounts.models import User
-    from lhpn.extensions import db
-    from lhpn.reports import services as reports
-    from lhpn.units.models import Unit
+    # The monthly report of October (the final report's month) opens from the officer's
+    # calendar with GIAM_SAT prefilled from the records: this one supervision.
+    officer.goto("/reports/?year=2026")
+    (officer.locator("table.calendar tbody tr").filter(has_text="Tháng 10/2026")
+     .get_by_role("button", name="Lập báo cáo").click())
+    expect(officer.get_by_role("heading", level=1)).to_contain_text("Nhập báo cáo")
+    expect(officer.locator("#v-GIAM_SAT")).to_have_value("1")
+    expect(officer.locator("#field-GIAM_SAT .from-records")).to_contain_text(
+        "Theo hồ sơ của đơn vị trong kỳ: 1")
+    assert_fits_width(officer)
+    shot(officer, "supervision-phone-monthly")
+    report_id = int(officer.url.split("/reports/")[1].split("/")[0])
+    supervision_id = int(supervision_url.rstrip("/").rsplit("/", 1)[1])
+    from tests.conftest import api_token
 
-    with app.app_context():
-        report = reports.open_report(
-            db.session.get(User, people.users["staff.c11"]),
-            db.session.get(Unit, people.units["C11"]),
-            reports.get_template(people.tenants["TB"], "BC_GSPB_6T"), "2026-H2")
-        db.session.commit()
-        report_id = report.id
-    officer.goto(f"/reports/{report_id}/edit")
-    expect(officer.locator('input[name="v-GIAM_SAT"]')).to_have_value("1")
+    client = app.test_client()
+    token = api_token(client, "staff.c11")
+    answer = client.get(f"/api/v1/reports/{report_id}",
+                        headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert answer["template"] == "BC_THANG" and answer["period"] == "2026-10"
+    assert answer["from_records"]["GIAM_SAT"] == {
+        "count": 1, "overridden": False, "reason": "", "value": 1,
+        "record_ids": [supervision_id]}
+    # Saved as shown, the draft carries the count.
+    officer.get_by_role("button", name="Lưu nháp").click()
+    expect(officer.locator(".flash-success")).to_have_text("Đã lưu báo cáo.")
+    answer = client.get(f"/api/v1/reports/{report_id}",
+                        headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert answer["values"]["GIAM_SAT"] == 1
 
     # Ten days later the first recommendation is overdue: the chasing letter downloads.
     monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 11, 25, 2, 0))

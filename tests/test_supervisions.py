@@ -377,8 +377,9 @@ def test_the_six_month_report_opens_with_giam_sat_from_the_records(app, people):
     assert answer["from_records"]["GIAM_SAT"] == {
         "count": 2, "overridden": False, "reason": "", "value": 2,
         "record_ids": [first, second]}
-    # Another number needs its reason; the approver sees it marked.
-    others = {"PHAN_BIEN": "1", "GOP_Y": "1"}
+    # Another number needs its reason; the approver sees it marked. (PHAN_BIEN and GOP_Y are
+    # bound to critiques: C11 has none, so 0 needs no reason.)
+    others = {"PHAN_BIEN": "0", "GOP_Y": "0"}
     refused = save_form(app, officer, report_id, {"GIAM_SAT": "3"} | others)
     assert refused.status_code == 422
     saved = save_form(app, officer, report_id, {"GIAM_SAT": "3"} | others,

@@ -38,7 +38,11 @@ STARTER_TEMPLATES = (
          ("BAO_LUC", "Bảo vệ quyền, lợi ích hợp pháp", False),
          ("NAN_NHAN", "Bảo vệ quyền, lợi ích hợp pháp", False),
          ("DU_LUAN", "Nắm tình hình", False),
-         ("KINH_PHI", "Hỗ trợ hội viên", False)),
+         ("KINH_PHI", "Hỗ trợ hội viên", False),
+         # Prefilled from the unit's supervisions, critiques and draft comments of the month.
+         ("GIAM_SAT", "Giám sát, phản biện xã hội", False),
+         ("PHAN_BIEN", "Giám sát, phản biện xã hội", False),
+         ("GOP_Y", "Giám sát, phản biện xã hội", False)),
     ),
     StarterTemplate(
         "BC_GSPB_6T", "Báo cáo 6 tháng: tham gia xây dựng Đảng, giám sát, phản biện xã hội",
