@@ -191,8 +191,6 @@ def test_every_operation_answers_as_documented(app, client, people, document):
          {"status": "held", "version": 3}),
         ("POST", "/dialogues/{dialogue_id}/commitments", f"/dialogues/{d}/commitments",
          {"text": "Đèn đường", "agency": "UBND xã", "due_on": "2099-01-01"}),
-        ("POST", "/dialogues/{dialogue_id}/follow-ups", f"/dialogues/{d}/follow-ups",
-         {"agency": "UBND xã", "written_on": "2026-11-02", "due_on": "2026-10-01"}),
         ("PATCH", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}",
          f"/dialogues/{d}/follow-ups/{fu}", {"version": 1, "agency": "UBND xã Tân Lễ"}),
         ("POST", "/dialogues/{dialogue_id}/follow-ups/{follow_up_id}/chased",

@@ -28,8 +28,6 @@ OVERSIGHT_API = [
      VALIDATION),
     ("PATCH", "/api/v1/commitments/{fu}", "write", {"version": 0}, VALIDATION),
     # The shared follow-up endpoints (lhpn/api/follow_ups.py); the overdue commitment's letter.
-    ("POST", "/api/v1/dialogues/{dialogue}/follow-ups", "write", {"due_on": "2026-01-01"},
-     VALIDATION),
     ("PATCH", "/api/v1/dialogues/{dialogue}/follow-ups/{fu}", "write", {"version": 0},
      VALIDATION),
     ("POST", "/api/v1/dialogues/{dialogue}/follow-ups/{fu}/answer", "write", {"version": 0},

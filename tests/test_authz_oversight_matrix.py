@@ -40,7 +40,6 @@ OVERSIGHT_PAGES = [
      VALIDATION),
     # The shared follow-up routes (lhpn/followups/pages.py), sent empty; the chasing letter of
     # the overdue commitment.
-    ("POST", "/dialogues/{dialogue}/follow-ups", "write", {}, VALIDATION),
     ("POST", "/dialogues/{dialogue}/follow-ups/{fu}/update", "write", {}, VALIDATION),
     ("POST", "/dialogues/{dialogue}/follow-ups/{fu}/answer", "write", {}, VALIDATION),
     ("POST", "/dialogues/{dialogue}/follow-ups/{fu}/close", "write", {}, VALIDATION),

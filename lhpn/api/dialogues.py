@@ -259,4 +259,6 @@ follow_up_endpoints(
     load=lambda dialogue_id: services.get_visible(caller(), dialogue_id),
     may_edit=lambda user, row: critiques.may_write(user, row.unit),
     subject=services.letter_subject,
-    noun="cuộc đối thoại")
+    noun="cuộc đối thoại",
+    # POST /dialogues/ID/commitments adds them, with their text.
+    start=False)

@@ -114,7 +114,9 @@ FOLLOW_UPS = follow_up_routes(
     done=lambda dialogue: url_for("dialogues.view", dialogue_id=dialogue.id),
     subject=services.letter_subject,
     render=lambda dialogue, status: _render(dialogue, status, request.form),
-    outcomes=True, outcomes_under="commitments")
+    outcomes=True, outcomes_under="commitments",
+    # A commitment is added by its own form, with its text, once the dialogue is held.
+    start=False)
 
 
 @bp.route("/<int:dialogue_id>")
