@@ -60,7 +60,7 @@ def test_a_commune_officer_on_a_phone(open_page, people, app, axe_script):  # no
     page.locator("summary", has_text="Thêm cam kết").click()
     page.get_by_label("Nội dung cam kết").fill("Hỗ trợ xây nhà vệ sinh cho 5 hộ nghèo")
     page.get_by_label("Cơ quan cam kết").fill("UBND xã Tân Lễ")
-    page.get_by_label("Thời hạn").fill((today + timedelta(days=30)).isoformat())
+    page.locator("#c_due").fill((today + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Thêm cam kết").click()
     expect(page.locator(".flash-success")).to_have_text("Đã ghi cam kết.")
     expect(page.locator(".follow-ups")).to_contain_text("Hỗ trợ xây nhà vệ sinh")
